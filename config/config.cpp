@@ -1,1 +1,312 @@
-// placeholder
+#include "config/config.h"
+
+#include <CLI/CLI.hpp>
+#include <toml++/toml.h>
+
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <sstream>
+
+namespace crawl {
+
+const char* to_string(Mode m) { return m == Mode::threads ? "threads" : "fibers"; }
+const char* to_string(StoreKind s) {
+  switch (s) {
+    case StoreKind::sqlite: return "sqlite";
+    case StoreKind::disk: return "disk";
+    case StoreKind::none: return "none";
+  }
+  return "?";
+}
+const char* to_string(Scope s) { return s == Scope::host ? "host" : "any"; }
+
+std::string Config::out_path() const {
+  if (!out.empty()) return out;
+  return store == StoreKind::disk ? "crawl-out" : "crawl.db";
+}
+
+std::string Config::summary() const {
+  std::ostringstream s;
+  s << "mode=" << to_string(mode) << " concurrency=" << concurrency << " store=" << to_string(store)
+    << " out=" << out_path() << " max-depth=" << max_depth << " max-pages=" << max_pages
+    << " scope=" << to_string(scope) << " per-host=" << per_host << " delay=" << delay_ms
+    << " timeout=" << timeout_s << " connect-timeout=" << connect_timeout_s
+    << " max-size=" << max_size;
+  return s.str();
+}
+
+std::int64_t parse_size(const std::string& text) {
+  std::int64_t value = 0;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || value < 0 || ptr == begin) throw std::invalid_argument("bad size");
+  std::int64_t mult = 1;
+  std::string suffix(ptr, end);
+  if (suffix == "" || suffix == "B") mult = 1;
+  else if (suffix == "k" || suffix == "K" || suffix == "KiB") mult = 1LL << 10;
+  else if (suffix == "m" || suffix == "M" || suffix == "MiB") mult = 1LL << 20;
+  else if (suffix == "g" || suffix == "G" || suffix == "GiB") mult = 1LL << 30;
+  else throw std::invalid_argument("bad size suffix");
+  if (value > (INT64_MAX / mult)) throw std::invalid_argument("size too large");
+  return value * mult;
+}
+
+namespace {
+
+// One row per option. The same setter validates a value whether it came from
+// the command line or the TOML file, so both report errors the same way.
+struct OptionSpec {
+  std::string name;     // long option without "--"; also the TOML key
+  std::string allowed;  // what is allowed, for help and error messages
+  std::string help;
+  std::function<std::string(const Config&)> get;           // default, for --help
+  std::function<void(Config&, const std::string&)> set;   // throws std::invalid_argument
+  bool is_flag = false;
+};
+
+long long to_integer(const std::string& v) {
+  long long out = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || ptr != v.data() + v.size() || v.empty()) throw std::invalid_argument(v);
+  return out;
+}
+
+double to_number(const std::string& v) {
+  std::size_t used = 0;
+  double out = 0;
+  try {
+    out = std::stod(v, &used);
+  } catch (const std::exception&) {
+    throw std::invalid_argument(v);
+  }
+  if (used != v.size() || !std::isfinite(out)) throw std::invalid_argument(v);
+  return out;
+}
+
+template <class T>
+std::function<void(Config&, const std::string&)> int_in(T Config::*member, long long lo, long long hi) {
+  return [=](Config& c, const std::string& v) {
+    long long n = to_integer(v);
+    if (n < lo || n > hi) throw std::invalid_argument(v);
+    c.*member = static_cast<T>(n);
+  };
+}
+
+std::function<void(Config&, const std::string&)> seconds_in(double Config::*member, double lo, double hi) {
+  return [=](Config& c, const std::string& v) {
+    double n = to_number(v);
+    if (n < lo || n > hi) throw std::invalid_argument(v);
+    c.*member = n;
+  };
+}
+
+template <class E>
+std::function<void(Config&, const std::string&)> one_of(E Config::*member,
+                                                        std::vector<std::pair<std::string, E>> choices) {
+  return [=](Config& c, const std::string& v) {
+    for (const auto& [name, value] : choices)
+      if (v == name) {
+        c.*member = value;
+        return;
+      }
+    throw std::invalid_argument(v);
+  };
+}
+
+bool to_bool(const std::string& v) {
+  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "no" || v == "off") return false;
+  throw std::invalid_argument(v);
+}
+
+std::vector<OptionSpec> option_specs() {
+  auto num = [](auto v) {
+    std::ostringstream s;
+    s << v;
+    return s.str();
+  };
+  std::vector<OptionSpec> o;
+  o.push_back({"mode", "threads|fibers", "fetch strategy: a thread pool of blocking transfers, or coroutines on event loops",
+               [](const Config& c) { return std::string(to_string(c.mode)); },
+               one_of<Mode>(&Config::mode, {{"threads", Mode::threads}, {"fibers", Mode::fibers}})});
+  o.push_back({"concurrency", "an integer from 1 to 100000", "transfers in flight at once (threads: pool size)",
+               [=](const Config& c) { return num(c.concurrency); }, int_in(&Config::concurrency, 1, 100000)});
+  o.push_back({"store", "sqlite|disk|none", "where pages go",
+               [](const Config& c) { return std::string(to_string(c.store)); },
+               one_of<StoreKind>(&Config::store, {{"sqlite", StoreKind::sqlite},
+                                                  {"disk", StoreKind::disk},
+                                                  {"none", StoreKind::none}})});
+  o.push_back({"out", "a path", "SQLite file (store=sqlite) or directory (store=disk); default crawl.db / crawl-out",
+               [](const Config& c) { return c.out_path(); },
+               [](Config& c, const std::string& v) {
+                 if (v.empty()) throw std::invalid_argument(v);
+                 c.out = v;
+               }});
+  o.push_back({"max-depth", "an integer from 0 to 1000000", "link depth to follow from the seeds (0: seeds only)",
+               [=](const Config& c) { return num(c.max_depth); }, int_in(&Config::max_depth, 0, 1000000)});
+  o.push_back({"max-pages", "an integer >= 0 (0: no limit)", "stop after this many fetches",
+               [=](const Config& c) { return num(c.max_pages); },
+               int_in(&Config::max_pages, 0, INT64_MAX)});
+  o.push_back({"scope", "host|any", "host: follow links only to the seeds' hosts; any: follow every link",
+               [](const Config& c) { return std::string(to_string(c.scope)); },
+               one_of<Scope>(&Config::scope, {{"host", Scope::host}, {"any", Scope::any}})});
+  o.push_back({"per-host", "an integer from 1 to 1000", "transfers in flight at once per host",
+               [=](const Config& c) { return num(c.per_host); }, int_in(&Config::per_host, 1, 1000)});
+  o.push_back({"delay", "milliseconds, an integer from 0 to 3600000", "minimum time between two request starts on one host",
+               [=](const Config& c) { return num(c.delay_ms); }, int_in(&Config::delay_ms, 0, 3600000)});
+  o.push_back({"timeout", "seconds, a number from 0.001 to 86400", "maximum time for one transfer, redirects included",
+               [=](const Config& c) { return num(c.timeout_s); }, seconds_in(&Config::timeout_s, 0.001, 86400)});
+  o.push_back({"connect-timeout", "seconds, a number from 0.001 to 86400", "maximum time to connect",
+               [=](const Config& c) { return num(c.connect_timeout_s); },
+               seconds_in(&Config::connect_timeout_s, 0.001, 86400)});
+  o.push_back({"max-size", "bytes, optionally with k, M or G (binary)", "abort a transfer whose body exceeds this",
+               [=](const Config& c) { return num(c.max_size); },
+               [](Config& c, const std::string& v) {
+                 c.max_size = parse_size(v);
+                 if (c.max_size < 1) throw std::invalid_argument(v);
+               }});
+  o.push_back({"user-agent", "a non-empty string", "User-Agent header",
+               [](const Config& c) { return c.user_agent; },
+               [](Config& c, const std::string& v) {
+                 if (v.empty() || v.find_first_of("\r\n") != std::string::npos) throw std::invalid_argument(v);
+                 c.user_agent = v;
+               }});
+  o.push_back({"log-level", "trace|debug|info|warn|error|off", "log verbosity",
+               [](const Config& c) { return c.log_level; },
+               [](Config& c, const std::string& v) {
+                 for (const char* ok : {"trace", "debug", "info", "warn", "error", "off"})
+                   if (v == ok) {
+                     c.log_level = v;
+                     return;
+                   }
+                 throw std::invalid_argument(v);
+               }});
+  o.push_back({"log-file", "a path", "also write the log to this file", [](const Config& c) { return c.log_file; },
+               [](Config& c, const std::string& v) { c.log_file = v; }});
+  o.push_back({"quiet", "true|false", "no progress line, only warnings and errors in the log",
+               [](const Config& c) { return std::string(c.quiet ? "true" : "false"); },
+               [](Config& c, const std::string& v) { c.quiet = to_bool(v); }, true});
+  return o;
+}
+
+void apply(const OptionSpec& spec, Config& c, const std::string& value, const std::string& where) {
+  try {
+    spec.set(c, value);
+  } catch (const std::invalid_argument&) {
+    throw UsageError(where + ": invalid value '" + value + "'; allowed: " + spec.allowed);
+  }
+}
+
+std::string toml_scalar(const toml::node& node) {
+  if (auto s = node.value<std::string>(); s && node.is_string()) return *s;
+  if (node.is_integer()) return std::to_string(*node.value<std::int64_t>());
+  if (node.is_floating_point()) {
+    std::ostringstream s;
+    s << *node.value<double>();
+    return s.str();
+  }
+  if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
+  throw std::invalid_argument("not a scalar");
+}
+
+void apply_config_file(const std::string& path, const std::vector<OptionSpec>& specs,
+                       const std::function<bool(const std::string&)>& given_on_cli, Config& c) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << "--config " << path << ": ";
+    if (e.source().begin.line > 0) msg << "line " << e.source().begin.line << ": ";
+    msg << e.description();
+    throw UsageError(msg.str());
+  }
+  for (const auto& [key, node] : table) {
+    std::string name(key.str());
+    const OptionSpec* spec = nullptr;
+    for (const auto& s : specs)
+      if (s.name == name) spec = &s;
+    if (!spec) {
+      std::string keys;
+      for (const auto& s : specs) keys += (keys.empty() ? "" : ", ") + s.name;
+      throw UsageError(path + ": unknown key '" + name + "'; allowed keys: " + keys);
+    }
+    std::string value;
+    try {
+      value = toml_scalar(node);
+    } catch (const std::invalid_argument&) {
+      throw UsageError(path + ": key '" + name + "' must be a single value; allowed: " + spec->allowed);
+    }
+    if (given_on_cli(name)) continue;  // the command line wins
+    apply(*spec, c, value, path + ": key '" + name + "'");
+  }
+}
+
+}  // namespace
+
+ParsedArgs parse_args(int argc, const char* const* argv) {
+  const std::vector<OptionSpec> specs = option_specs();
+  const Config defaults;
+
+  CLI::App app{
+      "crawl: fetch the URLs in URLS_FILE and the pages they link to, and store every page.\n"
+      "URLS_FILE: one URL per line, optional priority after it (lower first), # comments.",
+      "crawl"};
+  app.set_version_flag("--version", "crawl " CRAWL_VERSION_STRING);
+  app.get_formatter()->column_width(34);
+
+  ParsedArgs parsed;
+  Config c;
+  std::string urls_file, config_file;
+  std::vector<std::string> raw(specs.size());
+  std::vector<CLI::Option*> opts(specs.size());
+  app.add_option("URLS_FILE", urls_file, "the URL list to crawl")->required();
+  app.add_option("--config", config_file, "TOML file whose keys are the long options (e.g. per-host = 4)");
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    const auto& s = specs[i];
+    if (s.is_flag) {
+      opts[i] = app.add_flag((s.name == "quiet" ? "-q,--" : "--") + s.name, s.help);
+    } else {
+      opts[i] = app.add_option("--" + s.name, raw[i], s.help + " [" + s.allowed + "]")
+                    ->default_str(s.get(defaults));
+    }
+  }
+  opts[0]->check(CLI::IsMember({"threads", "fibers"}));  // nicer help for the most used choice
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help / --version
+    std::ostringstream out, err;
+    parsed.exit_code = app.exit(e, out, err);
+    parsed.output = out.str() + err.str();
+    return parsed;
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream out, err;
+    app.exit(e, out, err);
+    std::string msg = err.str();
+    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
+    throw UsageError(msg);
+  }
+
+  c.urls_file = urls_file;
+  c.config_file = config_file;
+  if (!config_file.empty()) {
+    apply_config_file(
+        config_file, specs, [&](const std::string& name) {
+          for (std::size_t i = 0; i < specs.size(); ++i)
+            if (specs[i].name == name) return opts[i]->count() > 0;
+          return false;
+        },
+        c);
+  }
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (opts[i]->count() == 0) continue;
+    apply(specs[i], c, specs[i].is_flag ? "true" : raw[i], "--" + specs[i].name);
+  }
+  parsed.config = std::move(c);
+  return parsed;
+}
+
+}  // namespace crawl

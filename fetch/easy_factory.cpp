@@ -1,1 +1,186 @@
-// placeholder
+#include "fetch/easy_factory.h"
+
+#include <mutex>
+#include <string_view>
+
+#include "fetch/curl_handles.h"
+
+namespace crawl {
+
+void ensure_curl_global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) throw std::runtime_error("curl_global_init failed");
+  });
+}
+
+TransferOptions transfer_options(const Config& config) {
+  TransferOptions o;
+  o.timeout_s = config.timeout_s;
+  o.connect_timeout_s = config.connect_timeout_s;
+  o.max_size = config.max_size;
+  o.user_agent = config.user_agent;
+  return o;
+}
+
+FetchErrc classify(CURLcode code) noexcept {
+  switch (code) {
+    case CURLE_OK: return FetchErrc::ok;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY: return FetchErrc::dns;
+    case CURLE_COULDNT_CONNECT: return FetchErrc::connect;
+    case CURLE_OPERATION_TIMEDOUT: return FetchErrc::timeout;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_SHUTDOWN_FAILED: return FetchErrc::tls;
+    case CURLE_FILESIZE_EXCEEDED: return FetchErrc::too_large;
+    case CURLE_TOO_MANY_REDIRECTS: return FetchErrc::too_many_redirects;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT: return FetchErrc::unsupported_scheme;
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING: return FetchErrc::recv;
+    case CURLE_SEND_ERROR: return FetchErrc::send;
+    case CURLE_BAD_CONTENT_ENCODING:
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+    case CURLE_HTTP3: return FetchErrc::protocol;
+    case CURLE_ABORTED_BY_CALLBACK: return FetchErrc::aborted;
+    default: return FetchErrc::other;
+  }
+}
+
+Transfer::Transfer(FetchRequest request, const TransferOptions& options, const std::atomic<bool>* cancel)
+    : options_(options), cancel_(cancel) {
+  result_.request = std::move(request);
+}
+
+CURLcode Transfer::attach(CURL* easy) {
+  easy_ = easy;
+  curl_easy_reset(easy);  // keeps the connection and DNS caches
+  result_.fetched_at = std::chrono::system_clock::now();
+  errbuf_[0] = '\0';
+  auto ms = [](double s) { return static_cast<long>(s * 1000.0 + 0.5); };
+  // Each setopt can only fail on a bad argument or an out-of-memory; check them all.
+  CURLcode rc = CURLE_OK;
+  auto set = [&](CURLoption opt, auto value) {
+    if (rc == CURLE_OK) rc = curl_easy_setopt(easy, opt, value);
+  };
+  set(CURLOPT_URL, result_.request.url.c_str());
+  set(CURLOPT_PRIVATE, static_cast<void*>(this));
+  set(CURLOPT_ERRORBUFFER, errbuf_);
+  set(CURLOPT_NOSIGNAL, 1L);
+  set(CURLOPT_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  set(CURLOPT_FOLLOWLOCATION, 1L);
+  set(CURLOPT_MAXREDIRS, options_.max_redirects);
+  set(CURLOPT_AUTOREFERER, 1L);
+  set(CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl supports; bodies arrive decoded
+  set(CURLOPT_TIMEOUT_MS, ms(options_.timeout_s));
+  set(CURLOPT_CONNECTTIMEOUT_MS, ms(options_.connect_timeout_s));
+  set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_size));
+  set(CURLOPT_USERAGENT, options_.user_agent.c_str());
+  if (!result_.request.referrer.empty()) set(CURLOPT_REFERER, result_.request.referrer.c_str());
+  set(CURLOPT_WRITEFUNCTION, &Transfer::on_write);
+  set(CURLOPT_WRITEDATA, static_cast<void*>(this));
+  set(CURLOPT_HEADERFUNCTION, &Transfer::on_header);
+  set(CURLOPT_HEADERDATA, static_cast<void*>(this));
+  set(CURLOPT_NOPROGRESS, 0L);
+  set(CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
+  set(CURLOPT_XFERINFODATA, static_cast<void*>(this));
+  return rc;
+}
+
+size_t Transfer::on_write(char* data, size_t size, size_t n, void* self) noexcept {
+  auto* t = static_cast<Transfer*>(self);
+  const size_t bytes = size * n;
+  if (t->result_.body.size() + bytes > static_cast<size_t>(t->options_.max_size)) {
+    t->too_large_ = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  try {
+    t->result_.body.append(data, bytes);
+  } catch (...) {
+    return 0;
+  }
+  return bytes;
+}
+
+size_t Transfer::on_header(char* data, size_t size, size_t n, void* self) noexcept {
+  auto* t = static_cast<Transfer*>(self);
+  const size_t bytes = size * n;
+  std::string_view line(data, bytes);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  try {
+    if (line.starts_with("HTTP/")) {
+      // A new response. If the previous one was a redirect curl is
+      // following, this response belongs to the next hop: record its URL.
+      if (t->last_status_ >= 300 && t->last_status_ < 400) {
+        char* url = nullptr;
+        if (curl_easy_getinfo(t->easy_, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url)
+          t->result_.redirects.emplace_back(url);
+      }
+      t->result_.headers.clear();
+      const auto sp = line.find(' ');
+      t->last_status_ = sp == std::string_view::npos ? 0 : std::atol(std::string(line.substr(sp + 1, 3)).c_str());
+    } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      t->result_.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    }
+  } catch (...) {
+    return 0;
+  }
+  return bytes;
+}
+
+int Transfer::on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept {
+  auto* t = static_cast<Transfer*>(self);
+  return t->cancel_ && t->cancel_->load(std::memory_order_relaxed) ? 1 : 0;
+}
+
+FetchResult Transfer::finish(CURLcode code) {
+  long status = 0;
+  curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
+  char* effective = nullptr;
+  curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &effective);
+  char* type = nullptr;
+  curl_easy_getinfo(easy_, CURLINFO_CONTENT_TYPE, &type);
+  curl_off_t total_us = 0;
+  curl_easy_getinfo(easy_, CURLINFO_TOTAL_TIME_T, &total_us);
+
+  result_.final_url = effective ? effective : result_.request.url;
+  result_.elapsed_ms = static_cast<double>(total_us) / 1000.0;
+  if (code == CURLE_OK) {
+    result_.status = status;
+    if (type) result_.content_type = type;
+    return std::move(result_);
+  }
+  FetchErrc errc = classify(code);
+  if (too_large_) errc = FetchErrc::too_large;
+  std::string detail = errbuf_[0] ? errbuf_ : curl_easy_strerror(code);
+  if (too_large_) detail = "body larger than --max-size " + std::to_string(options_.max_size) + " bytes";
+  // No usable response: keep what identifies the attempt, drop partial data.
+  result_.body.clear();
+  result_.status = 0;
+  result_.content_type.clear();
+  return fail(errc, std::move(detail));
+}
+
+FetchResult Transfer::fail(FetchErrc errc, std::string detail) {
+  if (result_.final_url.empty()) result_.final_url = result_.request.url;
+  if (result_.fetched_at == std::chrono::system_clock::time_point{})
+    result_.fetched_at = std::chrono::system_clock::now();
+  result_.error = make_error_code(errc);
+  result_.error_detail = std::move(detail);
+  return std::move(result_);
+}
+
+}  // namespace crawl

@@ -1,1 +1,398 @@
-// placeholder
+#include "storage/sqlite_sink.h"
+
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "storage/sink_util.h"
+
+namespace crawl {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+constexpr const char* kSchemaSql = R"sql(
+CREATE TABLE IF NOT EXISTS runs(
+  id INTEGER PRIMARY KEY,
+  started_at TEXT NOT NULL,
+  finished_at TEXT,
+  mode TEXT,
+  concurrency INTEGER,
+  urls_file TEXT,
+  settings TEXT,
+  pages INTEGER,
+  bytes INTEGER,
+  errors INTEGER,
+  errors_by_kind TEXT,
+  elapsed_s REAL,
+  pages_per_s REAL,
+  outcome TEXT);
+CREATE TABLE IF NOT EXISTS pages(
+  url TEXT PRIMARY KEY,
+  final_url TEXT,
+  status INTEGER,
+  content_type TEXT,
+  body BLOB,
+  fetched_at TEXT,
+  elapsed_ms REAL,
+  depth INTEGER,
+  error TEXT,
+  redirects TEXT,
+  headers TEXT,
+  referrer TEXT,
+  run_id INTEGER REFERENCES runs(id));
+CREATE INDEX IF NOT EXISTS pages_run ON pages(run_id);
+)sql";
+
+constexpr const char* kUpsertPageSql = R"sql(
+INSERT INTO pages(url, final_url, status, content_type, body, fetched_at, elapsed_ms,
+                  depth, error, redirects, headers, referrer, run_id)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+ON CONFLICT(url) DO UPDATE SET
+  final_url = excluded.final_url, status = excluded.status,
+  content_type = excluded.content_type, body = excluded.body,
+  fetched_at = excluded.fetched_at, elapsed_ms = excluded.elapsed_ms,
+  depth = excluded.depth, error = excluded.error, redirects = excluded.redirects,
+  headers = excluded.headers, referrer = excluded.referrer, run_id = excluded.run_id
+)sql";
+
+constexpr const char* kInsertRunSql =
+    "INSERT INTO runs(started_at, mode, concurrency, urls_file, settings) "
+    "VALUES(?1, ?2, ?3, ?4, ?5)";
+
+constexpr const char* kUpdateRunSql =
+    "UPDATE runs SET finished_at = ?1, pages = ?2, bytes = ?3, errors = ?4, "
+    "errors_by_kind = ?5, elapsed_s = ?6, pages_per_s = ?7, outcome = ?8 WHERE id = ?9";
+
+[[noreturn]] void throw_db_error(const std::string& path, std::string_view what,
+                                 sqlite3* db) {
+  throw std::runtime_error("SQLite database '" + path + "': " + std::string(what) + ": " +
+                           (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+
+SqliteStmt prepare(sqlite3* db, const std::string& path, const char* sql) {
+  sqlite3_stmt* raw = nullptr;
+  const int rc = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+  SqliteStmt stmt(raw);
+  if (rc != SQLITE_OK) throw_db_error(path, "cannot prepare statement", db);
+  return stmt;
+}
+
+// Resets a statement and drops its bindings when leaving scope, so the
+// SQLITE_STATIC pointers bound below never outlive the data they point to.
+class StmtScope {
+ public:
+  explicit StmtScope(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~StmtScope() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  StmtScope(const StmtScope&) = delete;
+  StmtScope& operator=(const StmtScope&) = delete;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
+// Binds `s` as TEXT without copying; empty binds NULL. The caller keeps `s`
+// alive until the statement is reset.
+int bind_text_or_null(sqlite3_stmt* stmt, int index, std::string_view s) {
+  if (s.empty()) return sqlite3_bind_null(stmt, index);
+  return sqlite3_bind_text64(stmt, index, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+int bind_blob(sqlite3_stmt* stmt, int index, std::string_view s) {
+  // A zero-length blob with a null pointer would bind NULL; an empty body
+  // (e.g. 204) must stay distinguishable from "no response".
+  if (s.empty()) return sqlite3_bind_zeroblob(stmt, index, 0);
+  return sqlite3_bind_blob64(stmt, index, s.data(), s.size(), SQLITE_STATIC);
+}
+
+std::string header_lines(const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::string out;
+  for (const auto& [name, value] : headers) {
+    if (!out.empty()) out += '\n';
+    out += name;
+    out += ": ";
+    out += value;
+  }
+  return out;
+}
+
+}  // namespace
+
+SqliteSink::SqliteSink(const std::string& path, std::size_t max_queued_bytes)
+    : path_(path), queue_(max_queued_bytes) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+      nullptr);
+  db_.reset(raw);  // SQLite returns a handle even on failure; own it at once
+  if (rc != SQLITE_OK) throw_db_error(path_, "cannot open", db_.get());
+  sqlite3* db = db_.get();
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+
+  std::string error;
+  // journal_mode answers with the mode in force; anything but "wal" (e.g.
+  // ":memory:") still works, only slower for concurrent readers.
+  {
+    SqliteStmt wal = prepare(db, path_, "PRAGMA journal_mode=WAL");
+    if (sqlite3_step(wal.get()) != SQLITE_ROW) throw_db_error(path_, "cannot set WAL mode", db);
+    const auto* mode = reinterpret_cast<const char*>(sqlite3_column_text(wal.get(), 0));
+    if (mode == nullptr || std::string_view(mode) != "wal") {
+      spdlog::warn("SQLite database '{}': journal_mode is {}, not wal", path_,
+                   mode ? mode : "unknown");
+    }
+  }
+  if (!exec("PRAGMA synchronous=NORMAL", error)) throw_db_error(path_, "PRAGMA synchronous", db);
+
+  // Schema check and creation in one write transaction, so two crawls
+  // starting on the same file cannot both see "no schema".
+  if (!exec("BEGIN IMMEDIATE", error)) throw_db_error(path_, "cannot start transaction", db);
+  int version = 0;
+  {
+    SqliteStmt v = prepare(db, path_, "PRAGMA user_version");
+    if (sqlite3_step(v.get()) != SQLITE_ROW) throw_db_error(path_, "cannot read user_version", db);
+    version = sqlite3_column_int(v.get(), 0);
+  }
+  if (version > kSchemaVersion) {
+    throw std::runtime_error("SQLite database '" + path_ + "': schema version " +
+                             std::to_string(version) + " is newer than this build's " +
+                             std::to_string(kSchemaVersion));
+  }
+  if (!exec(kSchemaSql, error)) throw_db_error(path_, "cannot create schema", db);
+  if (version == 0 &&
+      !exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str(), error)) {
+    throw_db_error(path_, "cannot set user_version", db);
+  }
+  if (!exec("COMMIT", error)) throw_db_error(path_, "cannot commit schema", db);
+
+  upsert_page_ = prepare(db, path_, kUpsertPageSql);
+  insert_run_ = prepare(db, path_, kInsertRunSql);
+  update_run_ = prepare(db, path_, kUpdateRunSql);
+
+  // Started last: from here on only the writer thread uses db_ and the
+  // statements (the thread start orders everything above before it).
+  writer_ = std::thread([this] { writer_loop(); });
+}
+
+SqliteSink::~SqliteSink() {
+  queue_.close();  // the writer drains everything queued before it exits
+  writer_.join();
+}
+
+void SqliteSink::begin_run(const RunInfo& info) {
+  queue_.wait_done(queue_.push(Item{std::in_place_type<BeginRun>, BeginRun{info}},
+                               sizeof(BeginRun) + info.settings.size()));
+}
+
+void SqliteSink::store(const FetchResult& result) {
+  queue_.push(Item{std::in_place_type<FetchResult>, result}, approx_result_bytes(result));
+}
+
+void SqliteSink::flush() { queue_.wait_done(queue_.last_ticket()); }
+
+void SqliteSink::end_run(const RunSummary& summary) {
+  queue_.wait_done(
+      queue_.push(Item{std::in_place_type<EndRun>, EndRun{summary}}, sizeof(EndRun)));
+}
+
+std::optional<std::int64_t> SqliteSink::current_run_id() const {
+  const std::int64_t id = current_run_id_.load();
+  if (id == 0) return std::nullopt;
+  return id;
+}
+
+void SqliteSink::writer_loop() noexcept {
+  std::vector<Queue::Entry> batch;
+  while (queue_.take_all(batch)) {
+    const std::size_t count = batch.size();
+    std::size_t bytes = 0;
+    for (const auto& e : batch) bytes += e.bytes;
+    try {
+      write_batch(batch);
+    } catch (const std::exception& e) {
+      // Only allocation failures can get here; never let the writer die,
+      // or flush() would wait forever.
+      spdlog::error("SQLite database '{}': batch of {} rows lost: {}", path_, count, e.what());
+      write_errors_ += static_cast<std::int64_t>(count);
+      if (!sqlite3_get_autocommit(db_.get())) {
+        std::string ignored;
+        exec("ROLLBACK", ignored);
+      }
+    }
+    batch.clear();  // free the bodies before announcing the space
+    queue_.mark_done(count, bytes);
+  }
+}
+
+// Fast path: the whole batch in one transaction. A row SQLite refuses
+// without ending the transaction (constraint, trigger ABORT, too big) is
+// reported after the commit. If the transaction itself is lost (SQLITE_FULL,
+// I/O error, ROLLBACK) or COMMIT fails, every row of the batch is retried in
+// its own transaction, so one bad row never takes the others with it.
+void SqliteSink::write_batch(std::vector<Queue::Entry>& batch) {
+  const std::int64_t run_at_start = current_run_id_.load();
+  std::string error;
+  if (exec("BEGIN IMMEDIATE", error)) {
+    std::vector<std::pair<const Item*, std::string>> failed;
+    bool transaction_alive = true;
+    for (const auto& entry : batch) {
+      if (write_item(entry.item, error)) continue;
+      if (sqlite3_get_autocommit(db_.get())) {  // SQLite rolled back for us
+        transaction_alive = false;
+        break;
+      }
+      failed.emplace_back(&entry.item, error);
+    }
+    if (transaction_alive && exec("COMMIT", error)) {
+      for (const auto& [item, message] : failed) report_failure(*item, message);
+      return;
+    }
+    if (!sqlite3_get_autocommit(db_.get())) {
+      std::string ignored;
+      exec("ROLLBACK", ignored);
+    }
+  }
+  spdlog::warn("SQLite database '{}': batch transaction failed ({}); writing {} rows one by one",
+               path_, error, batch.size());
+  current_run_id_ = run_at_start;
+  for (const auto& entry : batch) {
+    if (!write_item(entry.item, error)) report_failure(entry.item, error);
+  }
+}
+
+bool SqliteSink::write_item(const Item& item, std::string& error) {
+  return std::visit(
+      [&](const auto& value) {
+        using T = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, FetchResult>) {
+          return write_page(value, error);
+        } else if constexpr (std::is_same_v<T, BeginRun>) {
+          return write_begin_run(value.info, error);
+        } else {
+          return write_end_run(value.summary, error);
+        }
+      },
+      item);
+}
+
+bool SqliteSink::write_page(const FetchResult& r, std::string& error) {
+  sqlite3_stmt* stmt = upsert_page_.get();
+  StmtScope scope(stmt);
+  const bool has_response = r.status > 0;
+  // Kept alive until `scope` resets the statement (bound SQLITE_STATIC).
+  const std::string fetched_at = iso8601_utc(r.fetched_at);
+  const std::string error_text = r.error_string();
+  const std::string redirects = r.redirects.empty() ? std::string() : json_array(r.redirects);
+  const std::string headers = header_lines(r.headers);
+  const std::int64_t run_id = current_run_id_.load();
+
+  int rc = SQLITE_OK;
+  auto bind = [&rc](int result) {
+    if (rc == SQLITE_OK) rc = result;
+  };
+  bind(sqlite3_bind_text64(stmt, 1, r.request.url.data(), r.request.url.size(), SQLITE_STATIC,
+                           SQLITE_UTF8));
+  bind(bind_text_or_null(stmt, 2, r.final_url));
+  bind(has_response ? sqlite3_bind_int64(stmt, 3, r.status) : sqlite3_bind_null(stmt, 3));
+  bind(bind_text_or_null(stmt, 4, r.content_type));
+  bind(has_response ? bind_blob(stmt, 5, r.body) : sqlite3_bind_null(stmt, 5));
+  bind(bind_text_or_null(stmt, 6, fetched_at));
+  bind(sqlite3_bind_double(stmt, 7, r.elapsed_ms));
+  bind(sqlite3_bind_int(stmt, 8, r.request.depth));
+  bind(bind_text_or_null(stmt, 9, error_text));
+  bind(bind_text_or_null(stmt, 10, redirects));
+  bind(bind_text_or_null(stmt, 11, headers));
+  bind(bind_text_or_null(stmt, 12, r.request.referrer));
+  bind(run_id != 0 ? sqlite3_bind_int64(stmt, 13, run_id) : sqlite3_bind_null(stmt, 13));
+  if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return true;
+  error = sqlite3_errmsg(db_.get());
+  return false;
+}
+
+bool SqliteSink::write_begin_run(const RunInfo& info, std::string& error) {
+  current_run_id_ = 0;
+  sqlite3_stmt* stmt = insert_run_.get();
+  StmtScope scope(stmt);
+  const std::string started_at = iso8601_utc(info.started_at);
+  int rc = SQLITE_OK;
+  auto bind = [&rc](int result) {
+    if (rc == SQLITE_OK) rc = result;
+  };
+  bind(bind_text_or_null(stmt, 1, started_at));
+  bind(bind_text_or_null(stmt, 2, info.mode));
+  bind(sqlite3_bind_int(stmt, 3, info.concurrency));
+  bind(bind_text_or_null(stmt, 4, info.urls_file));
+  bind(bind_text_or_null(stmt, 5, info.settings));
+  if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+  if (rc != SQLITE_DONE) {
+    error = sqlite3_errmsg(db_.get());
+    return false;
+  }
+  current_run_id_ = sqlite3_last_insert_rowid(db_.get());
+  return true;
+}
+
+bool SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
+  const std::int64_t run_id = current_run_id_.load();
+  if (run_id == 0) {
+    spdlog::warn("SQLite database '{}': end_run without a recorded begin_run; not recorded",
+                 path_);
+    return true;
+  }
+  sqlite3_stmt* stmt = update_run_.get();
+  StmtScope scope(stmt);
+  const std::string finished_at = iso8601_utc(s.finished_at);
+  const std::string by_kind = json_object(s.errors_by_kind);
+  int rc = SQLITE_OK;
+  auto bind = [&rc](int result) {
+    if (rc == SQLITE_OK) rc = result;
+  };
+  bind(bind_text_or_null(stmt, 1, finished_at));
+  bind(sqlite3_bind_int64(stmt, 2, s.pages));
+  bind(sqlite3_bind_int64(stmt, 3, s.bytes));
+  bind(sqlite3_bind_int64(stmt, 4, s.errors));
+  bind(bind_text_or_null(stmt, 5, by_kind));
+  bind(sqlite3_bind_double(stmt, 6, s.elapsed_s));
+  bind(s.elapsed_s > 0
+           ? sqlite3_bind_double(stmt, 7, static_cast<double>(s.pages) / s.elapsed_s)
+           : sqlite3_bind_null(stmt, 7));
+  bind(bind_text_or_null(stmt, 8, s.outcome));
+  bind(sqlite3_bind_int64(stmt, 9, run_id));
+  if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
+  if (rc != SQLITE_DONE) {
+    error = sqlite3_errmsg(db_.get());
+    return false;
+  }
+  current_run_id_ = 0;
+  return true;
+}
+
+void SqliteSink::report_failure(const Item& item, const std::string& error) {
+  ++write_errors_;
+  if (const auto* page = std::get_if<FetchResult>(&item)) {
+    spdlog::error("SQLite database '{}': cannot store {}: {}", path_, page->request.url, error);
+  } else if (std::holds_alternative<BeginRun>(item)) {
+    spdlog::error("SQLite database '{}': cannot record the start of a run: {}", path_, error);
+  } else {
+    spdlog::error("SQLite database '{}': cannot record the end of a run: {}", path_, error);
+  }
+}
+
+bool SqliteSink::exec(const char* sql, std::string& error) {
+  char* message = nullptr;
+  const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, &message);
+  // sqlite3_exec allocates the message; own it before anything can throw.
+  const std::unique_ptr<char, decltype(&sqlite3_free)> owned(message, &sqlite3_free);
+  if (rc == SQLITE_OK) return true;
+  error = owned ? owned.get() : sqlite3_errstr(rc);
+  return false;
+}
+
+}  // namespace crawl

@@ -1,1 +1,65 @@
-int main(){}
+// crawl-testserver: serves the generated test site (or a directory) on
+// loopback hosts until SIGINT/SIGTERM, then prints per-host stats to stderr.
+// Stdout carries only the root URLs, one per line, so scripts can read them.
+#include <CLI/CLI.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <iostream>
+
+#include "tools/testserver/test_server.h"
+
+int main(int argc, char** argv) {
+  namespace ts = crawl::testserver;
+  ts::SiteOptions options;
+  int delay_ms = 0;
+  CLI::App app{"crawl-testserver: a deterministic test web site on loopback addresses.\n"
+               "Prints each host's root URL on stdout, serves until SIGINT/SIGTERM, then\n"
+               "prints per-host stats on stderr."};
+  app.footer(
+      "Routes on every host: / /page/N.html /status/NNN /redirect/K /loop /big?bytes=N\n"
+      "/big-chunked?bytes=N /gzip /bad-gzip /reset /slow?ms=N /links?n=N (see test_server.h)");
+  app.add_option("--hosts", options.hosts, "number of hosts, one loopback address each")
+      ->check(CLI::Range(1, 1 << 20))->capture_default_str();
+  app.add_option("--pages", options.pages_per_host, "pages per host")
+      ->check(CLI::Range(1, 1 << 30))->capture_default_str();
+  app.add_option("--page-size", options.page_size, "approximate page body size, bytes")->capture_default_str();
+  app.add_option("--links", options.links_per_page, "extra same-host links per page")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--cross-links", options.cross_links, "links per page to other hosts")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--delay-ms", delay_ms, "delay before every response, ms")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--address", options.first_address, "first host's IPv4 loopback address; host i gets +i")
+      ->capture_default_str();
+  app.add_option("--port", options.port, "port for every host (0 = ephemeral per host)")->capture_default_str();
+  app.add_option("--root", options.static_root, "serve this directory on one host instead of the generated site")
+      ->check(CLI::ExistingDirectory);
+  app.add_option("--threads", options.threads, "io_context threads")
+      ->check(CLI::Range(1, 1024))->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  options.delay = std::chrono::milliseconds(delay_ms);
+
+  // The signal set exists before the server so that an early Ctrl-C is caught.
+  boost::asio::io_context signal_context;
+  boost::asio::signal_set signals(signal_context, SIGINT, SIGTERM);
+  signals.async_wait([](const boost::system::error_code&, int) {});
+  ts::raise_fd_limit();
+  try {
+    ts::TestServer server(options);
+    for (const auto& url : server.root_urls()) std::cout << url << '\n';
+    std::cout.flush();
+    signal_context.run();
+    server.stop();
+    for (int i = 0; i < server.host_count(); ++i) {
+      const auto stats = server.stats(i);
+      std::cerr << server.root_url(i) << " requests=" << stats.requests
+                << " peak_concurrent_requests=" << stats.peak_concurrent_requests
+                << " peak_connections=" << stats.peak_connections << '\n';
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "crawl-testserver: " << e.what() << '\n';
+    return 1;
+  }
+  return 0;
+}

@@ -1,1 +1,669 @@
-// placeholder
+#include "tools/testserver/test_server.h"
+
+#include <sys/resource.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
+
+namespace crawl::testserver {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace fs = std::filesystem;
+using tcp = asio::ip::tcp;
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+constexpr auto kIdleTimeout = std::chrono::seconds(60);
+constexpr auto kAcceptRetry = std::chrono::milliseconds(50);
+constexpr std::size_t kChunkSize = 64 * 1024;
+constexpr std::uint64_t kDefaultBigBytes = 1024 * 1024;
+constexpr std::string_view kHtml = "text/html; charset=utf-8";
+
+// splitmix64 finalizer: cheap, deterministic, well-spread link targets.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+std::uint64_t pick(int host, int page, int k, std::uint64_t n) {
+  const auto seed = (std::uint64_t(host) << 42) ^ (std::uint64_t(page) << 16) ^ std::uint64_t(k);
+  return mix(seed) % n;
+}
+
+// Whole-string unsigned parse; nullopt on anything else ("", "+1", "007x").
+std::optional<std::uint64_t> parse_uint(std::string_view s) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc{} || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<std::uint64_t> query_uint(std::string_view query, std::string_view key) {
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const auto pair = query.substr(0, amp);
+    if (pair.size() > key.size() && pair.starts_with(key) && pair[key.size()] == '=')
+      return parse_uint(pair.substr(key.size() + 1));
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+  }
+  return std::nullopt;
+}
+
+std::string gzip(std::string_view data) {
+  z_stream zs{};
+  // windowBits 31 = 15 + 16: gzip wrapper, not zlib.
+  if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("deflateInit2 failed");
+  std::string out(deflateBound(&zs, data.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+  out.resize(zs.total_out);
+  return out;
+}
+
+// kChunkSize bytes of printable filler lines for /big*.
+const std::string& big_filler() {
+  static const std::string text = [] {
+    std::string s;
+    for (int line = 0; s.size() < kChunkSize; ++line)
+      s += "crawl-testserver filler line " + std::to_string(line) + " abcdefghijklmnopqrstuvwxyz\n";
+    s.resize(kChunkSize);
+    return s;
+  }();
+  return text;
+}
+
+std::string small_page(std::string_view title, std::string_view text = {}) {
+  std::string s = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>";
+  s.append(title).append("</title></head>\n<body><h1>").append(title).append("</h1>\n");
+  if (!text.empty()) s.append("<p>").append(text).append("</p>\n");
+  return s + "</body></html>\n";
+}
+
+std::string_view mime_type(const fs::path& file) {
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  if (ext == ".html" || ext == ".htm") return kHtml;
+  if (ext == ".css") return "text/css";
+  if (ext == ".js") return "text/javascript";
+  if (ext == ".png") return "image/png";
+  if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
+  if (ext == ".gif") return "image/gif";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".txt") return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    unsigned v = 0;
+    if (i + 2 >= s.size()) return std::nullopt;
+    auto [end, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+    if (ec != std::errc{} || end != s.data() + i + 3 || v == 0) return std::nullopt;
+    out += static_cast<char>(v);
+    i += 2;
+  }
+  return out;
+}
+
+// What a request gets. Decided by Router (pure), carried out by Session.
+struct Reply {
+  enum class Kind { message, big, reset } kind = Kind::message;
+  Response response;
+  std::uint64_t big_bytes = 0;  // Kind::big: body length
+  bool chunked = false;         // Kind::big: chunked instead of Content-Length
+  std::chrono::milliseconds extra_delay{0};
+};
+
+// Maps requests to replies. Immutable after construction, so sessions on any
+// thread share it without locking.
+class Router {
+ public:
+  Router(SiteOptions options, std::vector<std::string> authorities, fs::path static_root)
+      : options_(std::move(options)), authorities_(std::move(authorities)),
+        static_root_(std::move(static_root)) {}
+
+  const SiteOptions& options() const { return options_; }
+  const std::string& authority(int host) const { return authorities_.at(host); }
+
+  Reply route(int host, const Request& req) const {
+    Reply reply;
+    const std::string_view target = req.target();
+    const auto q = target.find('?');
+    const auto path = target.substr(0, q);
+    const auto query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+    if (req.method() != http::verb::get && req.method() != http::verb::head) {
+      reply.response = make(http::status::method_not_allowed, small_page("405 Method Not Allowed"));
+      reply.response.set(http::field::allow, "GET, HEAD");
+    } else if (!static_root_.empty()) {
+      serve_file(path, reply);
+    } else {
+      generated(host, path, query, reply);
+    }
+    return reply;
+  }
+
+  std::string page_html(int host, int page) const {
+    const std::string title = "Host " + std::to_string(host) + " page " + std::to_string(page);
+    std::string s = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + title +
+                    "</title></head>\n<body>\n<h1>" + title + "</h1>\n<ul>\n";
+    auto link = [&s](const std::string& href, const std::string& text) {
+      s += "<li><a href=\"" + href + "\">" + text + "</a></li>\n";
+    };
+    const int pages = options_.pages_per_host;
+    int k = 0;  // link index on this page; picks the href spelling
+    for (int child : {2 * page + 1, 2 * page + 2})
+      if (child < pages) link(same_host_href(host, child, page + k++), "page " + std::to_string(child));
+    for (int i = 0; i < options_.links_per_page; ++i) {
+      const int to = static_cast<int>(pick(host, page, k, pages));
+      link(same_host_href(host, to, page + k++), "page " + std::to_string(to));
+    }
+    const int hosts = static_cast<int>(authorities_.size());
+    for (int i = 0; hosts > 1 && i < options_.cross_links; ++i) {
+      const int other = (host + 1 + static_cast<int>(pick(host, page, 1000 + i, hosts - 1))) % hosts;
+      const int to = static_cast<int>(pick(host, page, 2000 + i, pages));
+      static constexpr std::string_view kPrefix[] = {"http://", "//", "http://"};
+      static constexpr std::string_view kSuffix[] = {"", "", "#cross"};
+      const int v = (page + i) % 3;
+      link(std::string(kPrefix[v]) + authorities_[other] + "/page/" + std::to_string(to) + ".html" +
+               std::string(kSuffix[v]),
+           "host " + std::to_string(other) + " page " + std::to_string(to));
+    }
+    link("mailto:webmaster@localhost", "mail");
+    link("javascript:void(0)", "script");
+    link("/page/0.html#frag", "first page");
+    s += "</ul>\n";
+    constexpr std::string_view kTail = "</body></html>\n";
+    constexpr std::string_view kFiller = "lorem ipsum dolor sit amet consectetur adipiscing elit\n";
+    const std::size_t used = s.size() + kTail.size();
+    if (options_.page_size >= used + 8) {  // 8 = "<p>" + "</p>\n"
+      const std::size_t n = options_.page_size - used - 8;
+      s += "<p>";
+      for (std::size_t i = 0; i < n; ++i) s += kFiller[i % kFiller.size()];
+      s += "</p>\n";
+    } else if (options_.page_size > used) {
+      s.append(options_.page_size - used, '\n');
+    }
+    return s.append(kTail);
+  }
+
+ private:
+  static Response make(http::status status, std::string body, std::string_view type = kHtml) {
+    Response res{status, 11};
+    res.set(http::field::content_type, type);
+    res.body() = std::move(body);
+    return res;
+  }
+
+  // Spellings that all resolve (against /page/N.html) to /page/{to}.html.
+  std::string same_host_href(int host, int to, int variant) const {
+    const std::string n = std::to_string(to);
+    switch (variant % 6) {
+      case 0: return n + ".html";
+      case 1: return "./" + n + ".html";
+      case 2: return "../page/" + n + ".html";
+      case 3: return "/page/" + n + ".html";
+      case 4: return "http://" + authorities_[host] + "/page/" + n + ".html";
+      default: return n + ".html#top";
+    }
+  }
+
+  void generated(int host, std::string_view path, std::string_view query, Reply& reply) const {
+    auto& res = reply.response;
+    auto redirect = [&res](std::string location) {
+      res = make(http::status::found, small_page("302 Found", "Moved to " + location));
+      res.set(http::field::location, location);
+    };
+    std::optional<std::uint64_t> n;
+    if (path == "/") {
+      res = make(http::status::ok,
+                 small_page("Host " + std::to_string(host), "<a href=\"/page/0.html\">first page</a>"));
+    } else if (path.starts_with("/page/") && path.ends_with(".html") &&
+               (n = parse_uint(path.substr(6, path.size() - 11))) && *n < std::uint64_t(options_.pages_per_host) &&
+               std::to_string(*n) == path.substr(6, path.size() - 11)) {
+      res = make(http::status::ok, page_html(host, static_cast<int>(*n)));
+    } else if (path.starts_with("/status/") && (n = parse_uint(path.substr(8))) && *n >= 200 && *n <= 599) {
+      const auto code = static_cast<unsigned>(*n);
+      const bool no_body = code == 204 || code == 304;
+      res = make(http::status::ok, no_body ? "" : small_page("Status " + std::to_string(code)));
+      res.result(code);
+      if (code == 429 || code == 503) res.set(http::field::retry_after, "1");
+    } else if (path.starts_with("/redirect/") && (n = parse_uint(path.substr(10)))) {
+      redirect(*n == 0 ? "/page/0.html" : "/redirect/" + std::to_string(*n - 1));
+    } else if (path == "/loop") {
+      redirect("/loop");
+    } else if (path == "/big" || path == "/big-chunked") {
+      reply.kind = Reply::Kind::big;
+      reply.big_bytes = query_uint(query, "bytes").value_or(kDefaultBigBytes);
+      reply.chunked = path == "/big-chunked";
+      res = make(http::status::ok, "", "text/plain; charset=utf-8");
+    } else if (path == "/gzip" || path == "/bad-gzip") {
+      const std::string body = small_page("Compressed", "gzip-ok");
+      res = make(http::status::ok, path == "/gzip" ? gzip(body) : "this is not gzip data \x01\x02\x03");
+      res.set(http::field::content_encoding, "gzip");
+      res.set(http::field::vary, "Accept-Encoding");
+    } else if (path == "/reset") {
+      reply.kind = Reply::Kind::reset;
+    } else if (path == "/slow") {
+      const auto ms = query_uint(query, "ms").value_or(1000);
+      reply.extra_delay = std::chrono::milliseconds(std::min<std::uint64_t>(ms, 3'600'000));
+      res = make(http::status::ok, small_page("Slow", std::to_string(ms) + " ms"));
+    } else if (path == "/links") {
+      std::string body = "<!DOCTYPE html>\n<html><head><title>Links</title></head><body>\n";
+      const auto count = query_uint(query, "n").value_or(10);
+      for (std::uint64_t i = 0; i < count; ++i) {
+        const auto to = std::to_string(i % std::uint64_t(options_.pages_per_host));
+        body += "<a href=\"/page/" + to + ".html#l" + std::to_string(i) + "\">" + to + "</a>\n";
+      }
+      res = make(http::status::ok, body + "</body></html>\n");
+    } else {
+      res = make(http::status::not_found, small_page("404 Not Found"));
+    }
+  }
+
+  void serve_file(std::string_view path, Reply& reply) const {
+    auto& res = reply.response;
+    res = make(http::status::not_found, small_page("404 Not Found"));
+    const auto decoded = percent_decode(path);
+    if (!decoded || !decoded->starts_with('/')) return;
+    fs::path file = static_root_;
+    for (std::string_view rest = *decoded; !rest.empty();) {
+      const auto slash = rest.find('/');
+      const auto segment = rest.substr(0, slash);
+      rest = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+      if (segment == "..") return;
+      if (!segment.empty() && segment != ".") file /= segment;
+    }
+    std::error_code ec;
+    // Symlinks may still point outside: compare canonical paths too.
+    file = fs::weakly_canonical(file, ec);
+    const auto [root_end, file_it] = std::mismatch(static_root_.begin(), static_root_.end(), file.begin(), file.end());
+    if (ec || root_end != static_root_.end()) return;
+    if (fs::is_directory(file, ec)) {
+      if (!decoded->ends_with('/')) {
+        res = make(http::status::moved_permanently, small_page("301 Moved Permanently"));
+        res.set(http::field::location, std::string(path) + "/");
+        return;
+      }
+      file /= "index.html";
+    }
+    if (!fs::is_regular_file(file, ec)) return;
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream body;
+    body << in.rdbuf();
+    if (!in) return;
+    res = make(http::status::ok, std::move(body).str(), mime_type(file));
+  }
+
+  SiteOptions options_;
+  std::vector<std::string> authorities_;  // "127.0.1.1:PORT" per host
+  fs::path static_root_;                  // canonical; empty = generated site
+};
+
+// One listening address and its counters.
+struct Host {
+  int index = 0;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::steady_timer> retry_timer;  // re-arms accept after EMFILE and the like
+
+  mutable std::mutex mutex;  // guards stats, in_flight, open
+  HostStats stats;
+  int in_flight = 0;
+  int open = 0;
+
+  void connection_opened() {
+    std::lock_guard lock(mutex);
+    stats.peak_connections = std::max(stats.peak_connections, ++open);
+  }
+  void connection_closed() {
+    std::lock_guard lock(mutex);
+    --open;
+  }
+  void request_started(std::string_view target) {
+    std::lock_guard lock(mutex);
+    ++stats.requests;
+    ++stats.requests_by_target[std::string(target)];
+    stats.peak_concurrent_requests = std::max(stats.peak_concurrent_requests, ++in_flight);
+  }
+  void request_finished() {
+    std::lock_guard lock(mutex);
+    --in_flight;
+  }
+};
+
+// One TCP connection. Lives as long as one of its handlers is pending; all its
+// handlers run on the socket's strand. Counters are balanced in the destructor
+// so that errors, resets and shutdown (handlers destroyed unrun) stay exact.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const Router& router, Host& host)
+      : stream_(std::move(socket)), timer_(stream_.get_executor()), router_(router), host_(host) {
+    host_.connection_opened();
+  }
+  ~Session() {
+    if (in_request_) host_.request_finished();
+    host_.connection_closed();
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start() { do_read(); }
+
+ private:
+  void do_read() {
+    req_ = {};
+    stream_.expires_after(kIdleTimeout);
+    http::async_read(stream_, buffer_, req_, beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) return close();  // EOF, timeout, malformed request: just hang up
+    in_request_ = true;
+    host_.request_started(req_.target());
+    try {
+      reply_ = router_.route(host_.index, req_);
+    } catch (const std::exception& e) {
+      reply_ = Reply{};
+      reply_.response = Response{http::status::internal_server_error, 11};
+      reply_.response.body() = std::string("internal error: ") + e.what();
+    }
+    if (reply_.kind == Reply::Kind::reset) return reset();
+    const auto wait = router_.options().delay + reply_.extra_delay;
+    if (wait <= std::chrono::milliseconds::zero()) return send();
+    timer_.expires_after(wait);
+    timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
+      if (!wait_ec) self->send();
+    });
+  }
+
+  void send() {
+    auto& res = reply_.response;
+    res.version(req_.version());
+    res.keep_alive(req_.keep_alive());
+    res.set(http::field::server, "crawl-testserver");
+    stream_.expires_after(kIdleTimeout);
+    if (reply_.kind == Reply::Kind::big) return send_big_header();
+    res.prepare_payload();
+    if (res.result() == http::status::no_content || res.result() == http::status::not_modified) {
+      res.erase(http::field::content_length);  // RFC 9110 8.6: none on 204, optional on 304
+      res.erase(http::field::content_type);
+    }
+    if (req_.method() == http::verb::head) res.body().clear();  // keeps Content-Length
+    http::message_generator msg(std::move(res));
+    beast::async_write(stream_, std::move(msg),
+                       [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                         self->on_written(write_ec);
+                       });
+  }
+
+  // /big*: the header, then the body streamed from a shared filler buffer so
+  // that N may exceed memory.
+  void send_big_header() {
+    auto& res = reply_.response;
+    if (reply_.chunked)
+      res.chunked(true);
+    else
+      res.content_length(reply_.big_bytes);
+    std::ostringstream header;
+    header << res.base();
+    big_header_ = std::move(header).str();
+    if (req_.method() == http::verb::head) {
+      reply_.big_bytes = 0;
+      reply_.chunked = false;
+    }
+    asio::async_write(stream_, asio::buffer(big_header_),
+                      [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                        if (write_ec) return self->on_written(write_ec);
+                        self->send_big_body();
+                      });
+  }
+
+  void send_big_body() {
+    auto next = [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+      if (write_ec) return self->on_written(write_ec);
+      self->send_big_body();
+    };
+    stream_.expires_after(kIdleTimeout);
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(reply_.big_bytes, kChunkSize));
+    reply_.big_bytes -= n;
+    const auto data = asio::buffer(big_filler().data(), n);
+    if (n > 0 && reply_.chunked) return asio::async_write(stream_, http::make_chunk(data), next);
+    if (n > 0) return asio::async_write(stream_, data, next);
+    if (!reply_.chunked) return on_written({});
+    reply_.chunked = false;  // the last chunk goes out once
+    asio::async_write(stream_, http::make_chunk_last(), next);
+  }
+
+  void on_written(beast::error_code ec) {
+    in_request_ = false;
+    host_.request_finished();
+    if (ec) return;
+    if (!req_.keep_alive()) return close();
+    do_read();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  // Linger 0 makes close() send RST instead of FIN.
+  void reset() {
+    in_request_ = false;
+    host_.request_finished();
+    beast::error_code ignored;
+    stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  asio::steady_timer timer_;
+  const Router& router_;
+  Host& host_;
+  Request req_;
+  Reply reply_;
+  std::string big_header_;
+  bool in_request_ = false;  // request_started() not yet balanced
+};
+
+std::string authority_of(const asio::ip::address_v4& address, unsigned short port) {
+  return address.to_string() + (port == 80 ? "" : ":" + std::to_string(port));
+}
+
+}  // namespace
+
+struct TestServer::Impl {
+  // Declared first so it is destroyed last: sockets must die before it.
+  std::unique_ptr<asio::io_context> ioc;
+  std::vector<std::unique_ptr<Host>> hosts;
+  std::unique_ptr<Router> router;
+  std::vector<std::thread> threads;
+  std::mutex stop_mutex;  // serializes stop()
+
+  explicit Impl(SiteOptions options) : ioc(std::make_unique<asio::io_context>(std::max(1, options.threads))) {
+    fs::path static_root;
+    if (!options.static_root.empty()) {
+      std::error_code ec;
+      static_root = fs::canonical(options.static_root, ec);
+      if (ec || !fs::is_directory(static_root))
+        throw std::runtime_error("testserver: static root is not a directory: " + options.static_root);
+      options.hosts = 1;
+    }
+    if (options.hosts < 1 || options.pages_per_host < 1 || options.links_per_page < 0 || options.cross_links < 0)
+      throw std::runtime_error("testserver: need hosts >= 1, pages >= 1, links >= 0, cross links >= 0");
+    boost::system::error_code ec;
+    const auto first = asio::ip::make_address_v4(options.first_address, ec);
+    if (ec || !first.is_loopback())
+      throw std::runtime_error("testserver: first address must be IPv4 loopback: " + options.first_address);
+    std::vector<std::string> authorities;
+    for (int i = 0; i < options.hosts; ++i) {
+      const auto address = asio::ip::address_v4(first.to_uint() + std::uint32_t(i));
+      if (!address.is_loopback() || address.to_uint() < first.to_uint())
+        throw std::runtime_error("testserver: too many hosts for 127.0.0.0/8 from " + options.first_address);
+      auto host = std::make_unique<Host>();
+      host->index = i;
+      try {
+        const tcp::endpoint endpoint(address, options.port);
+        host->acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc));
+        host->acceptor->open(endpoint.protocol());
+        host->acceptor->set_option(asio::socket_base::reuse_address(true));
+        host->acceptor->bind(endpoint);
+        host->acceptor->listen(asio::socket_base::max_listen_connections);
+      } catch (const boost::system::system_error& e) {
+        throw std::runtime_error("testserver: cannot listen on " + address.to_string() + ":" +
+                                 std::to_string(options.port) + ": " + e.what());
+      }
+      host->retry_timer = std::make_unique<asio::steady_timer>(host->acceptor->get_executor());
+      authorities.push_back(authority_of(address, host->acceptor->local_endpoint().port()));
+      hosts.push_back(std::move(host));
+    }
+    const int thread_count = std::max(1, options.threads);
+    router = std::make_unique<Router>(std::move(options), std::move(authorities), std::move(static_root));
+    for (auto& host : hosts) accept(*host);
+    try {
+      for (int i = 0; i < thread_count; ++i) threads.emplace_back([this] { run(); });
+    } catch (...) {
+      stop();
+      throw;
+    }
+  }
+
+  ~Impl() { stop(); }
+
+  void run() {
+    auto guard = asio::make_work_guard(*ioc);
+    for (;;) {
+      try {
+        ioc->run();
+        return;
+      } catch (const std::exception& e) {  // a bug in a handler; keep serving
+        std::cerr << "crawl-testserver: handler threw: " << e.what() << '\n';
+      }
+    }
+  }
+
+  void accept(Host& host) {
+    host.acceptor->async_accept(asio::make_strand(*ioc), [this, &host](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (ec) {  // e.g. out of file descriptors: back off instead of spinning
+        host.retry_timer->expires_after(kAcceptRetry);
+        host.retry_timer->async_wait([this, &host](beast::error_code wait_ec) {
+          if (!wait_ec) accept(host);
+        });
+        return;
+      }
+      std::make_shared<Session>(std::move(socket), *router, host)->start();
+      accept(host);
+    });
+  }
+
+  // Stopping the loop first and then destroying it closes every socket from
+  // this thread: pending handlers (and the sessions they own) are destroyed
+  // unrun, so no handler races with the teardown.
+  void stop() {
+    std::lock_guard lock(stop_mutex);
+    if (!ioc) return;
+    ioc->stop();
+    for (auto& thread : threads) thread.join();
+    threads.clear();
+    for (auto& host : hosts) {
+      host->retry_timer.reset();
+      host->acceptor.reset();
+    }
+    ioc.reset();
+  }
+
+  const Host& host(int index) const {
+    if (index < 0 || index >= static_cast<int>(hosts.size()))
+      throw std::out_of_range("testserver: no host " + std::to_string(index));
+    return *hosts[static_cast<std::size_t>(index)];
+  }
+};
+
+TestServer::TestServer(SiteOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+TestServer::~TestServer() { stop(); }
+void TestServer::stop() { impl_->stop(); }
+int TestServer::host_count() const { return static_cast<int>(impl_->hosts.size()); }
+
+std::string TestServer::root_url(int host) const {
+  impl_->host(host);  // range check
+  return "http://" + impl_->router->authority(host) + "/";
+}
+
+std::vector<std::string> TestServer::root_urls() const {
+  std::vector<std::string> urls;
+  for (int i = 0; i < host_count(); ++i) urls.push_back(root_url(i));
+  return urls;
+}
+
+std::string TestServer::page_url(int host, int page) const {
+  return root_url(host) + "page/" + std::to_string(page) + ".html";
+}
+
+std::set<std::string> TestServer::site_urls() const {
+  std::set<std::string> urls;
+  for (int h = 0; h < host_count(); ++h) {
+    urls.insert(root_url(h));
+    if (!impl_->router->options().static_root.empty()) continue;
+    for (int p = 0; p < impl_->router->options().pages_per_host; ++p) urls.insert(page_url(h, p));
+  }
+  return urls;
+}
+
+HostStats TestServer::stats(int host) const {
+  const Host& h = impl_->host(host);
+  std::lock_guard lock(h.mutex);
+  return h.stats;
+}
+
+void TestServer::reset_stats() {
+  for (auto& host : impl_->hosts) {
+    std::lock_guard lock(host->mutex);
+    host->stats = HostStats{};
+    host->stats.peak_concurrent_requests = host->in_flight;
+    host->stats.peak_connections = host->open;
+  }
+}
+
+std::uint64_t raise_fd_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return limit.rlim_cur;
+}
+
+}  // namespace crawl::testserver

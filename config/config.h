@@ -1,0 +1,74 @@
+// Config: every setting of a crawl, from the command line and an optional
+// TOML file (--config). The only place where options are named, defaulted and
+// validated; knows nothing of curl or SQLite.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace crawl {
+
+enum class Mode { threads, fibers };
+enum class StoreKind { sqlite, disk, none };
+enum class Scope { host, any };
+
+const char* to_string(Mode m);
+const char* to_string(StoreKind s);
+const char* to_string(Scope s);
+
+struct Config {
+  std::string urls_file;
+  std::string config_file;                 // --config, "" if none
+  Mode mode = Mode::threads;
+  int concurrency = 16;
+  StoreKind store = StoreKind::sqlite;
+  std::string out;                         // "" → crawl.db (sqlite) / crawl-out (disk)
+  int max_depth = 5;                       // wget's -l default
+  std::int64_t max_pages = 0;              // 0 = unlimited
+  Scope scope = Scope::host;
+  int per_host = 2;
+  int delay_ms = 0;
+  double timeout_s = 30;
+  double connect_timeout_s = 10;
+  std::int64_t max_size = 10 * 1024 * 1024;
+  std::string user_agent = "crawl/0.1 (+https://github.com/crawl/crawl)";
+  std::string log_level = "info";
+  std::string log_file;
+  bool quiet = false;
+
+  // The effective output path (out, or the default for the store kind).
+  std::string out_path() const;
+  // One line "mode=threads concurrency=16 …" for logs and the runs table.
+  std::string summary() const;
+};
+
+// Bad command line or config file. what() names the flag or key and what is
+// allowed; the program prints it and exits with exit_code (2, like curl/wget
+// usage errors).
+class UsageError : public std::runtime_error {
+ public:
+  explicit UsageError(const std::string& msg) : std::runtime_error(msg) {}
+  int exit_code = 2;
+};
+
+// Result of parsing: either a config to run, or an exit (after --help,
+// --version) with what to print.
+struct ParsedArgs {
+  std::optional<Config> config;
+  int exit_code = 0;
+  std::string output;  // help/version text to print on stdout
+};
+
+// Parses argv (argv[0] is the program name). The command line wins over the
+// --config file. Throws UsageError on any invalid flag, key, value or a
+// missing/unparsable file.
+ParsedArgs parse_args(int argc, const char* const* argv);
+
+// Parses "10M", "512k", "2G", "1000" (bytes; binary multiples). Throws
+// std::invalid_argument on anything else.
+std::int64_t parse_size(const std::string& text);
+
+}  // namespace crawl

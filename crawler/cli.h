@@ -1,0 +1,11 @@
+// The `crawl` command: argv in, exit code out. Exit codes follow wget:
+// 0 all fetched fine, 2 usage/config error, 3 storage I/O error, 4 some
+// transfer failed (network), 8 some server answered with an HTTP error,
+// 130 / 143 stopped by SIGINT / SIGTERM.
+#pragma once
+
+namespace crawl {
+
+int crawl_main(int argc, const char* const* argv);
+
+}  // namespace crawl

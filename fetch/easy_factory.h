@@ -1,0 +1,70 @@
+// The one place where curl options are set. Both fetch strategies configure
+// every transfer through Transfer::attach(), so they differ only in how they
+// wait for a transfer, never in what they ask for.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "config/config.h"
+#include "fetch/fetch_types.h"
+
+namespace crawl {
+
+struct TransferOptions {
+  double timeout_s = 30;          // whole transfer, redirects included
+  double connect_timeout_s = 10;
+  std::int64_t max_size = 10 * 1024 * 1024;  // decoded body bytes
+  std::string user_agent;
+  long max_redirects = 10;
+};
+
+TransferOptions transfer_options(const Config& config);
+
+// One transfer's state. curl's callbacks write into it (CURLOPT_PRIVATE and
+// the callbacks' user pointers point at it), so it must stay at a fixed
+// address from attach() until finish(). Not thread-safe: one transfer is
+// driven by one thread at a time.
+class Transfer {
+ public:
+  // cancel may be null; when it becomes true the transfer aborts at curl's
+  // next progress callback and finishes with FetchErrc::aborted.
+  Transfer(FetchRequest request, const TransferOptions& options, const std::atomic<bool>* cancel);
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+
+  // Resets `easy` (keeping its connection cache) and sets every option for
+  // this transfer. Returns the failing CURLcode's text if an option was
+  // refused (then the transfer must not be started).
+  CURLcode attach(CURL* easy);
+
+  // Builds the result once curl reports `code` for this transfer. Call once.
+  FetchResult finish(CURLcode code);
+
+  // Result for a transfer that could not even start (attach failed, cancelled
+  // before start).
+  FetchResult fail(FetchErrc errc, std::string detail);
+
+  const FetchRequest& request() const { return result_.request; }
+
+ private:
+  static size_t on_write(char* data, size_t size, size_t n, void* self) noexcept;
+  static size_t on_header(char* data, size_t size, size_t n, void* self) noexcept;
+  static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept;
+
+  const TransferOptions& options_;
+  const std::atomic<bool>* cancel_;
+  CURL* easy_ = nullptr;
+  FetchResult result_;
+  long last_status_ = 0;  // status of the response whose headers are being read
+  bool too_large_ = false;
+  char errbuf_[CURL_ERROR_SIZE] = {};
+};
+
+// Maps a libcurl result code to the crawler's error kinds.
+FetchErrc classify(CURLcode code) noexcept;
+
+}  // namespace crawl

@@ -1,0 +1,29 @@
+// Fetcher: the fetch strategy. One implementation per --mode.
+#pragma once
+
+#include <memory>
+
+#include "config/config.h"
+#include "fetch/fetch_types.h"
+
+namespace crawl {
+
+class Fetcher {
+ public:
+  virtual ~Fetcher() = default;
+  // Starts fetching `request`. Never blocks the caller on I/O. `done` is
+  // called exactly once, on a fetcher thread, with a result or an error
+  // (FetchErrc::aborted after cancel()). Thread-safe.
+  virtual void submit(FetchRequest request, DoneCallback done) = 0;
+  // Blocks until every submitted request's callback has returned.
+  virtual void drain() = 0;
+  // Aborts transfers in flight and fails queued ones with FetchErrc::aborted.
+  // Callbacks still run, exactly once each. Thread-safe, async-signal-unsafe.
+  virtual void cancel() = 0;
+};
+
+// The runtime choice of strategy. Throws UsageError for a mode that is not
+// available.
+std::unique_ptr<Fetcher> make_fetcher(const Config& config);
+
+}  // namespace crawl

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what crawl needs from Debian 12's packages (only what is missing,
+# quietly) and builds it in Release into build/ (crawl is build/crawl).
+#
+#   ./setup.sh                          # Release build in build/
+#   CRAWL_SANITIZE=address ./setup.sh   # ASan+UBSan build in build-asan/
+#   CRAWL_SANITIZE=thread ./setup.sh    # TSan build in build-tsan/
+set -euo pipefail
+cd "$(dirname "$0")"
+
+packages=(cmake g++ make pkg-config libcurl4-openssl-dev libboost1.81-dev libboost-url1.81-dev
+          libgumbo-dev libsqlite3-dev libspdlog-dev libcli11-dev libtomlplusplus-dev libgtest-dev
+          zlib1g-dev sqlite3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+sanitize="${CRAWL_SANITIZE:-}"
+build_dir="${BUILD_DIR:-build${sanitize:+-$sanitize}}"
+build_type=Release; [ -n "$sanitize" ] && build_type=RelWithDebInfo
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type" -DCRAWL_SANITIZE="$sanitize" >/dev/null
+cmake --build "$build_dir" -j"$(nproc)" -- --no-print-directory 2>&1 | grep -vE '^\[ *[0-9]+%\]|^Consolidate|^Scanning' || true
+test -x "$build_dir/crawl" || { echo "setup: build failed" >&2; exit 1; }
+echo "setup: built $build_dir/crawl" >&2

@@ -1,0 +1,105 @@
+// BatchQueue: the hand-off between store() callers and a sink's single
+// writer thread. Internal to storage/.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+namespace crawl {
+
+// A FIFO of items with a byte budget and completion tickets.
+//
+// Thread safety: push(), wait_done() and last_ticket() may be called from any
+// number of threads; take_all() and mark_done() from the one consumer thread.
+// Backpressure: push() blocks only while the bytes queued AND still being
+// written (taken but not yet marked done) exceed max_bytes; one item larger
+// than the budget is still accepted when nothing else is pending, so no
+// item can block forever.
+template <typename Item>
+class BatchQueue {
+ public:
+  struct Entry {
+    Item item;
+    std::size_t bytes;
+  };
+
+  explicit BatchQueue(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // Queues `item`, accounted as `bytes`; returns its ticket (1, 2, 3, …).
+  std::uint64_t push(Item item, std::size_t bytes) {
+    std::unique_lock lock(mutex_);
+    space_cv_.wait(lock, [&] {
+      return pending_bytes_ == 0 || pending_bytes_ + bytes <= max_bytes_;
+    });
+    pending_bytes_ += bytes;
+    queue_.push_back(Entry{std::move(item), bytes});
+    const std::uint64_t ticket = ++pushed_;
+    work_cv_.notify_one();
+    return ticket;
+  }
+
+  // Consumer: waits until something is queued or close() was called, then
+  // moves EVERYTHING queued into `out` (cleared first). Returns false once
+  // closed and empty.
+  bool take_all(std::vector<Entry>& out) {
+    out.clear();
+    std::unique_lock lock(mutex_);
+    work_cv_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return false;
+    out.reserve(queue_.size());
+    for (Entry& e : queue_) out.push_back(std::move(e));
+    queue_.clear();
+    return true;
+  }
+
+  // Consumer: the `count` oldest taken items, of `bytes` total, are done.
+  void mark_done(std::size_t count, std::size_t bytes) {
+    {
+      std::lock_guard lock(mutex_);
+      done_ += count;
+      pending_bytes_ -= bytes;
+    }
+    space_cv_.notify_all();
+    done_cv_.notify_all();
+  }
+
+  // Ticket of the newest item pushed so far (0 if none).
+  std::uint64_t last_ticket() const {
+    std::lock_guard lock(mutex_);
+    return pushed_;
+  }
+
+  // Blocks until the item with `ticket` (and all before it) is marked done.
+  void wait_done(std::uint64_t ticket) {
+    std::unique_lock lock(mutex_);
+    done_cv_.wait(lock, [&] { return done_ >= ticket; });
+  }
+
+  // After close(), take_all() returns false once the queue is drained.
+  void close() {
+    {
+      std::lock_guard lock(mutex_);
+      closed_ = true;
+    }
+    work_cv_.notify_all();
+  }
+
+ private:
+  const std::size_t max_bytes_;
+  mutable std::mutex mutex_;  // guards everything below
+  std::condition_variable work_cv_;   // consumer: items or close
+  std::condition_variable space_cv_;  // producers: budget freed
+  std::condition_variable done_cv_;   // waiters: items completed
+  std::deque<Entry> queue_;
+  std::size_t pending_bytes_ = 0;  // queued + taken-but-not-done
+  std::uint64_t pushed_ = 0;
+  std::uint64_t done_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace crawl

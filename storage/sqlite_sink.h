@@ -1,0 +1,126 @@
+// SqliteSink: stores every FetchResult in one SQLite database (WAL), written
+// by a single writer thread in batched transactions.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "storage/batch_queue.h"
+#include "storage/sink.h"
+#include "storage/sqlite_handles.h"
+
+namespace crawl {
+
+// Schema (version 1, in PRAGMA user_version), created if absent, so repeated
+// crawls append to the same file:
+//
+//   runs(id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
+//        mode TEXT, concurrency INTEGER, urls_file TEXT, settings TEXT,
+//        pages INTEGER, bytes INTEGER, errors INTEGER,
+//        errors_by_kind TEXT  -- JSON object {"timeout":3,…}
+//        elapsed_s REAL, pages_per_s REAL, outcome TEXT)
+//   pages(url TEXT PRIMARY KEY, final_url TEXT,
+//         status INTEGER       -- NULL when there was no response
+//         content_type TEXT    -- NULL when none was sent
+//         body BLOB            -- NULL when there was no response
+//         fetched_at TEXT      -- ISO 8601 UTC with ms, "…T13:05:01.123Z"
+//         elapsed_ms REAL, depth INTEGER,
+//         error TEXT           -- NULL when ok, else FetchResult::error_string()
+//         redirects TEXT       -- JSON array of URLs, NULL if none
+//         headers TEXT         -- "Name: value" lines joined by "\n"; NULL if none
+//         referrer TEXT        -- NULL for seeds
+//         run_id INTEGER REFERENCES runs(id))  -- NULL outside begin/end_run
+//   index pages_run ON pages(run_id)
+//
+// One row per URL: storing a URL again (later in the run or in a later run)
+// replaces the row (upsert), so the table holds the latest fetch.
+//
+// Ownership and threads: the connection and its prepared statements belong
+// to the writer thread started by the constructor; no other thread touches
+// them. store() is thread-safe and only copies the result into a queue. The
+// writer drains the whole queue into ONE transaction per batch.
+// Backpressure: store() blocks only when more than `max_queued_bytes` of
+// results are waiting for the writer (it is that far behind).
+// Durability: "committed" means committed in WAL mode with synchronous=NORMAL:
+// it survives a crash of the process; a power loss may lose the last commits.
+// Failures: a row that cannot be written (disk full, I/O error, constraint)
+// is logged at error level with its URL and counted in write_errors(); the
+// writer keeps going. Nothing is thrown from store()/flush()/begin_run()/
+// end_run().
+class SqliteSink final : public Sink {
+ public:
+  static constexpr std::size_t kDefaultMaxQueuedBytes = std::size_t{256} << 20;  // 256 MiB
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens or creates the database at `path` and its schema, then starts the
+  // writer. Throws std::runtime_error naming `path` and SQLite's message if
+  // the file cannot be opened or created, is not a database, or has a newer
+  // schema version than this build knows.
+  explicit SqliteSink(const std::string& path,
+                      std::size_t max_queued_bytes = kDefaultMaxQueuedBytes);
+  // Flushes everything stored, stops and joins the writer, closes the file.
+  ~SqliteSink() override;
+
+  SqliteSink(const SqliteSink&) = delete;
+  SqliteSink& operator=(const SqliteSink&) = delete;
+
+  // Flushes, then inserts the runs row and waits for it; pages stored after
+  // this call get its id. On failure logs, counts, and pages get NULL run_id.
+  void begin_run(const RunInfo& info) override;
+  // Queues a copy of `result`; returns without waiting for the disk.
+  void store(const FetchResult& result) override;
+  // Blocks until everything stored so far is committed.
+  void flush() override;
+  // Waits until every page stored before it is committed, then fills the
+  // current runs row (finished_at, figures, pages_per_s = pages/elapsed_s or
+  // NULL when elapsed_s is 0, outcome). Pages stored later get NULL run_id.
+  void end_run(const RunSummary& summary) override;
+
+  // Rows (pages or runs) that could not be written so far. Thread-safe.
+  std::int64_t write_errors() const { return write_errors_.load(); }
+  // Id of the runs row of the current run, between begin_run and end_run.
+  std::optional<std::int64_t> current_run_id() const;
+
+ private:
+  struct BeginRun {
+    RunInfo info;
+  };
+  struct EndRun {
+    RunSummary summary;
+  };
+  using Item = std::variant<FetchResult, BeginRun, EndRun>;
+  using Queue = BatchQueue<Item>;
+
+  void writer_loop() noexcept;
+  void write_batch(std::vector<Queue::Entry>& batch);
+  // Executes one item; returns false (and fills `error`) when SQLite refused.
+  bool write_item(const Item& item, std::string& error);
+  bool write_page(const FetchResult& r, std::string& error);
+  bool write_begin_run(const RunInfo& info, std::string& error);
+  bool write_end_run(const RunSummary& s, std::string& error);
+  void report_failure(const Item& item, const std::string& error);
+  bool exec(const char* sql, std::string& error);
+
+  const std::string path_;
+  // Declared before the statements so they are finalized first.
+  SqliteDb db_;
+  SqliteStmt upsert_page_;
+  SqliteStmt insert_run_;
+  SqliteStmt update_run_;
+
+  // Writer-thread state; current_run_id_ is also read by current_run_id(),
+  // hence atomic (0 = no run).
+  std::atomic<std::int64_t> current_run_id_{0};
+  std::atomic<std::int64_t> write_errors_{0};
+
+  Queue queue_;
+  std::thread writer_;  // last: started when everything above exists
+};
+
+}  // namespace crawl

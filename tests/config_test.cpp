@@ -1,0 +1,140 @@
+// Command line and config file: defaults, precedence, and errors that name
+// the flag or key and what is allowed.
+#include <gtest/gtest.h>
+
+#include "config/config.h"
+#include "tests/test_util.h"
+
+namespace crawl {
+namespace {
+
+ParsedArgs parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "crawl");
+  std::vector<const char*> argv;
+  for (auto& a : args) argv.push_back(a.c_str());
+  return parse_args(static_cast<int>(argv.size()), argv.data());
+}
+
+std::string error_of(std::vector<std::string> args) {
+  try {
+    parse(std::move(args));
+  } catch (const UsageError& e) {
+    EXPECT_EQ(e.exit_code, 2);
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Config, DefaultsAreDocumentedValues) {
+  auto p = parse({"urls.txt"});
+  ASSERT_TRUE(p.config);
+  const Config& c = *p.config;
+  EXPECT_EQ(c.urls_file, "urls.txt");
+  EXPECT_EQ(c.mode, Mode::threads);
+  EXPECT_EQ(c.store, StoreKind::sqlite);
+  EXPECT_EQ(c.out_path(), "crawl.db");
+  EXPECT_EQ(c.per_host, 2);
+  EXPECT_EQ(c.scope, Scope::host);
+  EXPECT_FALSE(c.quiet);
+}
+
+TEST(Config, EveryLongOptionIsParsed) {
+  auto p = parse({"u.txt", "--mode", "threads", "--concurrency", "64", "--store", "disk", "--out", "dir",
+                  "--max-depth", "3", "--max-pages", "1000", "--scope", "any", "--per-host", "4", "--delay", "250",
+                  "--timeout", "7.5", "--connect-timeout", "2", "--max-size", "2M", "--user-agent", "bot/1",
+                  "--log-level", "debug", "--log-file", "x.log", "-q"});
+  const Config& c = *p.config;
+  EXPECT_EQ(c.concurrency, 64);
+  EXPECT_EQ(c.store, StoreKind::disk);
+  EXPECT_EQ(c.out_path(), "dir");
+  EXPECT_EQ(c.max_depth, 3);
+  EXPECT_EQ(c.max_pages, 1000);
+  EXPECT_EQ(c.scope, Scope::any);
+  EXPECT_EQ(c.per_host, 4);
+  EXPECT_EQ(c.delay_ms, 250);
+  EXPECT_DOUBLE_EQ(c.timeout_s, 7.5);
+  EXPECT_DOUBLE_EQ(c.connect_timeout_s, 2);
+  EXPECT_EQ(c.max_size, 2 * 1024 * 1024);
+  EXPECT_EQ(c.user_agent, "bot/1");
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.log_file, "x.log");
+  EXPECT_TRUE(c.quiet);
+}
+
+TEST(Config, DiskStoreDefaultsToADirectory) { EXPECT_EQ(parse({"u", "--store", "disk"}).config->out_path(), "crawl-out"); }
+
+TEST(Config, BadValuesNameTheFlagAndWhatIsAllowed) {
+  auto e = error_of({"u", "--per-host", "zero"});
+  EXPECT_NE(e.find("--per-host"), std::string::npos) << e;
+  EXPECT_NE(e.find("1 to 1000"), std::string::npos) << e;
+  e = error_of({"u", "--store", "mysql"});
+  EXPECT_NE(e.find("--store"), std::string::npos) << e;
+  EXPECT_NE(e.find("sqlite|disk|none"), std::string::npos) << e;
+  e = error_of({"u", "--mode", "processes"});
+  EXPECT_NE(e.find("--mode"), std::string::npos) << e;
+  e = error_of({"u", "--max-size", "12X"});
+  EXPECT_NE(e.find("--max-size"), std::string::npos) << e;
+  e = error_of({"u", "--concurrency", "0"});
+  EXPECT_NE(e.find("--concurrency"), std::string::npos) << e;
+  e = error_of({"u", "--timeout", "-1"});
+  EXPECT_NE(e.find("--timeout"), std::string::npos) << e;
+  e = error_of({"u", "--no-such-flag"});
+  EXPECT_NE(e.find("--no-such-flag"), std::string::npos) << e;
+  e = error_of({});
+  EXPECT_NE(e.find("URLS_FILE"), std::string::npos) << e;
+}
+
+TEST(Config, FileKeysMirrorLongOptionsAndTheCommandLineWins) {
+  testing::TempDir dir;
+  testing::write_file(dir / "c.toml", "per-host = 5\ndelay = 100\nstore = \"none\"\nquiet = true\ntimeout = 3\n");
+  auto c = *parse({"u", "--config", (dir / "c.toml").string(), "--per-host", "7"}).config;
+  EXPECT_EQ(c.per_host, 7);  // command line wins
+  EXPECT_EQ(c.delay_ms, 100);
+  EXPECT_EQ(c.store, StoreKind::none);
+  EXPECT_TRUE(c.quiet);
+  EXPECT_DOUBLE_EQ(c.timeout_s, 3);
+}
+
+TEST(Config, FileErrorsNameTheKeyAndWhatIsAllowed) {
+  testing::TempDir dir;
+  testing::write_file(dir / "unknown.toml", "per_hots = 5\n");
+  auto e = error_of({"u", "--config", (dir / "unknown.toml").string()});
+  EXPECT_NE(e.find("unknown key 'per_hots'"), std::string::npos) << e;
+  EXPECT_NE(e.find("per-host"), std::string::npos) << "lists the allowed keys: " << e;
+
+  testing::write_file(dir / "bad.toml", "scope = \"planet\"\n");
+  e = error_of({"u", "--config", (dir / "bad.toml").string()});
+  EXPECT_NE(e.find("'scope'"), std::string::npos) << e;
+  EXPECT_NE(e.find("host|any"), std::string::npos) << e;
+
+  testing::write_file(dir / "syntax.toml", "per-host = \n");
+  e = error_of({"u", "--config", (dir / "syntax.toml").string()});
+  EXPECT_NE(e.find("line 1"), std::string::npos) << e;
+
+  e = error_of({"u", "--config", (dir / "missing.toml").string()});
+  EXPECT_NE(e.find("missing.toml"), std::string::npos) << e;
+}
+
+TEST(Config, HelpListsEveryOptionWithItsDefault) {
+  auto p = parse({"--help"});
+  EXPECT_FALSE(p.config);
+  EXPECT_EQ(p.exit_code, 0);
+  for (const char* flag : {"--mode", "--concurrency", "--store", "--out", "--max-depth", "--max-pages", "--scope",
+                           "--per-host", "--delay", "--timeout", "--connect-timeout", "--max-size", "--user-agent",
+                           "--log-level", "--log-file", "--quiet", "--config"})
+    EXPECT_NE(p.output.find(flag), std::string::npos) << flag;
+  EXPECT_NE(p.output.find("crawl.db"), std::string::npos);
+}
+
+TEST(Config, SizesTakeBinarySuffixes) {
+  EXPECT_EQ(parse_size("100"), 100);
+  EXPECT_EQ(parse_size("100k"), 102400);
+  EXPECT_EQ(parse_size("3M"), 3 * 1048576);
+  EXPECT_EQ(parse_size("1G"), 1073741824);
+  EXPECT_THROW(parse_size("k"), std::invalid_argument);
+  EXPECT_THROW(parse_size("-1"), std::invalid_argument);
+  EXPECT_THROW(parse_size("1T"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace crawl
