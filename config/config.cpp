@@ -61,6 +61,7 @@ struct OptionSpec {
   std::string name;     // long option without "--"; also the TOML key
   std::string allowed;  // what is allowed, for help and error messages
   std::string help;
+  std::string metavar;  // placeholder shown in --help
   std::function<std::string(const Config&)> get;           // default, for --help
   std::function<void(Config&, const std::string&)> set;   // throws std::invalid_argument
   bool is_flag = false;
@@ -128,52 +129,52 @@ std::vector<OptionSpec> option_specs() {
     return s.str();
   };
   std::vector<OptionSpec> o;
-  o.push_back({"mode", "threads|fibers", "fetch strategy: a thread pool of blocking transfers, or coroutines on event loops",
+  o.push_back({"mode", "threads|fibers", "fetch strategy: a thread pool of blocking transfers, or coroutines on event loops", "MODE",
                [](const Config& c) { return std::string(to_string(c.mode)); },
                one_of<Mode>(&Config::mode, {{"threads", Mode::threads}, {"fibers", Mode::fibers}})});
-  o.push_back({"concurrency", "an integer from 1 to 100000", "transfers in flight at once (threads: pool size)",
+  o.push_back({"concurrency", "an integer from 1 to 100000", "transfers in flight at once (threads: pool size)", "N",
                [=](const Config& c) { return num(c.concurrency); }, int_in(&Config::concurrency, 1, 100000)});
-  o.push_back({"store", "sqlite|disk|none", "where pages go",
+  o.push_back({"store", "sqlite|disk|none", "where pages go", "KIND",
                [](const Config& c) { return std::string(to_string(c.store)); },
                one_of<StoreKind>(&Config::store, {{"sqlite", StoreKind::sqlite},
                                                   {"disk", StoreKind::disk},
                                                   {"none", StoreKind::none}})});
-  o.push_back({"out", "a path", "SQLite file (store=sqlite) or directory (store=disk); default crawl.db / crawl-out",
+  o.push_back({"out", "a path", "SQLite file (store=sqlite) or directory (store=disk); default crawl.db / crawl-out", "PATH",
                [](const Config& c) { return c.out_path(); },
                [](Config& c, const std::string& v) {
                  if (v.empty()) throw std::invalid_argument(v);
                  c.out = v;
                }});
-  o.push_back({"max-depth", "an integer from 0 to 1000000", "link depth to follow from the seeds (0: seeds only)",
+  o.push_back({"max-depth", "an integer from 0 to 1000000", "link depth to follow from the seeds (0: seeds only)", "N",
                [=](const Config& c) { return num(c.max_depth); }, int_in(&Config::max_depth, 0, 1000000)});
-  o.push_back({"max-pages", "an integer >= 0 (0: no limit)", "stop after this many fetches",
+  o.push_back({"max-pages", "an integer >= 0 (0: no limit)", "stop after this many fetches", "N",
                [=](const Config& c) { return num(c.max_pages); },
                int_in(&Config::max_pages, 0, INT64_MAX)});
-  o.push_back({"scope", "host|any", "host: follow links only to the seeds' hosts; any: follow every link",
+  o.push_back({"scope", "host|any", "host: follow links only to the seeds' hosts; any: follow every link", "SCOPE",
                [](const Config& c) { return std::string(to_string(c.scope)); },
                one_of<Scope>(&Config::scope, {{"host", Scope::host}, {"any", Scope::any}})});
-  o.push_back({"per-host", "an integer from 1 to 1000", "transfers in flight at once per host",
+  o.push_back({"per-host", "an integer from 1 to 1000", "transfers in flight at once per host", "N",
                [=](const Config& c) { return num(c.per_host); }, int_in(&Config::per_host, 1, 1000)});
-  o.push_back({"delay", "milliseconds, an integer from 0 to 3600000", "minimum time between two request starts on one host",
+  o.push_back({"delay", "milliseconds, an integer from 0 to 3600000", "minimum time between two request starts on one host", "MS",
                [=](const Config& c) { return num(c.delay_ms); }, int_in(&Config::delay_ms, 0, 3600000)});
-  o.push_back({"timeout", "seconds, a number from 0.001 to 86400", "maximum time for one transfer, redirects included",
+  o.push_back({"timeout", "seconds, a number from 0.001 to 86400", "maximum time for one transfer, redirects included", "SECONDS",
                [=](const Config& c) { return num(c.timeout_s); }, seconds_in(&Config::timeout_s, 0.001, 86400)});
-  o.push_back({"connect-timeout", "seconds, a number from 0.001 to 86400", "maximum time to connect",
+  o.push_back({"connect-timeout", "seconds, a number from 0.001 to 86400", "maximum time to connect", "SECONDS",
                [=](const Config& c) { return num(c.connect_timeout_s); },
                seconds_in(&Config::connect_timeout_s, 0.001, 86400)});
-  o.push_back({"max-size", "bytes, optionally with k, M or G (binary)", "abort a transfer whose body exceeds this",
+  o.push_back({"max-size", "bytes, optionally with k, M or G (binary)", "abort a transfer whose body exceeds this", "BYTES",
                [=](const Config& c) { return num(c.max_size); },
                [](Config& c, const std::string& v) {
                  c.max_size = parse_size(v);
                  if (c.max_size < 1) throw std::invalid_argument(v);
                }});
-  o.push_back({"user-agent", "a non-empty string", "User-Agent header",
+  o.push_back({"user-agent", "a non-empty string", "User-Agent header", "STR",
                [](const Config& c) { return c.user_agent; },
                [](Config& c, const std::string& v) {
                  if (v.empty() || v.find_first_of("\r\n") != std::string::npos) throw std::invalid_argument(v);
                  c.user_agent = v;
                }});
-  o.push_back({"log-level", "trace|debug|info|warn|error|off", "log verbosity",
+  o.push_back({"log-level", "trace|debug|info|warn|error|off", "log verbosity", "LEVEL",
                [](const Config& c) { return c.log_level; },
                [](Config& c, const std::string& v) {
                  for (const char* ok : {"trace", "debug", "info", "warn", "error", "off"})
@@ -183,9 +184,9 @@ std::vector<OptionSpec> option_specs() {
                    }
                  throw std::invalid_argument(v);
                }});
-  o.push_back({"log-file", "a path", "also write the log to this file", [](const Config& c) { return c.log_file; },
+  o.push_back({"log-file", "a path", "also write the log to this file", "PATH", [](const Config& c) { return c.log_file; },
                [](Config& c, const std::string& v) { c.log_file = v; }});
-  o.push_back({"quiet", "true|false", "no progress line, only warnings and errors in the log",
+  o.push_back({"quiet", "true|false", "no progress line, only warnings and errors in the log", "",
                [](const Config& c) { return std::string(c.quiet ? "true" : "false"); },
                [](Config& c, const std::string& v) { c.quiet = to_bool(v); }, true});
   return o;
@@ -262,15 +263,16 @@ ParsedArgs parse_args(int argc, const char* const* argv) {
   std::string urls_file, config_file;
   std::vector<std::string> raw(specs.size());
   std::vector<CLI::Option*> opts(specs.size());
-  app.add_option("URLS_FILE", urls_file, "the URL list to crawl")->required();
-  app.add_option("--config", config_file, "TOML file whose keys are the long options (e.g. per-host = 4)");
+  app.add_option("URLS_FILE", urls_file, "the URL list to crawl")->required()->type_name("FILE");
+  app.add_option("--config", config_file, "TOML file whose keys are the long options (e.g. per-host = 4)")->type_name("FILE");
   for (std::size_t i = 0; i < specs.size(); ++i) {
     const auto& s = specs[i];
     if (s.is_flag) {
       opts[i] = app.add_flag((s.name == "quiet" ? "-q,--" : "--") + s.name, s.help);
     } else {
       opts[i] = app.add_option("--" + s.name, raw[i], s.help + " [" + s.allowed + "]")
-                    ->default_str(s.get(defaults));
+                    ->default_str(s.get(defaults))
+                    ->type_name(s.metavar);
     }
   }
   opts[0]->check(CLI::IsMember({"threads", "fibers"}));  // nicer help for the most used choice

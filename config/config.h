@@ -34,7 +34,7 @@ struct Config {
   double timeout_s = 30;
   double connect_timeout_s = 10;
   std::int64_t max_size = 10 * 1024 * 1024;
-  std::string user_agent = "crawl/0.1 (+https://github.com/crawl/crawl)";
+  std::string user_agent = "crawl/0.1";
   std::string log_level = "info";
   std::string log_file;
   bool quiet = false;

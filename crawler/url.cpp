@@ -1,1 +1,240 @@
-// placeholder
+#include "crawler/url.h"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <string>
+
+namespace crawl {
+namespace {
+
+namespace urls = boost::urls;
+
+constexpr char kHexDigits[] = "0123456789ABCDEF";
+
+char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_hex(char c) { return is_digit(c) || (to_lower(c) >= 'a' && to_lower(c) <= 'f'); }
+
+std::string lowercase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = to_lower(c);
+  return out;
+}
+
+bool is_http_scheme(std::string_view lower_scheme) {
+  return lower_scheme == "http" || lower_scheme == "https";
+}
+
+// The scheme of a URI reference (RFC 3986 §3.1: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+// before the first ':'), lowercased; "" for a relative reference.
+std::string scheme_of(std::string_view s) {
+  const std::size_t colon = s.find(':');
+  if (colon == std::string_view::npos || colon == 0 || !is_alpha(s[0])) return {};
+  for (char c : s.substr(0, colon)) {
+    if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') return {};
+  }
+  return lowercase(s.substr(0, colon));
+}
+
+// Bytes RFC 3986 allows verbatim in a reference without fragment ('[' and ']' only in the
+// host; '%' only before two hex digits — both handled by the caller).
+bool is_uri_char(unsigned char c) {
+  static constexpr std::string_view kAllowed = "-._~!$&'()*+,;=:@/?[]%";
+  return is_alpha(static_cast<char>(c)) || is_digit(static_cast<char>(c)) ||
+         kAllowed.find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// Rewrites an href the way the WHATWG URL parser reads it, into a string RFC 3986 (and so
+// Boost.URL) can parse. `base_scheme` is the lowercase scheme of the base, "" when there is
+// none. nullopt if the href is empty or has a scheme other than http(s).
+std::optional<std::string> prepare(std::string_view href, std::string_view base_scheme) {
+  while (!href.empty() && static_cast<unsigned char>(href.front()) <= 0x20) href.remove_prefix(1);
+  while (!href.empty() && static_cast<unsigned char>(href.back()) <= 0x20) href.remove_suffix(1);
+  std::string s;
+  for (char c : href) {
+    if (c != '\t' && c != '\n' && c != '\r') s += c;
+  }
+  if (s.empty()) return std::nullopt;
+  s.erase(std::min(s.find('#'), s.size()));  // fragments never reach the frontier
+
+  const std::string scheme = scheme_of(s);
+  if (!scheme.empty() && !is_http_scheme(scheme)) return std::nullopt;
+  // Only http(s) URLs remain (by their own scheme or the base's), where '\' means '/'
+  // before the query.
+  for (std::size_t i = 0; i < s.size() && s[i] != '?'; ++i) {
+    if (s[i] == '\\') s[i] = '/';
+  }
+  std::string_view rest = std::string_view(s).substr(scheme.empty() ? 0 : scheme.size() + 1);
+  const bool relative = scheme.empty() || (scheme == base_scheme && !rest.starts_with("//"));
+  std::string out;
+  if (!relative || rest.starts_with("//")) {
+    // An authority follows: "http:h", "http:/h" and "http:///h" all mean "http://h".
+    if (!relative) out = scheme + ":";
+    out += "//";
+    rest.remove_prefix(std::min(rest.find_first_not_of('/'), rest.size()));
+  }
+  const std::size_t authority_end =
+      out.empty() ? 0 : std::min(rest.find_first_of("/?"), rest.size());
+  // "a_b:c" has no valid scheme, so it is a path; RFC 3986 needs "./" to read it as one.
+  if (out.empty() && rest.substr(0, rest.find_first_of("/?")).find(':') != std::string_view::npos) {
+    out = "./";
+  }
+
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    const auto c = static_cast<unsigned char>(rest[i]);
+    const bool keep =
+        is_uri_char(c) &&
+        (c != '%' || (i + 2 < rest.size() && is_hex(rest[i + 1]) && is_hex(rest[i + 2]))) &&
+        ((c != '[' && c != ']') || i < authority_end);
+    if (keep) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHexDigits[c >> 4];
+      out += kHexDigits[c & 0xF];
+    }
+  }
+  return out;
+}
+
+// RFC 3986 §6.2.2.2: uppercase hex, decode octets of unreserved characters. Boost.URL has
+// already checked that every '%' starts a valid triplet.
+std::string normalize_percent_encoding(std::string_view s) {
+  const auto hex_value = [](char c) { return is_digit(c) ? c - '0' : to_lower(c) - 'a' + 10; };
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%' || i + 2 >= s.size()) {
+      out += s[i];
+      continue;
+    }
+    const auto octet = static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+    if (is_alpha(octet) || is_digit(octet) || octet == '-' || octet == '.' || octet == '_' ||
+        octet == '~') {
+      out += octet;
+    } else {
+      out += '%';
+      out += kHexDigits[static_cast<unsigned char>(octet) >> 4];
+      out += kHexDigits[octet & 0xF];
+    }
+    i += 2;
+  }
+  return out;
+}
+
+// RFC 3986 §5.2.4, step by step.
+std::string remove_dot_segments(std::string_view in) {
+  std::string out;
+  const auto pop_segment = [&out] { out.erase(std::min(out.rfind('/'), out.size())); };
+  while (!in.empty()) {
+    if (in.starts_with("../")) {
+      in.remove_prefix(3);
+    } else if (in.starts_with("./") || in.starts_with("/./")) {
+      in.remove_prefix(2);
+    } else if (in == "/.") {
+      in = "/";
+    } else if (in.starts_with("/../")) {
+      in.remove_prefix(3);
+      pop_segment();
+    } else if (in == "/..") {
+      in = "/";
+      pop_segment();
+    } else if (in == "." || in == "..") {
+      in = {};
+    } else {
+      const std::size_t next = std::min(in.find('/', 1), in.size());
+      out += in.substr(0, next);
+      in.remove_prefix(next);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string_view> query_of(const urls::url_view& u) {
+  if (!u.has_query()) return std::nullopt;
+  return u.encoded_query();
+}
+
+// Builds the canonical form (see url.h) of the URL with the given scheme, the authority of
+// `authority`, and the given path and query, all still percent-encoded as parsed.
+std::optional<std::string> canonical(std::string_view scheme, const urls::url_view& authority,
+                                     std::string_view path, std::optional<std::string_view> query) {
+  const std::string lower_scheme = lowercase(scheme);
+  if (!is_http_scheme(lower_scheme) || !authority.has_authority()) return std::nullopt;
+  // Boost 1.81 parses "http://h:x/" as port "" and path "x/"; RFC 3986 (and WHATWG) reject it.
+  if (!path.empty() && !path.starts_with('/')) return std::nullopt;
+  const std::string host = lowercase(normalize_percent_encoding(authority.encoded_host()));
+  // A '%' left in the host is a non-ASCII or forbidden byte: there is no IDNA here.
+  if (host.empty() || host.find('%') != std::string::npos) return std::nullopt;
+
+  std::string out = lower_scheme + "://";
+  if (authority.has_userinfo()) {
+    out += std::string_view(authority.encoded_userinfo());
+    out += '@';
+  }
+  out += host;
+  if (const std::string_view port = authority.port(); !port.empty()) {
+    std::uint16_t number = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+    if (ec != std::errc() || end != port.data() + port.size()) return std::nullopt;
+    if (number != (lower_scheme == "https" ? 443 : 80)) {
+      out.append(":").append(std::to_string(number));
+    }
+  }
+  const std::string clean_path = remove_dot_segments(normalize_percent_encoding(path));
+  out += clean_path.empty() ? "/" : clean_path;
+  if (query && !query->empty()) out.append("?").append(normalize_percent_encoding(*query));
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> normalize_url(std::string_view url) {
+  const std::optional<std::string> prepared = prepare(url, "");
+  if (!prepared) return std::nullopt;
+  const auto parsed = urls::parse_uri(*prepared);
+  if (!parsed) return std::nullopt;
+  return canonical(parsed->scheme(), *parsed, parsed->encoded_path(), query_of(*parsed));
+}
+
+// RFC 3986 §5.2.2 over Boost.URL's parse. Boost 1.81's own resolve() and normalize() are not
+// used: they leave ".." above the root ("http://a/../g", boostorg/url#808), decode "%2F" in
+// paths into '/', and set_path("/") yields "/./" (boostorg/url#674).
+std::optional<std::string> resolve_url(std::string_view base, std::string_view href) {
+  const auto b = urls::parse_uri(base);
+  if (!b) return std::nullopt;
+  const std::optional<std::string> prepared = prepare(href, lowercase(b->scheme()));
+  if (!prepared) return std::nullopt;
+  const auto r = urls::parse_uri_reference(*prepared);
+  if (!r) return std::nullopt;
+
+  if (r->has_scheme()) return canonical(r->scheme(), *r, r->encoded_path(), query_of(*r));
+  if (r->has_authority()) return canonical(b->scheme(), *r, r->encoded_path(), query_of(*r));
+  const std::string_view ref_path = r->encoded_path();
+  if (ref_path.empty()) {
+    return canonical(b->scheme(), *b, b->encoded_path(),
+                     r->has_query() ? query_of(*r) : query_of(*b));
+  }
+  std::string path;
+  if (!ref_path.starts_with('/')) {  // §5.2.3 merge
+    const std::string_view base_path = b->encoded_path();
+    path = b->has_authority() && base_path.empty()
+               ? "/"
+               : std::string(base_path.substr(0, base_path.rfind('/') + 1));
+  }
+  path += ref_path;
+  return canonical(b->scheme(), *b, path, query_of(*r));
+}
+
+std::string url_host(std::string_view url) {
+  auto parsed = urls::parse_uri(url);
+  if (!parsed) return {};
+  return lowercase(parsed->encoded_host());
+}
+
+}  // namespace crawl

@@ -70,6 +70,9 @@ DiskSink::DiskSink(fs::path out_dir, std::size_t max_queued_bytes)
   if (ec) {
     throw std::runtime_error("output directory '" + out_dir.string() + "': " + ec.message());
   }
+  // "out/" normalizes to "out/" (empty file name); drop it so that paths
+  // below compare component by component.
+  if (!out_dir_.has_filename() && out_dir_.has_relative_path()) out_dir_ = out_dir_.parent_path();
   const fs::file_status st = fs::status(out_dir_, ec);
   if (fs::exists(st) && !fs::is_directory(st)) {
     throw std::runtime_error("output directory '" + out_dir_.string() +
@@ -232,6 +235,10 @@ std::optional<fs::path> DiskSink::write_body(const fs::path& rel, const std::str
     written /= "index.html";
     st = fs::symlink_status(target, ec);
   }
+  if (fs::is_symlink(st)) {
+    error = "'" + target.string() + "' is a symbolic link (never followed)";
+    return std::nullopt;
+  }
   if (fs::exists(st) && !fs::is_regular_file(st)) {
     error = "'" + target.string() + "' exists and is not a regular file";
     return std::nullopt;
@@ -257,6 +264,10 @@ bool DiskSink::make_directory_at(const fs::path& dir, std::string& error) {
     fs::create_directory(dir, ec);
     if (!ec) return true;
     error = "cannot create directory '" + dir.string() + "': " + ec.message();
+    return false;
+  }
+  if (fs::is_symlink(st)) {
+    error = "'" + dir.string() + "' is a symbolic link (never followed)";
     return false;
   }
   if (!fs::is_regular_file(st)) {

@@ -310,8 +310,11 @@ bool SqliteSink::write_page(const FetchResult& r, std::string& error) {
   bind(bind_text_or_null(stmt, 11, headers));
   bind(bind_text_or_null(stmt, 12, r.request.referrer));
   bind(run_id != 0 ? sqlite3_bind_int64(stmt, 13, run_id) : sqlite3_bind_null(stmt, 13));
-  if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
-  if (rc == SQLITE_DONE) return true;
+  if (rc != SQLITE_OK) {  // e.g. SQLITE_TOOBIG for a body over SQLite's limit
+    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
+    return false;
+  }
+  if (sqlite3_step(stmt) == SQLITE_DONE) return true;
   error = sqlite3_errmsg(db_.get());
   return false;
 }
@@ -330,8 +333,11 @@ bool SqliteSink::write_begin_run(const RunInfo& info, std::string& error) {
   bind(sqlite3_bind_int(stmt, 3, info.concurrency));
   bind(bind_text_or_null(stmt, 4, info.urls_file));
   bind(bind_text_or_null(stmt, 5, info.settings));
-  if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
-  if (rc != SQLITE_DONE) {
+  if (rc != SQLITE_OK) {
+    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
+    return false;
+  }
+  if (sqlite3_step(stmt) != SQLITE_DONE) {
     error = sqlite3_errmsg(db_.get());
     return false;
   }
@@ -365,8 +371,11 @@ bool SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
            : sqlite3_bind_null(stmt, 7));
   bind(bind_text_or_null(stmt, 8, s.outcome));
   bind(sqlite3_bind_int64(stmt, 9, run_id));
-  if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
-  if (rc != SQLITE_DONE) {
+  if (rc != SQLITE_OK) {
+    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
+    return false;
+  }
+  if (sqlite3_step(stmt) != SQLITE_DONE) {
     error = sqlite3_errmsg(db_.get());
     return false;
   }

@@ -1,6 +1,14 @@
 // Tests of the project's own test web server, through a small synchronous
 // Beast client (no curl, so the server is checked independently of the
 // fetcher it is meant to test).
+// GCC 12 reports false positives inside Boost and libstdc++ headers when
+// instrumenting for sanitizers; normal builds keep every warning.
+#if defined(__SANITIZE_ADDRESS__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#elif defined(__SANITIZE_THREAD__)
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
+
 #include <zlib.h>
 
 #include <boost/asio.hpp>
@@ -153,7 +161,8 @@ TEST(TestServer, LinksResolveExactlyToSiteUrls) {
   options.cross_links = 2;
   TestServer server(options);
   const auto site = server.site_urls();
-  std::set<std::string> seen(server.root_urls().begin(), server.root_urls().end());
+  const auto roots = server.root_urls();
+  std::set<std::string> seen(roots.begin(), roots.end());
   std::deque<std::string> queue(seen.begin(), seen.end());
   std::set<std::string> spellings;  // which href forms were exercised
   while (!queue.empty()) {
@@ -285,9 +294,12 @@ TEST(TestServer, CountsPeakConcurrency) {
   EXPECT_EQ(stats.requests_by_target.at("/slow?ms=500"), 5);
   EXPECT_EQ(server.stats(0).requests, 0u);
 
+  // The last write's completion may not have run yet: peaks restart from
+  // what is still in flight, so 0 or 1 here.
   server.reset_stats();
   EXPECT_EQ(server.stats(2).requests, 0u);
-  EXPECT_EQ(server.stats(2).peak_concurrent_requests, 0);
+  EXPECT_LE(server.stats(2).peak_concurrent_requests, 1);
+  EXPECT_TRUE(server.stats(2).requests_by_target.empty());
 }
 
 // Many simultaneous connections on a multi-threaded server; counts stay exact.
