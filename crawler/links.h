@@ -14,9 +14,9 @@ namespace crawl {
 // dropped (so "#x" yields page_url itself), non-http(s) and empty hrefs are skipped, and
 // duplicates are removed, keeping the first. <link>, <img>, <script> etc. are not followed.
 //
-// Pure and thread-safe. Safe and linear-time on arbitrary bytes: not-HTML and broken HTML parse
-// as browsers would, and nesting deeper than 512 elements is flattened (as in Chromium) before
-// parsing, which never removes a link element.
+// Pure and thread-safe. Safe on arbitrary bytes (not-HTML and broken HTML parse as browsers
+// would; any nesting depth). Nesting deeper than 512 elements is flattened before parsing, as
+// Chromium does, because gumbo's time grows with depth × elements; link elements are kept.
 std::vector<std::string> extract_links(std::string_view html, std::string_view page_url);
 
 }  // namespace crawl

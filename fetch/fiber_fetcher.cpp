@@ -1,0 +1,1 @@
+// FiberFetcher: being written
