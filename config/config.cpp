@@ -7,6 +7,7 @@
 #include <cmath>
 #include <functional>
 #include <sstream>
+#include <thread>
 
 namespace crawl {
 
@@ -28,7 +29,9 @@ std::string Config::out_path() const {
 
 std::string Config::summary() const {
   std::ostringstream s;
-  s << "mode=" << to_string(mode) << " concurrency=" << concurrency << " store=" << to_string(store)
+  s << "mode=" << to_string(mode) << " concurrency=" << concurrency;
+  if (mode == Mode::fibers) s << " loops=" << loops;
+  s << " store=" << to_string(store)
     << " out=" << out_path() << " max-depth=" << max_depth << " max-pages=" << max_pages
     << " scope=" << to_string(scope) << " per-host=" << per_host << " delay=" << delay_ms
     << " timeout=" << timeout_s << " connect-timeout=" << connect_timeout_s
@@ -133,7 +136,10 @@ std::vector<OptionSpec> option_specs() {
                [](const Config& c) { return std::string(to_string(c.mode)); },
                one_of<Mode>(&Config::mode, {{"threads", Mode::threads}, {"fibers", Mode::fibers}})});
   o.push_back({"concurrency", "an integer from 1 to 100000", "transfers in flight at once (threads: pool size)", "N",
-               [=](const Config& c) { return num(c.concurrency); }, int_in(&Config::concurrency, 1, 100000)});
+               [](const Config&) { return std::string("16 (threads), 512 (fibers)"); },
+               int_in(&Config::concurrency, 1, 100000)});
+  o.push_back({"loops", "an integer from 1 to 256", "fibers: event loops, each with its own thread and a shard of the hosts", "N",
+               [](const Config&) { return std::string("number of cores"); }, int_in(&Config::loops, 1, 256)});
   o.push_back({"store", "sqlite|disk|none", "where pages go", "KIND",
                [](const Config& c) { return std::string(to_string(c.store)); },
                one_of<StoreKind>(&Config::store, {{"sqlite", StoreKind::sqlite},
@@ -307,6 +313,9 @@ ParsedArgs parse_args(int argc, const char* const* argv) {
     if (opts[i]->count() == 0) continue;
     apply(specs[i], c, specs[i].is_flag ? "true" : raw[i], "--" + specs[i].name);
   }
+  // Defaults that depend on other settings.
+  if (c.concurrency == 0) c.concurrency = c.mode == Mode::fibers ? kFibersConcurrency : kThreadsConcurrency;
+  if (c.loops == 0) c.loops = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   parsed.config = std::move(c);
   return parsed;
 }

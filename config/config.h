@@ -19,11 +19,15 @@ const char* to_string(Mode m);
 const char* to_string(StoreKind s);
 const char* to_string(Scope s);
 
+inline constexpr int kThreadsConcurrency = 16;
+inline constexpr int kFibersConcurrency = 512;
+
 struct Config {
   std::string urls_file;
   std::string config_file;                 // --config, "" if none
   Mode mode = Mode::threads;
-  int concurrency = 16;
+  int concurrency = 0;                     // 0 until parsed: then 16 (threads) or 512 (fibers)
+  int loops = 0;                           // fibers' event loops; 0 until parsed: then the core count
   StoreKind store = StoreKind::sqlite;
   std::string out;                         // "" → crawl.db (sqlite) / crawl-out (disk)
   int max_depth = 5;                       // wget's -l default

@@ -1,1 +1,648 @@
-// FiberFetcher: being written
+// GCC 12 reports false positives inside Boost headers when instrumenting for
+// sanitizers; normal builds keep every warning.
+#if defined(__SANITIZE_ADDRESS__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#elif defined(__SANITIZE_THREAD__)
+#pragma GCC diagnostic ignored "-Wtsan"
+#endif
+
+#include "fetch/fiber_fetcher.h"
+
+#include <poll.h>
+#include <sys/resource.h>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <algorithm>
+#include <deque>
+#include <exception>
+#include <limits>
+#include <stdexcept>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <spdlog/spdlog.h>
+
+#include "fetch/curl_handles.h"
+
+namespace crawl {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// File descriptors kept free for everything that is not a transfer's socket
+// (logs, the SQLite database, curl's resolver, the event loops' epoll fds…).
+constexpr int kFdHeadroom = 64;
+constexpr auto kHeartbeat = std::chrono::milliseconds(10);
+
+// The host part of an absolute URL, for sharding only: between "://" and the
+// next '/', '?' or '#', without userinfo and port. Not a validating parser.
+std::string_view url_host(std::string_view url) {
+  if (const auto p = url.find("://"); p != std::string_view::npos) url.remove_prefix(p + 3);
+  std::string_view authority = url.substr(0, url.find_first_of("/?#"));
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  if (authority.starts_with('[')) return authority.substr(0, authority.find(']') + 1);  // IPv6 literal
+  return authority.substr(0, authority.find(':'));
+}
+
+// FNV-1a over the ASCII-lowercased host: no allocation per submit().
+std::uint64_t host_hash(std::string_view host) {
+  std::uint64_t h = 14695981039346656037ULL;
+  for (char c : host) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  }
+  return h;
+}
+
+// Whether `fd` is ready for `events` right now. Asio registers descriptors
+// edge-triggered and async_wait() is not speculative, so readiness that
+// arrived while no wait was pending in that direction (or data curl left
+// unread) would otherwise never be reported again.
+bool ready_now(curl_socket_t fd, short events) noexcept {
+  pollfd p{fd, events, 0};
+  int n = 0;
+  do n = ::poll(&p, 1, 0);
+  while (n < 0 && errno == EINTR);
+  return n > 0;
+}
+
+}  // namespace
+
+int raise_open_file_limit(int wanted) {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      rl = raised;
+    } else if (wanted > 0 && rl.rlim_cur < static_cast<rlim_t>(wanted)) {
+      // A hard limit of "unlimited" (or above fs.nr_open) cannot be the soft
+      // limit; at least get what was asked for.
+      raised.rlim_cur = std::min(static_cast<rlim_t>(wanted), rl.rlim_max);
+      if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+    }
+  }
+  if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > static_cast<rlim_t>(INT_MAX)) return INT_MAX;
+  return static_cast<int>(rl.rlim_cur);
+}
+
+// One event loop: an io_context run by one thread, one curl multi handle, the
+// transfers of the hosts that hash to it. Everything but enqueue(),
+// schedule_pump(), request_abort(), request_stop(), stats() and wants_slot_
+// runs on the loop thread only, so the loop's state needs no lock.
+class FiberFetcher::Loop {
+ public:
+  explicit Loop(FiberFetcher& owner) : owner_(owner), timer_(ioc_), heartbeat_(ioc_), work_(ioc_.get_executor()) {
+    multi_.reset(curl_multi_init());
+    if (!multi_) throw std::runtime_error("curl_multi_init failed");
+    CURLMcode rc = curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETFUNCTION, &Loop::socket_callback);
+    if (rc == CURLM_OK) rc = curl_multi_setopt(multi_.get(), CURLMOPT_SOCKETDATA, static_cast<void*>(this));
+    if (rc == CURLM_OK) rc = curl_multi_setopt(multi_.get(), CURLMOPT_TIMERFUNCTION, &Loop::timer_callback);
+    if (rc == CURLM_OK) rc = curl_multi_setopt(multi_.get(), CURLMOPT_TIMERDATA, static_cast<void*>(this));
+    if (rc != CURLM_OK) throw std::runtime_error(std::string("curl_multi_setopt: ") + curl_multi_strerror(rc));
+  }
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+  ~Loop() { join(); }
+
+  void start_thread() {
+    arm_heartbeat();
+    thread_ = std::thread([this] { run(); });
+  }
+
+  // Any thread.
+  void enqueue(Job job) {
+    asio::post(ioc_, [this, job = std::move(job)]() mutable {
+      queue_.push_back(std::move(job));
+      pump();
+    });
+  }
+
+  // Any thread. Coalesced: at most one pump waits in the loop's queue.
+  void schedule_pump() noexcept {
+    if (pump_scheduled_.exchange(true)) return;
+    try {
+      asio::post(ioc_, [this] {
+        pump_scheduled_.store(false);
+        if (!stopping_) pump();
+      });
+    } catch (...) {
+      pump_scheduled_.store(false);
+      spdlog::error("fibers: cannot schedule a queued transfer");
+    }
+  }
+
+  // Any thread, after owner_.cancelled_ is set.
+  void request_abort() {
+    asio::post(ioc_, [this] { abort_all(); });
+  }
+
+  // Any thread. The loop cleans up on its own thread and its run() returns.
+  void request_stop() {
+    asio::post(ioc_, [this] { shutdown(); });
+  }
+
+  void join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  LoopStats stats() const {
+    return {longest_stall_ms_.load(std::memory_order_relaxed), transfers_.load(std::memory_order_relaxed)};
+  }
+
+  // True while this loop has queued jobs waiting for a slot. Written by the
+  // loop, read by whichever loop frees a slot. Both sides use seq_cst so that
+  // either the waiting loop sees the freed slot or the freeing loop sees the
+  // flag (store-buffer pattern).
+  std::atomic<bool> wants_slot_{false};
+
+ private:
+  using Completion = asio::any_completion_handler<void(FetchResult)>;
+  using Work = asio::executor_work_guard<asio::any_io_executor>;
+
+  // A socket curl asked us to watch. Owned by sockets_ (and, while a wait is
+  // pending, by that wait's handler); curl holds a raw pointer to it through
+  // curl_multi_assign until CURL_POLL_REMOVE.
+  struct SocketState : std::enable_shared_from_this<SocketState> {
+    SocketState(asio::io_context& ioc, curl_socket_t s) : fd(s), descriptor(ioc) {}
+    // curl owns the fd: the descriptor is always release()d, never closed.
+    ~SocketState() {
+      if (descriptor.is_open()) descriptor.release();
+    }
+    curl_socket_t fd;
+    asio::posix::stream_descriptor descriptor;
+    int want = 0;          // CURL_POLL_IN / OUT / INOUT, as last requested by curl
+    bool reading = false;  // a read-readiness wait (or posted readiness) is pending
+    bool writing = false;
+    bool removed = false;  // CURL_POLL_REMOVE seen: late completions are ignored
+  };
+
+  // A transfer added to the multi handle, awaited by a coroutine.
+  struct Active {
+    EasyHandle easy;
+    Transfer* transfer = nullptr;  // lives in the awaiting coroutine's frame
+    Completion handler;            // resumes that coroutine
+    Work work;                     // keeps the coroutine's executor alive meanwhile
+  };
+
+  void run() noexcept {
+    for (;;) {
+      try {
+        ioc_.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("fibers: event loop handler threw: {}", e.what());
+      } catch (...) {
+        spdlog::error("fibers: event loop handler threw");
+      }
+    }
+  }
+
+  // ---- queue and slots -----------------------------------------------------
+
+  void pump() {
+    while (!queue_.empty()) {
+      if (owner_.cancelled_.load()) {
+        Job job = std::move(queue_.front());
+        queue_.pop_front();
+        Transfer transfer(std::move(job.request), owner_.transfer_options_, &owner_.cancelled_);
+        owner_.deliver(transfer.fail(FetchErrc::aborted, "cancelled before start"), std::move(job.done));
+        continue;
+      }
+      wants_slot_.store(true);
+      if (!owner_.try_acquire_slot()) return;  // whoever frees a slot sees wants_slot_
+      Job job = std::move(queue_.front());
+      queue_.pop_front();
+      spawn(std::move(job));
+    }
+    wants_slot_.store(false);
+  }
+
+  void spawn(Job job) {
+    asio::co_spawn(ioc_, fetch(std::move(job)), [](const std::exception_ptr& e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        spdlog::error("fibers: transfer coroutine threw: {}", x.what());
+      } catch (...) {
+        spdlog::error("fibers: transfer coroutine threw");
+      }
+    });
+  }
+
+  // ---- one transfer ----------------------------------------------------------
+
+  // Runs `transfer` on this loop's multi handle; completes with its result.
+  // The completion is always posted to the handler's executor, never invoked
+  // on curl's callback stack or inside the initiation.
+  template <typename Token>
+  auto perform(Transfer& transfer, Token&& token) {
+    return asio::async_initiate<Token, void(FetchResult)>(
+        [this](auto handler, Transfer* t) {
+          Work work(asio::any_io_executor(asio::get_associated_executor(handler, ioc_.get_executor())));
+          start(t, Completion(std::move(handler)), std::move(work));
+        },
+        token, &transfer);
+  }
+
+  // The coroutine per request: holds the Transfer (at a fixed address in the
+  // coroutine frame, as curl's callbacks require), waits for curl to finish
+  // it, hands the result to the callback pool.
+  asio::awaitable<void> fetch(Job job) {
+    Transfer transfer(std::move(job.request), owner_.transfer_options_, &owner_.cancelled_);
+    FetchResult result;
+    bool failed = false;
+    try {
+      result = co_await perform(transfer, asio::use_awaitable);
+    } catch (const std::exception& e) {
+      spdlog::error("fibers: transfer failed internally: {}", e.what());
+      failed = true;
+    }
+    if (failed) result = transfer.fail(FetchErrc::other, "internal error in the fibers fetcher");
+    owner_.deliver(std::move(result), std::move(job.done));
+  }
+
+  // Called with a slot taken; every path gives it back exactly once.
+  void start(Transfer* t, Completion handler, Work work) noexcept {
+    Active a{nullptr, t, std::move(handler), std::move(work)};
+    try {
+      if (owner_.cancelled_.load()) return finish_early(std::move(a), t->fail(FetchErrc::aborted, "cancelled before start"));
+      a.easy = take_easy();
+      if (const CURLcode rc = t->attach(a.easy.get()); rc != CURLE_OK)
+        return finish_early(std::move(a), t->fail(classify(rc), std::string("curl option refused: ") + curl_easy_strerror(rc)));
+      CURL* easy = a.easy.get();
+      auto it = active_.emplace(easy, std::move(a)).first;
+      // May call timer_callback (which only posts or arms the timer).
+      if (const CURLMcode mc = curl_multi_add_handle(multi_.get(), easy); mc != CURLM_OK) {
+        Active back = std::move(it->second);
+        active_.erase(it);
+        return finish_early(std::move(back), t->fail(FetchErrc::other, std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc)));
+      }
+    } catch (const std::exception& e) {
+      if (a.handler) finish_early(std::move(a), t->fail(FetchErrc::other, e.what()));
+    }
+  }
+
+  void finish_early(Active a, FetchResult result) noexcept {
+    if (a.easy) recycle(std::move(a.easy));
+    owner_.release_slot();
+    resume(std::move(a), std::move(result));
+  }
+
+  // curl reported `code` for `easy` (or the loop aborts it): take it out of
+  // the multi, build the result, resume the coroutine.
+  void complete(CURL* easy, CURLcode code) noexcept {
+    const auto it = active_.find(easy);
+    if (it == active_.end()) {
+      curl_multi_remove_handle(multi_.get(), easy);
+      return;
+    }
+    Active a = std::move(it->second);
+    active_.erase(it);
+    curl_multi_remove_handle(multi_.get(), easy);  // may call socket_callback (REMOVE)
+    FetchResult result;
+    try {
+      result = a.transfer->finish(code);
+    } catch (const std::exception& e) {
+      result = a.transfer->fail(FetchErrc::other, e.what());
+    }
+    recycle(std::move(a.easy));
+    transfers_.fetch_add(1, std::memory_order_relaxed);
+    owner_.release_slot();
+    resume(std::move(a), std::move(result));
+  }
+
+  // Posts the completion (never runs it inline: we may be deep inside
+  // check_multi_info, and the coroutine must resume on its own executor).
+  void resume(Active a, FetchResult result) noexcept {
+    auto ex = a.work.get_executor();
+    asio::post(ex, [h = std::move(a.handler), r = std::move(result)]() mutable { std::move(h)(std::move(r)); });
+    a.work.reset();
+  }
+
+  void check_multi_info() noexcept {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi_.get(), &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      // msg is invalid once the handle is removed: copy first.
+      CURL* easy = msg->easy_handle;
+      const CURLcode code = msg->data.result;
+      complete(easy, code);
+    }
+  }
+
+  // Transfers curl is not driving right now (e.g. waiting for a slow server)
+  // would only notice the cancel flag at their next socket event or timeout,
+  // so the loop ends them itself.
+  void abort_all() noexcept {
+    if (stopping_) return;
+    pump();  // fails the queued jobs
+    std::vector<CURL*> running;
+    running.reserve(active_.size());
+    for (const auto& [easy, a] : active_) running.push_back(easy);
+    for (CURL* easy : running) complete(easy, CURLE_ABORTED_BY_CALLBACK);
+  }
+
+  EasyHandle take_easy() {
+    if (free_.empty()) return make_easy();
+    EasyHandle h = std::move(free_.back());
+    free_.pop_back();
+    return h;
+  }
+
+  void recycle(EasyHandle easy) noexcept {
+    try {
+      free_.push_back(std::move(easy));
+    } catch (...) {
+      // easy is cleaned up by its owner going out of scope
+    }
+  }
+
+  // ---- sockets ----------------------------------------------------------------
+
+  static int socket_callback(CURL*, curl_socket_t fd, int what, void* userp, void* socketp) noexcept {
+    auto* self = static_cast<Loop*>(userp);
+    try {
+      self->on_socket(fd, what, static_cast<SocketState*>(socketp));
+    } catch (const std::exception& e) {
+      // The transfer then ends by its own timeout.
+      spdlog::error("fibers: cannot watch socket {}: {}", fd, e.what());
+    } catch (...) {
+      spdlog::error("fibers: cannot watch socket {}", fd);
+    }
+    return 0;
+  }
+
+  void on_socket(curl_socket_t fd, int what, SocketState* known) {
+    if (what == CURL_POLL_REMOVE) {
+      // curl forgets the assigned pointer itself after this callback, and
+      // closes the fd only after it returns: release our watch now.
+      if (known) forget(known->shared_from_this());
+      return;
+    }
+    std::shared_ptr<SocketState> s;
+    if (known) {
+      s = known->shared_from_this();
+    } else {
+      s = std::make_shared<SocketState>(ioc_, fd);
+      s->descriptor.assign(fd);
+      sockets_.emplace(s.get(), s);
+      curl_multi_assign(multi_.get(), fd, s.get());
+    }
+    s->want = what;
+    arm(s);
+  }
+
+  void forget(std::shared_ptr<SocketState> s) noexcept {
+    s->removed = true;
+    s->want = 0;
+    if (s->descriptor.is_open()) s->descriptor.release();  // pending waits complete with operation_aborted
+    sockets_.erase(s.get());
+  }
+
+  void arm(const std::shared_ptr<SocketState>& s) {
+    arm_direction(s, CURL_POLL_IN);
+    arm_direction(s, CURL_POLL_OUT);
+  }
+
+  void arm_direction(const std::shared_ptr<SocketState>& s, int direction) {
+    bool& pending = direction == CURL_POLL_IN ? s->reading : s->writing;
+    if (pending || s->removed || !(s->want & direction)) return;
+    auto on_ready = [this, s, direction](const boost::system::error_code& ec) { ready(s, direction, ec); };
+    const short events = direction == CURL_POLL_IN ? POLLIN : POLLOUT;
+    if (ready_now(s->fd, events)) {
+      asio::post(ioc_, [h = std::move(on_ready)] { h({}); });
+    } else {
+      s->descriptor.async_wait(direction == CURL_POLL_IN ? asio::posix::descriptor_base::wait_read
+                                                         : asio::posix::descriptor_base::wait_write,
+                               std::move(on_ready));
+    }
+    pending = true;
+  }
+
+  void ready(const std::shared_ptr<SocketState>& s, int direction, const boost::system::error_code& ec) {
+    (direction == CURL_POLL_IN ? s->reading : s->writing) = false;
+    // A wait that outlived its socket (REMOVE, possibly followed by a new
+    // socket on the same fd number) or curl's interest: ignore it.
+    if (s->removed || stopping_ || ec == asio::error::operation_aborted || !(s->want & direction)) return;
+    const int flags = ec ? CURL_CSELECT_ERR : direction == CURL_POLL_IN ? CURL_CSELECT_IN : CURL_CSELECT_OUT;
+    int running = 0;
+    curl_multi_socket_action(multi_.get(), s->fd, flags, &running);
+    check_multi_info();
+    if (!ec) arm(s);  // while curl still wants this direction (arm checks)
+  }
+
+  // ---- curl's timer -------------------------------------------------------------
+
+  static int timer_callback(CURLM*, long timeout_ms, void* userp) noexcept {
+    try {
+      static_cast<Loop*>(userp)->on_timer(timeout_ms);
+    } catch (const std::exception& e) {
+      spdlog::error("fibers: cannot set curl's timer: {}", e.what());
+    } catch (...) {
+      spdlog::error("fibers: cannot set curl's timer");
+    }
+    return 0;
+  }
+
+  // Never calls into curl: this runs inside curl (timer_callback), and
+  // curl_multi_socket_action must not be re-entered.
+  void on_timer(long timeout_ms) {
+    const std::uint64_t generation = ++timer_generation_;
+    timer_.cancel();
+    if (timeout_ms < 0 || stopping_) return;
+    if (timeout_ms == 0) {
+      asio::post(ioc_, [this, generation] {
+        if (generation == timer_generation_ && !stopping_) on_timeout();
+      });
+      return;
+    }
+    timer_.expires_after(std::chrono::milliseconds(timeout_ms));
+    timer_.async_wait([this, generation](const boost::system::error_code& ec) {
+      if (!ec && generation == timer_generation_ && !stopping_) on_timeout();
+    });
+  }
+
+  void on_timeout() {
+    const std::uint64_t generation = timer_generation_;
+    int running = 0;
+    curl_multi_socket_action(multi_.get(), CURL_SOCKET_TIMEOUT, 0, &running);
+    check_multi_info();
+    // curl only calls the timer callback when its next deadline changes. If
+    // our timer fired a little before curl's deadline (ms rounding), nothing
+    // expired, nothing changed, and no new call would come: ask.
+    if (generation == timer_generation_) {
+      long next = -1;
+      if (curl_multi_timeout(multi_.get(), &next) == CURLM_OK && next >= 0) on_timer(std::max(next, 1L));
+    }
+  }
+
+  // ---- stall measurement and shutdown --------------------------------------------
+
+  void arm_heartbeat() {
+    heartbeat_.expires_after(kHeartbeat);
+    heartbeat_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping_) return;
+      const std::chrono::duration<double, std::milli> late = std::chrono::steady_clock::now() - heartbeat_.expiry();
+      if (late.count() > longest_stall_ms_.load(std::memory_order_relaxed))
+        longest_stall_ms_.store(late.count(), std::memory_order_relaxed);
+      arm_heartbeat();
+    });
+  }
+
+  // On the loop thread. Order matters: easy handles out of the multi before
+  // the multi is cleaned up; the cleanup may report CURL_POLL_REMOVE for the
+  // cached connections' sockets (forget() handles it); then release whatever
+  // curl did not report; then let run() return once the cancelled waits ran.
+  void shutdown() noexcept {
+    stopping_ = true;
+    ++timer_generation_;
+    timer_.cancel();
+    heartbeat_.cancel();
+    // Empty after drain(). If not, the awaiting coroutines are destroyed
+    // unresumed (their Transfers with them) once curl no longer uses them.
+    for (const auto& [easy, a] : active_) curl_multi_remove_handle(multi_.get(), easy);
+    active_.clear();
+    queue_.clear();
+    multi_.reset();
+    for (const auto& [raw, s] : sockets_) {
+      s->removed = true;
+      if (s->descriptor.is_open()) s->descriptor.release();
+    }
+    sockets_.clear();
+    free_.clear();
+    work_.reset();
+  }
+
+  FiberFetcher& owner_;
+  asio::io_context ioc_;  // before every I/O object and handler owner: destroyed after them
+  asio::steady_timer timer_;      // curl's timeout
+  asio::steady_timer heartbeat_;  // stall measurement
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  MultiHandle multi_;
+  std::unordered_map<SocketState*, std::shared_ptr<SocketState>> sockets_;
+  std::unordered_map<CURL*, Active> active_;
+  std::vector<EasyHandle> free_;  // reusable easy handles
+  std::deque<Job> queue_;         // waiting for a slot
+  std::uint64_t timer_generation_ = 0;
+  bool stopping_ = false;
+  std::atomic<bool> pump_scheduled_{false};
+  std::atomic<double> longest_stall_ms_{0};
+  std::atomic<std::uint64_t> transfers_{0};
+  std::thread thread_;
+};
+
+FiberFetcher::FiberFetcher(FiberOptions options, TransferOptions transfer_options)
+    : transfer_options_(std::move(transfer_options)) {
+  if (options.loops < 1 || options.max_in_flight < 1 || options.callback_threads < 1)
+    throw std::invalid_argument("fibers: loops, max_in_flight and callback_threads must be at least 1");
+  ensure_curl_global_init();
+  max_in_flight_ = options.max_in_flight;
+  const int wanted = options.max_in_flight > INT_MAX - kFdHeadroom ? INT_MAX : options.max_in_flight + kFdHeadroom;
+  const int limit = raise_open_file_limit(wanted);
+  if (limit < wanted) {
+    max_in_flight_ = std::max(1, limit - kFdHeadroom);
+    spdlog::warn(
+        "open-file limit is {} (hard limit), below the {} that {} transfers in flight need: at most {} transfers "
+        "will be in flight; raise it with `ulimit -Hn` or /etc/security/limits.conf",
+        limit, wanted, options.max_in_flight, max_in_flight_);
+  }
+  callbacks_ = std::make_unique<asio::thread_pool>(static_cast<std::size_t>(options.callback_threads));
+  loops_.reserve(static_cast<std::size_t>(options.loops));
+  for (int i = 0; i < options.loops; ++i) loops_.push_back(std::make_unique<Loop>(*this));
+  // Threads start only once loops_ is complete: release_slot() reads it from
+  // every loop thread.
+  for (auto& loop : loops_) loop->start_thread();
+}
+
+FiberFetcher::~FiberFetcher() {
+  drain();
+  for (auto& loop : loops_) loop->request_stop();
+  for (auto& loop : loops_) loop->join();
+  callbacks_->join();
+  loops_.clear();
+}
+
+void FiberFetcher::submit(FetchRequest request, DoneCallback done) {
+  const std::size_t index = loop_for(request.url);
+  {
+    std::lock_guard lock(mu_);
+    ++pending_;
+  }
+  try {
+    loops_[index]->enqueue(Job{std::move(request), std::move(done)});
+  } catch (...) {
+    callback_returned();
+    throw;
+  }
+}
+
+void FiberFetcher::drain() {
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [this] { return pending_ == 0; });
+}
+
+void FiberFetcher::cancel() {
+  cancelled_.store(true);
+  for (auto& loop : loops_) loop->request_abort();
+}
+
+std::vector<FiberFetcher::LoopStats> FiberFetcher::loop_stats() const {
+  std::vector<LoopStats> out;
+  out.reserve(loops_.size());
+  for (const auto& loop : loops_) out.push_back(loop->stats());
+  return out;
+}
+
+std::size_t FiberFetcher::loop_for(const std::string& url) const {
+  return static_cast<std::size_t>(host_hash(url_host(url)) % loops_.size());
+}
+
+bool FiberFetcher::try_acquire_slot() noexcept {
+  int n = in_flight_.load();
+  while (n < max_in_flight_)
+    if (in_flight_.compare_exchange_weak(n, n + 1)) return true;
+  return false;
+}
+
+void FiberFetcher::release_slot() noexcept {
+  in_flight_.fetch_sub(1);
+  for (auto& loop : loops_)
+    if (loop->wants_slot_.load()) loop->schedule_pump();
+}
+
+void FiberFetcher::deliver(FetchResult result, DoneCallback done) noexcept {
+  asio::post(*callbacks_, [this, result = std::move(result), done = std::move(done)]() mutable {
+    try {
+      if (done) done(std::move(result));
+    } catch (const std::exception& e) {
+      spdlog::error("done-callback threw: {}", e.what());
+    } catch (...) {
+      spdlog::error("done-callback threw");
+    }
+    callback_returned();
+  });
+}
+
+void FiberFetcher::callback_returned() noexcept {
+  std::lock_guard lock(mu_);
+  if (--pending_ == 0) idle_.notify_all();
+}
+
+}  // namespace crawl

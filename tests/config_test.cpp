@@ -36,6 +36,14 @@ TEST(Config, DefaultsAreDocumentedValues) {
   EXPECT_EQ(c.per_host, 2);
   EXPECT_EQ(c.scope, Scope::host);
   EXPECT_FALSE(c.quiet);
+  EXPECT_EQ(c.concurrency, kThreadsConcurrency);
+  EXPECT_GE(c.loops, 1);
+}
+
+TEST(Config, ConcurrencyDefaultDependsOnTheMode) {
+  EXPECT_EQ(parse({"u", "--mode", "fibers"}).config->concurrency, kFibersConcurrency);
+  EXPECT_EQ(parse({"u", "--mode", "fibers", "--concurrency", "3000"}).config->concurrency, 3000);
+  EXPECT_EQ(parse({"u", "--mode", "fibers", "--loops", "3"}).config->loops, 3);
 }
 
 TEST(Config, EveryLongOptionIsParsed) {
@@ -121,7 +129,7 @@ TEST(Config, HelpListsEveryOptionWithItsDefault) {
   EXPECT_EQ(p.exit_code, 0);
   for (const char* flag : {"--mode", "--concurrency", "--store", "--out", "--max-depth", "--max-pages", "--scope",
                            "--per-host", "--delay", "--timeout", "--connect-timeout", "--max-size", "--user-agent",
-                           "--log-level", "--log-file", "--quiet", "--config"})
+                           "--log-level", "--log-file", "--quiet", "--config", "--loops"})
     EXPECT_NE(p.output.find(flag), std::string::npos) << flag;
   EXPECT_NE(p.output.find("crawl.db"), std::string::npos);
 }

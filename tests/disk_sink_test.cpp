@@ -406,7 +406,11 @@ TEST(DiskSinkConcurrency, ManyThreadsStoringAllArrive) {
   }
   for (int t = 0; t < kThreads; ++t) {
     for (int i = 0; i < kPerThread; ++i) {
-      const std::string rel = "t" + std::to_string(t) + "/p" + std::to_string(i);
+      // Built with += : GCC 12 -O2 gives a false -Wrestrict on "t" + to_string().
+      std::string rel = "t";
+      rel += std::to_string(t);
+      rel += "/p";
+      rel += std::to_string(i);
       ASSERT_EQ(read_file(out / "127.0.0.1" / rel),
                 "http://127.0.0.1/" + rel + std::string(4096, '.'));
     }

@@ -1,0 +1,103 @@
+// --mode fibers: C++20 coroutines on Boost.Asio event loops driving libcurl's
+// multi-socket API, so thousands of transfers are in flight on a few threads.
+//
+// Shape: `loops` event loops, each an io_context run by its own thread and
+// owning ONE curl multi handle, driven by curl_multi_socket_action from Asio
+// socket waits and a steady_timer. A request's host picks its loop (a host
+// always belongs to one loop, so per-host connection reuse stays in one
+// multi's connection pool). Each transfer is awaited by a coroutine on its
+// loop; finished results go to a small thread pool that runs the
+// done-callbacks, so CPU work in callbacks never stalls a loop.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "fetch/easy_factory.h"
+#include "fetch/fetcher.h"
+
+namespace boost::asio {
+class thread_pool;
+}
+
+namespace crawl {
+
+struct FiberOptions {
+  int loops = 1;              // event-loop threads, each with one curl multi handle (>= 1)
+  int max_in_flight = 512;    // transfers active at once across all loops (>= 1); extras wait in a queue
+  int callback_threads = 2;   // threads running done-callbacks (>= 1)
+};
+
+// Raises this process's soft RLIMIT_NOFILE to its hard limit (each transfer
+// needs a socket). Returns the resulting soft limit, capped at INT_MAX. Does
+// not lower the limit; when the hard limit is below `wanted` the soft limit
+// still goes as high as it can. Thread-safe (the limit is process-wide).
+int raise_open_file_limit(int wanted);
+
+class FiberFetcher final : public Fetcher {
+ public:
+  // Starts the loop threads and the callback pool; raises the open-file limit
+  // (see raise_open_file_limit) and, if even the hard limit is too low for
+  // max_in_flight sockets plus headroom, logs a warning and lowers the cap to
+  // what fits. Throws std::invalid_argument for options < 1.
+  FiberFetcher(FiberOptions options, TransferOptions transfer_options);
+  // Drains (every callback returns), then stops the loops on their own threads
+  // (easy handles removed, multi handles cleaned up there) and joins all
+  // threads. Must not run concurrently with submit().
+  ~FiberFetcher() override;
+  FiberFetcher(const FiberFetcher&) = delete;
+  FiberFetcher& operator=(const FiberFetcher&) = delete;
+
+  // Fetcher contract (see fetch/fetcher.h). submit() only hands the request to
+  // its loop (a post), never blocks on I/O. `done` runs on a callback-pool
+  // thread; callbacks for different requests may run concurrently (up to
+  // callback_threads at once). An exception escaping `done` is logged and
+  // swallowed. drain() must not be called from inside a callback.
+  void submit(FetchRequest request, DoneCallback done) override;
+  void drain() override;
+  // Transfers in flight finish promptly with FetchErrc::aborted (the
+  // Transfer's cancel flag, plus a sweep on each loop for transfers curl is
+  // not currently driving); queued and later submitted requests fail with
+  // FetchErrc::aborted without starting. Irreversible.
+  void cancel() override;
+
+  struct LoopStats {
+    double longest_stall_ms;   // worst lateness of the loop's 10 ms heartbeat timer
+    std::uint64_t transfers;   // transfers finished on this loop (any outcome)
+  };
+  // One entry per loop. Thread-safe; values are a snapshot.
+  std::vector<LoopStats> loop_stats() const;
+
+ private:
+  class Loop;
+  struct Job {
+    FetchRequest request;
+    DoneCallback done;
+  };
+
+  std::size_t loop_for(const std::string& url) const;
+  bool try_acquire_slot() noexcept;
+  void release_slot() noexcept;
+  // Hands `result` to the callback pool; `done` runs there, then pending_ drops.
+  void deliver(FetchResult result, DoneCallback done) noexcept;
+  void callback_returned() noexcept;
+
+  const TransferOptions transfer_options_;  // Transfers keep a reference: lives as long as the fetcher
+  int max_in_flight_ = 0;                   // effective cap (after the open-file check)
+  std::atomic<bool> cancelled_{false};
+  std::atomic<int> in_flight_{0};           // slots taken, across all loops
+
+  std::mutex mu_;  // guards pending_
+  std::condition_variable idle_;
+  std::size_t pending_ = 0;  // submitted, callback not yet returned
+
+  std::unique_ptr<boost::asio::thread_pool> callbacks_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+};
+
+}  // namespace crawl
