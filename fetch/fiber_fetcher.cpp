@@ -118,7 +118,18 @@ class FiberFetcher::Loop {
   }
   Loop(const Loop&) = delete;
   Loop& operator=(const Loop&) = delete;
-  ~Loop() { join(); }
+  // Normally the fetcher has already stopped and joined the loop; this path
+  // is for a FiberFetcher constructor that throws after starting some loops.
+  ~Loop() {
+    if (thread_.joinable()) {
+      try {
+        request_stop();
+      } catch (...) {
+        ioc_.stop();
+      }
+      thread_.join();
+    }
+  }
 
   void start_thread() {
     arm_heartbeat();

@@ -405,6 +405,12 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void send() {
+    // The request stops counting as concurrent when its response starts:
+    // a client cannot send its next request before it has the response, so
+    // this never hides a politeness violation, while decrementing only in
+    // the write's completion handler would (the handler may run after the
+    // client already sent its next request on another connection).
+    finish_request();
     auto& res = reply_.response;
     res.version(req_.version());
     res.keep_alive(req_.keep_alive());
@@ -462,9 +468,14 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::async_write(stream_, http::make_chunk_last(), next);
   }
 
-  void on_written(beast::error_code ec) {
+  void finish_request() {
+    if (!in_request_) return;
     in_request_ = false;
     host_.request_finished();
+  }
+
+  void on_written(beast::error_code ec) {
+    finish_request();
     if (ec) return;
     if (!req_.keep_alive()) return close();
     do_read();
@@ -478,8 +489,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Linger 0 makes close() send RST instead of FIN.
   void reset() {
-    in_request_ = false;
-    host_.request_finished();
+    finish_request();
     beast::error_code ignored;
     stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
     stream_.close();

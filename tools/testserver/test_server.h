@@ -63,7 +63,7 @@ struct SiteOptions {
 
 struct HostStats {
   std::uint64_t requests = 0;        // requests received (all paths), counted once read
-  int peak_concurrent_requests = 0;  // max requests in flight (read complete → response written)
+  int peak_concurrent_requests = 0;  // max requests in flight (read complete → response write begins)
   int peak_connections = 0;          // max open TCP connections at once
   std::map<std::string, int> requests_by_target;  // request-target (path?query) → count
 };
