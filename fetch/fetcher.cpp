@@ -1,5 +1,6 @@
 #include "fetch/fetcher.h"
 
+#include "fetch/fiber_fetcher.h"
 #include "fetch/thread_pool_fetcher.h"
 
 namespace crawl {
@@ -9,9 +10,10 @@ std::unique_ptr<Fetcher> make_fetcher(const Config& config) {
     case Mode::threads:
       return std::make_unique<ThreadPoolFetcher>(config.concurrency, transfer_options(config));
     case Mode::fibers:
-      break;
+      return std::make_unique<FiberFetcher>(FiberOptions{.loops = config.loops, .max_in_flight = config.concurrency},
+                                            transfer_options(config));
   }
-  throw UsageError("--mode fibers is not available yet; use --mode threads");
+  throw UsageError("--mode: unknown mode");
 }
 
 }  // namespace crawl

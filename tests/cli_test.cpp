@@ -37,14 +37,6 @@ TEST(Cli, ListWithoutValidUrlExitsWith2AndWarnsPerLine) {
   EXPECT_FALSE(std::filesystem::exists(dir / "x.db"));
 }
 
-TEST(Cli, FibersModeIsNotAvailableYet) {
-  TempDir dir;
-  write_file(dir / "u.txt", "http://127.0.0.1:1/\n");
-  auto r = run_crawl({(dir / "u.txt").string(), "--mode", "fibers"}, dir.path());
-  EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("fibers"), std::string::npos) << r.err;
-}
-
 TEST(Cli, BadConfigFileExitsWith2NamingTheKey) {
   TempDir dir;
   write_file(dir / "u.txt", "http://127.0.0.1:1/\n");

@@ -11,7 +11,6 @@ namespace crawl {
 namespace {
 
 using testing::query;
-using testing::run_crawl;
 using testing::TempDir;
 using testserver::SiteOptions;
 using testserver::TestServer;
@@ -30,8 +29,14 @@ std::set<std::string> column_set(const std::vector<std::vector<std::string>>& ro
   return out;
 }
 
-class ThreadsCrawl : public ::testing::Test {
+// Every test runs in each fetch mode: both must crawl the same way.
+class CrawlTest : public ::testing::TestWithParam<const char*> {
  protected:
+  // run_crawl with --mode set to the test's mode.
+  testing::RunResult crawl(std::vector<std::string> args, const std::filesystem::path& dir) const {
+    args.insert(args.end(), {"--mode", GetParam()});
+    return testing::run_crawl(args, dir);
+  }
   static SiteOptions site() {
     SiteOptions o;
     o.hosts = 4;
@@ -44,10 +49,10 @@ class ThreadsCrawl : public ::testing::Test {
   TempDir dir_;
 };
 
-TEST_F(ThreadsCrawl, StoresEveryPageOfTheSiteExactlyOnceInSqlite) {
+TEST_P(CrawlTest, StoresEveryPageOfTheSiteExactlyOnceInSqlite) {
   TestServer server(site());
   auto db = dir_ / "crawl.db";
-  auto r = run_crawl({seed_file(dir_, server.root_urls()), "--mode", "threads", "--concurrency", "8",
+  auto r = crawl({seed_file(dir_, server.root_urls()), "--concurrency", "8",
                       "--per-host", "2", "--max-depth", "100", "--out", db.string(), "--quiet"},
                      dir_.path());
   ASSERT_EQ(r.code, 0) << r.out << r.err;
@@ -72,7 +77,7 @@ TEST_F(ThreadsCrawl, StoresEveryPageOfTheSiteExactlyOnceInSqlite) {
   // One runs row with the same figures as the summary.
   auto runs = query(db, "SELECT mode, concurrency, pages, errors, outcome, finished_at IS NOT NULL FROM runs");
   ASSERT_EQ(runs.size(), 1u);
-  EXPECT_EQ(runs[0][0], "threads");
+  EXPECT_EQ(runs[0][0], GetParam());
   EXPECT_EQ(runs[0][1], "8");
   EXPECT_EQ(runs[0][2], std::to_string(server.site_urls().size()));
   EXPECT_EQ(runs[0][3], "0");
@@ -82,14 +87,14 @@ TEST_F(ThreadsCrawl, StoresEveryPageOfTheSiteExactlyOnceInSqlite) {
       << r.out;
 }
 
-TEST_F(ThreadsCrawl, PerHostLimitHoldsServerSide) {
+TEST_P(CrawlTest, PerHostLimitHoldsServerSide) {
   for (int per_host : {1, 3}) {
     SiteOptions o = site();
     o.hosts = 2;
     o.delay = std::chrono::milliseconds(20);
     TestServer server(o);
     TempDir dir;
-    auto r = run_crawl({seed_file(dir, server.root_urls()), "--concurrency", "16", "--per-host",
+    auto r = crawl({seed_file(dir, server.root_urls()), "--concurrency", "16", "--per-host",
                         std::to_string(per_host), "--store", "none", "--max-depth", "100", "--quiet"},
                        dir.path());
     ASSERT_EQ(r.code, 0) << r.err;
@@ -101,10 +106,10 @@ TEST_F(ThreadsCrawl, PerHostLimitHoldsServerSide) {
   }
 }
 
-TEST_F(ThreadsCrawl, WritesTheSiteAsFiles) {
+TEST_P(CrawlTest, WritesTheSiteAsFiles) {
   TestServer server(site());
   auto out = dir_ / "site";
-  auto r = run_crawl({seed_file(dir_, server.root_urls()), "--store", "disk", "--out", out.string(), "--max-depth",
+  auto r = crawl({seed_file(dir_, server.root_urls()), "--store", "disk", "--out", out.string(), "--max-depth",
                       "100", "--concurrency", "8", "--quiet"},
                      dir_.path());
   ASSERT_EQ(r.code, 0) << r.err;
@@ -125,10 +130,10 @@ TEST_F(ThreadsCrawl, WritesTheSiteAsFiles) {
   EXPECT_NE(page.find("</html>"), std::string::npos);
 }
 
-TEST_F(ThreadsCrawl, MaxDepthAndMaxPagesBoundTheCrawl) {
+TEST_P(CrawlTest, MaxDepthAndMaxPagesBoundTheCrawl) {
   TestServer server(site());
   auto db = dir_ / "d.db";
-  auto r = run_crawl({seed_file(dir_, {server.root_url(0)}), "--max-depth", "1", "--out", db.string(), "--quiet"},
+  auto r = crawl({seed_file(dir_, {server.root_url(0)}), "--max-depth", "1", "--out", db.string(), "--quiet"},
                      dir_.path());
   ASSERT_EQ(r.code, 0) << r.err;
   // depth 0: the root; depth 1: what the root links to.
@@ -136,7 +141,7 @@ TEST_F(ThreadsCrawl, MaxDepthAndMaxPagesBoundTheCrawl) {
   EXPECT_EQ(query(db, "SELECT count(*) FROM pages WHERE depth = 0")[0][0], "1");
 
   auto db2 = dir_ / "p.db";
-  r = run_crawl({seed_file(dir_, server.root_urls()), "--max-pages", "7", "--max-depth", "100", "--out", db2.string(),
+  r = crawl({seed_file(dir_, server.root_urls()), "--max-pages", "7", "--max-depth", "100", "--out", db2.string(),
                  "--quiet"},
                 dir_.path());
   ASSERT_EQ(r.code, 0) << r.err;
@@ -144,10 +149,10 @@ TEST_F(ThreadsCrawl, MaxDepthAndMaxPagesBoundTheCrawl) {
   EXPECT_EQ(query(db2, "SELECT outcome, pages FROM runs")[0], (std::vector<std::string>{"max-pages", "7"}));
 }
 
-TEST_F(ThreadsCrawl, ScopeHostStaysOnTheSeedsHosts) {
+TEST_P(CrawlTest, ScopeHostStaysOnTheSeedsHosts) {
   TestServer server(site());  // pages link across hosts
   auto db = dir_ / "s.db";
-  auto r = run_crawl({seed_file(dir_, {server.root_url(1)}), "--max-depth", "100", "--out", db.string(), "--quiet"},
+  auto r = crawl({seed_file(dir_, {server.root_url(1)}), "--max-depth", "100", "--out", db.string(), "--quiet"},
                      dir_.path());
   ASSERT_EQ(r.code, 0) << r.err;
   auto prefix = server.root_url(1);
@@ -156,17 +161,17 @@ TEST_F(ThreadsCrawl, ScopeHostStaysOnTheSeedsHosts) {
   for (const auto& u : urls) EXPECT_EQ(u.rfind(prefix, 0), 0u) << u;
 
   auto db2 = dir_ / "a.db";
-  r = run_crawl({seed_file(dir_, {server.root_url(1)}), "--scope", "any", "--max-depth", "100", "--out",
+  r = crawl({seed_file(dir_, {server.root_url(1)}), "--scope", "any", "--max-depth", "100", "--out",
                  db2.string(), "--quiet"},
                 dir_.path());
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_GT(std::stoi(query(db2, "SELECT count(*) FROM pages")[0][0]), site().pages_per_host + 1);
 }
 
-TEST_F(ThreadsCrawl, UnreachableAddressEndsWithErrorRecords) {
+TEST_P(CrawlTest, UnreachableAddressEndsWithErrorRecords) {
   // Port 1 on loopback: nothing listens, the connection is refused.
   auto db = dir_ / "u.db";
-  auto r = run_crawl({seed_file(dir_, {"http://127.0.0.1:1/", "http://127.0.0.1:1/other"}), "--out", db.string(),
+  auto r = crawl({seed_file(dir_, {"http://127.0.0.1:1/", "http://127.0.0.1:1/other"}), "--out", db.string(),
                       "--timeout", "5"},
                      dir_.path());
   EXPECT_EQ(r.code, 4) << r.out << r.err;  // wget: 4 = network failure
@@ -178,7 +183,7 @@ TEST_F(ThreadsCrawl, UnreachableAddressEndsWithErrorRecords) {
   EXPECT_NE(r.out.find("2 errors (connect 2)"), std::string::npos) << r.out;
 }
 
-TEST_F(ThreadsCrawl, MisbehavingServerCostsOneUrlAnErrorRecordEach) {
+TEST_P(CrawlTest, MisbehavingServerCostsOneUrlAnErrorRecordEach) {
   SiteOptions o = site();
   o.hosts = 1;
   TestServer server(o);
@@ -188,7 +193,7 @@ TEST_F(ThreadsCrawl, MisbehavingServerCostsOneUrlAnErrorRecordEach) {
                            "bad-gzip", "loop", "redirect/3", "gzip", "slow?ms=3000", "page/1.html"})
     seeds.push_back(root + path);
   auto db = dir_ / "m.db";
-  auto r = run_crawl({seed_file(dir_, seeds), "--out", db.string(), "--max-size", "100k", "--timeout", "1",
+  auto r = crawl({seed_file(dir_, seeds), "--out", db.string(), "--max-size", "100k", "--timeout", "1",
                       "--max-depth", "0", "--per-host", "4"},
                      dir_.path());
   EXPECT_EQ(r.code, 4) << r.err;
@@ -215,12 +220,12 @@ TEST_F(ThreadsCrawl, MisbehavingServerCostsOneUrlAnErrorRecordEach) {
   EXPECT_EQ(by_path["page/1.html"][1], "200");
 }
 
-TEST_F(ThreadsCrawl, RepeatedRunsUpdateTheSameDatabase) {
+TEST_P(CrawlTest, RepeatedRunsUpdateTheSameDatabase) {
   TestServer server(site());
   auto db = dir_ / "r.db";
   auto seeds = seed_file(dir_, {server.root_url(0)});
   for (int i = 0; i < 2; ++i) {
-    auto r = run_crawl({seeds, "--out", db.string(), "--quiet", "--max-depth", "100"}, dir_.path());
+    auto r = crawl({seeds, "--out", db.string(), "--quiet", "--max-depth", "100"}, dir_.path());
     ASSERT_EQ(r.code, 0) << r.err;
   }
   EXPECT_EQ(query(db, "SELECT count(*) FROM runs")[0][0], "2");
@@ -228,14 +233,15 @@ TEST_F(ThreadsCrawl, RepeatedRunsUpdateTheSameDatabase) {
   EXPECT_EQ(query(db, "SELECT count(DISTINCT run_id) FROM pages")[0][0], "1");  // the latest run's rows
 }
 
-TEST_F(ThreadsCrawl, SigintStopsCleanlyWithExitCode130) {
+TEST_P(CrawlTest, SigintStopsCleanlyWithExitCode130) {
   for (int sig : {SIGINT, SIGTERM}) {
     SiteOptions o = site();
     o.delay = std::chrono::milliseconds(300);
     TestServer server(o);
     TempDir dir;
     auto db = dir / "i.db";
-    testing::CrawlProcess p({seed_file(dir, server.root_urls()), "--out", db.string(), "--max-depth", "100"},
+    testing::CrawlProcess p({seed_file(dir, server.root_urls()), "--out", db.string(), "--max-depth", "100",
+                             "--mode", GetParam()},
                             dir.path());
     std::this_thread::sleep_for(std::chrono::milliseconds(1000));
     p.kill(sig);
@@ -250,6 +256,9 @@ TEST_F(ThreadsCrawl, SigintStopsCleanlyWithExitCode130) {
     EXPECT_LT(std::stoi(runs[0][1]), static_cast<int>(server.site_urls().size()));
   }
 }
+
+std::string mode_name(const ::testing::TestParamInfo<const char*>& param) { return param.param; }
+INSTANTIATE_TEST_SUITE_P(Modes, CrawlTest, ::testing::Values("threads", "fibers"), mode_name);
 
 }  // namespace
 }  // namespace crawl
