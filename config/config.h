@@ -25,7 +25,7 @@ inline constexpr int kFibersConcurrency = 512;
 struct Config {
   std::string urls_file;
   std::string config_file;                 // --config, "" if none
-  Mode mode = Mode::threads;
+  Mode mode = Mode::fibers;
   int concurrency = 0;                     // 0 until parsed: then 16 (threads) or 512 (fibers)
   int loops = 0;                           // fibers' event loops; 0 until parsed: then the core count
   StoreKind store = StoreKind::sqlite;

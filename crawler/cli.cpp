@@ -111,13 +111,15 @@ class ProgressLine {
   std::jthread thread_;
 };
 
-void print_summary(const Config& config, const CrawlReport& r) {
+void print_summary(const Config& config, const CrawlReport& r, std::optional<double> stall_ms) {
   const auto& s = r.summary;
   std::string kinds;
   for (const auto& [kind, n] : s.errors_by_kind) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kind, n);
   std::cout << fmt::format("crawl: {}: {} pages, {} in {:.1f} s ({:.1f} pages/s), {} errors{}\n", s.outcome, s.pages,
                            human_bytes(s.bytes), s.elapsed_s, s.elapsed_s > 0 ? s.pages / s.elapsed_s : 0.0,
                            s.errors, kinds.empty() ? "" : " (" + kinds + ")");
+  if (stall_ms)
+    std::cout << fmt::format("crawl: {} event loops, longest loop stall {:.1f} ms\n", config.loops, *stall_ms);
   if (r.left_queued > 0) std::cout << fmt::format("crawl: {} URLs left in the queue\n", r.left_queued);
   if (config.store != StoreKind::none)
     std::cout << fmt::format("crawl: stored in {} ({})\n", config.out_path(), to_string(config.store));
@@ -186,8 +188,9 @@ int crawl_main(int argc, const char* const* argv) {
     report = crawler.run(seeds.seeds);
   }
   sink.reset();  // closes the database / joins writers before the summary claims it's stored
+  const auto stall_ms = fetcher->longest_stall_ms();
   fetcher.reset();
-  print_summary(config, report);
+  print_summary(config, report, stall_ms);
   return exit_code(report);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "config/config.h"
 #include "fetch/fetch_types.h"
@@ -20,6 +21,9 @@ class Fetcher {
   // Aborts transfers in flight and fails queued ones with FetchErrc::aborted.
   // Callbacks still run, exactly once each. Thread-safe, async-signal-unsafe.
   virtual void cancel() = 0;
+  // The longest time an event loop was kept from running (ms), for
+  // strategies that have loops; nullopt otherwise. Thread-safe.
+  virtual std::optional<double> longest_stall_ms() const { return std::nullopt; }
 };
 
 // The runtime choice of strategy. Throws UsageError for a mode that is not

@@ -656,4 +656,10 @@ void FiberFetcher::callback_returned() noexcept {
   if (--pending_ == 0) idle_.notify_all();
 }
 
+std::optional<double> FiberFetcher::longest_stall_ms() const {
+  double longest = 0;
+  for (const auto& loop : loop_stats()) longest = std::max(longest, loop.longest_stall_ms);
+  return longest;
+}
+
 }  // namespace crawl

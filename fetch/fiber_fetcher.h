@@ -72,6 +72,7 @@ class FiberFetcher final : public Fetcher {
   };
   // One entry per loop. Thread-safe; values are a snapshot.
   std::vector<LoopStats> loop_stats() const;
+  std::optional<double> longest_stall_ms() const override;
 
  private:
   class Loop;

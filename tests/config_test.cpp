@@ -30,17 +30,18 @@ TEST(Config, DefaultsAreDocumentedValues) {
   ASSERT_TRUE(p.config);
   const Config& c = *p.config;
   EXPECT_EQ(c.urls_file, "urls.txt");
-  EXPECT_EQ(c.mode, Mode::threads);
+  EXPECT_EQ(c.mode, Mode::fibers);
   EXPECT_EQ(c.store, StoreKind::sqlite);
   EXPECT_EQ(c.out_path(), "crawl.db");
   EXPECT_EQ(c.per_host, 2);
   EXPECT_EQ(c.scope, Scope::host);
   EXPECT_FALSE(c.quiet);
-  EXPECT_EQ(c.concurrency, kThreadsConcurrency);
+  EXPECT_EQ(c.concurrency, kFibersConcurrency);
   EXPECT_GE(c.loops, 1);
 }
 
 TEST(Config, ConcurrencyDefaultDependsOnTheMode) {
+  EXPECT_EQ(parse({"u", "--mode", "threads"}).config->concurrency, kThreadsConcurrency);
   EXPECT_EQ(parse({"u", "--mode", "fibers"}).config->concurrency, kFibersConcurrency);
   EXPECT_EQ(parse({"u", "--mode", "fibers", "--concurrency", "3000"}).config->concurrency, 3000);
   EXPECT_EQ(parse({"u", "--mode", "fibers", "--loops", "3"}).config->loops, 3);
