@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 packages=(cmake g++ make pkg-config libcurl4-openssl-dev libboost1.81-dev libboost-url1.81-dev
-          libgumbo-dev libsqlite3-dev libspdlog-dev libcli11-dev libtomlplusplus-dev libgtest-dev
+          libxml2-dev libsqlite3-dev libspdlog-dev libcli11-dev libtomlplusplus-dev libgtest-dev
           zlib1g-dev sqlite3)
 missing=()
 for p in "${packages[@]}"; do
