@@ -92,11 +92,19 @@ bool have(const std::string& program) {
   return std::system(("command -v " + program + " >/dev/null 2>&1").c_str()) == 0;
 }
 
-void print_row(const std::string& name, const Measure& m, std::uint64_t pages, double ideal_s) {
-  std::printf("%-16s %8.2f %10.1f %8.2f %9.1f %8llu %9.2f%s\n", name.c_str(), m.wall_s,
+// CPU seconds this process (the in-process test server) has used so far.
+double self_cpu_s() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+void print_row(const std::string& name, const Measure& m, std::uint64_t pages, double ideal_s, double server_cpu_s) {
+  std::printf("%-16s %8.2f %10.1f %8.2f %9.1f %8llu %9.2f %10.2f%s\n", name.c_str(), m.wall_s,
               m.wall_s > 0 ? static_cast<double>(pages) / m.wall_s : 0.0, m.cpu_s,
               static_cast<double>(m.peak_rss_kib) / 1024.0, static_cast<unsigned long long>(pages),
-              ideal_s > 0 ? m.wall_s / ideal_s : 0.0, m.exit_code == 0 ? "" : "  (exit code != 0)");
+              ideal_s > 0 ? m.wall_s / ideal_s : 0.0, server_cpu_s, m.exit_code == 0 ? "" : "  (exit code != 0)");
   std::fflush(stdout);
 }
 
@@ -181,8 +189,8 @@ int main(int argc, char** argv) {
               "store %s, %u cores\n",
               hosts, pages, site_pages, page_size, delay_ms, per_host, store.c_str(), std::thread::hardware_concurrency());
   std::printf("ideal time: pages x delay / (hosts x per-host) = %.2f s\n\n", ideal_s);
-  std::printf("%-16s %8s %10s %8s %9s %8s %9s\n", "strategy", "wall s", "pages/s", "CPU s", "peak MiB", "pages",
-              "x ideal");
+  std::printf("%-16s %8s %10s %8s %9s %8s %9s %10s\n", "strategy", "wall s", "pages/s", "CPU s", "peak MiB", "pages",
+              "x ideal", "server CPU");
 
   std::stringstream list(strategies);
   for (std::string item; std::getline(list, item, ',');) {
@@ -194,19 +202,21 @@ int main(int argc, char** argv) {
     if (!conc.empty()) args.insert(args.end(), {"--concurrency", conc});
     if (store != "none") args.insert(args.end(), {"--out", (work / ("out-" + mode + conc)).string()});
     server.reset_stats();
+    const double server_cpu = self_cpu_s();
     auto m = run(args, work / "crawl.log");
-    print_row(item, m, total_requests(server), ideal_s);
+    print_row(item, m, total_requests(server), ideal_s, self_cpu_s() - server_cpu);
     if (m.exit_code != 0) std::printf("    %s\n", tail_of(work / "crawl.log").c_str());
     fs::remove_all(work / ("out-" + mode + conc));
   }
   if (!no_wget2 && have("wget2")) {
     server.reset_stats();
+    const double server_cpu = self_cpu_s();
     // Without -H wget2 stays on the start URLs' hosts, the same page set as
     // crawl's default --scope host.
     auto m = run({"wget2", "-r", "-l", "inf", "--no-robots", "--max-threads=200", "-q", "-P",
                   (work / "wget2").string(), "-i", (work / "roots.txt").string()},
                  work / "wget2.log");
-    print_row("wget2 -r (200)", m, total_requests(server), ideal_s);
+    print_row("wget2 -r (200)", m, total_requests(server), ideal_s, self_cpu_s() - server_cpu);
   } else if (!no_wget2) {
     std::printf("(wget2 not installed: apt-get install -y wget2 to compare)\n");
   }
