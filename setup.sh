@@ -3,8 +3,8 @@
 # quietly) and builds it in Release into build/ (crawl is build/crawl).
 #
 #   ./setup.sh                          # Release build in build/
-#   CRAWL_SANITIZE=address ./setup.sh   # ASan+UBSan build in build-asan/
-#   CRAWL_SANITIZE=thread ./setup.sh    # TSan build in build-tsan/
+#   CRAWL_SANITIZE=address ./setup.sh   # ASan+UBSan build in build-address/
+#   CRAWL_SANITIZE=thread ./setup.sh    # TSan build in build-thread/
 set -euo pipefail
 cd "$(dirname "$0")"
 
