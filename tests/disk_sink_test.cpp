@@ -20,39 +20,17 @@
 
 #include "storage/disk_path.h"
 
+#include "tests/test_util.h"
+
 namespace crawl {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// A fresh directory per test, removed with its contents afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("crawl-disk-test-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
+using testing::TempDir;
 
- private:
-  fs::path path_;
-};
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::read_file;
 
 std::vector<std::string> read_lines(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -18,32 +18,15 @@
 
 #include "storage/sqlite_handles.h"
 
+#include "tests/test_util.h"
+
 namespace crawl {
 namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// A fresh directory per test, removed with its contents afterwards.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device rd;
-    path_ = fs::temp_directory_path() /
-            ("crawl-sqlite-test-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 struct Value {
   int type = SQLITE_NULL;
