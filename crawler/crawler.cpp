@@ -67,7 +67,38 @@ void Crawler::enqueue_links(const FetchResult& r) {
     frontier_.add(FetchRequest{std::move(link), r.request.depth + 1, r.request.priority + 1, r.request.url});
 }
 
+std::vector<FetchRequest> Crawler::take_work(const std::unique_lock<std::mutex>&,
+                                             std::optional<Frontier::Clock::time_point>* wake_at) {
+  std::vector<FetchRequest> work;
+  while (!stopping_ && !limit_reached() && in_flight_ < config_.concurrency) {
+    auto next = frontier_.next(Frontier::Clock::now());
+    if (!next.request) {
+      if (wake_at) *wake_at = next.wake_at;
+      break;
+    }
+    ++dispatched_;
+    ++in_flight_;
+    work.push_back(std::move(*next.request));
+  }
+  return work;
+}
+
+void Crawler::submit_all(std::vector<FetchRequest>&& requests) {
+  for (auto& request : requests)
+    fetcher_.submit(std::move(request), [this](FetchResult&& r) { on_done(std::move(r)); });
+}
+
 void Crawler::on_done(FetchResult&& result) {
+  // The transfer is over: free its host's lease first and hand the next
+  // ready URLs out from here, so the host's next transfer does not wait for
+  // this page's parsing or for the crawl loop's thread to wake up.
+  {
+    std::unique_lock lock(mu_);
+    frontier_.done(url_host(result.request.url));
+    auto work = take_work(lock, nullptr);
+    lock.unlock();
+    submit_all(std::move(work));
+  }
   for (const auto& callback : callbacks_) {
     try {
       callback(result);
@@ -77,7 +108,6 @@ void Crawler::on_done(FetchResult&& result) {
   }
   {
     std::lock_guard lock(mu_);
-    frontier_.done(url_host(result.request.url));
     --in_flight_;
   }
   changed_.notify_all();
@@ -101,16 +131,15 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds) {
   if (sink_) sink_->begin_run(RunInfo{started_wall, to_string(config_.mode), config_.concurrency,
                                       config_.urls_file, config_.summary()});
 
-  std::int64_t dispatched = 0;
   std::string outcome = "completed";
-  bool stopping = false, cancelled = false;
+  bool cancelled = false;
   std::unique_lock lock(mu_);
   for (const auto& seed : seeds) frontier_.add(FetchRequest{seed.url, 0, seed.priority, {}});
 
   for (;;) {
     const int signals = stop_ ? stop_->count.load() : 0;
-    if (signals > 0 && !stopping) {
-      stopping = true;
+    if (signals > 0 && !stopping_) {
+      stopping_ = true;
       outcome = stop_->last_signal.load() == SIGTERM ? "terminated" : "interrupted";
       if (in_flight_ > 0)
         spdlog::warn("stopping: waiting for {} transfers in flight (signal again to abort them)", in_flight_);
@@ -121,22 +150,18 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds) {
       fetcher_.cancel();
       lock.lock();
     }
-    const auto limit_reached = [&] { return config_.max_pages > 0 && dispatched >= config_.max_pages; };
+    // Completions hand out most work themselves (on_done); this covers the
+    // seeds, hosts whose --delay ran out, and links queued after a release.
     std::optional<Clock::time_point> wake_at;
-    while (!stopping && !limit_reached() && in_flight_ < config_.concurrency) {
-      auto next = frontier_.next(Clock::now());
-      if (!next.request) {
-        wake_at = next.wake_at;
-        break;
-      }
-      ++dispatched;
-      ++in_flight_;
+    auto work = take_work(lock, &wake_at);
+    if (!work.empty()) {
       lock.unlock();  // submit never blocks on I/O, but callbacks take mu_
-      fetcher_.submit(std::move(*next.request), [this](FetchResult&& r) { on_done(std::move(r)); });
+      submit_all(std::move(work));
       lock.lock();
+      continue;
     }
-    if (in_flight_ == 0 && (stopping || limit_reached() || frontier_.queued() == 0)) {
-      if (!stopping && limit_reached() && frontier_.queued() > 0) outcome = "max-pages";
+    if (in_flight_ == 0 && (stopping_ || limit_reached() || frontier_.queued() == 0)) {
+      if (!stopping_ && limit_reached() && frontier_.queued() > 0) outcome = "max-pages";
       break;
     }
     // Wake on a finished transfer, on a host's delay running out, or at
@@ -146,6 +171,7 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds) {
     changed_.wait_until(lock, deadline);
   }
   const std::size_t left = frontier_.queued();
+  const std::int64_t dispatched = dispatched_;
   lock.unlock();
 
   fetcher_.drain();

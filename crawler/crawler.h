@@ -62,6 +62,13 @@ class Crawler {
 
  private:
   void on_done(FetchResult&& result);
+  // Takes requests from the frontier while leases, --concurrency and
+  // --max-pages allow; the caller submits them after unlocking. Sets
+  // *wake_at to when a waiting host becomes ready, if nothing is.
+  std::vector<FetchRequest> take_work(const std::unique_lock<std::mutex>& held,
+                                      std::optional<Frontier::Clock::time_point>* wake_at);
+  void submit_all(std::vector<FetchRequest>&& requests);
+  bool limit_reached() const { return config_.max_pages > 0 && dispatched_ >= config_.max_pages; }
   void enqueue_links(const FetchResult& result);
   bool in_scope(const std::string& url) const;
 
@@ -73,10 +80,12 @@ class Crawler {
   std::vector<Callback> callbacks_;
   std::unordered_set<std::string> seed_hosts_;  // written before run() starts fetching
 
-  mutable std::mutex mu_;  // guards frontier_, in_flight_
+  mutable std::mutex mu_;  // guards frontier_, in_flight_, dispatched_, stopping_
   std::condition_variable changed_;
   Frontier frontier_;
-  int in_flight_ = 0;
+  int in_flight_ = 0;            // submitted, done-callbacks not yet finished
+  std::int64_t dispatched_ = 0;  // handed to the fetcher so far
+  bool stopping_ = false;        // a stop was requested: hand out nothing more
 };
 
 }  // namespace crawl
