@@ -113,11 +113,14 @@ void print_row(const std::string& name, const Measure& m, std::uint64_t pages, d
 int main(int argc, char** argv) {
   CLI::App app{"crawl-fetch-bench: compare crawl's fetch strategies on a simulated web on loopback"};
   int hosts = 100, pages = 100, page_size = 16384, delay_ms = 50, per_host = 2, server_threads = 1, scale = 0;
+  int links = 3;
   std::string strategies = "threads:16,threads:200,fibers:512", crawl_bin, store = "none";
   bool no_wget2 = false;
   app.add_option("--hosts", hosts, "simulated hosts (127.0.1.1, 127.0.1.2, …)")->capture_default_str();
   app.add_option("--pages", pages, "pages per host")->capture_default_str();
   app.add_option("--page-size", page_size, "bytes per page")->capture_default_str();
+  app.add_option("--links", links, "same-host links per page besides the tree links (how fast pages are discovered)")
+      ->capture_default_str();
   app.add_option("--delay-ms", delay_ms, "response delay of every page")->capture_default_str();
   app.add_option("--per-host", per_host, "crawl --per-host")->capture_default_str();
   app.add_option("--strategies", strategies, "comma-separated MODE:CONCURRENCY list")->capture_default_str();
@@ -137,6 +140,7 @@ int main(int argc, char** argv) {
   site.threads = server_threads;
   site.delay = std::chrono::milliseconds(delay_ms);
   site.page_size = static_cast<std::size_t>(page_size);
+  site.links_per_page = links;
 
   if (scale > 0) {
     // N URLs, per_host of them on each host, all seeds at depth 0: all of
@@ -185,9 +189,10 @@ int main(int argc, char** argv) {
   }
   const auto site_pages = server.site_urls().size();
   const double ideal_s = static_cast<double>(site_pages) * delay_ms / 1000.0 / (hosts * per_host);
-  std::printf("site: %d hosts x %d pages (+1 root each) = %zu pages of ~%d bytes, %d ms delay, per-host %d, "
-              "store %s, %u cores\n",
-              hosts, pages, site_pages, page_size, delay_ms, per_host, store.c_str(), std::thread::hardware_concurrency());
+  std::printf("site: %d hosts x %d pages (+1 root each) = %zu pages of ~%d bytes, %d links/page, %d ms delay, "
+              "per-host %d, store %s, %u cores\n",
+              hosts, pages, site_pages, page_size, links + 3, delay_ms, per_host, store.c_str(),
+              std::thread::hardware_concurrency());
   std::printf("ideal time: pages x delay / (hosts x per-host) = %.2f s\n\n", ideal_s);
   std::printf("%-16s %8s %10s %8s %9s %8s %9s %10s\n", "strategy", "wall s", "pages/s", "CPU s", "peak MiB", "pages",
               "x ideal", "server CPU");
