@@ -31,8 +31,9 @@ std::string Config::summary() const {
   std::ostringstream s;
   s << "mode=" << to_string(mode) << " concurrency=" << concurrency;
   if (mode == Mode::fibers) s << " loops=" << loops;
-  s << " store=" << to_string(store)
-    << " out=" << out_path() << " max-depth=" << max_depth << " max-pages=" << max_pages
+  s << " store=" << to_string(store);
+  if (store != StoreKind::none) s << " out=" << out_path();
+  s << " max-depth=" << max_depth << " max-pages=" << max_pages
     << " scope=" << to_string(scope) << " per-host=" << per_host << " delay=" << delay_ms
     << " timeout=" << timeout_s << " connect-timeout=" << connect_timeout_s
     << " max-size=" << max_size;
