@@ -1,5 +1,7 @@
 #include "crawler/robots.h"
 
+#include "crawler/url.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
@@ -14,18 +16,6 @@ bool is_token_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
 }
 
-bool is_unreserved(unsigned char c) {  // RFC 3986 §2.3
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string_view trim(std::string_view s) {
@@ -35,46 +25,10 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-void append_percent(std::string& out, unsigned char c) {
-  constexpr std::string_view kHex = "0123456789ABCDEF";
-  out += '%';
-  out += kHex[c >> 4];
-  out += kHex[c & 0xF];
-}
-
-// Brings a rule pattern or a request path to one canonical percent-encoded
-// form so that they compare octet by octet (RFC 9309 §2.2.2): %XX of an
-// unreserved character is decoded, other %XX keep their meaning with hex in
-// upper case, and non-ASCII octets (and a '%' that starts no escape) are
-// encoded. '*' and '$' pass through: they are not unreserved, so an escaped
-// "%2A" stays escaped and never acts as a wildcard.
-std::string normalize(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c == '%') {
-      const int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
-      const int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
-      if (lo < 0) {
-        append_percent(out, c);
-        continue;
-      }
-      const auto decoded = static_cast<unsigned char>(hi * 16 + lo);
-      if (is_unreserved(decoded)) {
-        out += static_cast<char>(decoded);
-      } else {
-        append_percent(out, decoded);
-      }
-      i += 2;
-    } else if (c >= 0x80 || c <= 0x20 || c == 0x7F) {
-      append_percent(out, c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
+// Rule patterns and request paths are brought to one canonical percent-encoded
+// form (url.h's normalize_percent_encoding) so that they compare octet by octet
+// (RFC 9309 §2.2.2). '*' and '$' pass through: they are not unreserved, so an
+// escaped "%2A" stays escaped and never acts as a wildcard.
 
 // Whether `pattern` matches `path` per RFC 9309 §2.2.3: a prefix match where
 // '*' matches any sequence of octets and a final '$' anchors at the end.
@@ -143,7 +97,7 @@ struct GroupAccumulator {
 bool RobotsRules::allowed(std::string_view path_and_query) const {
   if (path_and_query == "/robots.txt") return true;
   if (rules_.empty()) return true;
-  const std::string path = normalize(path_and_query.empty() ? "/" : path_and_query);
+  const std::string path = normalize_percent_encoding(path_and_query.empty() ? "/" : path_and_query);
   std::ptrdiff_t best_allow = -1, best_disallow = -1;
   for (const Rule& rule : rules_) {
     auto& best = rule.allow ? best_allow : best_disallow;
@@ -191,7 +145,7 @@ RobotsRules parse_robots(std::string_view text, std::string_view user_agent_toke
         if (key == "crawl-delay") {
           if (!group->crawl_delay) group->crawl_delay = parse_delay(value);
         } else if (!value.empty()) {  // an empty value is no rule
-          group->rules.emplace_back(normalize(value), key == "allow");
+          group->rules.emplace_back(normalize_percent_encoding(value), key == "allow");
         }
       }
     } else if (key == "sitemap") {

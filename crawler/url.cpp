@@ -102,31 +102,6 @@ std::optional<std::string> prepare(std::string_view href, std::string_view base_
   return out;
 }
 
-// RFC 3986 §6.2.2.2: uppercase hex, decode octets of unreserved characters. Boost.URL has
-// already checked that every '%' starts a valid triplet.
-std::string normalize_percent_encoding(std::string_view s) {
-  const auto hex_value = [](char c) { return is_digit(c) ? c - '0' : to_lower(c) - 'a' + 10; };
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%' || i + 2 >= s.size()) {
-      out += s[i];
-      continue;
-    }
-    const auto octet = static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-    if (is_alpha(octet) || is_digit(octet) || octet == '-' || octet == '.' || octet == '_' ||
-        octet == '~') {
-      out += octet;
-    } else {
-      out += '%';
-      out += kHexDigits[static_cast<unsigned char>(octet) >> 4];
-      out += kHexDigits[octet & 0xF];
-    }
-    i += 2;
-  }
-  return out;
-}
-
 // RFC 3986 §5.2.4, step by step.
 std::string remove_dot_segments(std::string_view in) {
   std::string out;
@@ -193,6 +168,43 @@ std::optional<std::string> canonical(std::string_view scheme, const urls::url_vi
 }
 
 }  // namespace
+
+std::string normalize_percent_encoding(std::string_view s) {
+  const auto hex_value = [](char c) {
+    if (is_digit(c)) return c - '0';
+    const char l = to_lower(c);
+    return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
+  };
+  const auto append_percent = [](std::string& out, unsigned char c) {
+    out += '%';
+    out += kHexDigits[c >> 4];
+    out += kHexDigits[c & 0xF];
+  };
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '%') {
+      const int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
+      const int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+      if (lo < 0) {  // a '%' that starts no escape stands for itself
+        append_percent(out, c);
+        continue;
+      }
+      const auto octet = static_cast<char>(hi * 16 + lo);
+      if (is_alpha(octet) || is_digit(octet) || octet == '-' || octet == '.' || octet == '_' || octet == '~')
+        out += octet;
+      else
+        append_percent(out, static_cast<unsigned char>(octet));
+      i += 2;
+    } else if (c >= 0x80 || c <= 0x20 || c == 0x7F) {
+      append_percent(out, c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
 
 std::optional<std::string> normalize_url(std::string_view url) {
   const std::optional<std::string> prepared = prepare(url, "");

@@ -42,4 +42,9 @@ std::optional<std::string> resolve_url(std::string_view base, std::string_view h
 // IPv6. "" if the URL cannot be parsed or has no host.
 std::string url_host(std::string_view url);
 
+// RFC 3986 §6.2.2.2 percent-encoding normalization of a URL component: %XX of an unreserved
+// character is decoded, other %XX keep uppercase hex; octets that may not appear raw (controls,
+// space, DEL, non-ASCII) and a '%' that starts no escape are encoded. Idempotent.
+std::string normalize_percent_encoding(std::string_view s);
+
 }  // namespace crawl
