@@ -97,6 +97,24 @@ class StmtScope {
   sqlite3_stmt* stmt_;
 };
 
+// Collects the results of a statement's binds, keeping the first failure, so
+// the binds read as a list and are checked once.
+class BindResults {
+ public:
+  void operator()(int result) {
+    if (rc_ == SQLITE_OK) rc_ = result;
+  }
+  // True if every bind succeeded; otherwise sets `error`.
+  bool ok(std::string& error) const {
+    if (rc_ == SQLITE_OK) return true;
+    error = std::string("cannot bind: ") + sqlite3_errstr(rc_);
+    return false;
+  }
+
+ private:
+  int rc_ = SQLITE_OK;
+};
+
 // Binds `s` as TEXT without copying; empty binds NULL. The caller keeps `s`
 // alive until the statement is reset.
 int bind_text_or_null(sqlite3_stmt* stmt, int index, std::string_view s) {
@@ -292,10 +310,7 @@ bool SqliteSink::write_page(const FetchResult& r, std::string& error) {
   const std::string headers = header_lines(r.headers);
   const std::int64_t run_id = current_run_id_.load();
 
-  int rc = SQLITE_OK;
-  auto bind = [&rc](int result) {
-    if (rc == SQLITE_OK) rc = result;
-  };
+  BindResults bind;
   bind(sqlite3_bind_text64(stmt, 1, r.request.url.data(), r.request.url.size(), SQLITE_STATIC,
                            SQLITE_UTF8));
   bind(bind_text_or_null(stmt, 2, r.final_url));
@@ -310,10 +325,7 @@ bool SqliteSink::write_page(const FetchResult& r, std::string& error) {
   bind(bind_text_or_null(stmt, 11, headers));
   bind(bind_text_or_null(stmt, 12, r.request.referrer));
   bind(run_id != 0 ? sqlite3_bind_int64(stmt, 13, run_id) : sqlite3_bind_null(stmt, 13));
-  if (rc != SQLITE_OK) {  // e.g. SQLITE_TOOBIG for a body over SQLite's limit
-    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
-    return false;
-  }
+  if (!bind.ok(error)) return false;  // e.g. SQLITE_TOOBIG for a body over SQLite's limit
   if (sqlite3_step(stmt) == SQLITE_DONE) return true;
   error = sqlite3_errmsg(db_.get());
   return false;
@@ -324,19 +336,13 @@ bool SqliteSink::write_begin_run(const RunInfo& info, std::string& error) {
   sqlite3_stmt* stmt = insert_run_.get();
   StmtScope scope(stmt);
   const std::string started_at = iso8601_utc(info.started_at);
-  int rc = SQLITE_OK;
-  auto bind = [&rc](int result) {
-    if (rc == SQLITE_OK) rc = result;
-  };
+  BindResults bind;
   bind(bind_text_or_null(stmt, 1, started_at));
   bind(bind_text_or_null(stmt, 2, info.mode));
   bind(sqlite3_bind_int(stmt, 3, info.concurrency));
   bind(bind_text_or_null(stmt, 4, info.urls_file));
   bind(bind_text_or_null(stmt, 5, info.settings));
-  if (rc != SQLITE_OK) {
-    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
-    return false;
-  }
+  if (!bind.ok(error)) return false;
   if (sqlite3_step(stmt) != SQLITE_DONE) {
     error = sqlite3_errmsg(db_.get());
     return false;
@@ -356,10 +362,7 @@ bool SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
   StmtScope scope(stmt);
   const std::string finished_at = iso8601_utc(s.finished_at);
   const std::string by_kind = json_object(s.errors_by_kind);
-  int rc = SQLITE_OK;
-  auto bind = [&rc](int result) {
-    if (rc == SQLITE_OK) rc = result;
-  };
+  BindResults bind;
   bind(bind_text_or_null(stmt, 1, finished_at));
   bind(sqlite3_bind_int64(stmt, 2, s.pages));
   bind(sqlite3_bind_int64(stmt, 3, s.bytes));
@@ -371,10 +374,7 @@ bool SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
            : sqlite3_bind_null(stmt, 7));
   bind(bind_text_or_null(stmt, 8, s.outcome));
   bind(sqlite3_bind_int64(stmt, 9, run_id));
-  if (rc != SQLITE_OK) {
-    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
-    return false;
-  }
+  if (!bind.ok(error)) return false;
   if (sqlite3_step(stmt) != SQLITE_DONE) {
     error = sqlite3_errmsg(db_.get());
     return false;
