@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <CLI/CLI.hpp>
+#include <boost/regex.hpp>
 #include <toml++/toml.h>
 
 #include <charconv>
@@ -20,7 +21,14 @@ const char* to_string(StoreKind s) {
   }
   return "?";
 }
-const char* to_string(Scope s) { return s == Scope::host ? "host" : "any"; }
+const char* to_string(Scope s) {
+  switch (s) {
+    case Scope::host: return "host";
+    case Scope::domain: return "domain";
+    case Scope::any: return "any";
+  }
+  return "?";
+}
 
 std::string Config::out_path() const {
   if (!out.empty()) return out;
@@ -36,7 +44,13 @@ std::string Config::summary() const {
   s << " max-depth=" << max_depth << " max-pages=" << max_pages
     << " scope=" << to_string(scope) << " per-host=" << per_host << " delay=" << delay_ms
     << " timeout=" << timeout_s << " connect-timeout=" << connect_timeout_s
-    << " max-size=" << max_size;
+    << " max-size=" << max_size << " retries=" << retries
+    << " robots=" << (ignore_robots ? "ignored" : "obeyed");
+  for (const auto& r : include) s << " include=" << r;
+  for (const auto& r : exclude) s << " exclude=" << r;
+  if (max_pages_per_host > 0) s << " max-pages-per-host=" << max_pages_per_host;
+  if (sitemaps) s << " sitemaps=on";
+  if (ignore_nofollow) s << " nofollow=ignored";
   return s.str();
 }
 
@@ -69,6 +83,7 @@ struct OptionSpec {
   std::function<std::string(const Config&)> get;           // default, for --help
   std::function<void(Config&, const std::string&)> set;   // throws std::invalid_argument
   bool is_flag = false;
+  bool repeatable = false;  // may be given several times (TOML: an array); set() appends
 };
 
 long long to_integer(const std::string& v) {
@@ -120,6 +135,19 @@ std::function<void(Config&, const std::string&)> one_of(E Config::*member,
   };
 }
 
+// Appends a regular expression after checking that it compiles; the message
+// of a bad one names the problem.
+std::function<void(Config&, const std::string&)> regex_into(std::vector<std::string> Config::*member) {
+  return [=](Config& c, const std::string& v) {
+    try {
+      boost::regex re(v, boost::regex::ECMAScript);
+    } catch (const boost::regex_error& e) {
+      throw std::invalid_argument(e.what());
+    }
+    (c.*member).push_back(v);
+  };
+}
+
 bool to_bool(const std::string& v) {
   if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
   if (v == "false" || v == "0" || v == "no" || v == "off") return false;
@@ -157,13 +185,42 @@ std::vector<OptionSpec> option_specs() {
   o.push_back({"max-pages", "an integer >= 0 (0: no limit)", "stop after this many fetches", "N",
                [=](const Config& c) { return num(c.max_pages); },
                int_in(&Config::max_pages, 0, INT64_MAX)});
-  o.push_back({"scope", "host|any", "host: follow links only to the seeds' hosts; any: follow every link", "SCOPE",
-               [](const Config& c) { return std::string(to_string(c.scope)); },
-               one_of<Scope>(&Config::scope, {{"host", Scope::host}, {"any", Scope::any}})});
+  o.push_back({"scope", "host|domain|any",
+               "host: follow links only to the seeds' hosts; domain: to their registrable domains (public suffix list); "
+               "any: follow every link",
+               "SCOPE", [](const Config& c) { return std::string(to_string(c.scope)); },
+               one_of<Scope>(&Config::scope, {{"host", Scope::host}, {"domain", Scope::domain}, {"any", Scope::any}})});
+  o.push_back({"include", "an ECMAScript regular expression", "follow only links matching one of these (repeatable)",
+               "REGEX", [](const Config&) { return std::string("none"); }, regex_into(&Config::include), false, true});
+  o.push_back({"exclude", "an ECMAScript regular expression", "never follow links matching one of these (repeatable)",
+               "REGEX", [](const Config&) { return std::string("none"); }, regex_into(&Config::exclude), false, true});
+  o.push_back({"max-pages-per-host", "an integer >= 0 (0: no limit)", "fetch at most this many pages per host", "N",
+               [=](const Config& c) { return num(c.max_pages_per_host); },
+               int_in(&Config::max_pages_per_host, 0, INT64_MAX)});
   o.push_back({"per-host", "an integer from 1 to 1000", "transfers in flight at once per host", "N",
                [=](const Config& c) { return num(c.per_host); }, int_in(&Config::per_host, 1, 1000)});
   o.push_back({"delay", "milliseconds, an integer from 0 to 3600000", "minimum time between two request starts on one host", "MS",
                [=](const Config& c) { return num(c.delay_ms); }, int_in(&Config::delay_ms, 0, 3600000)});
+  o.push_back({"ignore-robots", "true|false", "do not fetch or obey robots.txt", "",
+               [](const Config& c) { return std::string(c.ignore_robots ? "true" : "false"); },
+               [](Config& c, const std::string& v) { c.ignore_robots = to_bool(v); }, true});
+  o.push_back({"sitemaps", "true|false", "also crawl the pages listed in the sitemaps named by robots.txt", "",
+               [](const Config& c) { return std::string(c.sitemaps ? "true" : "false"); },
+               [](Config& c, const std::string& v) { c.sitemaps = to_bool(v); }, true});
+  o.push_back({"max-crawl-delay", "seconds, a number from 0 to 86400",
+               "cap on the per-host wait a server asks for (robots.txt Crawl-delay, Retry-After, back-off)", "SECONDS",
+               [=](const Config& c) { return num(c.max_crawl_delay_s); },
+               seconds_in(&Config::max_crawl_delay_s, 0, 86400)});
+  o.push_back({"ignore-nofollow", "true|false", "follow rel=nofollow links and store noindex pages", "",
+               [](const Config& c) { return std::string(c.ignore_nofollow ? "true" : "false"); },
+               [](Config& c, const std::string& v) { c.ignore_nofollow = to_bool(v); }, true});
+  o.push_back({"retries", "an integer from 0 to 100",
+               "retry a URL this many times after a connection error, timeout, 5xx or 429", "N",
+               [=](const Config& c) { return num(c.retries); }, int_in(&Config::retries, 0, 100)});
+  o.push_back({"max-host-failures", "an integer from 1 to 1000000",
+               "give a host up after this many connection failures in a row", "N",
+               [=](const Config& c) { return num(c.max_host_failures); },
+               int_in(&Config::max_host_failures, 1, 1000000)});
   o.push_back({"timeout", "seconds, a number from 0.001 to 86400", "maximum time for one transfer, redirects included", "SECONDS",
                [=](const Config& c) { return num(c.timeout_s); }, seconds_in(&Config::timeout_s, 0.001, 86400)});
   o.push_back({"connect-timeout", "seconds, a number from 0.001 to 86400", "maximum time to connect", "SECONDS",
@@ -196,14 +253,21 @@ std::vector<OptionSpec> option_specs() {
   o.push_back({"quiet", "true|false", "no progress line, only warnings and errors in the log", "",
                [](const Config& c) { return std::string(c.quiet ? "true" : "false"); },
                [](Config& c, const std::string& v) { c.quiet = to_bool(v); }, true});
+  o.push_back({"stats-json", "a path", "at the end, write the run's figures to this file as JSON", "PATH",
+               [](const Config& c) { return c.stats_json; },
+               [](Config& c, const std::string& v) {
+                 if (v.empty()) throw std::invalid_argument(v);
+                 c.stats_json = v;
+               }});
   return o;
 }
 
 void apply(const OptionSpec& spec, Config& c, const std::string& value, const std::string& where) {
   try {
     spec.set(c, value);
-  } catch (const std::invalid_argument&) {
-    throw UsageError(where + ": invalid value '" + value + "'; allowed: " + spec.allowed);
+  } catch (const std::invalid_argument& e) {
+    std::string reason = e.what() == value ? "" : std::string(" (") + e.what() + ")";
+    throw UsageError(where + ": invalid value '" + value + "'" + reason + "; allowed: " + spec.allowed);
   }
 }
 
@@ -241,14 +305,20 @@ void apply_config_file(const std::string& path, const std::vector<OptionSpec>& s
       for (const auto& s : specs) keys += (keys.empty() ? "" : ", ") + s.name;
       throw UsageError(path + ": unknown key '" + name + "'; allowed keys: " + keys);
     }
-    std::string value;
+    std::vector<std::string> values;
     try {
-      value = toml_scalar(node);
+      if (const auto* array = node.as_array(); array && spec->repeatable) {
+        for (const auto& element : *array) values.push_back(toml_scalar(element));
+      } else {
+        values.push_back(toml_scalar(node));
+      }
     } catch (const std::invalid_argument&) {
-      throw UsageError(path + ": key '" + name + "' must be a single value; allowed: " + spec->allowed);
+      throw UsageError(path + ": key '" + name + "' must be " +
+                       (spec->repeatable ? "a value or an array of values" : "a single value") +
+                       "; allowed: " + spec->allowed);
     }
     if (given_on_cli(name)) continue;  // the command line wins
-    apply(*spec, c, value, path + ": key '" + name + "'");
+    for (const auto& value : values) apply(*spec, c, value, path + ": key '" + name + "'");
   }
 }
 
@@ -269,6 +339,7 @@ ParsedArgs parse_args(int argc, const char* const* argv) {
   Config c;
   std::string urls_file, config_file;
   std::vector<std::string> raw(specs.size());
+  std::vector<std::vector<std::string>> raw_list(specs.size());  // repeatable options
   std::vector<CLI::Option*> opts(specs.size());
   app.add_option("URLS_FILE", urls_file, "the URL list to crawl")->required()->type_name("FILE");
   app.add_option("--config", config_file, "TOML file whose keys are the long options (e.g. per-host = 4)")->type_name("FILE");
@@ -276,6 +347,11 @@ ParsedArgs parse_args(int argc, const char* const* argv) {
     const auto& s = specs[i];
     if (s.is_flag) {
       opts[i] = app.add_flag((s.name == "quiet" ? "-q,--" : "--") + s.name, s.help);
+    } else if (s.repeatable) {
+      opts[i] = app.add_option("--" + s.name, raw_list[i], s.help + " [" + s.allowed + "]")
+                    ->type_name(s.metavar)
+                    ->expected(1)
+                    ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     } else {
       opts[i] = app.add_option("--" + s.name, raw[i], s.help + " [" + s.allowed + "]")
                     ->default_str(s.get(defaults))
@@ -312,7 +388,11 @@ ParsedArgs parse_args(int argc, const char* const* argv) {
   }
   for (std::size_t i = 0; i < specs.size(); ++i) {
     if (opts[i]->count() == 0) continue;
-    apply(specs[i], c, specs[i].is_flag ? "true" : raw[i], "--" + specs[i].name);
+    if (specs[i].repeatable) {
+      for (const auto& value : raw_list[i]) apply(specs[i], c, value, "--" + specs[i].name);
+    } else {
+      apply(specs[i], c, specs[i].is_flag ? "true" : raw[i], "--" + specs[i].name);
+    }
   }
   // Defaults that depend on other settings.
   if (c.concurrency == 0) c.concurrency = c.mode == Mode::fibers ? kFibersConcurrency : kThreadsConcurrency;

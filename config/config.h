@@ -13,7 +13,7 @@ namespace crawl {
 
 enum class Mode { threads, fibers };
 enum class StoreKind { sqlite, disk, none };
-enum class Scope { host, any };
+enum class Scope { host, domain, any };
 
 const char* to_string(Mode m);
 const char* to_string(StoreKind s);
@@ -33,8 +33,17 @@ struct Config {
   int max_depth = 5;                       // wget's -l default
   std::int64_t max_pages = 0;              // 0 = unlimited
   Scope scope = Scope::host;
+  std::vector<std::string> include;        // --include REGEX: follow only links matching one (if any given)
+  std::vector<std::string> exclude;        // --exclude REGEX: never follow links matching one
+  std::int64_t max_pages_per_host = 0;     // 0 = unlimited
   int per_host = 2;
   int delay_ms = 0;
+  bool ignore_robots = false;
+  bool sitemaps = false;                   // seed the Sitemap: URLs of each host's robots.txt
+  double max_crawl_delay_s = 30;           // cap on Crawl-delay, Retry-After and back-off
+  bool ignore_nofollow = false;
+  int retries = 2;                         // extra attempts after a retryable failure
+  int max_host_failures = 5;               // consecutive connection failures before a host is given up
   double timeout_s = 30;
   double connect_timeout_s = 10;
   std::int64_t max_size = 10 * 1024 * 1024;
@@ -42,6 +51,7 @@ struct Config {
   std::string log_level = "info";
   std::string log_file;
   bool quiet = false;
+  std::string stats_json;                  // write the run's figures as JSON here at the end ("" = no)
 
   // The effective output path (out, or the default for the store kind).
   std::string out_path() const;

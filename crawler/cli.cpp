@@ -3,15 +3,23 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 #include <iostream>
+#include <string_view>
 #include <thread>
 
 #include "config/config.h"
+#include "crawler/bench.h"
 #include "crawler/crawler.h"
+#include "crawler/json_text.h"
+#include "crawler/runs_cmd.h"
 #include "crawler/seeds.h"
 #include "fetch/fetcher.h"
 #include "storage/disk_sink.h"
@@ -69,6 +77,58 @@ std::unique_ptr<Sink> make_sink(const Config& config) {
   return nullptr;
 }
 
+// CPU and memory of this process so far (getrusage RUSAGE_SELF).
+struct ProcessUsage {
+  double user_s = 0;
+  double sys_s = 0;
+  std::int64_t peak_rss_bytes = 0;
+};
+
+ProcessUsage process_usage() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  ProcessUsage u;
+  u.user_s = static_cast<double>(ru.ru_utime.tv_sec) + static_cast<double>(ru.ru_utime.tv_usec) / 1e6;
+  u.sys_s = static_cast<double>(ru.ru_stime.tv_sec) + static_cast<double>(ru.ru_stime.tv_usec) / 1e6;
+  u.peak_rss_bytes = static_cast<std::int64_t>(ru.ru_maxrss) * 1024;  // Linux: KiB
+  return u;
+}
+
+// Wraps the chosen sink and completes the run's figures that only the
+// command knows (the process's CPU and memory, the stats' latency
+// percentiles and skipped count) before they are recorded, so every crawl's
+// `runs` row has them. Everything else is passed through unchanged; same
+// thread-safety contract as the wrapped sink.
+class RunFiguresSink final : public Sink {
+ public:
+  explicit RunFiguresSink(std::unique_ptr<Sink> inner) : inner_(std::move(inner)) {}
+  // The crawler whose stats complete the summary; set before the crawl runs.
+  void set_crawler(const Crawler* crawler) { crawler_ = crawler; }
+
+  void begin_run(const RunInfo& info) override { inner_->begin_run(info); }
+  void store(const FetchResult& result) override { inner_->store(result); }
+  void flush() override { inner_->flush(); }
+  void end_run(const RunSummary& summary) override {
+    RunSummary s = summary;
+    if (crawler_) {
+      // end_run comes after the fetcher drained: these are the final figures.
+      const auto stats = crawler_->progress().stats;
+      s.skipped = stats.skipped;
+      s.latency_p50_ms = stats.latency.percentile(50);
+      s.latency_p95_ms = stats.latency.percentile(95);
+      s.latency_p99_ms = stats.latency.percentile(99);
+    }
+    const auto usage = process_usage();
+    s.cpu_s = usage.user_s + usage.sys_s;
+    s.peak_rss_bytes = usage.peak_rss_bytes;
+    inner_->end_run(s);
+  }
+
+ private:
+  std::unique_ptr<Sink> inner_;
+  const Crawler* crawler_ = nullptr;
+};
+
 std::string human_bytes(std::int64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
   double v = static_cast<double>(bytes);
@@ -118,12 +178,46 @@ void print_summary(const Config& config, const CrawlReport& r, std::optional<dou
   std::cout << fmt::format("crawl: {}: {} pages, {} in {:.1f} s ({:.1f} pages/s), {} errors{}\n", s.outcome, s.pages,
                            human_bytes(s.bytes), s.elapsed_s, s.elapsed_s > 0 ? s.pages / s.elapsed_s : 0.0,
                            s.errors, kinds.empty() ? "" : " (" + kinds + ")");
+  if (r.stats.skipped > 0)
+    std::cout << fmt::format("crawl: {} skipped (robots.txt or a host given up; not errors)\n", r.stats.skipped);
   if (stall_ms)
     std::cout << fmt::format("crawl: {} event loops, longest loop stall {:.1f} ms\n", config.loops, *stall_ms);
   if (r.left_queued > 0) std::cout << fmt::format("crawl: {} URLs left in the queue\n", r.left_queued);
   if (config.store != StoreKind::none)
     std::cout << fmt::format("crawl: stored in {} ({})\n", config.out_path(), to_string(config.store));
   std::cout.flush();
+}
+
+// The run's figures for --stats-json, one JSON object (see README).
+std::string stats_json(const Config& config, const CrawlReport& r, const ProcessUsage& usage) {
+  namespace json = boost::json;
+  const auto& s = r.summary;
+  json::object by_kind;
+  for (const auto& [kind, n] : s.errors_by_kind) by_kind[kind] = n;
+  json::object latency;
+  latency["count"] = r.stats.latency.count();
+  latency["p50"] = json_number_or_null(r.stats.latency.percentile(50));
+  latency["p95"] = json_number_or_null(r.stats.latency.percentile(95));
+  latency["p99"] = json_number_or_null(r.stats.latency.percentile(99));
+  json::object o;
+  o["outcome"] = s.outcome;
+  o["pages"] = r.stats.pages;
+  o["results"] = r.stats.results;
+  o["bytes"] = r.stats.bytes;
+  o["errors"] = r.stats.errors;
+  o["transport_errors"] = r.stats.transport_errors;
+  o["errors_by_kind"] = std::move(by_kind);
+  o["skipped"] = r.stats.skipped;
+  o["elapsed_s"] = s.elapsed_s;
+  o["pages_per_s"] = s.elapsed_s > 0 ? static_cast<double>(s.pages) / s.elapsed_s : 0.0;
+  o["cpu_user_s"] = usage.user_s;
+  o["cpu_sys_s"] = usage.sys_s;
+  o["peak_rss_bytes"] = usage.peak_rss_bytes;
+  o["latency_ms"] = std::move(latency);
+  o["mode"] = to_string(config.mode);
+  o["concurrency"] = config.concurrency;
+  o["left_queued"] = r.left_queued;
+  return to_json_text(o);
 }
 
 int exit_code(const CrawlReport& r) {
@@ -137,6 +231,11 @@ int exit_code(const CrawlReport& r) {
 }  // namespace
 
 int crawl_main(int argc, const char* const* argv) {
+  // Subcommands first, so `crawl URLS_FILE …` parses exactly as before. (A
+  // URL list really named "bench" or "runs" is given as ./bench.)
+  if (argc > 1 && std::string_view(argv[1]) == "bench") return bench_main(argc - 1, argv + 1);
+  if (argc > 1 && std::string_view(argv[1]) == "runs") return runs_main(argc - 1, argv + 1);
+
   Config config;
   try {
     ParsedArgs parsed = parse_args(argc, argv);
@@ -164,8 +263,18 @@ int crawl_main(int argc, const char* const* argv) {
     return 2;
   }
 
+  // Opened (and emptied) now, so a bad path stops the crawl before it starts.
+  std::ofstream stats_out;
+  if (!config.stats_json.empty()) {
+    stats_out.open(config.stats_json, std::ios::out | std::ios::trunc);
+    if (!stats_out) {
+      std::cerr << "crawl: --stats-json " << config.stats_json << ": cannot open: " << std::strerror(errno) << "\n";
+      return 3;
+    }
+  }
+
   std::unique_ptr<Fetcher> fetcher;
-  std::unique_ptr<Sink> sink;
+  std::unique_ptr<RunFiguresSink> sink;
   try {
     fetcher = make_fetcher(config);
   } catch (const UsageError& e) {
@@ -173,7 +282,7 @@ int crawl_main(int argc, const char* const* argv) {
     return e.exit_code;
   }
   try {
-    sink = make_sink(config);
+    if (auto inner = make_sink(config)) sink = std::make_unique<RunFiguresSink>(std::move(inner));
   } catch (const std::exception& e) {
     std::cerr << "crawl: cannot open storage: " << e.what() << "\n";
     return 3;
@@ -182,6 +291,7 @@ int crawl_main(int argc, const char* const* argv) {
   install_signal_handlers();
   spdlog::info("crawling {} seed URLs from {} ({})", seeds.seeds.size(), config.urls_file, config.summary());
   Crawler crawler(config, *fetcher, sink.get(), &g_stop);
+  if (sink) sink->set_crawler(&crawler);
   CrawlReport report;
   {
     ProgressLine progress(crawler, !config.quiet && ::isatty(STDERR_FILENO));
@@ -191,6 +301,14 @@ int crawl_main(int argc, const char* const* argv) {
   const auto stall_ms = fetcher->longest_stall_ms();
   fetcher.reset();
   print_summary(config, report, stall_ms);
+  if (stats_out.is_open()) {
+    stats_out << stats_json(config, report, process_usage());
+    stats_out.close();
+    if (!stats_out) {
+      std::cerr << "crawl: --stats-json " << config.stats_json << ": cannot write\n";
+      return 3;
+    }
+  }
   return exit_code(report);
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <atomic>
+#include <boost/regex.hpp>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -14,6 +15,7 @@
 
 #include "config/config.h"
 #include "crawler/frontier.h"
+#include "crawler/robots.h"
 #include "crawler/seeds.h"
 #include "crawler/stats.h"
 #include "fetch/fetcher.h"
@@ -62,6 +64,11 @@ class Crawler {
 
  private:
   void on_done(FetchResult&& result);
+  std::optional<RobotsRules> robots_rules_of(const FetchResult& result) const;
+  // Runs the done-callbacks for requests the frontier will not fetch.
+  void record_skipped(std::vector<Frontier::Skipped>&& skipped);
+  // The built-in done-callbacks and then the added ones, in order.
+  void run_callbacks(const FetchResult& result);
   // Takes requests from the frontier while leases, --concurrency and
   // --max-pages allow; the caller submits them after unlocking. Sets
   // *wake_at to when a waiting host becomes ready, if nothing is.
@@ -69,7 +76,10 @@ class Crawler {
                                       std::optional<Frontier::Clock::time_point>* wake_at);
   void submit_all(std::vector<FetchRequest>&& requests);
   bool limit_reached() const { return config_.max_pages > 0 && dispatched_ >= config_.max_pages; }
-  void enqueue_links(const FetchResult& result);
+  // Queues the links of a page (or the URLs of a sitemap); returns whether
+  // the page may be stored (false for a noindex page).
+  bool enqueue_links(const FetchResult& result);
+  void enqueue(std::vector<std::string>&& urls, const FetchRequest& from, int depth, RequestKind kind);
   bool in_scope(const std::string& url) const;
 
   const Config& config_;
@@ -78,7 +88,10 @@ class Crawler {
   const StopRequest* stop_;
   Stats stats_;
   std::vector<Callback> callbacks_;
-  std::unordered_set<std::string> seed_hosts_;  // written before run() starts fetching
+  std::unordered_set<std::string> seed_hosts_;    // written before run() starts fetching
+  std::unordered_set<std::string> seed_domains_;  // their registrable domains (--scope domain)
+  std::vector<boost::regex> include_, exclude_;
+  std::string robots_token_;                      // product token of --user-agent
 
   mutable std::mutex mu_;  // guards frontier_, in_flight_, dispatched_, stopping_
   std::condition_variable changed_;

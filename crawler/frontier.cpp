@@ -1,27 +1,101 @@
 #include "crawler/frontier.h"
 
+#include <algorithm>
+
 #include "crawler/url.h"
 
 namespace crawl {
 
+std::string_view url_origin(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return {};
+  const auto path = url.find_first_of("/?#", scheme_end + 3);
+  return path == std::string_view::npos ? url : url.substr(0, path);
+}
+
+namespace {
+
+// The request line's target: path and query, what robots.txt rules match.
+std::string_view path_and_query(std::string_view url) {
+  std::string_view rest = url.substr(url_origin(url).size());
+  return rest.empty() ? std::string_view("/") : rest;
+}
+
+}  // namespace
+
 Frontier::Frontier(Options options) : options_(options) {}
 
+Frontier::Host& Frontier::host_for(const std::string& origin) {
+  auto [it, inserted] = hosts_.try_emplace(origin);
+  if (inserted && options_.robots) it->second.robots_state = RobotsState::unknown;
+  return it->second;
+}
+
 bool Frontier::add(FetchRequest request) {
-  if (!seen_.insert(request.url).second) return false;
-  std::string name = url_host(request.url);
-  Host& host = hosts_[name];
-  const double priority = request.priority;
-  host.queue.push(Item{priority, seq_++, std::move(request)});
-  ++queued_;
-  refile(name, host);
+  Referrer referrer;
+  if (!request.referrer.empty()) referrer = std::make_shared<const std::string>(std::move(request.referrer));
+  return add(std::move(request.url), request.depth, request.priority, std::move(referrer), request.kind);
+}
+
+bool Frontier::add(std::string url, int depth, double priority, Referrer referrer, RequestKind kind) {
+  const std::string origin(url_origin(url));
+  auto it = hosts_.find(origin);
+  if (it != hosts_.end() && options_.max_pages_per_host > 0 && kind == RequestKind::page &&
+      it->second.dispatched >= options_.max_pages_per_host)
+    return false;  // not even marked seen: nothing is lost by forgetting it
+  if (!seen_.insert(url)) return false;
+  Host& host = it != hosts_.end() ? it->second : host_for(origin);
+  Item item{priority, seq_++, std::move(url), std::move(referrer), depth, kind, 0};
+  if (host.given_up) {
+    skip(to_request(std::move(item)), host.gave_up_reason, host.gave_up_because);
+    return false;
+  }
+  push(host, std::move(item));
+  refile(origin, host);
   return true;
 }
 
-void Frontier::mark_seen(const std::string& url) { seen_.insert(url); }
+void Frontier::retry(FetchRequest request) {
+  const std::string origin(url_origin(request.url));
+  Host& host = host_for(origin);
+  Referrer referrer;
+  if (!request.referrer.empty()) referrer = std::make_shared<const std::string>(std::move(request.referrer));
+  Item item{request.priority, seq_++, std::move(request.url), std::move(referrer), request.depth, request.kind,
+            static_cast<std::uint8_t>(std::min(request.attempt, 255))};
+  if (host.given_up) {
+    skip(to_request(std::move(item)), host.gave_up_reason, host.gave_up_because);
+    return;
+  }
+  push(host, std::move(item));
+  refile(origin, host);
+}
 
-bool Frontier::seen(const std::string& url) const { return seen_.contains(url); }
+void Frontier::push(Host& host, Item item) {
+  host.queue.push(std::move(item));
+  ++queued_;
+}
 
-Frontier::Next Frontier::next(Clock::time_point now) {
+void Frontier::mark_seen(std::string_view url) { seen_.insert(url); }
+
+bool Frontier::seen(std::string_view url) const { return seen_.contains(url); }
+
+FetchRequest Frontier::to_request(Item&& item) {
+  FetchRequest r;
+  r.url = std::move(item.url);
+  r.depth = item.depth;
+  r.priority = item.priority;
+  if (item.referrer) r.referrer = *item.referrer;
+  r.kind = item.kind;
+  r.attempt = item.attempt;
+  return r;
+}
+
+std::chrono::milliseconds Frontier::delay_of(const Host& host) const {
+  return std::min(std::max({options_.delay, host.crawl_delay, host.backoff}),
+                  std::max(options_.delay, options_.max_delay));
+}
+
+void Frontier::promote(Clock::time_point now) {
   // Hosts whose delay has passed become ready.
   while (!waiting_.empty() && waiting_.begin()->first <= now) {
     std::string name = waiting_.begin()->second;
@@ -32,30 +106,151 @@ Frontier::Next Frontier::next(Clock::time_point now) {
     host.ready_key = ReadyKey{best.priority, best.seq, name};
     ready_.insert(*host.ready_key);
   }
-  if (ready_.empty()) {
-    Next none;
-    if (!waiting_.empty()) none.wake_at = waiting_.begin()->first;
-    return none;
-  }
-  std::string name = std::get<2>(*ready_.begin());
-  Host& host = hosts_.at(name);
-  Item item = host.queue.top();  // priority_queue::top is const; copy then pop
-  host.queue.pop();
-  --queued_;
-  ++host.in_flight;
-  ++in_flight_;
-  host.next_start = now + options_.delay;
-  refile(name, host);
-  return Next{std::move(item.request), std::nullopt};
 }
 
-void Frontier::done(const std::string& name) {
+Frontier::Next Frontier::next(Clock::time_point now) {
+  for (promote(now); !ready_.empty(); promote(now)) {
+    std::string name = std::get<2>(*ready_.begin());
+    Host& host = hosts_.at(name);
+    if (host.robots_state == RobotsState::known && now >= host.robots_expires)
+      host.robots_state = RobotsState::unknown;  // cached rules expired: fetch them again
+    if (host.robots_state == RobotsState::unknown) {
+      // The host's first request is its robots.txt; its pages wait for it.
+      FetchRequest robots;
+      robots.url = name + "/robots.txt";
+      robots.priority = host.queue.top().priority;
+      robots.kind = RequestKind::robots;
+      robots.attempt = host.robots_attempt;
+      host.robots_state = RobotsState::fetching;
+      ++host.in_flight;
+      ++in_flight_;
+      ++robots_in_flight_;
+      host.last_start = now;
+      host.next_start = now + delay_of(host);
+      refile(name, host);
+      return Next{std::move(robots), std::nullopt};
+    }
+    Item item = host.queue.top();  // priority_queue::top is const; copy then pop
+    host.queue.pop();
+    --queued_;
+    if (item.kind == RequestKind::page && options_.max_pages_per_host > 0 &&
+        host.dispatched >= options_.max_pages_per_host) {
+      refile(name, host);  // over its quota: dropped, like the URLs add() refuses
+      continue;
+    }
+    if (item.kind == RequestKind::page && host.robots && !host.robots->allowed(path_and_query(item.url))) {
+      skip(to_request(std::move(item)), FetchErrc::robots_disallowed, "disallowed by robots.txt");
+      refile(name, host);  // its next URL, if any, competes again
+      continue;
+    }
+    if (item.kind == RequestKind::page) ++host.dispatched;
+    ++host.in_flight;
+    ++in_flight_;
+    host.last_start = now;
+    host.next_start = now + delay_of(host);
+    refile(name, host);
+    return Next{to_request(std::move(item)), std::nullopt};
+  }
+  Next none;
+  if (!waiting_.empty()) none.wake_at = waiting_.begin()->first;
+  return none;
+}
+
+
+void Frontier::done(const FetchRequest& request, Outcome outcome, double retry_after_s, Clock::time_point now) {
+  const std::string name(url_origin(request.url));
   auto it = hosts_.find(name);
   if (it == hosts_.end() || it->second.in_flight == 0) return;
   Host& host = it->second;
   --host.in_flight;
   --in_flight_;
+  if (request.kind == RequestKind::robots && robots_in_flight_ > 0) --robots_in_flight_;
+
+  const auto cap = std::max(options_.delay, options_.max_delay);
+  auto back_off = [&] {
+    host.backoff = host.backoff.count() == 0 ? std::max(options_.first_backoff, options_.delay * 2)
+                                             : host.backoff * 2;
+    host.backoff = std::min(host.backoff, cap);
+    host.next_start = std::max(host.next_start, now + host.backoff);
+  };
+  switch (outcome) {
+    case Outcome::ok:
+      host.failures_in_a_row = 0;
+      // Recover by halves; a back-off under the first step is over.
+      host.backoff /= 2;
+      if (host.backoff < options_.first_backoff) host.backoff = std::chrono::milliseconds(0);
+      break;
+    case Outcome::throttled:
+      host.failures_in_a_row = 0;
+      if (retry_after_s > 0) {
+        const auto pause = std::min(std::chrono::milliseconds(static_cast<std::int64_t>(retry_after_s * 1000)), cap);
+        host.next_start = std::max(host.next_start, now + pause);
+      } else {
+        back_off();
+      }
+      break;
+    case Outcome::server_error:
+      host.failures_in_a_row = 0;
+      back_off();
+      break;
+    case Outcome::connection_failure:
+      back_off();
+      if (++host.failures_in_a_row >= options_.max_host_failures && !host.given_up)
+        give_up(name, host, FetchErrc::host_given_up,
+                std::to_string(host.failures_in_a_row) + " connection failures in a row on " + name);
+      break;
+  }
   refile(name, host);
+}
+
+void Frontier::set_robots(const FetchRequest& robots_request, std::optional<RobotsRules> rules,
+                          Clock::time_point now, const std::string& failure) {
+  const std::string name(url_origin(robots_request.url));
+  auto it = hosts_.find(name);
+  if (it == hosts_.end() || it->second.robots_state != RobotsState::fetching) return;
+  Host& host = it->second;
+  if (rules) {
+    host.robots_state = RobotsState::known;
+    host.robots_attempt = 0;
+    host.robots_expires = now + options_.robots_ttl;
+    host.crawl_delay = std::chrono::milliseconds(0);
+    if (rules->crawl_delay && *rules->crawl_delay > 0)
+      host.crawl_delay =
+          std::chrono::milliseconds(static_cast<std::int64_t>(std::min(*rules->crawl_delay, 1e9) * 1000));
+    host.robots = std::make_shared<const RobotsRules>(std::move(*rules));
+    // The Crawl-delay counts from the robots.txt request's start.
+    host.next_start = std::max(host.next_start, host.last_start + delay_of(host));
+  } else if (++host.robots_attempt <= options_.robots_retries) {
+    host.robots_state = RobotsState::unknown;  // fetched again once the back-off has passed
+  } else {
+    host.robots_state = RobotsState::given_up;
+    give_up(name, host, FetchErrc::robots_unavailable,
+            name + "/robots.txt could not be fetched" + (failure.empty() ? "" : " (" + failure + ")"));
+  }
+  refile(name, host);
+}
+
+void Frontier::skip(FetchRequest request, FetchErrc reason, std::string detail) {
+  skipped_.push_back(Skipped{std::move(request), reason, std::move(detail)});
+}
+
+void Frontier::give_up(const std::string& name, Host& host, FetchErrc reason, std::string detail) {
+  host.given_up = true;
+  host.gave_up_reason = reason;
+  host.gave_up_because = detail;
+  while (!host.queue.empty()) {
+    Item item = host.queue.top();
+    host.queue.pop();
+    --queued_;
+    skip(to_request(std::move(item)), reason, detail);
+  }
+  refile(name, host);
+}
+
+std::vector<Frontier::Skipped> Frontier::take_skipped() {
+  std::vector<Skipped> out;
+  out.swap(skipped_);
+  return out;
 }
 
 void Frontier::unfile(Host& host) {
@@ -67,7 +262,8 @@ void Frontier::unfile(Host& host) {
 
 void Frontier::refile(const std::string& name, Host& host) {
   unfile(host);
-  if (host.queue.empty() || host.in_flight >= options_.per_host) return;
+  if (host.queue.empty() || host.in_flight >= options_.per_host || host.given_up) return;
+  if (host.robots_state == RobotsState::fetching) return;  // its pages wait for the rules
   // Filed as waiting even when next_start has passed: next() promotes it
   // with the current time, so eligibility is decided in one place.
   host.wait_key = WaitKey{host.next_start, name};

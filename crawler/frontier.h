@@ -1,48 +1,88 @@
 // Frontier: the queue of URLs still to fetch, with per-host leases.
 //
-// Per host: a priority queue (lower priority first, FIFO among equals), a
-// count of transfers in flight and the earliest time the next transfer may
-// start. A host is handed work only while fewer than per_host of its
-// transfers are in flight and its delay since the previous start has passed
-// — the per-host lock. Among eligible hosts, the one whose best URL has the
-// best priority goes first, so a worker never idles while any host is ready.
+// URLs are grouped by host (their origin, "scheme://host:port": the unit
+// robots.txt applies to). Per host: a priority queue (lower priority first,
+// FIFO among equals), a count of transfers in flight and the earliest time
+// the next transfer may start. A host is handed work only while fewer than
+// per_host of its transfers are in flight and its delay since the previous
+// start has passed — the per-host lock. The delay is the largest of --delay,
+// the host's robots.txt Crawl-delay and its current back-off, each capped by
+// max_delay. Among eligible hosts, the one whose best URL has the best
+// priority goes first, so a worker never idles while any host is ready, and
+// a host that must wait holds nothing.
+//
+// robots.txt: when obeyed, a host's first request is its /robots.txt; its
+// pages wait until set_robots() gives the rules, and every page is checked
+// against them when it is handed out. Rules expire after robots_ttl and are
+// fetched again.
+//
+// Feedback: done() takes what became of a transfer. A 429/503 with
+// Retry-After pauses the host that long; other 429/5xx and connection
+// failures double the host's back-off (recovering by halves on success);
+// max_host_failures connection failures in a row give the host up. Requests
+// that will not be fetched (robots.txt, a host given up) are collected for
+// take_skipped(), so the crawler can record each one.
+//
+// The seen-set stores 64-bit fingerprints (seen_set.h), and a queued URL
+// costs its string, one shared referrer pointer and a few numbers.
 //
 // Not thread-safe: the crawler owns one Frontier and guards it with its lock.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
+#include "crawler/robots.h"
+#include "crawler/seen_set.h"
 #include "fetch/fetch_types.h"
 
 namespace crawl {
 
+// "scheme://host[:port]" of a normalized URL (everything before the path).
+std::string_view url_origin(std::string_view url);
+
 class Frontier {
  public:
   using Clock = std::chrono::steady_clock;
+  using Referrer = std::shared_ptr<const std::string>;
 
   struct Options {
     int per_host = 2;
     std::chrono::milliseconds delay{0};
+    bool robots = false;                                 // fetch and obey robots.txt
+    int robots_retries = 2;                              // retries of a 5xx/unreachable robots.txt
+    std::chrono::milliseconds max_delay{30'000};         // cap on Crawl-delay, Retry-After, back-off
+    std::chrono::milliseconds first_backoff{1'000};      // back-off after the first failure
+    std::int64_t max_pages_per_host = 0;                 // 0: no limit
+    int max_host_failures = 5;                           // connection failures in a row
+    std::chrono::seconds robots_ttl{24 * 3600};
   };
 
   explicit Frontier(Options options);
 
-  // Queues `request` (its url normalized) unless that URL was seen before.
-  // Returns whether it was queued.
+  // Queues a request (page or sitemap; url normalized) unless its URL was
+  // seen before or its host is over --max-pages-per-host. A request for a
+  // host given up goes to the skipped list. Returns whether it was queued.
   bool add(FetchRequest request);
+  bool add(std::string url, int depth, double priority, Referrer referrer,
+           RequestKind kind = RequestKind::page);
+
+  // Queues a request handed out before again (a retry; attempt already
+  // counted by the caller). The seen-set is not consulted.
+  void retry(FetchRequest request);
 
   // Marks a URL as seen without queueing it (e.g. a redirect's target).
-  void mark_seen(const std::string& url);
-  bool seen(const std::string& url) const;
+  void mark_seen(std::string_view url);
+  bool seen(std::string_view url) const;
 
   struct Next {
     std::optional<FetchRequest> request;  // work to start now; its host's lease is taken
@@ -51,44 +91,98 @@ class Frontier {
   // The best request whose host lease is free at `now`.
   Next next(Clock::time_point now);
 
-  // Releases the lease taken by next() for a request of `host` (url_host of
-  // the request's url). Call exactly once per request handed out.
-  void done(const std::string& host);
+  // What became of a transfer, for the host's back-off.
+  enum class Outcome {
+    ok,                  // a response that is not a server-side problem
+    throttled,           // 429 or 503 (retry_after_s, if given, is honoured)
+    server_error,        // other 5xx
+    connection_failure,  // no response: connect, DNS, timeout, reset
+  };
+  // Releases the lease taken by next() for `request`. Call exactly once per
+  // request handed out (robots.txt requests included, before set_robots()).
+  void done(const FetchRequest& request, Outcome outcome, double retry_after_s, Clock::time_point now);
+
+  // The outcome of a robots.txt request: the rules to obey (parsed, or
+  // allow_all() for a 4xx), or nullopt when it could not be had (5xx,
+  // unreachable): then it is fetched again after a back-off, up to
+  // robots_retries times, and after that the host's URLs are skipped.
+  // `failure` says why, when rules is nullopt ("HTTP 503", "connect: …").
+  void set_robots(const FetchRequest& robots_request, std::optional<RobotsRules> rules, Clock::time_point now,
+                  const std::string& failure = {});
+
+  struct Skipped {
+    FetchRequest request;
+    FetchErrc reason;
+    std::string detail;
+  };
+  // Requests that will not be fetched since the last call.
+  std::vector<Skipped> take_skipped();
+
+  // Whether anything may still be handed out: hosts ready, waiting for
+  // their delay, or waiting for their robots.txt.
+  bool has_pending() const { return !ready_.empty() || !waiting_.empty() || robots_in_flight_ > 0; }
 
   std::size_t queued() const { return queued_; }
   std::size_t in_flight() const { return in_flight_; }
   std::size_t seen_count() const { return seen_.size(); }
   std::size_t host_count() const { return hosts_.size(); }
+  std::size_t seen_bytes() const { return seen_.memory_bytes(); }
 
  private:
   struct Item {
     double priority;
     std::uint64_t seq;
-    FetchRequest request;
+    std::string url;
+    Referrer referrer;  // shared by all links of one page
+    std::int32_t depth;
+    RequestKind kind;
+    std::uint8_t attempt;
     bool operator>(const Item& o) const { return std::tie(priority, seq) > std::tie(o.priority, o.seq); }
   };
   using ReadyKey = std::tuple<double, std::uint64_t, std::string>;    // best item's priority, seq, host
   using WaitKey = std::pair<Clock::time_point, std::string>;          // next_start, host
+  enum class RobotsState : std::uint8_t { not_needed, unknown, fetching, known, given_up };
   struct Host {
     std::priority_queue<Item, std::vector<Item>, std::greater<>> queue;
     int in_flight = 0;
+    Clock::time_point last_start{};
     Clock::time_point next_start{};
     std::optional<ReadyKey> ready_key;
     std::optional<WaitKey> wait_key;
+    RobotsState robots_state = RobotsState::not_needed;
+    std::shared_ptr<const RobotsRules> robots;
+    Clock::time_point robots_expires{};
+    int robots_attempt = 0;
+    std::chrono::milliseconds crawl_delay{0};
+    std::chrono::milliseconds backoff{0};
+    int failures_in_a_row = 0;
+    std::int64_t dispatched = 0;  // pages handed out
+    bool given_up = false;
+    FetchErrc gave_up_reason = FetchErrc::host_given_up;
+    std::string gave_up_because;
   };
 
+  Host& host_for(const std::string& origin);
+  void promote(Clock::time_point now);
+  void push(Host& host, Item item);
   // Re-files `host` in waiting_ (it has work and a free slot) or nowhere.
   void refile(const std::string& name, Host& host);
   void unfile(Host& host);
+  std::chrono::milliseconds delay_of(const Host& host) const;
+  void skip(FetchRequest request, FetchErrc reason, std::string detail);
+  void give_up(const std::string& name, Host& host, FetchErrc reason, std::string detail);
+  static FetchRequest to_request(Item&& item);
 
   Options options_;
   std::unordered_map<std::string, Host> hosts_;
-  std::unordered_set<std::string> seen_;
+  SeenSet seen_;
   std::set<ReadyKey> ready_;   // eligible now, best priority first
   std::set<WaitKey> waiting_;  // eligible once their next_start has come
+  std::vector<Skipped> skipped_;
   std::uint64_t seq_ = 0;
   std::size_t queued_ = 0;
   std::size_t in_flight_ = 0;
+  std::size_t robots_in_flight_ = 0;
 };
 
 }  // namespace crawl

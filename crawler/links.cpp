@@ -28,11 +28,51 @@ struct ParserDeleter {
 };
 using Parser = std::unique_ptr<htmlParserCtxt, ParserDeleter>;
 
-struct Found {
-  int in_rcdata = 0;  // inside <textarea>/<title>: HTML reads their content as text
-  std::vector<std::string> hrefs;
-  std::optional<std::string> base_href;  // the first <base> with an href
+struct Href {
+  std::string value;
+  bool nofollow = false;
 };
+
+struct Found {
+  std::string_view robots_token;
+  int in_rcdata = 0;  // inside <textarea>/<title>: HTML reads their content as text
+  std::vector<Href> hrefs;
+  std::optional<std::string> base_href;  // the first <base> with an href
+  bool meta_nofollow = false;
+  bool meta_noindex = false;
+};
+
+char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (to_lower(a[i]) != to_lower(b[i])) return false;
+  return true;
+}
+
+// HTML's "ASCII whitespace".
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// rel="…" holds a set of space-separated link types, compared ASCII case-insensitively.
+bool has_nofollow(std::string_view rel) {
+  while (!rel.empty()) {
+    while (!rel.empty() && is_space(rel.front())) rel.remove_prefix(1);
+    std::size_t end = 0;
+    while (end < rel.size() && !is_space(rel[end])) ++end;
+    if (iequals(rel.substr(0, end), "nofollow")) return true;
+    rel.remove_prefix(end);
+  }
+  return false;
+}
+
+std::string_view view(const xmlChar* s) { return reinterpret_cast<const char*>(s); }
 
 bool is(const xmlChar* name, const char* literal) {
   return xmlStrEqual(name, reinterpret_cast<const xmlChar*>(literal)) != 0;
@@ -59,8 +99,20 @@ void on_start_element(void* user, const xmlChar* name, const xmlChar** attrs) no
   if (is_rcdata(name)) ++found->in_rcdata;
   if (found->in_rcdata > 0) return;
   const xmlChar* value = nullptr;
+  bool nofollow = false;
   if (is(name, "a") || is(name, "area")) {
     value = attribute(attrs, "href");
+    if (value == nullptr) return;
+    if (const xmlChar* rel = attribute(attrs, "rel")) nofollow = has_nofollow(view(rel));
+  } else if (is(name, "meta")) {
+    const xmlChar* meta_name = attribute(attrs, "name");
+    const xmlChar* content = attribute(attrs, "content");
+    if (meta_name == nullptr || content == nullptr) return;
+    const std::string_view n = trim(view(meta_name));
+    if (iequals(n, "robots") || (!found->robots_token.empty() && iequals(n, found->robots_token)))
+      apply_robots_directives(view(content), found->robots_token, found->meta_nofollow,
+                              found->meta_noindex);
+    return;
   } else if (is(name, "frame") || is(name, "iframe")) {
     value = attribute(attrs, "src");
   } else if (is(name, "base")) {
@@ -71,18 +123,20 @@ void on_start_element(void* user, const xmlChar* name, const xmlChar** attrs) no
   }
   if (value == nullptr) return;
   try {
-    found->hrefs.emplace_back(reinterpret_cast<const char*>(value));
+    found->hrefs.push_back({std::string(view(value)), nofollow});
   } catch (...) {  // out of memory: the page loses links, the crawl goes on
   }
 }
 
 }  // namespace
 
-std::vector<std::string> extract_links(std::string_view html, std::string_view page_url) {
+PageLinks extract_page_links(std::string_view html, std::string_view page_url,
+                             std::string_view robots_token) {
   static const bool initialized = (xmlInitParser(), true);  // once, thread-safe
   (void)initialized;
 
   Found found;
+  found.robots_token = robots_token;
   htmlSAXHandler sax{};
   sax.startElement = on_start_element;
   sax.endElement = on_end_element;
@@ -104,13 +158,71 @@ std::vector<std::string> extract_links(std::string_view html, std::string_view p
   if (found.base_href) base = resolve_url(page_url, *found.base_href);
   const std::string_view base_url = base ? std::string_view(*base) : page_url;
 
-  std::vector<std::string> links;
+  PageLinks page;
+  page.meta_nofollow = found.meta_nofollow;
+  page.meta_noindex = found.meta_noindex;
+  // Followable links first, so that a URL linked both ways, in any order, is followable.
   std::unordered_set<std::string> seen;
-  for (const auto& href : found.hrefs) {
-    std::optional<std::string> link = resolve_url(base_url, href);
-    if (link && seen.insert(*link).second) links.push_back(std::move(*link));
+  for (const bool nofollow : {false, true}) {
+    std::vector<std::string>& out = nofollow ? page.nofollow_links : page.links;
+    for (const auto& href : found.hrefs) {
+      if (href.nofollow != nofollow) continue;
+      std::optional<std::string> link = resolve_url(base_url, href.value);
+      if (link && seen.insert(*link).second) out.push_back(std::move(*link));
+    }
   }
-  return links;
+  return page;
+}
+
+std::vector<std::string> extract_links(std::string_view html, std::string_view page_url) {
+  return extract_page_links(html, page_url).links;
+}
+
+namespace {
+
+// Google's X-Robots-Tag directives that take a value after ':'; any other word before a ':'
+// is a crawler's product token.
+bool is_valued_directive(std::string_view word) {
+  for (std::string_view d : {"max-snippet", "max-image-preview", "max-video-preview", "unavailable_after"})
+    if (iequals(word, d)) return true;
+  return false;
+}
+
+// RFC 9309 product token characters: a-z, A-Z, '_', '-' (digits too, as crawlers use them).
+bool is_product_token(std::string_view word) {
+  if (word.empty()) return false;
+  for (char c : word) {
+    const char l = to_lower(c);
+    if (!((l >= 'a' && l <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void apply_robots_directives(std::string_view value, std::string_view robots_token, bool& nofollow,
+                             bool& noindex) {
+  bool applies = true;  // unscoped directives are for every crawler
+  while (true) {
+    const std::size_t comma = value.find(',');
+    std::string_view item = trim(value.substr(0, comma));
+    if (const std::size_t colon = item.find(':'); colon != std::string_view::npos) {
+      const std::string_view word = trim(item.substr(0, colon));
+      if (is_product_token(word) && !is_valued_directive(word)) {
+        applies = !robots_token.empty() && iequals(word, robots_token);
+        item = trim(item.substr(colon + 1));
+      }
+      // Otherwise a valued directive, or a fragment of one cut at a comma inside its value
+      // ("unavailable_after: Sunday, 01-Sep-24 15:00:00 PST"): not ours, and it matches
+      // nothing below.
+    }
+    if (applies) {
+      if (iequals(item, "nofollow") || iequals(item, "none")) nofollow = true;
+      if (iequals(item, "noindex") || iequals(item, "none")) noindex = true;
+    }
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
 }
 
 }  // namespace crawl

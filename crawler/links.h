@@ -1,4 +1,5 @@
-// Link extraction from HTML (libxml2's HTML parser, streaming; see links.cpp for why not gumbo).
+// Link extraction from HTML (libxml2's HTML parser, streaming; see links.cpp for why not gumbo),
+// with the robots directives a page gives about its links: rel=nofollow and <meta name=robots>.
 #pragma once
 
 #include <string>
@@ -7,15 +8,50 @@
 
 namespace crawl {
 
+// What a page links to, and what it asks crawlers to do with it.
+struct PageLinks {
+  // Followable links, resolved, normalized, deduplicated, in document order (see below).
+  std::vector<std::string> links;
+  // Links that appear only with rel="nofollow" (on <a> or <area>): not in `links`. A URL that
+  // is also linked without nofollow anywhere on the page is followable, so only in `links`.
+  std::vector<std::string> nofollow_links;
+  // From <meta name="robots"> or <meta name="<robots_token>">: "nofollow" (or "none") asks
+  // crawlers not to follow any link of the page, "noindex" (or "none") not to index the page.
+  // The caller decides what to do; the links are reported either way.
+  bool meta_nofollow = false;
+  bool meta_noindex = false;
+};
+
 // Links of an HTML document fetched from `page_url` (normalized): the href of <a> and <area>
-// and the src of <frame> and <iframe>, in document order. They are resolved
-// against the document base URL — the href of the first <base> that has one, itself resolved
-// against page_url, else page_url — and normalized with resolve_url() (url.h): fragments are
-// dropped (so "#x" yields page_url itself), non-http(s) and empty hrefs are skipped, and
-// duplicates are removed, keeping the first. <link>, <img>, <script> etc. are not followed.
+// and the src of <frame> and <iframe>, in document order. They are resolved against the
+// document base URL — the href of the first <base> that has one, itself resolved against
+// page_url, else page_url — and normalized with resolve_url() (url.h): fragments are dropped
+// (so "#x" yields page_url itself), non-http(s) and empty hrefs are skipped, and duplicates are
+// removed, keeping the first. <link>, <img>, <script> etc. are not followed.
+//
+// rel is a set of space-separated, ASCII case-insensitive tokens (WHATWG HTML "link types");
+// "nofollow" sends the link to nofollow_links. <meta> names compare ASCII case-insensitively
+// (surrounding whitespace ignored) with "robots" and with `robots_token` (the crawler's
+// robots.txt product token, e.g. "crawlbot"; "" for none); their content is read by
+// apply_robots_directives(). Several such <meta> add up.
 //
 // Pure and thread-safe. Safe on arbitrary bytes (not-HTML and broken HTML are parsed leniently;
 // any nesting depth: no tree is built). Time is linear in the input.
+PageLinks extract_page_links(std::string_view html, std::string_view page_url,
+                             std::string_view robots_token = "");
+
+// extract_page_links(html, page_url).links: the followable links (rel=nofollow ones left out).
 std::vector<std::string> extract_links(std::string_view html, std::string_view page_url);
+
+// Reads a robots directive list — an X-Robots-Tag header value or a robots <meta> content —
+// and sets `nofollow` / `noindex` when it asks for them (never clears them, so several values
+// add up). The list is comma-separated and ASCII case-insensitive: "nofollow", "noindex", and
+// "none" (= both) are acted on; "all", "noarchive", "max-snippet: 20", … are ignored. A
+// directive may be scoped to one crawler by a product-token prefix, as in Google's X-Robots-Tag
+// form "googlebot: noindex, nofollow"; a prefix applies to the directives after it up to the
+// next prefix, and they count only if it equals `robots_token` (case-insensitively). Unscoped
+// directives apply to every crawler. Pure and thread-safe.
+void apply_robots_directives(std::string_view value, std::string_view robots_token, bool& nofollow,
+                             bool& noindex);
 
 }  // namespace crawl

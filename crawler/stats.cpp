@@ -1,5 +1,8 @@
 #include "crawler/stats.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace crawl {
 
 std::string error_kind(const FetchResult& result) {
@@ -8,13 +11,49 @@ std::string error_kind(const FetchResult& result) {
   return {};
 }
 
+void LatencyHistogram::record(double ms) {
+  if (!(ms >= 0)) ms = 0;  // NaN or negative: a clock quirk, count it as instant
+  int index = 0;
+  if (ms >= kMinMs) {
+    const double pos = std::log10(ms / kMinMs) * kBucketsPerDecade;
+    index = 1 + std::min(static_cast<int>(pos), kBuckets - 2);
+  }
+  ++buckets_[static_cast<std::size_t>(index)];
+  min_ = count_ == 0 ? ms : std::min(min_, ms);
+  max_ = count_ == 0 ? ms : std::max(max_, ms);
+  ++count_;
+}
+
+std::optional<double> LatencyHistogram::percentile(double q) const {
+  if (count_ == 0) return std::nullopt;
+  q = std::clamp(q, 0.0, 100.0);
+  const auto rank = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(q / 100.0 * count_)));
+  std::int64_t seen = 0;
+  for (int i = 0; i < kBuckets; ++i) {
+    seen += buckets_[static_cast<std::size_t>(i)];
+    if (seen < rank) continue;
+    if (i == 0) return min_;            // below 10 µs
+    if (i == kBuckets - 1) return max_;  // beyond the last decade
+    const double lo = kMinMs * std::pow(10.0, static_cast<double>(i - 1) / kBucketsPerDecade);
+    const double hi = kMinMs * std::pow(10.0, static_cast<double>(i) / kBucketsPerDecade);
+    return std::clamp(std::sqrt(lo * hi), min_, max_);
+  }
+  return max_;
+}
+
 void Stats::record(const FetchResult& result) {
+  if (result.skipped()) {
+    std::lock_guard lock(mu_);
+    ++now_.skipped;
+    return;
+  }
   std::string kind = error_kind(result);
   std::lock_guard lock(mu_);
   ++now_.results;
   if (!result.error) {
     ++now_.pages;
     now_.bytes += static_cast<std::int64_t>(result.body.size());
+    if (result.status < 400) now_.latency.record(result.elapsed_ms);
   } else {
     ++now_.transport_errors;
   }

@@ -2,10 +2,12 @@
 
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
+#include <idn2.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace crawl {
@@ -135,6 +137,82 @@ std::optional<std::string_view> query_of(const urls::url_view& u) {
   return u.encoded_query();
 }
 
+// Every %XX decoded; a '%' that starts no escape stays.
+std::string percent_decode(std::string_view s) {
+  const auto hex_value = [](char c) { return is_digit(c) ? c - '0' : to_lower(c) - 'a' + 10; };
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// WHATWG URL "forbidden domain code point" (ASCII only: IDNA's output is ASCII).
+bool is_forbidden_in_domain(char c) {
+  static constexpr std::string_view kForbidden = "#/:<>?@[\\]^|%";
+  return static_cast<unsigned char>(c) <= 0x20 || c == 0x7F ||
+         kForbidden.find(c) != std::string_view::npos;
+}
+
+struct Idn2Deleter {
+  void operator()(char* p) const noexcept { idn2_free(p); }
+};
+
+// One label through UTS #46 ToASCII, non-transitional ("faß" stays "faß", as in browsers):
+// mapping (which lowercases and may turn "。" into '.'), NFC, IDNA2008 validity, punycode.
+// libidn2 is thread-safe and keeps no state. nullopt if the label is not a valid IDN.
+std::optional<std::string> idna_to_ascii(const std::string& label) {
+  char* out = nullptr;
+  const int rc = idn2_to_ascii_8z(label.c_str(), &out, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+  const std::unique_ptr<char, Idn2Deleter> owned(out);
+  if (rc != IDN2_OK || out == nullptr) return std::nullopt;
+  return std::string(out);
+}
+
+// WHATWG URL "host parsing" of a non-bracketed host, still percent-encoded as parsed:
+// percent-decode, then "domain to ASCII" (UTS #46, CheckHyphens off, non-transitional), then
+// reject forbidden domain code points. As the standard allows, a label that is ASCII and does
+// not start with "xn--" is only lowercased: IDNA2008's hyphen rules would reject names such as
+// "-x" or "a--b" that browsers and DNS accept. Other labels go through libidn2 one by one, for
+// the same reason (a whole-name call would apply those rules to the ASCII labels too); "xn--"
+// labels are decoded and checked there, so invalid punycode is rejected.
+// Differences from browsers (libidn2 follows IDNA2008 where UTS #46 is looser): symbols and
+// emoji ("☃", "💩") and labels over 63 bytes are rejected. IPv4 hosts pass through unchanged.
+std::optional<std::string> canonical_host(std::string_view encoded_host) {
+  const std::string decoded = percent_decode(encoded_host);
+  std::string out;
+  out.reserve(decoded.size());
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = std::min(decoded.find('.', start), decoded.size());
+    const std::string_view label = std::string_view(decoded).substr(start, dot - start);
+    const bool ascii = std::all_of(label.begin(), label.end(),
+                                   [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+    if (ascii && !lowercase(label.substr(0, 4)).starts_with("xn--")) {
+      out += lowercase(label);
+    } else {
+      // libidn2 takes C strings: a NUL ("%00") would cut the label short unseen.
+      if (label.find('\0') != std::string_view::npos) return std::nullopt;
+      const std::optional<std::string> converted = idna_to_ascii(std::string(label));
+      if (!converted) return std::nullopt;
+      out += *converted;
+    }
+    if (dot == decoded.size()) break;
+    out += '.';
+    start = dot + 1;
+  }
+  if (out.empty() || std::any_of(out.begin(), out.end(), is_forbidden_in_domain)) {
+    return std::nullopt;
+  }
+  return out;
+}
+
 // Builds the canonical form (see url.h) of the URL with the given scheme, the authority of
 // `authority`, and the given path and query, all still percent-encoded as parsed.
 std::optional<std::string> canonical(std::string_view scheme, const urls::url_view& authority,
@@ -143,9 +221,16 @@ std::optional<std::string> canonical(std::string_view scheme, const urls::url_vi
   if (!is_http_scheme(lower_scheme) || !authority.has_authority()) return std::nullopt;
   // Boost 1.81 parses "http://h:x/" as port "" and path "x/"; RFC 3986 (and WHATWG) reject it.
   if (!path.empty() && !path.starts_with('/')) return std::nullopt;
-  const std::string host = lowercase(normalize_percent_encoding(authority.encoded_host()));
-  // A '%' left in the host is a non-ASCII or forbidden byte: there is no IDNA here.
-  if (host.empty() || host.find('%') != std::string::npos) return std::nullopt;
+  const std::string_view encoded_host = authority.encoded_host();
+  std::string host;
+  if (encoded_host.starts_with('[')) {  // an IP literal: ASCII by grammar
+    host = lowercase(normalize_percent_encoding(encoded_host));
+    if (host.find('%') != std::string::npos) return std::nullopt;
+  } else if (auto name = canonical_host(encoded_host)) {
+    host = std::move(*name);
+  } else {
+    return std::nullopt;
+  }
 
   std::string out = lower_scheme + "://";
   if (authority.has_userinfo()) {

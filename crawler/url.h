@@ -4,10 +4,11 @@
 // or resolve_url(), so two spellings of one resource compare equal as strings.
 //
 // Canonical form (RFC 3986 §6.2.2 syntax-based and §6.2.3 scheme-based normalization):
-// lowercase scheme and host; percent-encoding with uppercase hex and unreserved characters
-// decoded (reserved ones such as %2F stay encoded); dot segments removed; default port (80 http,
-// 443 https) and empty port removed, leading zeros dropped; empty path becomes "/"; an empty
-// query ("?" with nothing after it) is dropped; the fragment is dropped; userinfo is kept as is.
+// lowercase scheme and host (punycode for IDNs, below); percent-encoding with uppercase hex and
+// unreserved characters decoded (reserved ones such as %2F stay encoded); dot segments removed;
+// default port (80 http, 443 https) and empty port removed, leading zeros dropped; empty path
+// becomes "/"; an empty query ("?" with nothing after it) is dropped; the fragment is dropped;
+// userinfo is kept as is.
 // Boost.URL parses; normalization and RFC 3986 §5.2 resolution are done here, because
 // Boost 1.81's normalize()/resolve() get several of these cases wrong (see url.cpp).
 //
@@ -17,8 +18,14 @@
 // non-ASCII UTF-8, '|', '^', '{', '"', a '%' not followed by two hex digits, …) are
 // percent-encoded before parsing.
 //
-// Not supported: internationalized host names (IDNA/punycode) — a host that is not ASCII after
-// percent-decoding is rejected; WHATWG's IPv4 number forms ("http://0x7f.1/") are kept as names.
+// Hosts are read as the WHATWG URL standard's host parser reads them: percent-decoded, then
+// internationalized names converted to ASCII (UTS #46 non-transitional, via libidn2):
+// "http://Bücher.example/" and "http://B%C3%BCcher.example/" both become
+// "http://xn--bcher-kva.example/"; "xn--" labels are checked and kept. A host that is not a
+// valid IDN (bad punycode, invalid UTF-8, disallowed code points such as emoji — stricter than
+// browsers there, see url.cpp) or that contains a forbidden character ('/', '%', space, …) after
+// decoding is rejected. Not supported: WHATWG's IPv4 number forms ("http://0x7f.1/") are kept
+// as names.
 #pragma once
 
 #include <optional>

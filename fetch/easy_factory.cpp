@@ -161,6 +161,10 @@ FetchResult Transfer::finish(CURLcode code) {
   if (code == CURLE_OK) {
     result_.status = status;
     if (type) result_.content_type = type;
+    // curl parses both forms of Retry-After (delay-seconds, HTTP-date).
+    curl_off_t retry_after = 0;
+    if (curl_easy_getinfo(easy_, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
+      result_.retry_after_s = static_cast<double>(retry_after);
     return std::move(result_);
   }
   FetchErrc errc = classify(code);

@@ -17,6 +17,9 @@ const char* error_kind_name(FetchErrc e) noexcept {
     case FetchErrc::protocol: return "protocol";
     case FetchErrc::aborted: return "aborted";
     case FetchErrc::other: return "other";
+    case FetchErrc::robots_disallowed: return "robots_disallowed";
+    case FetchErrc::robots_unavailable: return "robots_unavailable";
+    case FetchErrc::host_given_up: return "host_given_up";
   }
   return "other";
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <system_error>
@@ -11,11 +12,17 @@
 
 namespace crawl {
 
+// What a request is for: a page to crawl, or a file the crawler reads to
+// crawl politely (robots.txt) or to find pages (a sitemap).
+enum class RequestKind : std::uint8_t { page, robots, sitemap };
+
 struct FetchRequest {
   std::string url;       // absolute, normalized http(s) URL
   int depth = 0;         // 0 for seeds, parent depth + 1 for discovered links
   double priority = 0;   // lower is fetched first
   std::string referrer;  // page the link was found on; empty for seeds
+  RequestKind kind = RequestKind::page;
+  int attempt = 0;       // 0 for the first try, n for the n-th retry
 };
 
 // Why a transfer produced no usable response. HTTP statuses (404, 500…) are
@@ -34,7 +41,15 @@ enum class FetchErrc {
   protocol,            // malformed response, bad encoding
   aborted,             // cancelled by the crawler (Ctrl-C)
   other,
+  // Not fetched: the crawler decided not to try (no transfer was made).
+  robots_disallowed,   // the host's robots.txt disallows it: a skip, not an error (see is_skip())
+  robots_unavailable,  // the host's robots.txt could not be fetched (5xx, unreachable): an error
+  host_given_up,       // too many connection failures in a row on its host: an error
 };
+
+// Whether `e` says the URL was skipped on purpose (robots.txt said no)
+// rather than failed.
+inline bool is_skip(FetchErrc e) noexcept { return e == FetchErrc::robots_disallowed; }
 
 const std::error_category& fetch_category() noexcept;
 inline std::error_code make_error_code(FetchErrc e) noexcept {
@@ -55,10 +70,13 @@ struct FetchResult {
   std::string body;                    // decoded (Content-Encoding removed)
   std::chrono::system_clock::time_point fetched_at{};  // when the transfer started
   double elapsed_ms = 0;               // whole transfer incl. redirects
+  double retry_after_s = 0;            // the response's Retry-After, in seconds from now (0: none)
   std::error_code error;               // empty when a response was received
   std::string error_detail;            // libcurl's message, when error is set
 
   bool ok() const { return !error; }
+  // Not fetched on purpose (robots.txt disallows it): not an error.
+  bool skipped() const { return error.category() == fetch_category() && is_skip(static_cast<FetchErrc>(error.value())); }
   // "" when ok, else "kind: detail" e.g. "timeout: Operation timed out after…".
   std::string error_string() const {
     if (!error) return {};

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "fetch/fetch_types.h"
@@ -29,6 +30,13 @@ struct RunSummary {
   std::map<std::string, std::int64_t> errors_by_kind;  // "timeout" → 3, "http_404" → 1
   double elapsed_s = 0;
   std::string outcome;      // "completed" | "max-pages" | "interrupted" | "terminated"
+  std::int64_t skipped = 0; // not fetched on purpose (robots.txt, host given up); not errors
+  // Cost and latency; empty when unknown (e.g. a sink driven outside `crawl`).
+  std::optional<double> cpu_s;                // user + system CPU of the crawling process
+  std::optional<std::int64_t> peak_rss_bytes; // its peak resident set size
+  std::optional<double> latency_p50_ms;       // of successful fetches (response, status < 400)
+  std::optional<double> latency_p95_ms;
+  std::optional<double> latency_p99_ms;
 };
 
 // Thread safety: store() may be called from any number of threads at once and

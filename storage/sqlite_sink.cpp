@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <type_traits>
@@ -29,7 +31,13 @@ CREATE TABLE IF NOT EXISTS runs(
   errors_by_kind TEXT,
   elapsed_s REAL,
   pages_per_s REAL,
-  outcome TEXT);
+  outcome TEXT,
+  skipped INTEGER,
+  cpu_s REAL,
+  peak_rss_bytes INTEGER,
+  latency_p50_ms REAL,
+  latency_p95_ms REAL,
+  latency_p99_ms REAL);
 CREATE TABLE IF NOT EXISTS pages(
   url TEXT PRIMARY KEY,
   final_url TEXT,
@@ -65,7 +73,17 @@ constexpr const char* kInsertRunSql =
 
 constexpr const char* kUpdateRunSql =
     "UPDATE runs SET finished_at = ?1, pages = ?2, bytes = ?3, errors = ?4, "
-    "errors_by_kind = ?5, elapsed_s = ?6, pages_per_s = ?7, outcome = ?8 WHERE id = ?9";
+    "errors_by_kind = ?5, elapsed_s = ?6, pages_per_s = ?7, outcome = ?8, skipped = ?10, "
+    "cpu_s = ?11, peak_rss_bytes = ?12, latency_p50_ms = ?13, latency_p95_ms = ?14, "
+    "latency_p99_ms = ?15 WHERE id = ?9";
+
+// Columns added to `runs` after schema version 1, in order. A database made
+// by an older build gets them with ALTER TABLE (NULL in its old rows).
+constexpr std::pair<const char*, const char*> kRunsColumnsSinceV1[] = {
+    {"skipped", "INTEGER"},          {"cpu_s", "REAL"},
+    {"peak_rss_bytes", "INTEGER"},   {"latency_p50_ms", "REAL"},
+    {"latency_p95_ms", "REAL"},      {"latency_p99_ms", "REAL"},
+};
 
 [[noreturn]] void throw_db_error(const std::string& path, std::string_view what,
                                  sqlite3* db) {
@@ -120,6 +138,10 @@ class BindResults {
 int bind_text_or_null(sqlite3_stmt* stmt, int index, std::string_view s) {
   if (s.empty()) return sqlite3_bind_null(stmt, index);
   return sqlite3_bind_text64(stmt, index, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+int bind_double_or_null(sqlite3_stmt* stmt, int index, std::optional<double> v) {
+  return v ? sqlite3_bind_double(stmt, index, *v) : sqlite3_bind_null(stmt, index);
 }
 
 int bind_blob(sqlite3_stmt* stmt, int index, std::string_view s) {
@@ -183,7 +205,8 @@ SqliteSink::SqliteSink(const std::string& path, std::size_t max_queued_bytes)
                              std::to_string(kSchemaVersion));
   }
   if (!exec(kSchemaSql, error)) throw_db_error(path_, "cannot create schema", db);
-  if (version == 0 &&
+  migrate_runs_table();
+  if (version < kSchemaVersion &&
       !exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str(), error)) {
     throw_db_error(path_, "cannot set user_version", db);
   }
@@ -196,6 +219,27 @@ SqliteSink::SqliteSink(const std::string& path, std::size_t max_queued_bytes)
   // Started last: from here on only the writer thread uses db_ and the
   // statements (the thread start orders everything above before it).
   writer_ = std::thread([this] { writer_loop(); });
+}
+
+// Runs in the constructor's schema transaction. Checks the columns rather
+// than trusting user_version alone, so a half-migrated file is completed.
+void SqliteSink::migrate_runs_table() {
+  sqlite3* db = db_.get();
+  std::vector<std::string> have;
+  {
+    SqliteStmt info = prepare(db, path_, "PRAGMA table_info(runs)");
+    while (sqlite3_step(info.get()) == SQLITE_ROW) {
+      const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(info.get(), 1));
+      if (name) have.emplace_back(name);
+    }
+  }
+  std::string error;
+  for (const auto& [name, type] : kRunsColumnsSinceV1) {
+    if (std::find(have.begin(), have.end(), name) != have.end()) continue;
+    const std::string sql = std::string("ALTER TABLE runs ADD COLUMN ") + name + " " + type;
+    if (!exec(sql.c_str(), error)) throw_db_error(path_, "cannot add column runs." + std::string(name), db);
+    spdlog::debug("SQLite database '{}': added column runs.{}", path_, name);
+  }
 }
 
 SqliteSink::~SqliteSink() {
@@ -374,6 +418,12 @@ bool SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
            : sqlite3_bind_null(stmt, 7));
   bind(bind_text_or_null(stmt, 8, s.outcome));
   bind(sqlite3_bind_int64(stmt, 9, run_id));
+  bind(sqlite3_bind_int64(stmt, 10, s.skipped));
+  bind(bind_double_or_null(stmt, 11, s.cpu_s));
+  bind(s.peak_rss_bytes ? sqlite3_bind_int64(stmt, 12, *s.peak_rss_bytes) : sqlite3_bind_null(stmt, 12));
+  bind(bind_double_or_null(stmt, 13, s.latency_p50_ms));
+  bind(bind_double_or_null(stmt, 14, s.latency_p95_ms));
+  bind(bind_double_or_null(stmt, 15, s.latency_p99_ms));
   if (!bind.ok(error)) return false;
   if (sqlite3_step(stmt) != SQLITE_DONE) {
     error = sqlite3_errmsg(db_.get());
@@ -402,6 +452,85 @@ bool SqliteSink::exec(const char* sql, std::string& error) {
   if (rc == SQLITE_OK) return true;
   error = owned ? owned.get() : sqlite3_errstr(rc);
   return false;
+}
+
+std::vector<RunRecord> read_runs(const std::string& path, std::int64_t limit) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  SqliteDb db(raw);
+  if (rc != SQLITE_OK) throw_db_error(path, "cannot open", db.get());
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+
+  std::vector<std::string> have;
+  {
+    SqliteStmt info = prepare(db.get(), path, "PRAGMA table_info(runs)");
+    int step = 0;
+    while ((step = sqlite3_step(info.get())) == SQLITE_ROW) {
+      const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(info.get(), 1));
+      if (name) have.emplace_back(name);
+    }
+    if (step != SQLITE_DONE) throw_db_error(path, "cannot read the schema", db.get());
+  }
+  if (have.empty())
+    throw std::runtime_error("SQLite database '" + path + "': no runs table (not written by crawl)");
+
+  static constexpr const char* kColumns[] = {
+      "id",          "started_at",  "finished_at",    "mode",           "concurrency",    "urls_file",
+      "settings",    "outcome",     "errors_by_kind", "pages",          "bytes",          "errors",
+      "skipped",     "peak_rss_bytes", "elapsed_s",   "pages_per_s",    "cpu_s",          "latency_p50_ms",
+      "latency_p95_ms", "latency_p99_ms"};
+  std::string sql = "SELECT ";
+  for (const char* c : kColumns) {
+    if (sql.size() > 7) sql += ", ";
+    // A column an older build did not create reads as NULL.
+    sql += std::find(have.begin(), have.end(), c) != have.end() ? std::string(c) : "NULL";
+  }
+  sql += " FROM runs";
+  if (limit > 0) sql += " WHERE id IN (SELECT id FROM runs ORDER BY id DESC LIMIT " + std::to_string(limit) + ")";
+  sql += " ORDER BY id";
+  SqliteStmt stmt = prepare(db.get(), path, sql.c_str());
+  sqlite3_stmt* st = stmt.get();
+  const auto text = [&](int i) -> std::optional<std::string> {
+    if (sqlite3_column_type(st, i) == SQLITE_NULL) return std::nullopt;
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
+    return std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(st, i)));
+  };
+  const auto integer = [&](int i) -> std::optional<std::int64_t> {
+    if (sqlite3_column_type(st, i) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_column_int64(st, i);
+  };
+  const auto real = [&](int i) -> std::optional<double> {
+    if (sqlite3_column_type(st, i) == SQLITE_NULL) return std::nullopt;
+    return sqlite3_column_double(st, i);
+  };
+  std::vector<RunRecord> out;
+  int step = 0;
+  while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    RunRecord r;
+    r.id = sqlite3_column_int64(st, 0);
+    r.started_at = text(1).value_or("");
+    r.finished_at = text(2);
+    r.mode = text(3);
+    r.concurrency = integer(4);
+    r.urls_file = text(5);
+    r.settings = text(6);
+    r.outcome = text(7);
+    r.errors_by_kind = text(8);
+    r.pages = integer(9);
+    r.bytes = integer(10);
+    r.errors = integer(11);
+    r.skipped = integer(12);
+    r.peak_rss_bytes = integer(13);
+    r.elapsed_s = real(14);
+    r.pages_per_s = real(15);
+    r.cpu_s = real(16);
+    r.latency_p50_ms = real(17);
+    r.latency_p95_ms = real(18);
+    r.latency_p99_ms = real(19);
+    out.push_back(std::move(r));
+  }
+  if (step != SQLITE_DONE) throw_db_error(path, "cannot read runs", db.get());
+  return out;
 }
 
 }  // namespace crawl

@@ -17,14 +17,17 @@
 
 namespace crawl {
 
-// Schema (version 1, in PRAGMA user_version), created if absent, so repeated
+// Schema (version 2, in PRAGMA user_version), created if absent, so repeated
 // crawls append to the same file:
 //
 //   runs(id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
 //        mode TEXT, concurrency INTEGER, urls_file TEXT, settings TEXT,
 //        pages INTEGER, bytes INTEGER, errors INTEGER,
 //        errors_by_kind TEXT  -- JSON object {"timeout":3,…}
-//        elapsed_s REAL, pages_per_s REAL, outcome TEXT)
+//        elapsed_s REAL, pages_per_s REAL, outcome TEXT,
+//        -- since version 2 (NULL where unknown):
+//        skipped INTEGER, cpu_s REAL, peak_rss_bytes INTEGER,
+//        latency_p50_ms REAL, latency_p95_ms REAL, latency_p99_ms REAL)
 //   pages(url TEXT PRIMARY KEY, final_url TEXT,
 //         status INTEGER       -- NULL when there was no response
 //         content_type TEXT    -- NULL when none was sent
@@ -37,6 +40,10 @@ namespace crawl {
 //         referrer TEXT        -- NULL for seeds
 //         run_id INTEGER REFERENCES runs(id))  -- NULL outside begin/end_run
 //   index pages_run ON pages(run_id)
+//
+// A version-1 file (from an older build) is migrated when opened: the
+// version-2 columns of `runs` are added with ALTER TABLE, old rows keep NULL
+// in them, and user_version becomes 2.
 //
 // One row per URL: storing a URL again (later in the run or in a later run)
 // replaces the row (upsert), so the table holds the latest fetch.
@@ -56,7 +63,7 @@ namespace crawl {
 class SqliteSink final : public Sink {
  public:
   static constexpr std::size_t kDefaultMaxQueuedBytes = std::size_t{256} << 20;  // 256 MiB
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates the database at `path` and its schema, then starts the
   // writer. Throws std::runtime_error naming `path` and SQLite's message if
@@ -79,7 +86,8 @@ class SqliteSink final : public Sink {
   void flush() override;
   // Waits until every page stored before it is committed, then fills the
   // current runs row (finished_at, figures, pages_per_s = pages/elapsed_s or
-  // NULL when elapsed_s is 0, outcome). Pages stored later get NULL run_id.
+  // NULL when elapsed_s is 0, outcome; the optional figures NULL when empty).
+  // Pages stored later get NULL run_id.
   void end_run(const RunSummary& summary) override;
 
   // Rows (pages or runs) that could not be written so far. Thread-safe.
@@ -97,6 +105,7 @@ class SqliteSink final : public Sink {
   using Item = std::variant<FetchResult, BeginRun, EndRun>;
   using Queue = BatchQueue<Item>;
 
+  void migrate_runs_table();  // adds the columns newer than version 1
   void writer_loop() noexcept;
   void write_batch(std::vector<Queue::Entry>& batch);
   // Executes one item; returns false (and fills `error`) when SQLite refused.
@@ -122,5 +131,22 @@ class SqliteSink final : public Sink {
   Queue queue_;
   std::thread writer_;  // last: started when everything above exists
 };
+
+// One row of the `runs` table as read back; empty optionals are NULL
+// (not recorded yet, or a column an older build did not have).
+struct RunRecord {
+  std::int64_t id = 0;
+  std::string started_at;  // ISO 8601 UTC
+  std::optional<std::string> finished_at, mode, urls_file, settings, outcome, errors_by_kind;
+  std::optional<std::int64_t> concurrency, pages, bytes, errors, skipped, peak_rss_bytes;
+  std::optional<double> elapsed_s, pages_per_s, cpu_s, latency_p50_ms, latency_p95_ms, latency_p99_ms;
+};
+
+// Reads the `runs` table of the SQLite file at `path`, read-only (no
+// migration: columns missing from an old file read as empty), ordered by id.
+// limit > 0 keeps only the last `limit` runs. Throws std::runtime_error
+// naming `path` if the file cannot be opened read-only, is not a database,
+// or has no runs table.
+std::vector<RunRecord> read_runs(const std::string& path, std::int64_t limit = 0);
 
 }  // namespace crawl

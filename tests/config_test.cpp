@@ -114,7 +114,7 @@ TEST(Config, FileErrorsNameTheKeyAndWhatIsAllowed) {
   testing::write_file(dir / "bad.toml", "scope = \"planet\"\n");
   e = error_of({"u", "--config", (dir / "bad.toml").string()});
   EXPECT_NE(e.find("'scope'"), std::string::npos) << e;
-  EXPECT_NE(e.find("host|any"), std::string::npos) << e;
+  EXPECT_NE(e.find("host|domain|any"), std::string::npos) << e;
 
   testing::write_file(dir / "syntax.toml", "per-host = \n");
   e = error_of({"u", "--config", (dir / "syntax.toml").string()});
@@ -133,6 +133,48 @@ TEST(Config, HelpListsEveryOptionWithItsDefault) {
                            "--log-level", "--log-file", "--quiet", "--config", "--loops"})
     EXPECT_NE(p.output.find(flag), std::string::npos) << flag;
   EXPECT_NE(p.output.find("crawl.db"), std::string::npos);
+}
+
+TEST(Config, PolitenessAndScopeOptions) {
+  auto c = *parse({"u", "--scope", "domain", "--include", "/docs/", "--include", "\\.html$", "--exclude", "\\?",
+                   "--max-pages-per-host", "50", "--ignore-robots", "--sitemaps", "--max-crawl-delay", "5",
+                   "--ignore-nofollow", "--retries", "4", "--max-host-failures", "7", "--stats-json", "s.json"})
+                .config;
+  EXPECT_EQ(c.scope, Scope::domain);
+  EXPECT_EQ(c.include, (std::vector<std::string>{"/docs/", "\\.html$"}));
+  EXPECT_EQ(c.exclude, (std::vector<std::string>{"\\?"}));
+  EXPECT_EQ(c.max_pages_per_host, 50);
+  EXPECT_TRUE(c.ignore_robots);
+  EXPECT_TRUE(c.sitemaps);
+  EXPECT_EQ(c.max_crawl_delay_s, 5);
+  EXPECT_TRUE(c.ignore_nofollow);
+  EXPECT_EQ(c.retries, 4);
+  EXPECT_EQ(c.max_host_failures, 7);
+  EXPECT_EQ(c.stats_json, "s.json");
+
+  const Config d = *parse({"u"}).config;
+  EXPECT_FALSE(d.ignore_robots);
+  EXPECT_FALSE(d.sitemaps);
+  EXPECT_EQ(d.retries, 2);
+  EXPECT_EQ(d.max_crawl_delay_s, 30);
+  EXPECT_TRUE(d.include.empty());
+}
+
+TEST(Config, BadRegexNamesTheFlagAndTheProblem) {
+  std::string e = error_of({"u", "--include", "(unclosed"});
+  EXPECT_NE(e.find("--include: invalid value '(unclosed'"), std::string::npos) << e;
+  EXPECT_NE(e.find("regular expression"), std::string::npos) << e;
+}
+
+TEST(Config, RepeatableKeysTakeArraysInToml) {
+  testing::TempDir dir;
+  testing::write_file(dir / "c.toml", "include = [\"/a/\", \"/b/\"]\nexclude = \"x\"\n");
+  auto c = *parse({"u", "--config", (dir / "c.toml").string()}).config;
+  EXPECT_EQ(c.include, (std::vector<std::string>{"/a/", "/b/"}));
+  EXPECT_EQ(c.exclude, (std::vector<std::string>{"x"}));
+  testing::write_file(dir / "bad.toml", "include = [\"(\"]\n");
+  std::string e = error_of({"u", "--config", (dir / "bad.toml").string()});
+  EXPECT_NE(e.find("key 'include'"), std::string::npos) << e;
 }
 
 TEST(Config, SizesTakeBinarySuffixes) {

@@ -172,7 +172,7 @@ TEST_P(CrawlTest, UnreachableAddressEndsWithErrorRecords) {
   // Port 1 on loopback: nothing listens, the connection is refused.
   auto db = dir_ / "u.db";
   auto r = crawl({seed_file(dir_, {"http://127.0.0.1:1/", "http://127.0.0.1:1/other"}), "--out", db.string(),
-                      "--timeout", "5"},
+                      "--timeout", "5", "--retries", "0", "--ignore-robots"},
                      dir_.path());
   EXPECT_EQ(r.code, 4) << r.out << r.err;  // wget: 4 = network failure
   auto rows = query(db, "SELECT url, status, error FROM pages ORDER BY url");
@@ -194,7 +194,7 @@ TEST_P(CrawlTest, MisbehavingServerCostsOneUrlAnErrorRecordEach) {
     seeds.push_back(root + path);
   auto db = dir_ / "m.db";
   auto r = crawl({seed_file(dir_, seeds), "--out", db.string(), "--max-size", "100k", "--timeout", "1",
-                      "--max-depth", "0", "--per-host", "4"},
+                      "--max-depth", "0", "--per-host", "4", "--retries", "0"},
                      dir_.path());
   EXPECT_EQ(r.code, 4) << r.err;
   std::map<std::string, std::vector<std::string>> by_path;

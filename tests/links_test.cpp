@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace crawl {
@@ -182,6 +184,163 @@ TEST(ExtractLinks, VeryDeepInlineNestingDoesNotOverflowTheStack) {
             Links{"http://127.0.0.1:8080/x"});
   // Inside <svg>, <title> is an element, not text: 400k open elements after it.
   EXPECT_EQ(extract_links("<svg><title>" + repeat("<g>", 400'000), kPage), Links{});
+}
+
+// --- Robots directives: rel=nofollow (WHATWG HTML "link type nofollow"), <meta name=robots>
+// (robots meta tag as specified by Google and Bing), X-Robots-Tag values. ---
+
+TEST(ExtractPageLinks, LinksAreWhatExtractLinksReturns) {
+  const std::string html = R"(<a href="/a">a</a><iframe src="/f"></iframe><a href="/a">again</a>)";
+  const PageLinks page = extract_page_links(html, kPage);
+  EXPECT_EQ(page.links, extract_links(html, kPage));
+  EXPECT_EQ(page.links, (Links{"http://127.0.0.1:8080/a", "http://127.0.0.1:8080/f"}));
+  EXPECT_EQ(page.nofollow_links, Links{});
+  EXPECT_FALSE(page.meta_nofollow);
+  EXPECT_FALSE(page.meta_noindex);
+}
+
+TEST(ExtractPageLinks, RelNofollowOnAAndAreaGoesToNofollowLinks) {
+  const std::string html = R"(<a href="/a" rel="nofollow">a</a><a href="/b">b</a>
+    <map><area href="/area" rel=nofollow></map>)";
+  const PageLinks page = extract_page_links(html, kPage);
+  EXPECT_EQ(page.links, Links{"http://127.0.0.1:8080/b"});
+  EXPECT_EQ(page.nofollow_links,
+            (Links{"http://127.0.0.1:8080/a", "http://127.0.0.1:8080/area"}));
+  EXPECT_EQ(extract_links(html, kPage), Links{"http://127.0.0.1:8080/b"});
+}
+
+TEST(ExtractPageLinks, RelIsASpaceSeparatedCaseInsensitiveTokenSet) {
+  const std::string html = R"(<a href="/1" rel="noopener NoFollow">1</a>
+    <a href="/2" rel="  external&#9;nofollow  ">2</a><a href="/3" rel="nofollowed">3</a>
+    <a href="/4" rel="no-follow">4</a><a href="/5" rel="">5</a><a href="/6" rel="ugc sponsored">6</a>
+    <a href="/7" rel="nofollow,noopener">7</a>)";
+  const PageLinks page = extract_page_links(html, kPage);
+  EXPECT_EQ(page.nofollow_links, (Links{"http://127.0.0.1:8080/1", "http://127.0.0.1:8080/2"}));
+  EXPECT_EQ(page.links, (Links{"http://127.0.0.1:8080/3", "http://127.0.0.1:8080/4",
+                               "http://127.0.0.1:8080/5", "http://127.0.0.1:8080/6",
+                               "http://127.0.0.1:8080/7"}));
+}
+
+TEST(ExtractPageLinks, RelDoesNotApplyToFrames) {
+  const PageLinks page = extract_page_links(R"(<iframe src="/f" rel="nofollow"></iframe>)", kPage);
+  EXPECT_EQ(page.links, Links{"http://127.0.0.1:8080/f"});
+  EXPECT_EQ(page.nofollow_links, Links{});
+}
+
+TEST(ExtractPageLinks, AUrlLinkedBothWaysIsFollowable) {
+  const std::string html = R"(<a href="/x" rel="nofollow">1</a><a href="/y" rel=nofollow>2</a>
+    <a href="/x#frag">3</a><a href="/y" rel=nofollow>4</a>)";
+  const PageLinks page = extract_page_links(html, kPage);
+  EXPECT_EQ(page.links, Links{"http://127.0.0.1:8080/x"});
+  EXPECT_EQ(page.nofollow_links, Links{"http://127.0.0.1:8080/y"});  // deduplicated too
+}
+
+TEST(ExtractPageLinks, NofollowLinksAreResolvedLikeOthers) {
+  const std::string html = R"(<base href="/base/"><a href="x" rel=nofollow>1</a>
+    <a href="mailto:a@b" rel=nofollow>2</a><a href="" rel=nofollow>3</a>)";
+  EXPECT_EQ(extract_page_links(html, kPage).nofollow_links, Links{"http://127.0.0.1:8080/base/x"});
+}
+
+TEST(ExtractPageLinks, MetaRobotsSetsTheFlags) {
+  const auto flags = [](const std::string& html, std::string_view token = "") {
+    const PageLinks page = extract_page_links(html, kPage, token);
+    return std::pair{page.meta_nofollow, page.meta_noindex};
+  };
+  using Flags = std::pair<bool, bool>;  // {nofollow, noindex}
+  EXPECT_EQ(flags(R"(<meta name="robots" content="nofollow">)"), Flags(true, false));
+  EXPECT_EQ(flags(R"(<meta name="robots" content="noindex">)"), Flags(false, true));
+  EXPECT_EQ(flags(R"(<meta name="robots" content="noindex, nofollow">)"), Flags(true, true));
+  EXPECT_EQ(flags(R"(<meta name="robots" content="none">)"), Flags(true, true));
+  EXPECT_EQ(flags(R"(<meta name="robots" content="all">)"), Flags(false, false));
+  EXPECT_EQ(flags(R"(<meta name="robots" content="index,follow">)"), Flags(false, false));
+  EXPECT_EQ(flags(R"(<META NAME="ROBOTS" CONTENT="NOINDEX,NOFOLLOW">)"), Flags(true, true));
+  EXPECT_EQ(flags(R"(<meta name=" Robots " content="  noindex  ,noarchive ">)"), Flags(false, true));
+  EXPECT_EQ(flags(R"(<meta name="description" content="nofollow noindex">)"), Flags(false, false));
+  EXPECT_EQ(flags(R"(<meta name="robots">)"), Flags(false, false));
+  EXPECT_EQ(flags(R"(<meta content="none">)"), Flags(false, false));
+  // Several tags add up, wherever they are.
+  EXPECT_EQ(flags(R"(<meta name=robots content=noindex><body><meta name=robots content=nofollow>)"),
+            Flags(true, true));
+}
+
+TEST(ExtractPageLinks, MetaNamedAfterOurRobotsTokenCounts) {
+  const std::string html = R"(<meta name="CrawlBot" content="noindex">
+    <meta name="otherbot" content="nofollow">)";
+  EXPECT_FALSE(extract_page_links(html, kPage).meta_noindex);  // no token: only "robots"
+  const PageLinks ours = extract_page_links(html, kPage, "crawlbot");
+  EXPECT_TRUE(ours.meta_noindex);
+  EXPECT_FALSE(ours.meta_nofollow);
+  EXPECT_TRUE(extract_page_links(html, kPage, "otherbot").meta_nofollow);
+}
+
+TEST(ExtractPageLinks, MetaNofollowKeepsReportingLinks) {
+  const PageLinks page = extract_page_links(
+      R"(<meta name=robots content=nofollow><a href="/a">a</a><a href="/b" rel=nofollow>b</a>)", kPage);
+  EXPECT_TRUE(page.meta_nofollow);
+  EXPECT_EQ(page.links, Links{"http://127.0.0.1:8080/a"});
+  EXPECT_EQ(page.nofollow_links, Links{"http://127.0.0.1:8080/b"});
+}
+
+TEST(ExtractPageLinks, MetaInsideRawTextIsNotParsed) {
+  const PageLinks page = extract_page_links(
+      R"(<script>x = '<meta name="robots" content="none">'</script><!-- <meta name=robots content=none> -->
+      <textarea><meta name=robots content=none></textarea>)", kPage);
+  EXPECT_FALSE(page.meta_nofollow);
+  EXPECT_FALSE(page.meta_noindex);
+}
+
+struct Directives {
+  bool nofollow = false;
+  bool noindex = false;
+  bool operator==(const Directives&) const = default;
+};
+
+Directives directives(std::string_view value, std::string_view token = "crawlbot") {
+  Directives d;
+  apply_robots_directives(value, token, d.nofollow, d.noindex);
+  return d;
+}
+
+TEST(ApplyRobotsDirectives, PlainLists) {
+  EXPECT_EQ(directives("noindex"), (Directives{false, true}));
+  EXPECT_EQ(directives("nofollow"), (Directives{true, false}));
+  EXPECT_EQ(directives("noindex, nofollow"), (Directives{true, true}));
+  EXPECT_EQ(directives("none"), (Directives{true, true}));
+  EXPECT_EQ(directives("NoIndex,NOFOLLOW"), (Directives{true, true}));
+  EXPECT_EQ(directives(" noindex , noarchive "), (Directives{false, true}));
+  EXPECT_EQ(directives("all"), (Directives{}));
+  EXPECT_EQ(directives(""), (Directives{}));
+  EXPECT_EQ(directives(",,"), (Directives{}));
+  EXPECT_EQ(directives("noindexnofollow"), (Directives{}));
+  EXPECT_EQ(directives("noindex nofollow"), (Directives{}));  // comma-separated only
+}
+
+TEST(ApplyRobotsDirectives, UserAgentPrefixScopesTheDirectivesAfterIt) {
+  EXPECT_EQ(directives("crawlbot: noindex"), (Directives{false, true}));
+  EXPECT_EQ(directives("CrawlBot:nofollow"), (Directives{true, false}));
+  EXPECT_EQ(directives("crawlbot: noindex, nofollow"), (Directives{true, true}));
+  EXPECT_EQ(directives("googlebot: noindex"), (Directives{}));
+  EXPECT_EQ(directives("googlebot: noindex, nofollow"), (Directives{}));
+  EXPECT_EQ(directives("googlebot: none, crawlbot: nofollow"), (Directives{true, false}));
+  EXPECT_EQ(directives("crawlbot: nofollow, googlebot: noindex"), (Directives{true, false}));
+  EXPECT_EQ(directives("googlebot: noindex", "googlebot"), (Directives{false, true}));
+  // Without a token of our own, scoped directives are for someone else.
+  EXPECT_EQ(directives("crawlbot: noindex", ""), (Directives{}));
+  EXPECT_EQ(directives("noindex", ""), (Directives{false, true}));
+}
+
+TEST(ApplyRobotsDirectives, ValuedDirectivesAreNotUserAgents) {
+  EXPECT_EQ(directives("max-snippet: 20, noindex"), (Directives{false, true}));
+  EXPECT_EQ(directives("unavailable_after: Sunday, 01-Sep-24 15:00:00 PST, nofollow"),
+            (Directives{true, false}));
+  EXPECT_EQ(directives("unavailable_after: 2024-09-01, noindex"), (Directives{false, true}));
+  EXPECT_EQ(directives("googlebot: max-image-preview: large, noindex"), (Directives{}));
+}
+
+TEST(ApplyRobotsDirectives, NeverClearsFlags) {
+  Directives d{true, true};
+  apply_robots_directives("all, index, follow", "crawlbot", d.nofollow, d.noindex);
+  EXPECT_EQ(d, (Directives{true, true}));
 }
 
 }  // namespace

@@ -329,6 +329,84 @@ TEST(SqliteSinkRuns, ZeroElapsedLeavesPagesPerSecondNull) {
   EXPECT_FALSE(rows[0][2].is_null());
 }
 
+TEST(SqliteSinkRuns, CostAndLatencyFiguresRoundTripAndUnknownOnesAreNull) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  {
+    SqliteSink sink(db_path.string());
+    RunSummary s;
+    s.elapsed_s = 1;
+    s.outcome = "completed";
+    s.skipped = 3;
+    s.cpu_s = 1.25;
+    s.peak_rss_bytes = std::int64_t{5} << 30;  // beyond 32 bits
+    s.latency_p50_ms = 10.5;
+    s.latency_p95_ms = 20.25;
+    s.latency_p99_ms = 40;
+    sink.begin_run(sample_run_info());
+    sink.end_run(s);
+    sink.begin_run(sample_run_info());
+    sink.end_run(RunSummary{});  // figures unknown
+  }
+  Db db(db_path);
+  const auto rows = db.query(
+      "SELECT skipped, cpu_s, peak_rss_bytes, latency_p50_ms, latency_p95_ms, latency_p99_ms "
+      "FROM runs ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][0].integer, 3);
+  EXPECT_DOUBLE_EQ(rows[0][1].real, 1.25);
+  EXPECT_EQ(rows[0][2].integer, std::int64_t{5} << 30);
+  EXPECT_DOUBLE_EQ(rows[0][3].real, 10.5);
+  EXPECT_DOUBLE_EQ(rows[0][4].real, 20.25);
+  EXPECT_DOUBLE_EQ(rows[0][5].real, 40);
+  EXPECT_EQ(rows[1][0].integer, 0);
+  for (int i = 1; i <= 5; ++i) EXPECT_TRUE(rows[1][i].is_null()) << "column " << i;
+}
+
+TEST(SqliteSinkMigration, Version1FileGetsTheNewRunsColumnsAndKeepsItsRows) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "old.db";
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path.c_str(), &raw), SQLITE_OK);
+    SqliteDb old(raw);
+    // The schema of the first release.
+    ASSERT_EQ(sqlite3_exec(raw, R"sql(
+      CREATE TABLE runs(id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, mode TEXT,
+        concurrency INTEGER, urls_file TEXT, settings TEXT, pages INTEGER, bytes INTEGER, errors INTEGER,
+        errors_by_kind TEXT, elapsed_s REAL, pages_per_s REAL, outcome TEXT);
+      CREATE TABLE pages(url TEXT PRIMARY KEY, final_url TEXT, status INTEGER, content_type TEXT, body BLOB,
+        fetched_at TEXT, elapsed_ms REAL, depth INTEGER, error TEXT, redirects TEXT, headers TEXT,
+        referrer TEXT, run_id INTEGER REFERENCES runs(id));
+      INSERT INTO runs(started_at, mode, pages, outcome) VALUES('2025-01-01T00:00:00.000Z', 'threads', 7, 'completed');
+      INSERT INTO pages(url, status, run_id) VALUES('http://127.0.0.1/old', 200, 1);
+      PRAGMA user_version = 1;)sql",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  {
+    SqliteSink sink(db_path.string());
+    RunSummary s;
+    s.cpu_s = 0.5;
+    s.outcome = "completed";
+    sink.begin_run(sample_run_info());
+    sink.store(ok_page("http://127.0.0.1/new", "x"));
+    sink.end_run(s);
+  }
+  { SqliteSink again(db_path.string()); }  // a migrated file opens as is
+  Db db(db_path);
+  EXPECT_EQ(db.count("PRAGMA user_version"), SqliteSink::kSchemaVersion);
+  const auto rows = db.query("SELECT id, mode, pages, cpu_s, skipped FROM runs ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][1].bytes, "threads");
+  EXPECT_EQ(rows[0][2].integer, 7);
+  EXPECT_TRUE(rows[0][3].is_null());
+  EXPECT_TRUE(rows[0][4].is_null());
+  EXPECT_DOUBLE_EQ(rows[1][3].real, 0.5);
+  EXPECT_EQ(rows[1][4].integer, 0);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 2);
+}
+
 TEST(SqliteSinkRuns, LaterSinkOnTheSameFileAppendsASecondRun) {
   TempDir dir;
   const fs::path db_path = dir.path() / "crawl.db";

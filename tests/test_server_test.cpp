@@ -19,6 +19,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <thread>
 
@@ -32,9 +33,11 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace urls = boost::urls;
 using tcp = asio::ip::tcp;
+using crawl::testserver::http_date;
 using crawl::testserver::SiteOptions;
 using crawl::testserver::TestServer;
 using Response = http::response<http::string_body>;
+using Custom = crawl::testserver::Response;
 using Clock = std::chrono::steady_clock;
 
 // A blocking client connection to one host of the server.
@@ -105,6 +108,48 @@ std::vector<std::string> hrefs(const std::string& html) {
   static const std::regex kHref(R"re(href="([^"]*)")re");
   std::vector<std::string> out;
   for (std::sregex_iterator it(html.begin(), html.end(), kHref), end; it != end; ++it) out.push_back((*it)[1]);
+  return out;
+}
+
+// Breadth-first crawl from the roots, RFC 3986 resolution, no fragments;
+// pages that do not answer 200 are recorded but not followed.
+std::map<std::string, unsigned> crawl_site(const TestServer& server) {
+  const auto roots = server.root_urls();
+  std::map<std::string, unsigned> status;
+  std::deque<std::string> queue(roots.begin(), roots.end());
+  for (const auto& root : roots) status[root] = 0;
+  while (!queue.empty()) {
+    const std::string url = queue.front();
+    queue.pop_front();
+    const auto res = fetch(url);
+    status[url] = res.result_int();
+    if (res.result() != http::status::ok) continue;
+    for (const auto& href : hrefs(res.body())) {
+      if (href.starts_with("mailto:") || href.starts_with("javascript:")) continue;
+      urls::url resolved;
+      if (!urls::resolve(urls::url_view(url), urls::parse_uri_reference(href).value(), resolved)) continue;
+      resolved.remove_fragment();
+      resolved.normalize();
+      const std::string found(resolved.buffer());
+      if (status.emplace(found, 0).second) queue.push_back(found);
+    }
+  }
+  return status;
+}
+
+// "/page/N.html" paths with a host index instead of the (ephemeral) port.
+std::set<std::string> without_ports(const TestServer& server, const std::set<std::string>& site) {
+  std::set<std::string> out;
+  for (const auto& url : site)
+    for (int h = 0; h < server.host_count(); ++h)
+      if (url.starts_with(server.root_url(h))) out.insert(std::to_string(h) + url.substr(server.root_url(h).size() - 1));
+  return out;
+}
+
+std::set<std::string> locs(const std::string& xml) {
+  static const std::regex kLoc("<loc>([^<]*)</loc>");
+  std::set<std::string> out;
+  for (std::sregex_iterator it(xml.begin(), xml.end(), kLoc), end; it != end; ++it) out.insert((*it)[1]);
   return out;
 }
 
@@ -338,6 +383,315 @@ TEST(TestServer, DelayOptionDelaysEveryResponse) {
   EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(400));
 }
 
+TEST(TestServer, RandomDelaysStayInBoundsAndFollowTheSeed) {
+  auto delays = [](std::uint64_t seed) {
+    auto options = small_site();
+    options.delay = std::chrono::milliseconds(10);
+    options.delay_max = std::chrono::milliseconds(60);
+    options.seed = seed;
+    TestServer server(options);
+    std::vector<int> drawn;
+    for (int i = 0; i < 12; ++i) {
+      const auto start = Clock::now();
+      const auto res = fetch(server.page_url(1, i % 12));
+      const auto elapsed = Clock::now() - start;
+      EXPECT_EQ(res.result(), http::status::ok);
+      drawn.push_back(std::stoi(std::string(res["X-Test-Delay-Ms"])));
+      EXPECT_GE(drawn.back(), 10);
+      EXPECT_LE(drawn.back(), 60);
+      EXPECT_GE(elapsed, std::chrono::milliseconds(drawn.back()));
+    }
+    return drawn;
+  };
+  const auto first = delays(7);
+  EXPECT_EQ(delays(7), first);
+  EXPECT_NE(delays(8), first);
+  EXPECT_GT(std::set<int>(first.begin(), first.end()).size(), 3u);
+
+  // delay_max <= delay: the fixed delay, no header.
+  auto options = small_site();
+  options.delay = std::chrono::milliseconds(30);
+  options.delay_max = std::chrono::milliseconds(5);
+  TestServer server(options);
+  const auto start = Clock::now();
+  const auto res = fetch(server.root_url(0));
+  EXPECT_GE(Clock::now() - start, std::chrono::milliseconds(30));
+  EXPECT_TRUE(res["X-Test-Delay-Ms"].empty());
+}
+
+TEST(TestServer, ErrorPagesAreSeededAndSiteUrlsStayReachable) {
+  auto options = small_site();
+  options.pages_per_host = 40;
+  options.error_rate = 0.25;
+  options.seed = 3;
+  TestServer server(options);
+  const auto site = server.site_urls();
+  const auto errors = server.error_urls();
+  EXPECT_TRUE(std::includes(site.begin(), site.end(), errors.begin(), errors.end()));
+
+  // About a quarter of all pages answer 500; the rest their page.
+  int failing = 0;
+  for (int h = 0; h < 3; ++h) {
+    for (int p = 0; p < 40; ++p) {
+      const auto url = server.page_url(h, p);
+      const auto res = fetch(url);
+      if (res.result_int() == 500) {
+        ++failing;
+        EXPECT_NE(res.body().find("500"), std::string::npos);
+        EXPECT_EQ(header(res, http::field::content_type), "text/html; charset=utf-8");
+      } else {
+        EXPECT_EQ(res.result(), http::status::ok) << url;
+      }
+      if (site.contains(url)) {
+        EXPECT_EQ(errors.contains(url), res.result_int() == 500) << url;
+      }
+    }
+  }
+  EXPECT_GE(failing, 15);
+  EXPECT_LE(failing, 45);
+  EXPECT_GE(errors.size(), 5u);
+
+  // A crawl finds exactly site_urls(), and the 500s among them are error_urls().
+  const auto crawled = crawl_site(server);
+  std::set<std::string> found, found_errors;
+  for (const auto& [url, status] : crawled) {
+    found.insert(url);
+    if (status == 500) found_errors.insert(url);
+  }
+  EXPECT_EQ(found, site);
+  EXPECT_EQ(found_errors, errors);
+
+  // Same seed, same error pages; another seed, others.
+  TestServer same(options);
+  EXPECT_EQ(without_ports(same, same.error_urls()), without_ports(server, errors));
+  options.seed = 4;
+  TestServer other(options);
+  EXPECT_NE(without_ports(other, other.error_urls()), without_ports(server, errors));
+
+  // Every page failing: each host's page 0 is all that is left to reach.
+  options.error_rate = 1;
+  TestServer broken(options);
+  std::set<std::string> expected;
+  for (int h = 0; h < 3; ++h) expected.insert(broken.page_url(h, 0));
+  EXPECT_EQ(broken.error_urls(), expected);
+  EXPECT_EQ(broken.site_urls().size(), 6u);
+  EXPECT_EQ(fetch(broken.page_url(2, 39)).result_int(), 500u);
+}
+
+TEST(TestServer, HttpDateIsImfFixdate) {
+  using std::chrono::seconds;
+  const std::chrono::system_clock::time_point epoch{};
+  EXPECT_EQ(http_date(epoch + seconds(784111777)), "Sun, 06 Nov 1994 08:49:37 GMT");  // RFC 9110 5.6.7
+  EXPECT_EQ(http_date(epoch), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(http_date(epoch + seconds(951782400) + std::chrono::milliseconds(999)), "Tue, 29 Feb 2000 00:00:00 GMT");
+}
+
+TEST(TestServer, SetResponseOverridesExactTargets) {
+  TestServer server(small_site());
+  const auto root0 = server.root_url(0);
+  Custom robots;
+  robots.body = "User-agent: *\nDisallow: /private\n";
+  robots.content_type = "text/plain";
+  server.set_response(0, "/robots.txt", robots);
+  Custom moved;
+  moved.status = 301;
+  moved.headers = {{"Location", "/robots-moved.txt"}};
+  server.set_response(1, "/robots.txt", moved);
+  Custom page;
+  page.body = R"(<a rel="nofollow" href="/page/5.html">x</a><meta name="robots" content="noindex,nofollow">)";
+  page.headers = {{"X-Robots-Tag", "noindex"}, {"Link", "<a>"}, {"Link", "<b>"}};
+  server.set_response(0, "/page/1.html", page);
+
+  const auto txt = fetch(root0 + "robots.txt");
+  EXPECT_EQ(txt.result(), http::status::ok);
+  EXPECT_EQ(header(txt, http::field::content_type), "text/plain");
+  EXPECT_EQ(txt.body(), robots.body);
+  const auto redirect = fetch(server.root_url(1) + "robots.txt");
+  EXPECT_EQ(redirect.result_int(), 301u);
+  EXPECT_EQ(header(redirect, http::field::location), "/robots-moved.txt");
+  EXPECT_EQ(fetch(server.root_url(2) + "robots.txt").result(), http::status::not_found);  // per host
+  const auto custom = fetch(server.page_url(0, 1));
+  EXPECT_EQ(custom.body(), page.body);
+  EXPECT_EQ(header(custom, http::field::content_type), "text/html; charset=utf-8");
+  EXPECT_EQ(std::string(custom["X-Robots-Tag"]), "noindex");
+  EXPECT_EQ(custom.count(http::field::link), 2u);
+  EXPECT_EQ(fetch(server.page_url(0, 1) + "?x=1").body().size(), 3000u);  // exact target only
+  EXPECT_EQ(fetch(server.page_url(1, 1)).body().size(), 3000u);
+  const auto head = fetch(root0 + "robots.txt", http::verb::head);
+  EXPECT_EQ(header(head, http::field::content_length), std::to_string(robots.body.size()));
+  EXPECT_EQ(fetch(root0 + "robots.txt", http::verb::post).result(), http::status::method_not_allowed);
+
+  server.set_response(0, "/robots.txt", moved);  // replaces
+  EXPECT_EQ(fetch(root0 + "robots.txt").result_int(), 301u);
+  server.clear_responses();
+  EXPECT_EQ(fetch(root0 + "robots.txt").result(), http::status::not_found);
+  EXPECT_EQ(fetch(server.root_url(1) + "robots.txt").result(), http::status::not_found);
+  EXPECT_EQ(fetch(server.page_url(0, 1)).body().size(), 3000u);
+
+  Custom bad;
+  EXPECT_THROW(server.set_response(3, "/x", bad), std::out_of_range);
+  EXPECT_THROW(server.set_response(0, "x", bad), std::invalid_argument);
+  bad.status = 99;
+  EXPECT_THROW(server.set_response(0, "/x", bad), std::invalid_argument);
+  bad.status = 200;
+  bad.headers = {{"X-Evil", "a\r\nSet-Cookie: b"}};
+  EXPECT_THROW(server.set_response(0, "/x", bad), std::invalid_argument);
+}
+
+TEST(TestServer, SetResponseFailsFirstRequestsWithRetryAfter) {
+  TestServer server(small_site());
+  Custom flaky;
+  flaky.body = "finally";
+  flaky.fail_first = 2;
+  flaky.fail_status = 429;
+  flaky.fail_retry_after = "2";
+  server.set_response(2, "/flaky?q=1", flaky);
+  const auto url = server.root_url(2) + "flaky?q=1";
+  for (int i = 0; i < 2; ++i) {
+    const auto res = fetch(url);
+    EXPECT_EQ(res.result_int(), 429u);
+    EXPECT_EQ(header(res, http::field::retry_after), "2");
+    EXPECT_NE(res.body().find("429"), std::string::npos);
+  }
+  EXPECT_EQ(fetch(url).body(), "finally");
+  EXPECT_EQ(fetch(url).body(), "finally");
+
+  // Setting it again restarts the count; an HTTP-date, or no Retry-After.
+  flaky.fail_first = 1;
+  flaky.fail_status = 503;
+  flaky.fail_retry_after = http_date(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  server.set_response(2, "/flaky?q=1", flaky);
+  const auto unavailable = fetch(url);
+  EXPECT_EQ(unavailable.result_int(), 503u);
+  EXPECT_EQ(header(unavailable, http::field::retry_after), flaky.fail_retry_after);
+  EXPECT_EQ(fetch(url).body(), "finally");
+  flaky.fail_retry_after.clear();
+  server.set_response(2, "/flaky?q=1", flaky);
+  const auto plain = fetch(url);
+  EXPECT_EQ(plain.result_int(), 503u);
+  EXPECT_EQ(plain.count(http::field::retry_after), 0u);
+}
+
+TEST(TestServer, SitemapsListEveryPageOfTheHost) {
+  TestServer server(small_site());
+  for (int h = 0; h < 3; ++h) {
+    const auto root = server.root_url(h);
+    std::set<std::string> pages;
+    for (int p = 0; p < 12; ++p) pages.insert(server.page_url(h, p));
+    const auto xml = fetch(root + "sitemap.xml");
+    EXPECT_EQ(xml.result(), http::status::ok);
+    EXPECT_EQ(header(xml, http::field::content_type), "application/xml");
+    EXPECT_TRUE(xml.body().starts_with("<?xml"));
+    EXPECT_NE(xml.body().find("<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">"), std::string::npos);
+    EXPECT_EQ(locs(xml.body()), pages);
+    const auto gz = fetch(root + "sitemap.xml.gz");
+    EXPECT_EQ(header(gz, http::field::content_type), "application/gzip");
+    EXPECT_EQ(gz.count(http::field::content_encoding), 0u);
+    EXPECT_EQ(gunzip(gz.body()), xml.body());
+
+    const auto index = fetch(root + "sitemap_index.xml");
+    EXPECT_NE(index.body().find("<sitemapindex"), std::string::npos);
+    EXPECT_EQ(locs(index.body()), (std::set<std::string>{root + "sitemap-a.xml", root + "sitemap-b.xml.gz"}));
+    const auto a = locs(fetch(root + "sitemap-a.xml").body());
+    const auto b_res = fetch(root + "sitemap-b.xml.gz");
+    EXPECT_EQ(header(b_res, http::field::content_type), "application/gzip");
+    const auto b = locs(gunzip(b_res.body()));
+    EXPECT_EQ(a.size(), 6u);
+    EXPECT_EQ(b.size(), 6u);
+    std::set<std::string> both = a;
+    both.insert(b.begin(), b.end());
+    EXPECT_EQ(both, pages);
+  }
+
+  // With error pages, sitemaps list exactly the host's part of site_urls().
+  auto options = small_site();
+  options.error_rate = 1;
+  TestServer broken(options);
+  EXPECT_EQ(locs(fetch(broken.root_url(1) + "sitemap.xml").body()), std::set<std::string>{broken.page_url(1, 0)});
+}
+
+TEST(TestServer, StatusRetryAfterOptions) {
+  TestServer server(small_site());
+  const auto root = server.root_url(0);
+  EXPECT_EQ(header(fetch(root + "status/429"), http::field::retry_after), "1");
+  EXPECT_EQ(header(fetch(root + "status/429?retry_after=5"), http::field::retry_after), "5");
+  EXPECT_EQ(header(fetch(root + "status/200?retry_after=3"), http::field::retry_after), "3");
+  EXPECT_EQ(fetch(root + "status/503?retry_after=none").count(http::field::retry_after), 0u);
+  EXPECT_EQ(fetch(root + "status/500").count(http::field::retry_after), 0u);
+  const auto before = std::chrono::system_clock::now();
+  const auto dated = header(fetch(root + "status/503?retry_after=date:5"), http::field::retry_after);
+  const auto after = std::chrono::system_clock::now();
+  EXPECT_TRUE(dated == http_date(before + std::chrono::seconds(5)) || dated == http_date(after + std::chrono::seconds(5)))
+      << dated;
+}
+
+TEST(TestServer, RequestLogRecordsArrivalOrderTimesAndStatus) {
+  auto options = small_site();
+  options.delay = std::chrono::milliseconds(20);
+  TestServer server(options);
+  const auto start = Clock::now();
+  {
+    Client client(server.root_url(1));
+    for (const char* target : {"/robots.txt", "/page/0.html", "/status/503"}) {
+      client.send(target);
+      EXPECT_NE(client.receive().result_int(), 0u);
+    }
+    client.send("/reset");
+    beast::error_code ec;
+    client.read_to_end(ec);
+  }
+  auto log = server.stats(1).log;
+  ASSERT_EQ(log.size(), 4u);
+  const std::vector<std::pair<std::string, int>> expected = {
+      {"/robots.txt", 404}, {"/page/0.html", 200}, {"/status/503", 503}, {"/reset", 0}};
+  for (std::size_t i = 0; i < log.size(); ++i) {
+    EXPECT_EQ(log[i].target, expected[i].first);
+    EXPECT_EQ(log[i].status, expected[i].second);
+    EXPECT_GE(log[i].received, start);
+    EXPECT_GE(log[i].responded, log[i].received);
+    if (i > 0) {
+      EXPECT_GE(log[i].received, log[i - 1].responded);  // one connection, in turn
+    }
+    if (i < 3) {
+      EXPECT_GE(log[i].responded - log[i].received, std::chrono::milliseconds(20));
+    }
+  }
+  EXPECT_TRUE(server.stats(0).log.empty());
+
+  // Concurrent requests: arrival order, each with its own response time.
+  server.reset_stats();
+  EXPECT_TRUE(server.stats(1).log.empty());
+  std::thread slow([&server] { fetch(server.root_url(1) + "slow?ms=200"); });
+  while (server.stats(1).requests == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_EQ(fetch(server.root_url(1)).result(), http::status::ok);
+  slow.join();
+  log = server.stats(1).log;
+  ASSERT_EQ(log.size(), 2u);
+  EXPECT_EQ(log[0].target, "/slow?ms=200");
+  EXPECT_EQ(log[1].target, "/");
+  EXPECT_LT(log[1].responded, log[0].responded);
+  EXPECT_GE(log[0].responded - log[0].received, std::chrono::milliseconds(220));
+
+  // A request in flight during reset_stats() is not logged when it ends.
+  std::thread late([&server] { fetch(server.root_url(1) + "slow?ms=100"); });
+  while (server.stats(1).requests < 3) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  server.reset_stats();
+  late.join();
+  EXPECT_TRUE(server.stats(1).log.empty());
+}
+
+TEST(TestServer, RedirectToDecodesTheUrl) {
+  TestServer server(small_site());
+  const auto root = server.root_url(0);
+  const auto off_host = fetch(root + "redirect-to?url=http%3A%2F%2F127.0.1.2%3A8080%2Fpage%2F3.html%3Fa%3D1%26b%3D2");
+  EXPECT_EQ(off_host.result(), http::status::found);
+  EXPECT_EQ(header(off_host, http::field::location), "http://127.0.1.2:8080/page/3.html?a=1&b=2");
+  EXPECT_EQ(header(fetch(root + "redirect-to?x=1&url=/page/2.html"), http::field::location), "/page/2.html");
+  EXPECT_EQ(fetch(root + "redirect-to").result(), http::status::bad_request);
+  EXPECT_EQ(fetch(root + "redirect-to?url=").result(), http::status::bad_request);
+  EXPECT_EQ(fetch(root + "redirect-to?url=%2Fa%0D%0AX-Evil:%201").result(), http::status::bad_request);
+}
+
 TEST(TestServer, StopClosesConnectionsAndIsIdempotent) {
   TestServer server(small_site());
   Client idle(server.root_url(0));
@@ -366,6 +720,12 @@ TEST(TestServer, RejectsNonLoopbackAndBadOptions) {
   EXPECT_THROW(TestServer{options}, std::runtime_error);
   options = SiteOptions{};
   options.pages_per_host = 0;
+  EXPECT_THROW(TestServer{options}, std::runtime_error);
+  options = SiteOptions{};
+  options.error_rate = 1.5;
+  EXPECT_THROW(TestServer{options}, std::runtime_error);
+  options.error_rate = 0;
+  options.delay_max = std::chrono::milliseconds(-1);
   EXPECT_THROW(TestServer{options}, std::runtime_error);
 }
 

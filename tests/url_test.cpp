@@ -132,13 +132,86 @@ TEST(NormalizeUrl, WhatwgSpecialSchemeSlashesAreForgiven) {
   });
 }
 
-TEST(NormalizeUrl, NonAsciiHostIsRejectedForLackOfIdna) {
-  expect_normalized({{"http://b\xC3\xBC" "cher.de/", std::nullopt}});
+// WHATWG URL "host parsing" → "domain to ASCII": UTS #46 ToASCII, non-transitional.
+TEST(NormalizeUrl, WhatwgHostParsingIdnHostsBecomePunycode) {
+  expect_normalized({
+      {"http://B\xC3\xBC" "cher.example/", "http://xn--bcher-kva.example/"},
+      {"http://b\xC3\xBC" "cher.de:8080/x?y", "http://xn--bcher-kva.de:8080/x?y"},
+      // 例え.テスト/パス: host punycoded, path percent-encoded UTF-8.
+      {"http://\xE4\xBE\x8B\xE3\x81\x88.\xE3\x83\x86\xE3\x82\xB9\xE3\x83\x88/"
+       "\xE3\x83\x91\xE3\x82\xB9",
+       "http://xn--r8jz45g.xn--zckzah/%E3%83%91%E3%82%B9"},
+      {"http://u:p@b\xC3\xBC" "cher.example/", "http://u:p@xn--bcher-kva.example/"},
+  });
+}
+
+TEST(NormalizeUrl, WhatwgHostParsingIdnMappingLowercases) {
+  expect_normalized({
+      {"http://\xC3\x89XAMPLE.com", "http://xn--xample-9ua.com/"},  // ÉXAMPLE
+      {"http://\xC3\xA9xample.com", "http://xn--xample-9ua.com/"},  // éxample
+      {"http://B\xC3\x9C" "CHER.example/", "http://xn--bcher-kva.example/"},  // BÜCHER
+      // Fullwidth letters and the ideographic full stop map to ASCII.
+      {"http://\xEF\xBD\x85\xEF\xBD\x98.com\xE3\x80\x82" "de/", "http://ex.com.de/"},
+  });
+}
+
+TEST(NormalizeUrl, WhatwgHostParsingIsNonTransitional) {
+  expect_normalized({{"http://fa\xC3\x9F.de/", "http://xn--fa-hia.de/"}});  // faß, not fass
+}
+
+TEST(NormalizeUrl, WhatwgHostParsingPercentEncodedUtf8HostIsDecodedFirst) {
+  expect_normalized({
+      {"http://%C3%A9.com/", "http://xn--9ca.com/"},
+      {"http://B%C3%BCcher.example/", "http://xn--bcher-kva.example/"},
+      {"http://%65x%2Ecom/", "http://ex.com/"},  // %2E is a dot in a host
+  });
+}
+
+TEST(NormalizeUrl, WhatwgHostParsingAsciiAndPunycodeHostsPassThrough) {
+  expect_normalized({
+      {"http://xn--bcher-kva.example/", "http://xn--bcher-kva.example/"},
+      {"http://XN--BCHER-KVA.Example/", "http://xn--bcher-kva.example/"},
+      {"http://www.xn--r8jz45g.xn--zckzah/", "http://www.xn--r8jz45g.xn--zckzah/"},
+      // ASCII labels are only lowercased: IDNA2008 hyphen rules do not apply (CheckHyphens off).
+      {"http://-a.b--c.example/", "http://-a.b--c.example/"},
+      {"http://a_b.example/", "http://a_b.example/"},
+      {"http://-x.b\xC3\xBC" "cher.example/", "http://-x.xn--bcher-kva.example/"},
+  });
+}
+
+TEST(NormalizeUrl, WhatwgHostParsingInvalidHostsAreRejected) {
+  expect_normalized({
+      {"http://xn--a.example/", std::nullopt},               // not valid punycode
+      {"http://xn--.example/", std::nullopt},
+      {"http://xn--bcher-kva-.example/", std::nullopt},
+      {"http://\xFF\xFE.example/", std::nullopt},            // not UTF-8
+      {"http://%FF.example/", std::nullopt},
+      {"http://-\xC3\xBC.example/", std::nullopt},           // IDNA2008 hyphen rule on an IDN label
+      {"http://a\xE2\x80\x8D" "b.example/", std::nullopt},  // ZWJ outside its context
+      {"http://\xC3\xBC%00x.example/", std::nullopt},        // NUL inside an IDN label
+      {"http://a%00b.example/", std::nullopt},
+      {"http://a%2Fb.example/", std::nullopt},               // forbidden code points once decoded
+      {"http://a%20b.example/", std::nullopt},
+      {"http://a%25b.example/", std::nullopt},
+      {"http://\xEF\xBC\x8F" "x.example/", std::nullopt},   // fullwidth '/' maps to '/'
+  });
+}
+
+TEST(ResolveUrl, IdnHostsInHrefsArePunycoded) {
+  expect_resolved("http://example.com/dir/",
+                  {
+                      {"//B\xC3\xBC" "cher.example/x", "http://xn--bcher-kva.example/x"},
+                      {"https://%C3%A9.com", "https://xn--9ca.com/"},
+                      {"http://xn--a/", std::nullopt},
+                  });
+  EXPECT_EQ(resolve_url("http://xn--bcher-kva.example/a/", "b"),
+            "http://xn--bcher-kva.example/a/b");
 }
 
 TEST(NormalizeUrl, IsIdempotent) {
   for (const char* url :
-       {"HTTP://EXAMPLE.com:80/%7euser/", "http://h/a b/\xC3\xA4?x=|", "https://h:443"}) {
+       {"HTTP://EXAMPLE.com:80/%7euser/", "http://h/a b/\xC3\xA4?x=|", "https://h:443",
+        "http://B\xC3\xBC" "cher.example/", "http://%C3%A9.com/"}) {
     const auto once = normalize_url(url);
     ASSERT_TRUE(once) << url;
     EXPECT_EQ(normalize_url(*once), once);

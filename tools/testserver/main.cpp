@@ -13,11 +13,13 @@ int main(int argc, char** argv) {
   namespace ts = crawl::testserver;
   ts::SiteOptions options;
   int delay_ms = 0;
+  int delay_max_ms = 0;
   CLI::App app{"crawl-testserver: a deterministic test web site on loopback addresses.\n"
                "Prints each host's root URL on stdout, serves until SIGINT/SIGTERM, then\n"
                "prints per-host stats on stderr."};
   app.footer(
-      "Routes on every host: / /page/N.html /status/NNN /redirect/K /loop /big?bytes=N\n"
+      "Routes on every host: / /page/N.html /sitemap.xml /sitemap.xml.gz /sitemap_index.xml\n"
+      "/status/NNN[?retry_after=S|date:S|none] /redirect/K /redirect-to?url=U /loop /big?bytes=N\n"
       "/big-chunked?bytes=N /gzip /bad-gzip /reset /slow?ms=N /links?n=N (see test_server.h)");
   app.add_option("--hosts", options.hosts, "number of hosts, one loopback address each")
       ->check(CLI::Range(1, 1 << 20))->capture_default_str();
@@ -30,6 +32,12 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--delay-ms", delay_ms, "delay before every response, ms")
       ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--delay-max", delay_max_ms, "above --delay-ms: delays are drawn from [delay-ms, delay-max], ms")
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  app.add_option("--error-rate", options.error_rate, "fraction of generated pages answering 500")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  app.add_option("--seed", options.seed, "seed of the delay draws and of the choice of error pages")
+      ->capture_default_str();
   app.add_option("--address", options.first_address, "first host's IPv4 loopback address; host i gets +i")
       ->capture_default_str();
   app.add_option("--port", options.port, "port for every host (0 = ephemeral per host)")->capture_default_str();
@@ -39,6 +47,7 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1024))->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   options.delay = std::chrono::milliseconds(delay_ms);
+  options.delay_max = std::chrono::milliseconds(delay_max_ms);
 
   // The signal set exists before the server so that an early Ctrl-C is caught.
   boost::asio::io_context signal_context;

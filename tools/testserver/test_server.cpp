@@ -7,7 +7,9 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <atomic>
 #include <charconv>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -27,7 +29,7 @@ namespace http = beast::http;
 namespace fs = std::filesystem;
 using tcp = asio::ip::tcp;
 using Request = http::request<http::string_body>;
-using Response = http::response<http::string_body>;
+using HttpResponse = http::response<http::string_body>;
 
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
 constexpr auto kAcceptRetry = std::chrono::milliseconds(50);
@@ -56,15 +58,26 @@ std::optional<std::uint64_t> parse_uint(std::string_view s) {
   return v;
 }
 
-std::optional<std::uint64_t> query_uint(std::string_view query, std::string_view key) {
+// The raw (still percent-encoded) value of the first `key=` in a query.
+std::optional<std::string_view> query_value(std::string_view query, std::string_view key) {
   while (!query.empty()) {
     const auto amp = query.find('&');
     const auto pair = query.substr(0, amp);
     if (pair.size() > key.size() && pair.starts_with(key) && pair[key.size()] == '=')
-      return parse_uint(pair.substr(key.size() + 1));
+      return pair.substr(key.size() + 1);
     query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
   }
   return std::nullopt;
+}
+
+std::optional<std::uint64_t> query_uint(std::string_view query, std::string_view key) {
+  const auto value = query_value(query, key);
+  return value ? parse_uint(*value) : std::nullopt;
+}
+
+// A header value must not smuggle in a line break or other controls.
+bool is_field_value(std::string_view s) {
+  return std::none_of(s.begin(), s.end(), [](unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; });
 }
 
 std::string gzip(std::string_view data) {
@@ -103,6 +116,37 @@ std::string small_page(std::string_view title, std::string_view text = {}) {
   return s + "</body></html>\n";
 }
 
+HttpResponse make(http::status status, std::string body, std::string_view type = kHtml) {
+  HttpResponse res{status, 11};
+  if (!type.empty()) res.set(http::field::content_type, type);
+  res.body() = std::move(body);
+  return res;
+}
+
+std::string status_page(unsigned code) {
+  return small_page(std::to_string(code) + " " + std::string(http::obsolete_reason(http::int_to_status(code))));
+}
+
+// A set_response() response; `failing` for one of its first fail_first requests.
+HttpResponse custom_response(const Response& custom, bool failing) {
+  if (failing) {
+    auto res = make(http::status::ok, status_page(static_cast<unsigned>(custom.fail_status)));
+    res.result(static_cast<unsigned>(custom.fail_status));
+    if (!custom.fail_retry_after.empty()) res.set(http::field::retry_after, custom.fail_retry_after);
+    return res;
+  }
+  auto res = make(http::status::ok, custom.body, custom.content_type);
+  res.result(static_cast<unsigned>(custom.status));
+  for (const auto& [name, value] : custom.headers) res.insert(name, value);
+  return res;
+}
+
+// <?xml …?> + a sitemap protocol root element around `entries`.
+std::string sitemap_xml(std::string_view root, const std::string& entries) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<" + std::string(root) +
+         " xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n" + entries + "</" + std::string(root) + ">\n";
+}
+
 std::string_view mime_type(const fs::path& file) {
   std::string ext = file.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -137,7 +181,7 @@ std::optional<std::string> percent_decode(std::string_view s) {
 // What a request gets. Decided by Router (pure), carried out by Session.
 struct Reply {
   enum class Kind { message, big, reset } kind = Kind::message;
-  Response response;
+  HttpResponse response;
   std::uint64_t big_bytes = 0;  // Kind::big: body length
   bool chunked = false;         // Kind::big: chunked instead of Content-Length
   std::chrono::milliseconds extra_delay{0};
@@ -149,10 +193,31 @@ class Router {
  public:
   Router(SiteOptions options, std::vector<std::string> authorities, fs::path static_root)
       : options_(std::move(options)), authorities_(std::move(authorities)),
-        static_root_(std::move(static_root)) {}
+        static_root_(std::move(static_root)) {
+    if (static_root_.empty() && options_.error_rate > 0) find_reachable();
+  }
 
   const SiteOptions& options() const { return options_; }
   const std::string& authority(int host) const { return authorities_.at(host); }
+  bool random_delays() const { return options_.delay_max > options_.delay; }
+
+  // The delay before the n-th response (arrival order) of a host.
+  std::chrono::milliseconds delay(int host, std::uint64_t n) const {
+    if (!random_delays()) return options_.delay;
+    const auto span = std::uint64_t((options_.delay_max - options_.delay).count()) + 1;
+    return options_.delay + std::chrono::milliseconds(mix(mix(mix(options_.seed) ^ std::uint64_t(host)) ^ n) % span);
+  }
+
+  bool is_error_page(int host, int page) const {
+    if (options_.error_rate <= 0) return false;
+    const auto h = mix(mix(options_.seed) ^ (std::uint64_t(host) << 32 | std::uint32_t(page)));
+    return double(h >> 11) * 0x1.0p-53 < options_.error_rate;  // top 53 bits → [0, 1)
+  }
+
+  // Whether a crawl from the roots reaches the page (see "Error pages").
+  bool in_site(int host, int page) const {
+    return reachable_.empty() || reachable_[std::size_t(host) * std::size_t(options_.pages_per_host) + std::size_t(page)];
+  }
 
   Reply route(int host, const Request& req) const {
     Reply reply;
@@ -178,24 +243,19 @@ class Router {
     auto link = [&s](const std::string& href, const std::string& text) {
       s += "<li><a href=\"" + href + "\">" + text + "</a></li>\n";
     };
-    const int pages = options_.pages_per_host;
-    int k = 0;  // link index on this page; picks the href spelling
-    for (int child : {2 * page + 1, 2 * page + 2})
-      if (child < pages) link(same_host_href(host, child, page + k++), "page " + std::to_string(child));
-    for (int i = 0; i < options_.links_per_page; ++i) {
-      const int to = static_cast<int>(pick(host, page, k, pages));
-      link(same_host_href(host, to, page + k++), "page " + std::to_string(to));
-    }
-    const int hosts = static_cast<int>(authorities_.size());
-    for (int i = 0; hosts > 1 && i < options_.cross_links; ++i) {
-      const int other = (host + 1 + static_cast<int>(pick(host, page, 1000 + i, hosts - 1))) % hosts;
-      const int to = static_cast<int>(pick(host, page, 2000 + i, pages));
+    int same = 0;   // same-host link index on this page; picks the href spelling
+    int cross = 0;  // cross-host link index; picks the href spelling
+    for (const auto& to : links(host, page)) {
+      const std::string number = std::to_string(to.page);
+      if (to.host == host) {
+        link(same_host_href(host, to.page, page + same++), "page " + number);
+        continue;
+      }
       static constexpr std::string_view kPrefix[] = {"http://", "//", "http://"};
       static constexpr std::string_view kSuffix[] = {"", "", "#cross"};
-      const int v = (page + i) % 3;
-      link(std::string(kPrefix[v]) + authorities_[other] + "/page/" + std::to_string(to) + ".html" +
-               std::string(kSuffix[v]),
-           "host " + std::to_string(other) + " page " + std::to_string(to));
+      const int v = (page + cross++) % 3;
+      link(std::string(kPrefix[v]) + authorities_[to.host] + "/page/" + number + ".html" + std::string(kSuffix[v]),
+           "host " + std::to_string(to.host) + " page " + number);
     }
     link("mailto:webmaster@localhost", "mail");
     link("javascript:void(0)", "script");
@@ -216,11 +276,62 @@ class Router {
   }
 
  private:
-  static Response make(http::status status, std::string body, std::string_view type = kHtml) {
-    Response res{status, 11};
-    res.set(http::field::content_type, type);
-    res.body() = std::move(body);
-    return res;
+  struct PageRef {
+    int host;
+    int page;
+  };
+
+  // The generated pages that page `page` of `host` links to, in page order:
+  // its children, then links_per_page same-host picks, then cross links.
+  std::vector<PageRef> links(int host, int page) const {
+    std::vector<PageRef> out;
+    const int pages = options_.pages_per_host;
+    for (int child : {2 * page + 1, 2 * page + 2})
+      if (child < pages) out.push_back({host, child});
+    for (int i = 0; i < options_.links_per_page; ++i) {
+      const int k = static_cast<int>(out.size());
+      out.push_back({host, static_cast<int>(pick(host, page, k, pages))});
+    }
+    const int hosts = static_cast<int>(authorities_.size());
+    for (int i = 0; hosts > 1 && i < options_.cross_links; ++i) {
+      const int other = (host + 1 + static_cast<int>(pick(host, page, 1000 + i, hosts - 1))) % hosts;
+      out.push_back({other, static_cast<int>(pick(host, page, 2000 + i, pages))});
+    }
+    return out;
+  }
+
+  // Error pages serve no links: walk the link graph from every root (which
+  // links to its page 0) without passing through them.
+  void find_reachable() {
+    const auto pages = std::size_t(options_.pages_per_host);
+    const int hosts = static_cast<int>(authorities_.size());
+    reachable_.assign(std::size_t(hosts) * pages, false);
+    std::vector<PageRef> stack;
+    for (int h = 0; h < hosts; ++h) {
+      reachable_[std::size_t(h) * pages] = true;
+      stack.push_back({h, 0});
+    }
+    while (!stack.empty()) {
+      const auto from = stack.back();
+      stack.pop_back();
+      if (is_error_page(from.host, from.page)) continue;
+      for (const auto& to : links(from.host, from.page)) {
+        auto&& seen = reachable_[std::size_t(to.host) * pages + std::size_t(to.page)];
+        if (!seen) {
+          seen = true;
+          stack.push_back(to);
+        }
+      }
+    }
+  }
+
+  // Sitemap <urlset> of the host's site pages with from <= N < to.
+  std::string urlset(int host, int from, int to) const {
+    std::string entries;
+    for (int page = from; page < to; ++page)
+      if (in_site(host, page))
+        entries += "  <url><loc>http://" + authorities_[host] + "/page/" + std::to_string(page) + ".html</loc></url>\n";
+    return sitemap_xml("urlset", entries);
   }
 
   // Spellings that all resolve (against /page/N.html) to /page/{to}.html.
@@ -249,15 +360,47 @@ class Router {
     } else if (path.starts_with("/page/") && path.ends_with(".html") &&
                (n = parse_uint(path.substr(6, path.size() - 11))) && *n < std::uint64_t(options_.pages_per_host) &&
                std::to_string(*n) == path.substr(6, path.size() - 11)) {
-      res = make(http::status::ok, page_html(host, static_cast<int>(*n)));
+      const int page = static_cast<int>(*n);
+      if (is_error_page(host, page))
+        res = make(http::status::internal_server_error, small_page("500 Internal Server Error", "error page"));
+      else
+        res = make(http::status::ok, page_html(host, page));
+    } else if (path == "/sitemap.xml" || path == "/sitemap.xml.gz" || path == "/sitemap-a.xml" ||
+               path == "/sitemap-b.xml.gz") {
+      const int pages = options_.pages_per_host;
+      const int half = (pages + 1) / 2;
+      const std::string xml = urlset(host, path == "/sitemap-b.xml.gz" ? half : 0, path == "/sitemap-a.xml" ? half : pages);
+      res = path.ends_with(".gz") ? make(http::status::ok, gzip(xml), "application/gzip")
+                                  : make(http::status::ok, xml, "application/xml");
+    } else if (path == "/sitemap_index.xml") {
+      std::string entries;
+      for (const char* name : {"/sitemap-a.xml", "/sitemap-b.xml.gz"})
+        entries += "  <sitemap><loc>http://" + authorities_[host] + name + "</loc></sitemap>\n";
+      res = make(http::status::ok, sitemap_xml("sitemapindex", entries), "application/xml");
     } else if (path.starts_with("/status/") && (n = parse_uint(path.substr(8))) && *n >= 200 && *n <= 599) {
       const auto code = static_cast<unsigned>(*n);
       const bool no_body = code == 204 || code == 304;
       res = make(http::status::ok, no_body ? "" : small_page("Status " + std::to_string(code)));
       res.result(code);
-      if (code == 429 || code == 503) res.set(http::field::retry_after, "1");
+      const auto retry_after = query_value(query, "retry_after");
+      std::optional<std::uint64_t> seconds;
+      if (!retry_after) {
+        if (code == 429 || code == 503) res.set(http::field::retry_after, "1");
+      } else if (retry_after->starts_with("date:") && (seconds = parse_uint(retry_after->substr(5)))) {
+        res.set(http::field::retry_after,
+                http_date(std::chrono::system_clock::now() + std::chrono::seconds(*seconds)));
+      } else if (*retry_after != "none") {
+        res.set(http::field::retry_after, *retry_after);  // verbatim, malformed values included
+      }
     } else if (path.starts_with("/redirect/") && (n = parse_uint(path.substr(10)))) {
       redirect(*n == 0 ? "/page/0.html" : "/redirect/" + std::to_string(*n - 1));
+    } else if (path == "/redirect-to") {
+      const auto encoded = query_value(query, "url");
+      const auto location = encoded ? percent_decode(*encoded) : std::nullopt;
+      if (location && !location->empty() && is_field_value(*location))
+        redirect(*location);
+      else
+        res = make(http::status::bad_request, small_page("400 Bad Request", "need /redirect-to?url=U"));
     } else if (path == "/loop") {
       redirect("/loop");
     } else if (path == "/big" || path == "/big-chunked") {
@@ -326,18 +469,34 @@ class Router {
   SiteOptions options_;
   std::vector<std::string> authorities_;  // "127.0.1.1:PORT" per host
   fs::path static_root_;                  // canonical; empty = generated site
+  std::vector<bool> reachable_;           // [host * P + page]; empty = all (no error pages)
 };
 
-// One listening address and its counters.
+// Identifies a request read by a Host until it is finished.
+struct RequestTicket {
+  std::uint64_t epoch = 0;     // Host::epoch when read; log_index is stale once it changes
+  std::size_t log_index = 0;   // its entry in HostStats::log
+  std::uint64_t sequence = 0;  // arrival order on the host since start, never reset
+};
+
+// One listening address, its counters and its set_response() responses.
 struct Host {
+  struct Custom {
+    std::shared_ptr<const Response> response;  // shared: built into a reply outside the lock
+    int served = 0;                            // requests so far, for fail_first
+  };
+
   int index = 0;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<asio::steady_timer> retry_timer;  // re-arms accept after EMFILE and the like
 
-  mutable std::mutex mutex;  // guards stats, in_flight, open
+  mutable std::mutex mutex;  // guards every member below
   HostStats stats;
   int in_flight = 0;
   int open = 0;
+  std::uint64_t epoch = 0;      // bumped by reset_stats(), which empties the log
+  std::uint64_t sequence = 0;   // requests read since start
+  std::map<std::string, Custom, std::less<>> responses;  // by request-target
 
   void connection_opened() {
     std::lock_guard lock(mutex);
@@ -347,15 +506,40 @@ struct Host {
     std::lock_guard lock(mutex);
     --open;
   }
-  void request_started(std::string_view target) {
+  RequestTicket request_started(std::string_view target) {
     std::lock_guard lock(mutex);
     ++stats.requests;
     ++stats.requests_by_target[std::string(target)];
     stats.peak_concurrent_requests = std::max(stats.peak_concurrent_requests, ++in_flight);
+    stats.log.push_back({std::string(target), std::chrono::steady_clock::now(), {}, 0});
+    return {epoch, stats.log.size() - 1, sequence++};
   }
-  void request_finished() {
+  // status 0: ended without a response.
+  void request_finished(const RequestTicket& ticket, int status) {
     std::lock_guard lock(mutex);
     --in_flight;
+    if (ticket.epoch != epoch) return;
+    auto& entry = stats.log[ticket.log_index];
+    entry.responded = std::chrono::steady_clock::now();
+    entry.status = status;
+  }
+
+  // The set_response() reply for this request, if there is one.
+  std::optional<Reply> custom_reply(const Request& req) {
+    if (req.method() != http::verb::get && req.method() != http::verb::head) return std::nullopt;
+    std::shared_ptr<const Response> response;
+    bool failing = false;
+    {
+      std::lock_guard lock(mutex);
+      const auto it = responses.find(std::string_view(req.target()));
+      if (it == responses.end()) return std::nullopt;
+      response = it->second.response;
+      failing = it->second.served < response->fail_first;
+      if (failing) ++it->second.served;  // stop counting once past fail_first
+    }
+    Reply reply;
+    reply.response = custom_response(*response, failing);
+    return reply;
   }
 };
 
@@ -369,7 +553,7 @@ class Session : public std::enable_shared_from_this<Session> {
     host_.connection_opened();
   }
   ~Session() {
-    if (in_request_) host_.request_finished();
+    if (in_request_) host_.request_finished(ticket_, 0);
     host_.connection_closed();
   }
   Session(const Session&) = delete;
@@ -387,16 +571,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code ec, std::size_t) {
     if (ec) return close();  // EOF, timeout, malformed request: just hang up
     in_request_ = true;
-    host_.request_started(req_.target());
+    ticket_ = host_.request_started(req_.target());
     try {
-      reply_ = router_.route(host_.index, req_);
+      if (auto custom = host_.custom_reply(req_))
+        reply_ = std::move(*custom);
+      else
+        reply_ = router_.route(host_.index, req_);
     } catch (const std::exception& e) {
       reply_ = Reply{};
-      reply_.response = Response{http::status::internal_server_error, 11};
+      reply_.response = HttpResponse{http::status::internal_server_error, 11};
       reply_.response.body() = std::string("internal error: ") + e.what();
     }
     if (reply_.kind == Reply::Kind::reset) return reset();
-    const auto wait = router_.options().delay + reply_.extra_delay;
+    const auto delay = router_.delay(host_.index, ticket_.sequence);
+    if (router_.random_delays()) reply_.response.set("X-Test-Delay-Ms", std::to_string(delay.count()));
+    const auto wait = delay + reply_.extra_delay;
     if (wait <= std::chrono::milliseconds::zero()) return send();
     timer_.expires_after(wait);
     timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
@@ -410,7 +599,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // this never hides a politeness violation, while decrementing only in
     // the write's completion handler would (the handler may run after the
     // client already sent its next request on another connection).
-    finish_request();
+    finish_request(reply_.response.result_int());
     auto& res = reply_.response;
     res.version(req_.version());
     res.keep_alive(req_.keep_alive());
@@ -468,14 +657,14 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::async_write(stream_, http::make_chunk_last(), next);
   }
 
-  void finish_request() {
+  void finish_request(int status) {
     if (!in_request_) return;
     in_request_ = false;
-    host_.request_finished();
+    host_.request_finished(ticket_, status);
   }
 
   void on_written(beast::error_code ec) {
-    finish_request();
+    finish_request(0);  // normally done in send() already
     if (ec) return;
     if (!req_.keep_alive()) return close();
     do_read();
@@ -489,7 +678,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Linger 0 makes close() send RST instead of FIN.
   void reset() {
-    finish_request();
+    finish_request(0);
     beast::error_code ignored;
     stream_.socket().set_option(asio::socket_base::linger(true, 0), ignored);
     stream_.close();
@@ -503,6 +692,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Request req_;
   Reply reply_;
   std::string big_header_;
+  RequestTicket ticket_;
   bool in_request_ = false;  // request_started() not yet balanced
 };
 
@@ -531,6 +721,9 @@ struct TestServer::Impl {
     }
     if (options.hosts < 1 || options.pages_per_host < 1 || options.links_per_page < 0 || options.cross_links < 0)
       throw std::runtime_error("testserver: need hosts >= 1, pages >= 1, links >= 0, cross links >= 0");
+    if (options.delay < std::chrono::milliseconds::zero() || options.delay_max < std::chrono::milliseconds::zero() ||
+        !(options.error_rate >= 0 && options.error_rate <= 1))
+      throw std::runtime_error("testserver: need delay >= 0, delay_max >= 0, 0 <= error_rate <= 1");
     boost::system::error_code ec;
     const auto first = asio::ip::make_address_v4(options.first_address, ec);
     if (ec || !first.is_loopback())
@@ -613,7 +806,8 @@ struct TestServer::Impl {
     ioc.reset();
   }
 
-  const Host& host(int index) const {
+  // Hosts are not part of Impl's constness: their own mutex guards them.
+  Host& host(int index) const {
     if (index < 0 || index >= static_cast<int>(hosts.size()))
       throw std::out_of_range("testserver: no host " + std::to_string(index));
     return *hosts[static_cast<std::size_t>(index)];
@@ -641,13 +835,46 @@ std::string TestServer::page_url(int host, int page) const {
 }
 
 std::set<std::string> TestServer::site_urls() const {
+  const Router& router = *impl_->router;
   std::set<std::string> urls;
   for (int h = 0; h < host_count(); ++h) {
     urls.insert(root_url(h));
-    if (!impl_->router->options().static_root.empty()) continue;
-    for (int p = 0; p < impl_->router->options().pages_per_host; ++p) urls.insert(page_url(h, p));
+    if (!router.options().static_root.empty()) continue;
+    for (int p = 0; p < router.options().pages_per_host; ++p)
+      if (router.in_site(h, p)) urls.insert(page_url(h, p));
   }
   return urls;
+}
+
+std::set<std::string> TestServer::error_urls() const {
+  const Router& router = *impl_->router;
+  std::set<std::string> urls;
+  for (int h = 0; router.options().static_root.empty() && h < host_count(); ++h)
+    for (int p = 0; p < router.options().pages_per_host; ++p)
+      if (router.in_site(h, p) && router.is_error_page(h, p)) urls.insert(page_url(h, p));
+  return urls;
+}
+
+void TestServer::set_response(int host, std::string target, Response response) {
+  Host& h = impl_->host(host);
+  auto valid_status = [](int status) { return status >= 200 && status <= 599; };
+  if (!target.starts_with('/')) throw std::invalid_argument("testserver: target must start with '/': " + target);
+  if (!valid_status(response.status) || (response.fail_first > 0 && !valid_status(response.fail_status)))
+    throw std::invalid_argument("testserver: status must be in 200..599");
+  bool valid_fields = is_field_value(response.content_type) && is_field_value(response.fail_retry_after);
+  for (const auto& [name, value] : response.headers)
+    valid_fields = valid_fields && !name.empty() && is_field_value(name) && is_field_value(value);
+  if (!valid_fields) throw std::invalid_argument("testserver: header fields must not contain line breaks");
+  auto shared = std::make_shared<const Response>(std::move(response));
+  std::lock_guard lock(h.mutex);
+  h.responses.insert_or_assign(std::move(target), Host::Custom{std::move(shared), 0});
+}
+
+void TestServer::clear_responses() {
+  for (auto& host : impl_->hosts) {
+    std::lock_guard lock(host->mutex);
+    host->responses.clear();
+  }
 }
 
 HostStats TestServer::stats(int host) const {
@@ -660,9 +887,27 @@ void TestServer::reset_stats() {
   for (auto& host : impl_->hosts) {
     std::lock_guard lock(host->mutex);
     host->stats = HostStats{};
+    ++host->epoch;
     host->stats.peak_concurrent_requests = host->in_flight;
     host->stats.peak_connections = host->open;
   }
+}
+
+std::string http_date(std::chrono::system_clock::time_point time) {
+  namespace chrono = std::chrono;
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const auto seconds = chrono::floor<chrono::seconds>(time);
+  const auto day = chrono::floor<chrono::days>(seconds);
+  const chrono::year_month_day date(day);
+  const chrono::hh_mm_ss clock(seconds - day);
+  char text[40];
+  std::snprintf(text, sizeof text, "%s, %02u %s %04d %02d:%02d:%02d GMT", kDays[chrono::weekday(day).c_encoding()],
+                unsigned(date.day()), kMonths[unsigned(date.month()) - 1], int(date.year()),
+                static_cast<int>(clock.hours().count()), static_cast<int>(clock.minutes().count()),
+                static_cast<int>(clock.seconds().count()));
+  return text;
 }
 
 std::uint64_t raise_fd_limit() {

@@ -9,9 +9,20 @@
 // Routes of the generated site (every host):
 //   /                      index, links to /page/0.html
 //   /page/N.html           0 <= N < pages_per_host; see "Generated pages" below
+//                          (error pages, see error_rate: 500, small HTML body)
+//   /sitemap.xml           <urlset> of the host's pages in site_urls() (absolute)
+//   /sitemap.xml.gz        the same, gzip-compressed, served as application/gzip
+//                          (no Content-Encoding)
+//   /sitemap_index.xml     <sitemapindex> → /sitemap-a.xml and /sitemap-b.xml.gz
+//   /sitemap-a.xml         first half of /sitemap.xml's pages (by N)
+//   /sitemap-b.xml.gz      second half, gzip-compressed, application/gzip
 //   /status/NNN            status NNN (200..599), small HTML body; 429 and 503
-//                          carry `Retry-After: 1`
+//                          carry `Retry-After: 1`. Query `retry_after=S` (any
+//                          status): `Retry-After: S`; `retry_after=date:S`: an
+//                          HTTP-date S seconds ahead; `retry_after=none`: none
 //   /redirect/K            302 to /redirect/{K-1}; /redirect/0 → /page/0.html
+//   /redirect-to?url=U     302 to U, percent-decoded (400 without a valid url=);
+//                          percent-encode at least '&' and '#' in U
 //   /loop                  302 to /loop, forever
 //   /big?bytes=N           N bytes of text/plain with Content-Length (streamed)
 //   /big-chunked?bytes=N   same, Transfer-Encoding: chunked (64 KiB chunks)
@@ -22,7 +33,15 @@
 //   /links?n=N             N distinct hrefs "/page/{i mod P}.html#l{i}"
 //   anything else          404 HTML (including /robots.txt)
 // The special routes are not linked from generated pages. GET and HEAD are
-// served; other methods get 405.
+// served; other methods get 405. A response set with set_response() overrides
+// the route of exactly its request-target (path?query) on its host, for GET
+// and HEAD, in both modes; this is how tests serve robots.txt, sitemaps of
+// their own, nofollow/noindex pages and flaky targets.
+//
+// Every response waits `delay` first, or, when delay_max > delay, a delay
+// drawn uniformly from [delay, delay_max]: the n-th request (in arrival
+// order) on host h waits f(seed, h, n), and the response then carries
+// `X-Test-Delay-Ms: <ms>`. /slow adds its own wait on top.
 //
 // Generated pages: page i links to pages 2i+1 and 2i+2 (when < P), so every
 // page is reachable from the index; plus links_per_page pseudo-random pages of
@@ -32,6 +51,13 @@
 // mailto: link, a javascript:void(0) link and "/page/0.html#frag". Once
 // resolved and de-fragmented, no href leaves site_urls(). Page bodies are
 // exactly page_size bytes when page_size exceeds the markup, else larger.
+//
+// Error pages: with error_rate = r > 0, page N of host h answers 500 when a
+// hash of (seed, h, N) falls below r, so about r of all pages do, the same
+// ones on every run with the same seed. Their links are not served, so pages
+// only they link to may become unreachable: site_urls() is then what a crawl
+// from the roots reaches (a BFS over the generated links), error pages
+// included; error_urls() is the part of it that answers 500.
 //
 // Static-root mode (static_root non-empty): a single host serving files under
 // static_root (index.html for directories; paths escaping the root → 404).
@@ -44,6 +70,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace crawl::testserver {
@@ -55,10 +82,23 @@ struct SiteOptions {
   int links_per_page = 3;              // extra within-host links per page (deterministic)
   int cross_links = 1;                 // links per page to other hosts (only when hosts > 1)
   std::chrono::milliseconds delay{0};  // delay before every response (async timer)
+  std::chrono::milliseconds delay_max{0};  // > delay: each delay drawn from [delay, delay_max]
+  double error_rate = 0;               // 0..1: fraction of /page/N.html answering 500
+  std::uint64_t seed = 1;              // drives the delay draws and the choice of error pages
   std::string first_address = "127.0.1.1";  // host i gets first_address + i (IPv4, with carry)
   unsigned short port = 0;             // 0 = ephemeral port per host; else all hosts use it
   std::string static_root;             // non-empty: ONE host serving files from this directory
   int threads = 1;                     // io_context threads
+};
+
+// One request as the server saw it.
+struct LoggedRequest {
+  std::string target;                             // request-target (path?query)
+  std::chrono::steady_clock::time_point received;  // request fully read
+  // When the response write began, or, for status 0, when the request ended
+  // without a response (/reset, stop()); default-constructed while pending.
+  std::chrono::steady_clock::time_point responded;
+  int status = 0;  // status sent; 0 = none (yet)
 };
 
 struct HostStats {
@@ -66,11 +106,29 @@ struct HostStats {
   int peak_concurrent_requests = 0;  // max requests in flight (read complete → response write begins)
   int peak_connections = 0;          // max open TCP connections at once
   std::map<std::string, int> requests_by_target;  // request-target (path?query) → count
+  std::vector<LoggedRequest> log;    // every request, in arrival order
 };
 
-// Thread safety: all const methods and reset_stats() may be called from any
-// thread while the server runs; stop() may be called from any thread except
-// one of the server's own io_context threads.
+// A response set at run time with TestServer::set_response().
+struct Response {
+  int status = 200;  // 200..599
+  std::string body;
+  std::string content_type = "text/html; charset=utf-8";  // empty: no Content-Type
+  // Extra header fields, in order, e.g. {"Location", "/elsewhere"}; a name
+  // may repeat. Content-Length is computed; do not set it here.
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The first fail_first requests of the target get fail_status (small HTML
+  // body) instead, with `Retry-After: fail_retry_after` unless that is empty
+  // (seconds, e.g. "2", or an HTTP-date, see http_date()).
+  int fail_first = 0;
+  int fail_status = 503;
+  std::string fail_retry_after;
+};
+
+// Thread safety: all const methods, reset_stats(), set_response() and
+// clear_responses() may be called from any thread while the server runs;
+// stop() may be called from any thread except one of the server's own
+// io_context threads.
 class TestServer {
  public:
   // Binds all hosts and starts serving before returning. Throws
@@ -91,17 +149,36 @@ class TestServer {
   std::string page_url(int host, int page) const;  // "http://127.0.1.1:PORT/page/N.html"
   // Every URL a crawler with unlimited depth and any scope finds from all
   // roots: the roots and all pages of all hosts, normalized (lowercase, no
-  // default port, no fragment). Static-root mode: just {root_url(0)}.
+  // default port, no fragment); with error_rate > 0, only the pages reachable
+  // past the error pages (see "Error pages"). Static-root mode: just
+  // {root_url(0)}.
   std::set<std::string> site_urls() const;
+  // The URLs of site_urls() that answer 500 (error_rate), in the same form.
+  std::set<std::string> error_urls() const;
+
+  // From now on, GET/HEAD of exactly `target` (path?query, e.g. "/robots.txt")
+  // on `host` gets `response`, replacing any earlier one for that target and
+  // restarting its fail_first count. Thread-safe; affects requests read after
+  // the call. Throws std::out_of_range for a bad host, std::invalid_argument
+  // for a target not starting with '/', a status outside 200..599 or a
+  // header field containing a line break.
+  void set_response(int host, std::string target, Response response);
+  void clear_responses();  // back to the built-in routes on every host
 
   HostStats stats(int host) const;  // consistent snapshot of one host
-  // Zeroes counters; peaks restart from the number currently in flight/open.
+  // Zeroes counters and empties the log; peaks restart from the number
+  // currently in flight/open. Requests in flight when it is called are not
+  // logged when they finish.
   void reset_stats();
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// An IMF-fixdate (RFC 9110 5.6.7), e.g. "Sun, 06 Nov 1994 08:49:37 GMT", for
+// Retry-After and the like. Sub-second parts are truncated.
+std::string http_date(std::chrono::system_clock::time_point time);
 
 // Raises this process's soft RLIMIT_NOFILE to the hard limit, so thousands of
 // simultaneous connections fit. Returns the new soft limit.

@@ -1,0 +1,342 @@
+// End-to-end politeness, checked from the server's side: the real crawl
+// binary in both fetch modes against the test web server, whose request log
+// shows what was asked for and when. robots.txt (rules, Crawl-delay,
+// unavailable), Retry-After and back-off, retries, hosts given up,
+// nofollow/noindex, sitemaps, include/exclude, per-host quotas.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "tests/test_util.h"
+#include "tools/testserver/test_server.h"
+
+namespace crawl {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::query;
+using testing::TempDir;
+using testserver::LoggedRequest;
+using testserver::Response;
+using testserver::SiteOptions;
+using testserver::TestServer;
+
+std::string seed_file(const TempDir& dir, const std::vector<std::string>& urls) {
+  std::string text;
+  for (const auto& u : urls) text += u + "\n";
+  auto path = dir / "urls.txt";
+  testing::write_file(path, text);
+  return path.string();
+}
+
+std::vector<std::string> targets(const std::vector<LoggedRequest>& log) {
+  std::vector<std::string> out;
+  for (const auto& r : log) out.push_back(r.target);
+  return out;
+}
+
+Response text(std::string body, int status = 200) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  r.content_type = "text/plain";
+  return r;
+}
+
+Response html(std::string body) {
+  Response r;
+  r.body = "<!doctype html><html><head>" + std::move(body) + "</html>";
+  return r;
+}
+
+double ms_between(std::chrono::steady_clock::time_point a, std::chrono::steady_clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+class PolitenessTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  testing::RunResult crawl(std::vector<std::string> args) const {
+    args.insert(args.end(), {"--mode", GetParam()});
+    return testing::run_crawl(args, dir_.path());
+  }
+  static SiteOptions site(int hosts = 1, int pages = 20) {
+    SiteOptions o;
+    o.hosts = hosts;
+    o.pages_per_host = pages;
+    o.page_size = 1000;
+    o.cross_links = 0;
+    o.threads = 2;
+    return o;
+  }
+  std::string db() const { return (dir_ / "c.db").string(); }
+  TempDir dir_;
+};
+
+TEST_P(PolitenessTest, RobotsTxtIsFetchedFirstAndObeyed) {
+  TestServer server(site(2));
+  // Host 0 disallows /page/1* for us (an Allow carves out /page/10.html);
+  // the group for another bot must not apply. Host 1 has no robots.txt.
+  server.set_response(0, "/robots.txt",
+                      text("User-agent: otherbot\nDisallow: /\n\n"
+                           "User-agent: Crawl\nDisallow: /page/1\nAllow: /page/10.html\n"));
+  auto r = crawl({seed_file(dir_, server.root_urls()), "--out", db(), "--max-depth", "100", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+
+  for (int h = 0; h < 2; ++h) {
+    auto log = server.stats(h).log;
+    ASSERT_FALSE(log.empty());
+    EXPECT_EQ(log.front().target, "/robots.txt") << "host " << h << ": robots.txt before anything else";
+    EXPECT_EQ(server.stats(h).requests_by_target["/robots.txt"], 1) << "fetched once per host";
+  }
+  std::set<std::string> disallowed;
+  for (const auto& t : targets(server.stats(0).log)) {
+    const bool blocked = t.starts_with("/page/1") && t != "/page/10.html";
+    EXPECT_FALSE(blocked) << "requested a disallowed path: " << t;
+  }
+  EXPECT_EQ(server.stats(0).requests_by_target["/page/10.html"], 1) << "Allow wins for the longer match";
+  // Every disallowed page is recorded as skipped, with the reason; host 1 is crawled whole.
+  const std::string root0 = server.root_url(0);
+  auto skipped = query(db(), "SELECT url, error FROM pages WHERE error LIKE 'robots_disallowed%' ORDER BY url");
+  std::set<std::string> skipped_urls;
+  for (const auto& row : skipped) skipped_urls.insert(row[0]);
+  std::set<std::string> disallowed_urls;
+  for (int i : {1, 11, 12, 13, 14, 15, 16, 17, 18, 19}) disallowed_urls.insert(server.page_url(0, i));
+  EXPECT_TRUE(skipped_urls.contains(server.page_url(0, 1)));
+  for (const auto& u : skipped_urls) EXPECT_TRUE(disallowed_urls.contains(u)) << u;
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM pages WHERE url LIKE '" + server.root_url(1) + "%' AND status = 200")[0][0],
+            "21");
+  EXPECT_NE(r.out.find(std::to_string(skipped_urls.size()) + " skipped"), std::string::npos) << r.out;
+
+  // --ignore-robots: everything, and no robots.txt request.
+  TestServer again(site(1));
+  again.set_response(0, "/robots.txt", text("User-agent: *\nDisallow: /\n"));
+  TempDir dir2;
+  auto r2 = testing::run_crawl({seed_file(dir2, again.root_urls()), "--store", "none", "--max-depth", "100",
+                                "--ignore-robots", "--quiet", "--mode", GetParam()},
+                               dir2.path());
+  ASSERT_EQ(r2.code, 0) << r2.err;
+  EXPECT_EQ(again.stats(0).requests_by_target.count("/robots.txt"), 0u);
+  EXPECT_EQ(again.stats(0).requests, 21u);
+}
+
+TEST_P(PolitenessTest, CrawlDelayAndDelaySpaceRequestStarts) {
+  TestServer server(site(1, 6));
+  server.set_response(0, "/robots.txt", text("User-agent: *\nCrawl-delay: 0.25\n"));
+  auto r = crawl({seed_file(dir_, server.root_urls()), "--store", "none", "--max-depth", "100", "--per-host", "4",
+                  "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto log = server.stats(0).log;
+  ASSERT_EQ(log.size(), 8u);  // robots.txt, /, 6 pages
+  // Client-side starts are spaced; the server sees them give or take its
+  // own scheduling, so: on average at least the delay, and never close.
+  EXPECT_GE(ms_between(log.front().received, log.back().received) / 7, 245);
+  for (std::size_t i = 1; i < log.size(); ++i)
+    EXPECT_GE(ms_between(log[i - 1].received, log[i].received), 150) << log[i].target;
+
+  // --delay alone, with a higher --per-host: starts are still spaced.
+  TestServer plain(site(1, 6));
+  TempDir dir2;
+  auto r2 = testing::run_crawl({seed_file(dir2, plain.root_urls()), "--store", "none", "--max-depth", "100",
+                                "--per-host", "4", "--delay", "150", "--quiet", "--mode", GetParam()},
+                               dir2.path());
+  ASSERT_EQ(r2.code, 0) << r2.err;
+  auto log2 = plain.stats(0).log;
+  ASSERT_EQ(log2.size(), 8u);
+  EXPECT_GE(ms_between(log2.front().received, log2.back().received) / 7, 145);
+  for (std::size_t i = 1; i < log2.size(); ++i)
+    EXPECT_GE(ms_between(log2[i - 1].received, log2[i].received), 75) << log2[i].target;
+}
+
+TEST_P(PolitenessTest, RetryAfterPausesTheHostAndTheUrlIsRetried) {
+  TestServer server(site(1, 3));
+  Response flaky = html("<title>ok</title>");
+  flaky.fail_first = 1;
+  flaky.fail_status = 429;
+  flaky.fail_retry_after = "2";
+  server.set_response(0, "/flaky", flaky);
+  const std::string root = server.root_url(0);
+  auto r = crawl({seed_file(dir_, {root + "flaky", root + "page/0.html", root + "page/1.html", root + "page/2.html"}),
+                  "--out", db(), "--max-depth", "0", "--per-host", "1", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  auto log = server.stats(0).log;
+  auto it = std::find_if(log.begin(), log.end(), [](const LoggedRequest& x) { return x.status == 429; });
+  ASSERT_NE(it, log.end());
+  for (auto later = it + 1; later != log.end(); ++later)
+    EXPECT_GE(ms_between(it->responded, later->received), 1900) << later->target << " came during the pause";
+  EXPECT_EQ(server.stats(0).requests_by_target["/flaky"], 2);
+  EXPECT_EQ(query(db(), "SELECT status FROM pages WHERE url = '" + root + "flaky'")[0][0], "200");
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM pages")[0][0], "4");
+
+  // An HTTP-date works too (here 4 s ahead, whole seconds: at least ~3 s of pause).
+  Response dated = html("<title>ok</title>");
+  dated.fail_first = 1;
+  dated.fail_status = 503;
+  dated.fail_retry_after = testserver::http_date(std::chrono::system_clock::now() + 4s);
+  server.set_response(0, "/dated", dated);
+  server.reset_stats();
+  TempDir dir2;
+  auto r2 = testing::run_crawl({seed_file(dir2, {root + "dated", root + "page/0.html"}), "--store", "none",
+                                "--max-depth", "0", "--per-host", "1", "--quiet", "--mode", GetParam()},
+                               dir2.path());
+  ASSERT_EQ(r2.code, 0) << r2.err;
+  auto log2 = server.stats(0).log;
+  auto first = std::find_if(log2.begin(), log2.end(), [](const LoggedRequest& x) { return x.status == 503; });
+  ASSERT_NE(first, log2.end());
+  for (auto later = first + 1; later != log2.end(); ++later)
+    EXPECT_GE(ms_between(first->responded, later->received), 2500) << later->target;
+}
+
+TEST_P(PolitenessTest, WithoutRetryAfterTheBackOffDoublesAndRetriesEndInAnErrorRecord) {
+  TestServer server(site(1, 2));
+  Response busy = html("<title>ok</title>");
+  busy.fail_first = 1;
+  busy.fail_status = 503;
+  server.set_response(0, "/busy", busy);
+  const std::string root = server.root_url(0);
+  auto r = crawl({seed_file(dir_, {root + "busy", root + "status/500", root + "status/404"}), "--out", db(),
+                  "--max-depth", "0", "--per-host", "1", "--retries", "1", "--quiet"});
+  EXPECT_EQ(r.code, 8) << r.out << r.err;  // the 500 stays an HTTP error
+  auto by_target = server.stats(0).requests_by_target;
+  EXPECT_EQ(by_target["/busy"], 2) << "a 503, then the page";
+  EXPECT_EQ(by_target["/status/500"], 2) << "first try + --retries 1";
+  EXPECT_EQ(by_target["/status/404"], 1) << "a 404 is final";
+  EXPECT_EQ(query(db(), "SELECT status FROM pages WHERE url = '" + root + "busy'")[0][0], "200");
+  EXPECT_EQ(query(db(), "SELECT status FROM pages WHERE url = '" + root + "status/500'")[0][0], "500");
+  // The host's back-off: 1 s after the first failure, then 2 s.
+  auto log = server.stats(0).log;
+  std::vector<double> gaps;
+  for (std::size_t i = 1; i < log.size(); ++i)
+    if (log[i - 1].status >= 500) gaps.push_back(ms_between(log[i - 1].responded, log[i].received));
+  ASSERT_GE(gaps.size(), 2u);
+  EXPECT_GE(gaps[0], 950);
+  EXPECT_GE(gaps[1], 1900);
+}
+
+TEST_P(PolitenessTest, AHostIsGivenUpAfterConnectionFailuresInARow) {
+  // Nothing listens on port 1: every connection is refused.
+  std::vector<std::string> seeds;
+  for (int i = 0; i < 6; ++i) seeds.push_back("http://127.0.0.1:1/p" + std::to_string(i));
+  auto r = crawl({seed_file(dir_, seeds), "--out", db(), "--retries", "0", "--max-host-failures", "2", "--per-host",
+                  "1", "--ignore-robots"});
+  EXPECT_EQ(r.code, 4) << r.out << r.err;
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM pages WHERE error LIKE 'connect:%'")[0][0], "2");
+  auto given_up = query(db(), "SELECT error FROM pages WHERE error LIKE 'host_given_up%'");
+  ASSERT_EQ(given_up.size(), 4u);
+  EXPECT_NE(given_up[0][0].find("2 connection failures in a row"), std::string::npos) << given_up[0][0];
+}
+
+TEST_P(PolitenessTest, AnUnavailableRobotsTxtHoldsTheHostThenSkipsIt) {
+  TestServer server(site(1, 3));
+  server.set_response(0, "/robots.txt", text("down", 503));
+  auto r = crawl({seed_file(dir_, server.root_urls()), "--out", db(), "--retries", "1", "--quiet"});
+  EXPECT_EQ(r.code, 4) << r.out << r.err;  // the host failed: an error, not a skip
+  EXPECT_EQ(targets(server.stats(0).log), (std::vector<std::string>{"/robots.txt", "/robots.txt"}))
+      << "no page is fetched while robots.txt is unavailable";
+  auto rows = query(db(), "SELECT url, error FROM pages");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][1].rfind("robots_unavailable", 0), 0u) << rows[0][1];
+  EXPECT_NE(rows[0][1].find("HTTP 503"), std::string::npos) << rows[0][1];
+}
+
+TEST_P(PolitenessTest, NofollowAndNoindexAreHonouredUnlessIgnored) {
+  SiteOptions o = site(1, 10);
+  o.links_per_page = 0;  // page i links only to 2i+1 and 2i+2
+  TestServer server(o);
+  server.set_response(0, "/", html("</head><body><a rel=\"external NoFollow\" href=\"/page/1.html\">x</a>"
+                                   "<a href=\"/page/2.html\">y</a><a href=\"/hidden\">z</a>"));
+  server.set_response(0, "/hidden", html("<meta name=\"robots\" content=\"noindex, nofollow\"></head>"
+                                         "<body><a href=\"/page/3.html\">x</a>"));
+  auto r = crawl({seed_file(dir_, server.root_urls()), "--out", db(), "--max-depth", "2", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto by_target = server.stats(0).requests_by_target;
+  EXPECT_EQ(by_target.count("/page/1.html"), 0u) << "rel=nofollow";
+  EXPECT_EQ(by_target["/page/2.html"], 1);
+  EXPECT_EQ(by_target["/hidden"], 1);
+  EXPECT_EQ(by_target.count("/page/3.html"), 0u) << "meta nofollow";
+  const std::string root = server.root_url(0);
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM pages WHERE url = '" + root + "hidden'")[0][0], "0") << "noindex";
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM pages")[0][0], "5") << "/, pages 2, 5, 6 and 0 (every page links it)";
+
+  server.reset_stats();
+  TempDir dir2;
+  auto db2 = (dir2 / "i.db").string();
+  auto r2 = testing::run_crawl({seed_file(dir2, server.root_urls()), "--out", db2, "--max-depth", "2",
+                                "--ignore-nofollow", "--quiet", "--mode", GetParam()},
+                               dir2.path());
+  ASSERT_EQ(r2.code, 0) << r2.err;
+  by_target = server.stats(0).requests_by_target;
+  EXPECT_EQ(by_target["/page/1.html"], 1);
+  EXPECT_EQ(by_target["/page/3.html"], 1);
+  EXPECT_EQ(query(db2, "SELECT count(*) FROM pages WHERE url = '" + root + "hidden'")[0][0], "1");
+}
+
+TEST_P(PolitenessTest, SitemapsNamedByRobotsTxtAreCrawled) {
+  TestServer server(site(1, 30));
+  const std::string root = server.root_url(0);
+  server.set_response(0, "/robots.txt", text("User-agent: *\nAllow: /\nSitemap: " + root + "sitemap_index.xml\n"));
+  // Depth 0: only the seed and what the sitemaps list.
+  auto r = crawl({seed_file(dir_, {root}), "--out", db(), "--max-depth", "1", "--sitemaps", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto by_target = server.stats(0).requests_by_target;
+  EXPECT_EQ(by_target["/sitemap_index.xml"], 1);
+  EXPECT_EQ(by_target["/sitemap-a.xml"], 1);
+  EXPECT_EQ(by_target["/sitemap-b.xml.gz"], 1);
+  for (int i = 0; i < 30; ++i)
+    EXPECT_EQ(by_target["/page/" + std::to_string(i) + ".html"], 1) << "page " << i << " from the sitemaps";
+
+  // Without --sitemaps they are not read.
+  server.reset_stats();
+  TempDir dir2;
+  auto r2 = testing::run_crawl({seed_file(dir2, {root}), "--store", "none", "--max-depth", "1", "--quiet", "--mode",
+                                GetParam()},
+                               dir2.path());
+  ASSERT_EQ(r2.code, 0) << r2.err;
+  EXPECT_EQ(server.stats(0).requests_by_target.count("/sitemap_index.xml"), 0u);
+}
+
+TEST_P(PolitenessTest, IncludeExcludeAndPagesPerHost) {
+  TestServer server(site(2, 30));
+  auto r = crawl({seed_file(dir_, server.root_urls()), "--store", "none", "--max-depth", "100", "--exclude",
+                  "/page/[0-9]*[13579]\\.html$", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (int h = 0; h < 2; ++h) {
+    int even = 0;
+    for (const auto& t : targets(server.stats(h).log)) {
+      if (!t.starts_with("/page/")) continue;
+      int n = std::stoi(t.substr(6));
+      EXPECT_EQ(n % 2, 0) << "excluded: " << t;
+      ++even;
+    }
+    EXPECT_GT(even, 0);
+  }
+
+  server.reset_stats();
+  TempDir dir2;
+  auto r2 = testing::run_crawl({seed_file(dir2, server.root_urls()), "--store", "none", "--max-depth", "100",
+                                "--max-pages-per-host", "5", "--quiet", "--mode", GetParam()},
+                               dir2.path());
+  ASSERT_EQ(r2.code, 0) << r2.err;
+  for (int h = 0; h < 2; ++h) {
+    auto log = server.stats(h).log;
+    auto pages = std::count_if(log.begin(), log.end(), [](const LoggedRequest& x) { return x.target != "/robots.txt"; });
+    EXPECT_EQ(pages, 5) << "host " << h;
+  }
+
+  server.reset_stats();
+  TempDir dir3;
+  auto r3 = testing::run_crawl({seed_file(dir3, server.root_urls()), "--store", "none", "--max-depth", "100",
+                                "--include", "/page/0\\.html$", "--include", "/page/[12]\\.html$", "--quiet",
+                                "--mode", GetParam()},
+                               dir3.path());
+  ASSERT_EQ(r3.code, 0) << r3.err;
+  const std::set<std::string> allowed{"/", "/robots.txt", "/page/0.html", "/page/1.html", "/page/2.html"};
+  for (const auto& t : targets(server.stats(0).log)) EXPECT_TRUE(allowed.contains(t)) << t;
+  EXPECT_EQ(server.stats(0).requests_by_target["/page/2.html"], 1);
+}
+
+std::string mode_name(const ::testing::TestParamInfo<const char*>& param) { return param.param; }
+INSTANTIATE_TEST_SUITE_P(Modes, PolitenessTest, ::testing::Values("threads", "fibers"), mode_name);
+
+}  // namespace
+}  // namespace crawl
