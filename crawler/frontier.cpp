@@ -13,15 +13,6 @@ std::string_view url_origin(std::string_view url) {
   return path == std::string_view::npos ? url : url.substr(0, path);
 }
 
-namespace {
-
-// The request line's target: path and query, what robots.txt rules match.
-std::string_view path_and_query(std::string_view url) {
-  std::string_view rest = url.substr(url_origin(url).size());
-  return rest.empty() ? std::string_view("/") : rest;
-}
-
-}  // namespace
 
 Frontier::Frontier(Options options) : options_(options) {}
 
@@ -45,9 +36,9 @@ bool Frontier::add(std::string url, int depth, double priority, Referrer referre
     return false;  // not even marked seen: nothing is lost by forgetting it
   if (!seen_.insert(url)) return false;
   Host& host = it != hosts_.end() ? it->second : host_for(origin);
-  Item item{priority, seq_++, std::move(url), std::move(referrer), depth, kind, 0};
+  Item item{priority, seq_++, url.substr(origin.size()), std::move(referrer), depth, kind, 0};
   if (host.given_up) {
-    skip(to_request(std::move(item)), host.gave_up_reason, host.gave_up_because);
+    skip(to_request(origin, std::move(item)), host.gave_up_reason, host.gave_up_because);
     return false;
   }
   push(host, std::move(item));
@@ -60,10 +51,11 @@ void Frontier::retry(FetchRequest request) {
   Host& host = host_for(origin);
   Referrer referrer;
   if (!request.referrer.empty()) referrer = std::make_shared<const std::string>(std::move(request.referrer));
-  Item item{request.priority, seq_++, std::move(request.url), std::move(referrer), request.depth, request.kind,
+  Item item{request.priority, seq_++, request.url.substr(origin.size()), std::move(referrer), request.depth,
+            request.kind,
             static_cast<std::uint8_t>(std::min(request.attempt, 255))};
   if (host.given_up) {
-    skip(to_request(std::move(item)), host.gave_up_reason, host.gave_up_because);
+    skip(to_request(origin, std::move(item)), host.gave_up_reason, host.gave_up_because);
     return;
   }
   push(host, std::move(item));
@@ -75,13 +67,20 @@ void Frontier::push(Host& host, Item item) {
   ++queued_;
 }
 
+void Frontier::pop(Host& host) {
+  host.queue.pop();
+  --queued_;
+  if (host.queue.empty()) host.queue = {};  // gives the vector's memory back
+}
+
 void Frontier::mark_seen(std::string_view url) { seen_.insert(url); }
 
 bool Frontier::seen(std::string_view url) const { return seen_.contains(url); }
 
-FetchRequest Frontier::to_request(Item&& item) {
+FetchRequest Frontier::to_request(const std::string& origin, Item&& item) {
   FetchRequest r;
-  r.url = std::move(item.url);
+  r.url.reserve(origin.size() + item.path.size());
+  r.url.append(origin).append(item.path);
   r.depth = item.depth;
   r.priority = item.priority;
   if (item.referrer) r.referrer = *item.referrer;
@@ -131,15 +130,14 @@ Frontier::Next Frontier::next(Clock::time_point now) {
       return Next{std::move(robots), std::nullopt};
     }
     Item item = host.queue.top();  // priority_queue::top is const; copy then pop
-    host.queue.pop();
-    --queued_;
+    pop(host);
     if (item.kind == RequestKind::page && options_.max_pages_per_host > 0 &&
         host.dispatched >= options_.max_pages_per_host) {
       refile(name, host);  // over its quota: dropped, like the URLs add() refuses
       continue;
     }
-    if (item.kind == RequestKind::page && host.robots && !host.robots->allowed(path_and_query(item.url))) {
-      skip(to_request(std::move(item)), FetchErrc::robots_disallowed, "disallowed by robots.txt");
+    if (item.kind == RequestKind::page && host.robots && !host.robots->allowed(item.path.empty() ? "/" : item.path)) {
+      skip(to_request(name, std::move(item)), FetchErrc::robots_disallowed, "disallowed by robots.txt");
       refile(name, host);  // its next URL, if any, competes again
       continue;
     }
@@ -149,7 +147,7 @@ Frontier::Next Frontier::next(Clock::time_point now) {
     host.last_start = now;
     host.next_start = now + delay_of(host);
     refile(name, host);
-    return Next{to_request(std::move(item)), std::nullopt};
+    return Next{to_request(name, std::move(item)), std::nullopt};
   }
   Next none;
   if (!waiting_.empty()) none.wake_at = waiting_.begin()->first;
@@ -240,9 +238,8 @@ void Frontier::give_up(const std::string& name, Host& host, FetchErrc reason, st
   host.gave_up_because = detail;
   while (!host.queue.empty()) {
     Item item = host.queue.top();
-    host.queue.pop();
-    --queued_;
-    skip(to_request(std::move(item)), reason, detail);
+    pop(host);
+    skip(to_request(name, std::move(item)), reason, detail);
   }
   refile(name, host);
 }

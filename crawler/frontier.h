@@ -132,7 +132,7 @@ class Frontier {
   struct Item {
     double priority;
     std::uint64_t seq;
-    std::string url;
+    std::string path;   // the URL after its origin (the host's name): path and query
     Referrer referrer;  // shared by all links of one page
     std::int32_t depth;
     RequestKind kind;
@@ -171,7 +171,8 @@ class Frontier {
   std::chrono::milliseconds delay_of(const Host& host) const;
   void skip(FetchRequest request, FetchErrc reason, std::string detail);
   void give_up(const std::string& name, Host& host, FetchErrc reason, std::string detail);
-  static FetchRequest to_request(Item&& item);
+  void pop(Host& host);
+  static FetchRequest to_request(const std::string& origin, Item&& item);
 
   Options options_;
   std::unordered_map<std::string, Host> hosts_;
