@@ -40,8 +40,9 @@
 //
 // Every response waits `delay` first, or, when delay_max > delay, a delay
 // drawn uniformly from [delay, delay_max]: the n-th request (in arrival
-// order) on host h waits f(seed, h, n), and the response then carries
-// `X-Test-Delay-Ms: <ms>`. /slow adds its own wait on top.
+// order since start; reset_stats() does not restart n) on host h waits
+// f(seed, h, n), and the response then carries `X-Test-Delay-Ms: <ms>`.
+// /slow adds its own wait on top.
 //
 // Generated pages: page i links to pages 2i+1 and 2i+2 (when < P), so every
 // page is reachable from the index; plus links_per_page pseudo-random pages of
