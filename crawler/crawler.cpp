@@ -64,13 +64,10 @@ bool retryable(const FetchResult& r) {
   return r.status == 429 || r.status >= 500;
 }
 
-std::string header_value(const FetchResult& r, std::string_view name) {
-  for (const auto& [k, v] : r.headers)
-    if (k.size() == name.size() && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-        }))
-      return v;
-  return {};
+bool header_is(std::string_view name, std::string_view wanted) {
+  return name.size() == wanted.size() && std::equal(name.begin(), name.end(), wanted.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+         });
 }
 
 }  // namespace
@@ -144,7 +141,9 @@ bool Crawler::enqueue_links(const FetchResult& r) {
   if (!is_html(r.content_type)) return true;
 
   bool nofollow = false, noindex = false;
-  if (!config_.ignore_nofollow) apply_robots_directives(header_value(r, "X-Robots-Tag"), robots_token_, nofollow, noindex);
+  if (!config_.ignore_nofollow)  // each X-Robots-Tag header has its own user-agent scope
+    for (const auto& [name, value] : r.headers)
+      if (header_is(name, "X-Robots-Tag")) apply_robots_directives(value, robots_token_, nofollow, noindex);
   PageLinks page = extract_page_links(r.body, base, robots_token_);
   if (!config_.ignore_nofollow) {
     nofollow = nofollow || page.meta_nofollow;

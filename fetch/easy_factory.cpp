@@ -1,5 +1,6 @@
 #include "fetch/easy_factory.h"
 
+#include <algorithm>
 #include <mutex>
 #include <string_view>
 
@@ -80,7 +81,9 @@ CURLcode Transfer::attach(CURL* easy) {
   set(CURLOPT_PROTOCOLS_STR, "http,https");
   set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   set(CURLOPT_FOLLOWLOCATION, 1L);
-  set(CURLOPT_MAXREDIRS, options_.max_redirects);
+  // RFC 9309 §2.3.1.2: follow at least five redirects for a robots.txt; five it is.
+  set(CURLOPT_MAXREDIRS, result_.request.kind == RequestKind::robots ? std::min(options_.max_redirects, 5L)
+                                                                      : options_.max_redirects);
   set(CURLOPT_AUTOREFERER, 1L);
   set(CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl supports; bodies arrive decoded
   set(CURLOPT_TIMEOUT_MS, ms(options_.timeout_s));

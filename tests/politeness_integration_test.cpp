@@ -247,6 +247,13 @@ TEST_P(PolitenessTest, NofollowAndNoindexAreHonouredUnlessIgnored) {
                                    "<a href=\"/page/2.html\">y</a><a href=\"/hidden\">z</a>"));
   server.set_response(0, "/hidden", html("<meta name=\"robots\" content=\"noindex, nofollow\"></head>"
                                          "<body><a href=\"/page/3.html\">x</a>"));
+  // X-Robots-Tag headers, each with its own user-agent scope.
+  Response tagged = html("<title>5</title>");
+  tagged.headers = {{"X-Robots-Tag", "otherbot: none"}, {"X-Robots-Tag", "crawl: noindex"}};
+  server.set_response(0, "/page/5.html", tagged);
+  Response other = html("<title>6</title>");
+  other.headers = {{"X-Robots-Tag", "otherbot: noindex"}};
+  server.set_response(0, "/page/6.html", other);
   auto r = crawl({seed_file(dir_, server.root_urls()), "--out", db(), "--max-depth", "2", "--quiet"});
   ASSERT_EQ(r.code, 0) << r.err;
   auto by_target = server.stats(0).requests_by_target;
@@ -256,7 +263,9 @@ TEST_P(PolitenessTest, NofollowAndNoindexAreHonouredUnlessIgnored) {
   EXPECT_EQ(by_target.count("/page/3.html"), 0u) << "meta nofollow";
   const std::string root = server.root_url(0);
   EXPECT_EQ(query(db(), "SELECT count(*) FROM pages WHERE url = '" + root + "hidden'")[0][0], "0") << "noindex";
-  EXPECT_EQ(query(db(), "SELECT count(*) FROM pages")[0][0], "5") << "/, pages 2, 5, 6 and 0 (every page links it)";
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM pages WHERE url = '" + root + "page/5.html'")[0][0], "0")
+      << "X-Robots-Tag: crawl: noindex";
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM pages")[0][0], "4") << "/, pages 2, 6 and 0 (every page links it)";
 
   server.reset_stats();
   TempDir dir2;
