@@ -344,6 +344,37 @@ TEST_P(PolitenessTest, IncludeExcludeAndPagesPerHost) {
   EXPECT_EQ(server.stats(0).requests_by_target["/page/2.html"], 1);
 }
 
+TEST_P(PolitenessTest, ScopeDomainFollowsTheSeedsRegistrableDomains) {
+  // libcurl resolves every *.localhost name to loopback itself, so names
+  // under one registrable domain ("example.localhost": the Public Suffix
+  // List's default rule makes "localhost" the suffix) reach one test server.
+  SiteOptions o = site(1, 5);
+  o.first_address = "127.0.0.1";
+  TestServer server(o);
+  const std::string port = server.root_url(0).substr(server.root_url(0).rfind(':') + 1);  // "PORT/"
+  server.set_response(0, "/", html("</head><body><a href=\"http://b.example.localhost:" + port + "page/1.html\">b</a>"
+                                   "<a href=\"http://other.localhost:" + port + "page/2.html\">other</a>"
+                                   "<a href=\"/page/3.html\">same host</a>"));
+  const std::string seed = "http://a.example.localhost:" + port;
+  auto r = crawl({seed_file(dir_, {seed}), "--store", "none", "--max-depth", "1", "--scope", "domain", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  auto by_target = server.stats(0).requests_by_target;
+  EXPECT_EQ(by_target["/page/1.html"], 1) << "b.example.localhost: same registrable domain";
+  EXPECT_EQ(by_target["/page/3.html"], 1);
+  EXPECT_EQ(by_target.count("/page/2.html"), 0u) << "other.localhost is another site";
+  EXPECT_EQ(by_target["/robots.txt"], 2) << "one robots.txt per host";
+
+  server.reset_stats();
+  TempDir dir2;
+  auto r2 = testing::run_crawl({seed_file(dir2, {seed}), "--store", "none", "--max-depth", "1", "--scope", "host",
+                                "--quiet", "--mode", GetParam()},
+                               dir2.path());
+  ASSERT_EQ(r2.code, 0) << r2.err;
+  by_target = server.stats(0).requests_by_target;
+  EXPECT_EQ(by_target.count("/page/1.html"), 0u) << "--scope host: another host";
+  EXPECT_EQ(by_target["/page/3.html"], 1);
+}
+
 std::string mode_name(const ::testing::TestParamInfo<const char*>& param) { return param.param; }
 INSTANTIATE_TEST_SUITE_P(Modes, PolitenessTest, ::testing::Values("threads", "fibers"), mode_name);
 
