@@ -79,6 +79,7 @@ Crawler::Crawler(const Config& config, Fetcher& fetcher, Sink* sink, const StopR
       stop_(stop),
       robots_token_(product_token(config.user_agent)),
       frontier_(frontier_options(config)) {
+  fetcher_.set_end_hook([this](const FetchResult& r) { on_transfer_end(r); });
   for (const auto& re : config.include) include_.emplace_back(re, boost::regex::ECMAScript);
   for (const auto& re : config.exclude) exclude_.emplace_back(re, boost::regex::ECMAScript);
 }
@@ -189,6 +190,17 @@ std::optional<RobotsRules> Crawler::robots_rules_of(const FetchResult& r) const 
   return allow_all();
 }
 
+void Crawler::on_transfer_end(const FetchResult& result) {
+  // The transfer is over: free its host's lease and hand the next ready URLs
+  // out right here, on the fetcher's thread, so the host's next transfer
+  // waits neither for this page's parsing nor for the callback threads.
+  std::unique_lock lock(mu_);
+  frontier_.done(result.request, outcome_of(result), result.retry_after_s, Frontier::Clock::now());
+  auto work = take_work(lock, nullptr);
+  lock.unlock();
+  submit_all(std::move(work));
+}
+
 void Crawler::on_done(FetchResult&& result) {
   const bool is_robots = result.request.kind == RequestKind::robots;
   std::optional<RobotsRules> rules;
@@ -199,15 +211,13 @@ void Crawler::on_done(FetchResult&& result) {
       if (auto n = normalize_url(u); n && in_scope(*n)) sitemaps.push_back(std::move(*n));
   const bool have_rules = rules.has_value();
 
-  // The transfer is over: free its host's lease first and hand the next
-  // ready URLs out from here, so the host's next transfer does not wait for
-  // this page's parsing or for the crawl loop's thread to wake up.
+  // The lease was freed by on_transfer_end(); what the result says about the
+  // host's robots.txt, or a retry, goes to the frontier now.
   bool final_result = !is_robots;
   std::vector<Frontier::Skipped> skipped;
   {
     std::unique_lock lock(mu_);
     const auto now = Frontier::Clock::now();
-    frontier_.done(result.request, outcome_of(result), result.retry_after_s, now);
     if (is_robots) {
       frontier_.set_robots(result.request, std::move(rules), now,
                            result.error ? result.error_string() : "HTTP " + std::to_string(result.status));

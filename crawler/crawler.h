@@ -63,6 +63,7 @@ class Crawler {
   Progress progress() const;
 
  private:
+  void on_transfer_end(const FetchResult& result);  // the fetcher's end hook
   void on_done(FetchResult&& result);
   std::optional<RobotsRules> robots_rules_of(const FetchResult& result) const;
   // Runs the done-callbacks for requests the frontier will not fetch.

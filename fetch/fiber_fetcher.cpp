@@ -639,6 +639,7 @@ void FiberFetcher::release_slot() noexcept {
 }
 
 void FiberFetcher::deliver(FetchResult result, DoneCallback done) noexcept {
+  transfer_ended(result);  // on the loop, before the result queues for the callback pool
   asio::post(*callbacks_, [this, result = std::move(result), done = std::move(done)]() mutable {
     try {
       if (done) done(std::move(result));

@@ -64,6 +64,7 @@ void ThreadPoolFetcher::work() {
     } else {
       result = transfer.finish(curl_easy_perform(easy.get()));
     }
+    transfer_ended(result);
     try {
       job.done(std::move(result));
     } catch (const std::exception& e) {
