@@ -249,11 +249,23 @@ void Crawler::on_done(FetchResult&& result) {
   } else {
     run_callbacks(result);
   }
+  // Hand out what this page's links made ready. The crawl loop's thread is
+  // woken only when it has something to do: the crawl may be over, or a
+  // host becomes ready later (its --delay) and someone must be awake then.
+  // Waking it for every page would cost a futex round trip per page.
+  std::optional<Frontier::Clock::time_point> wake_at;
+  bool wake_loop = false;
   {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     --in_flight_;
+    auto work = take_work(lock, &wake_at);
+    skipped = frontier_.take_skipped();
+    wake_loop = in_flight_ == 0 || wake_at.has_value();
+    lock.unlock();
+    submit_all(std::move(work));
   }
-  changed_.notify_all();
+  record_skipped(std::move(skipped));
+  if (wake_loop) changed_.notify_all();
 }
 
 void Crawler::run_callbacks(const FetchResult& r) {
