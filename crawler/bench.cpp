@@ -78,7 +78,7 @@ struct BenchOptions {
 };
 
 // Where an option applies.
-enum class Scope { both, simulated, urls };
+enum class Applies { both, simulated, urls };
 
 struct BenchSpec {
   std::string name;     // long option without "--"; also the TOML key
@@ -87,7 +87,7 @@ struct BenchSpec {
   std::string metavar;
   std::function<std::string(const BenchOptions&)> get;
   std::function<void(BenchOptions&, const std::string&)> set;  // throws std::invalid_argument
-  Scope scope = Scope::both;
+  Applies scope = Applies::both;
 };
 
 long long to_integer(const std::string& v) {
@@ -134,9 +134,9 @@ std::vector<BenchSpec> bench_specs() {
   std::vector<BenchSpec> s;
   // The simulated web.
   s.push_back({"hosts", "an integer from 1 to 10000", "simulated web: hosts (127.0.1.1, 127.0.1.2, …)", "N",
-               show(&BenchOptions::hosts), int_in(&BenchOptions::hosts, 1, 10000), Scope::simulated});
+               show(&BenchOptions::hosts), int_in(&BenchOptions::hosts, 1, 10000), Applies::simulated});
   s.push_back({"pages", "an integer from 1 to 1000000", "simulated web: pages per host (plus a root page)", "N",
-               show(&BenchOptions::pages), int_in(&BenchOptions::pages, 1, 1000000), Scope::simulated});
+               show(&BenchOptions::pages), int_in(&BenchOptions::pages, 1, 1000000), Applies::simulated});
   s.push_back({"page-size", "bytes from 0 to 64M, optionally with k or M (binary)",
                "simulated web: body size of a page", "BYTES", show(&BenchOptions::page_size),
                [](BenchOptions& o, const std::string& v) {
@@ -149,16 +149,16 @@ std::vector<BenchSpec> bench_specs() {
                  if (n > (64 << 20)) throw std::invalid_argument(v);
                  o.page_size = n;
                },
-               Scope::simulated});
+               Applies::simulated});
   s.push_back({"links", "an integer from 0 to 1000",
                "simulated web: extra same-host links per page (how fast pages are discovered)", "N",
-               show(&BenchOptions::links), int_in(&BenchOptions::links, 0, 1000), Scope::simulated});
+               show(&BenchOptions::links), int_in(&BenchOptions::links, 0, 1000), Applies::simulated});
   s.push_back({"delay", "milliseconds, an integer from 0 to 60000",
                "simulated web: response delay (the lower bound when --delay-max is larger)", "MS",
-               show(&BenchOptions::delay_ms), int_in(&BenchOptions::delay_ms, 0, 60000), Scope::simulated});
+               show(&BenchOptions::delay_ms), int_in(&BenchOptions::delay_ms, 0, 60000), Applies::simulated});
   s.push_back({"delay-max", "milliseconds, an integer from 0 to 60000 (0 or <= --delay: fixed delay)",
                "simulated web: response delays drawn uniformly from [--delay, --delay-max]", "MS",
-               show(&BenchOptions::delay_max_ms), int_in(&BenchOptions::delay_max_ms, 0, 60000), Scope::simulated});
+               show(&BenchOptions::delay_max_ms), int_in(&BenchOptions::delay_max_ms, 0, 60000), Applies::simulated});
   s.push_back({"error-rate", "a number from 0 to 0.99", "simulated web: fraction of pages answering HTTP 500", "F",
                show(&BenchOptions::error_rate),
                [](BenchOptions& o, const std::string& v) {
@@ -166,11 +166,11 @@ std::vector<BenchSpec> bench_specs() {
                  if (f < 0 || f > 0.99) throw std::invalid_argument(v);
                  o.error_rate = f;
                },
-               Scope::simulated});
+               Applies::simulated});
   s.push_back({"seed", "an integer from 0 to 2^63", "simulated web: seed of the delays and of the error pages", "N",
-               show(&BenchOptions::seed), int_in(&BenchOptions::seed, 0, INT64_MAX), Scope::simulated});
+               show(&BenchOptions::seed), int_in(&BenchOptions::seed, 0, INT64_MAX), Applies::simulated});
   s.push_back({"server-threads", "an integer from 1 to 64", "simulated web: server threads (in this process)", "N",
-               show(&BenchOptions::server_threads), int_in(&BenchOptions::server_threads, 1, 64), Scope::simulated});
+               show(&BenchOptions::server_threads), int_in(&BenchOptions::server_threads, 1, 64), Applies::simulated});
   // The crawls.
   s.push_back({"strategies", "MODE:N[,N…] groups, e.g. \"threads:8,64 fibers:64,512\"; modes: threads, fibers",
                "the matrix: modes × --concurrency values", "LIST", show(&BenchOptions::strategies),
@@ -189,9 +189,9 @@ std::vector<BenchSpec> bench_specs() {
                  o.timeout_s = t;
                }});
   s.push_back({"max-depth", "an integer from 0 to 1000000", "URL list: crawl --max-depth of every run (0: the listed URLs only)",
-               "N", show(&BenchOptions::max_depth), int_in(&BenchOptions::max_depth, 0, 1000000), Scope::urls});
+               "N", show(&BenchOptions::max_depth), int_in(&BenchOptions::max_depth, 0, 1000000), Applies::urls});
   s.push_back({"max-pages", "an integer >= 0 (0: no limit)", "URL list: crawl --max-pages of every run", "N",
-               show(&BenchOptions::max_pages), int_in(&BenchOptions::max_pages, 0, INT64_MAX), Scope::urls});
+               show(&BenchOptions::max_pages), int_in(&BenchOptions::max_pages, 0, INT64_MAX), Applies::urls});
   s.push_back({"store", "sqlite|disk|none", "crawl --store of every run (none: measure fetching only)", "KIND",
                show(&BenchOptions::store), [](BenchOptions& o, const std::string& v) {
                  if (v != "sqlite" && v != "disk" && v != "none") throw std::invalid_argument(v);
@@ -350,9 +350,9 @@ ParsedBench parse_bench_args(int argc, const char* const* argv) {
   o.crawl_args = crawl_args;
   const bool simulated = urls_file.empty();
   const auto check_scope = [&](const BenchSpec& spec, const std::string& where) {
-    if (spec.scope == Scope::simulated && !simulated)
+    if (spec.scope == Applies::simulated && !simulated)
       throw UsageError(where + " describes the simulated web; it cannot be used with a URLS_FILE");
-    if (spec.scope == Scope::urls && simulated)
+    if (spec.scope == Applies::urls && simulated)
       throw UsageError(where + " applies to a URLS_FILE bench only (the simulated web is always crawled whole)");
   };
   if (!workload_file.empty()) {
@@ -415,7 +415,6 @@ struct Child {
   double wall_s = 0;
   double user_s = 0;
   double sys_s = 0;
-  std::int64_t peak_rss_bytes = 0;
 };
 
 double seconds(const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6; }
@@ -446,7 +445,10 @@ Child run_child(const std::vector<std::string>& args, const fs::path& log) {
   c.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   c.user_s = seconds(ru.ru_utime);
   c.sys_s = seconds(ru.ru_stime);
-  c.peak_rss_bytes = static_cast<std::int64_t>(ru.ru_maxrss) * 1024;  // Linux: KiB
+  // Not ru.ru_maxrss: Linux counts in it this process's resident size at the
+  // moment the child exec'd (the spawned child shares our memory until
+  // then), so every run would seem to need as much as the simulated web.
+  // The child reports its own peak (VmHWM) in its stats JSON instead.
   return c;
 }
 
@@ -486,6 +488,7 @@ void read_stats_json(const fs::path& path, RunMeasure& m) {
   m.bytes = integer("bytes");
   m.errors = integer("errors");
   m.skipped = integer("skipped");
+  m.peak_rss_bytes = integer("peak_rss_bytes");
   if (const auto* s = o.if_contains("outcome"); s && s->is_string()) m.outcome = s->get_string().c_str();
   if (const auto* lat = o.if_contains("latency_ms"); lat && lat->is_object()) {
     const auto pick = [&](const char* key) -> std::optional<double> {
@@ -604,18 +607,6 @@ std::uint64_t served_requests(const testserver::TestServer& server) {
 
 int run_bench(const BenchOptions& o, const std::string& command) {
   const std::vector<Strategy> strategies = bench::parse_strategies(o.strategies);
-  std::vector<OutputFile> outputs;
-  for (const auto& [path, render] : {std::pair{&o.json, &bench::render_json}, std::pair{&o.csv, &bench::render_csv},
-                                      std::pair{&o.chart, &bench::render_svg}}) {
-    if (path->empty()) continue;
-    OutputFile f{render, *path, std::ofstream(*path, std::ios::out | std::ios::trunc | std::ios::binary)};
-    if (!f.stream) {
-      std::cerr << "crawl bench: cannot write " << *path << ": " << std::strerror(errno) << "\n";
-      return 3;
-    }
-    outputs.push_back(std::move(f));
-  }
-
   BenchReport report;
   report.repeat = o.repeat;
   report.cores = std::max(1u, std::thread::hardware_concurrency());
@@ -680,13 +671,37 @@ int run_bench(const BenchOptions& o, const std::string& command) {
     w.max_pages = o.max_pages;
   }
 
+  std::vector<OutputFile> outputs;
+  for (const auto& [path, render] : {std::pair{&o.json, &bench::render_json}, std::pair{&o.csv, &bench::render_csv},
+                                      std::pair{&o.chart, &bench::render_svg}}) {
+    if (path->empty()) continue;
+    OutputFile f{render, *path, std::ofstream(*path, std::ios::out | std::ios::trunc | std::ios::binary)};
+    if (!f.stream) {
+      std::cerr << "crawl bench: cannot write " << *path << ": " << std::strerror(errno) << "\n";
+      return 3;
+    }
+    outputs.push_back(std::move(f));
+  }
+
+
   const int total = static_cast<int>(strategies.size()) * o.repeat;
   std::cout << "crawl bench: " << w.describe() << "\n";
   if (w.simulated)
     std::cout << fmt::format("site: {} pages ({} answer 500), every one to be fetched once per run\n",
                              w.expected_pages, w.error_pages);
-  std::cout << fmt::format("{} strategies × {} repeats = {} runs, {} cores\n\n", strategies.size(), o.repeat, total,
+  std::cout << fmt::format("{} strategies × {} repeats = {} runs, {} cores\n", strategies.size(), o.repeat, total,
                            report.cores);
+  if (w.simulated) {
+    const long long cap = static_cast<long long>(o.hosts) * o.per_host;
+    for (const auto& s : strategies)
+      if (s.concurrency > cap) {
+        std::cout << fmt::format("note: at most {} transfers can be in flight (--hosts {} × --per-host {}); "
+                                 "a higher --concurrency only adds idle capacity\n",
+                                 cap, o.hosts, o.per_host);
+        break;
+      }
+  }
+  std::cout << "\n";
   std::cout.flush();
 
   std::error_code ec;
@@ -706,6 +721,8 @@ int run_bench(const BenchOptions& o, const std::string& command) {
   int failures = 0;
   {
     ProgressBar progress(total);
+    // Messages start by wiping the progress bar's line, if it is drawn.
+    const char* const clear_line = progress.enabled() ? "\r\x1b[K" : "";
     int position = 0;
     for (int r = 1; r <= o.repeat && g_stop_signal.load() == 0; ++r) {
       // Every other repeat in reverse order, so no strategy always runs
@@ -765,7 +782,6 @@ int run_bench(const BenchOptions& o, const std::string& command) {
         m.wall_s = child.wall_s;
         m.cpu_user_s = child.user_s;
         m.cpu_sys_s = child.sys_s;
-        m.peak_rss_bytes = child.peak_rss_bytes;
         if (server) {
           m.server_cpu_s = own_cpu_s() - server_cpu_before;
           m.served = static_cast<std::int64_t>(served_requests(*server));
@@ -779,13 +795,15 @@ int run_bench(const BenchOptions& o, const std::string& command) {
           try {
             read_stats_json(stats_path, m);
           } catch (const std::exception& e) {
-            std::cerr << "\r\x1b[Kcrawl bench: run " << position << " (" << s.name() << "): " << e.what() << "\n";
+            std::cerr << clear_line << "crawl bench: run " << position << " (" << s.name() << "): " << e.what()
+                      << "\n";
             ++failures;
             continue;
           }
         } else {
-          std::cerr << fmt::format("\r\x1b[Kcrawl bench: run {} ({}) failed with exit code {}:\n{}", position,
-                                   s.name(), child.exit_code, last_lines(log_path, 5));
+          std::cerr << clear_line
+                    << fmt::format("crawl bench: run {} ({}) failed with exit code {}:\n{}", position, s.name(),
+                                   child.exit_code, last_lines(log_path, 5));
           if (child.exit_code == 2) return 2;  // the crawl options are wrong: every run would fail
           ++failures;
           continue;

@@ -7,8 +7,9 @@
 // Every strategy is crawled `--repeat` times, the order reversed on every
 // other repeat, each run a child process: this very binary with ordinary
 // crawl options (`--store none` unless asked, `--stats-json`, `--quiet`),
-// measured from here with wait4 (wall time, CPU user+sys, peak RSS); its
-// stats JSON gives pages, bytes, errors and latency percentiles. The report
+// measured from here with wait4 (wall time, CPU user+sys); its stats JSON
+// gives pages, bytes, errors, latency percentiles and its peak RSS (VmHWM:
+// wait4's ru_maxrss would include this process's size at spawn time). The report
 // (crawler/bench_report.h) gives per strategy the median and min–max of every
 // figure, as a table on stdout and optionally JSON, CSV and an SVG chart.
 //

