@@ -71,6 +71,25 @@ std::int64_t parse_size(const std::string& text) {
   return value * mult;
 }
 
+long long parse_integer(const std::string& v) {
+  long long out = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || ptr != v.data() + v.size() || v.empty()) throw std::invalid_argument(v);
+  return out;
+}
+
+double parse_number(const std::string& v) {
+  std::size_t used = 0;
+  double out = 0;
+  try {
+    out = std::stod(v, &used);
+  } catch (const std::exception&) {
+    throw std::invalid_argument(v);
+  }
+  if (used != v.size() || !std::isfinite(out)) throw std::invalid_argument(v);
+  return out;
+}
+
 namespace {
 
 // One row per option. The same setter validates a value whether it came from
@@ -86,29 +105,10 @@ struct OptionSpec {
   bool repeatable = false;  // may be given several times (TOML: an array); set() appends
 };
 
-long long to_integer(const std::string& v) {
-  long long out = 0;
-  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || ptr != v.data() + v.size() || v.empty()) throw std::invalid_argument(v);
-  return out;
-}
-
-double to_number(const std::string& v) {
-  std::size_t used = 0;
-  double out = 0;
-  try {
-    out = std::stod(v, &used);
-  } catch (const std::exception&) {
-    throw std::invalid_argument(v);
-  }
-  if (used != v.size() || !std::isfinite(out)) throw std::invalid_argument(v);
-  return out;
-}
-
 template <class T>
 std::function<void(Config&, const std::string&)> int_in(T Config::*member, long long lo, long long hi) {
   return [=](Config& c, const std::string& v) {
-    long long n = to_integer(v);
+    long long n = parse_integer(v);
     if (n < lo || n > hi) throw std::invalid_argument(v);
     c.*member = static_cast<T>(n);
   };
@@ -116,7 +116,7 @@ std::function<void(Config&, const std::string&)> int_in(T Config::*member, long 
 
 std::function<void(Config&, const std::string&)> seconds_in(double Config::*member, double lo, double hi) {
   return [=](Config& c, const std::string& v) {
-    double n = to_number(v);
+    double n = parse_number(v);
     if (n < lo || n > hi) throw std::invalid_argument(v);
     c.*member = n;
   };

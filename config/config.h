@@ -81,6 +81,11 @@ struct ParsedArgs {
 // missing/unparsable file.
 ParsedArgs parse_args(int argc, const char* const* argv);
 
+// Whole-string numbers for option values ("12", "0.5"); anything else, or
+// trailing characters, throws std::invalid_argument.
+long long parse_integer(const std::string& text);
+double parse_number(const std::string& text);
+
 // Parses "10M", "512k", "2G", "1000" (bytes; binary multiples). Throws
 // std::invalid_argument on anything else.
 std::int64_t parse_size(const std::string& text);

@@ -90,29 +90,10 @@ struct BenchSpec {
   Applies scope = Applies::both;
 };
 
-long long to_integer(const std::string& v) {
-  long long out = 0;
-  const auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
-  if (ec != std::errc() || ptr != v.data() + v.size() || v.empty()) throw std::invalid_argument(v);
-  return out;
-}
-
-double to_number(const std::string& v) {
-  std::size_t used = 0;
-  double out = 0;
-  try {
-    out = std::stod(v, &used);
-  } catch (const std::exception&) {
-    throw std::invalid_argument(v);
-  }
-  if (used != v.size() || !std::isfinite(out)) throw std::invalid_argument(v);
-  return out;
-}
-
 template <class T>
 std::function<void(BenchOptions&, const std::string&)> int_in(T BenchOptions::*member, long long lo, long long hi) {
   return [=](BenchOptions& o, const std::string& v) {
-    const long long n = to_integer(v);
+    const long long n = parse_integer(v);
     if (n < lo || n > hi) throw std::invalid_argument(v);
     o.*member = static_cast<T>(n);
   };
@@ -162,7 +143,7 @@ std::vector<BenchSpec> bench_specs() {
   s.push_back({"error-rate", "a number from 0 to 0.99", "simulated web: fraction of pages answering HTTP 500", "F",
                show(&BenchOptions::error_rate),
                [](BenchOptions& o, const std::string& v) {
-                 const double f = to_number(v);
+                 const double f = parse_number(v);
                  if (f < 0 || f > 0.99) throw std::invalid_argument(v);
                  o.error_rate = f;
                },
@@ -184,7 +165,7 @@ std::vector<BenchSpec> bench_specs() {
                show(&BenchOptions::per_host), int_in(&BenchOptions::per_host, 1, 1000)});
   s.push_back({"timeout", "seconds, a number from 0.001 to 86400", "crawl --timeout of every run", "SECONDS",
                show(&BenchOptions::timeout_s), [](BenchOptions& o, const std::string& v) {
-                 const double t = to_number(v);
+                 const double t = parse_number(v);
                  if (t < 0.001 || t > 86400) throw std::invalid_argument(v);
                  o.timeout_s = t;
                }});
