@@ -638,9 +638,27 @@ void FiberFetcher::release_slot() noexcept {
     if (loop->wants_slot_.load()) loop->schedule_pump();
 }
 
+namespace {
+
+// The callback threads parse and store pages: CPU work that can wait a few
+// milliseconds. The event loops cannot: a loop kept off the CPU delays every
+// transfer it owns. So the callback threads yield to them (nice +5, CFS
+// weight 335 against 1024) when both want a core. Set once per thread, on
+// its first callback; an error (not Linux, a policy) is harmless.
+void lower_callback_thread_priority() noexcept {
+  thread_local bool done = false;
+  if (done) return;
+  done = true;
+  const int current = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), std::min(current + 5, 19));
+}
+
+}  // namespace
+
 void FiberFetcher::deliver(FetchResult result, DoneCallback done) noexcept {
   transfer_ended(result);  // on the loop, before the result queues for the callback pool
   asio::post(*callbacks_, [this, result = std::move(result), done = std::move(done)]() mutable {
+    lower_callback_thread_priority();
     try {
       if (done) done(std::move(result));
     } catch (const std::exception& e) {

@@ -74,6 +74,18 @@ Measure run(const std::vector<std::string>& args, const fs::path& log) {
   return m;
 }
 
+// The crawl's own peak RSS (VmHWM) from its --stats-json file, in KiB, or
+// `fallback`. wait4's ru_maxrss is not used for crawl runs: for a child
+// started with posix_spawn, Linux counts in it this process's resident size
+// at the moment of exec, i.e. the simulated web's.
+long peak_kib_from_stats(const fs::path& stats, long fallback) {
+  std::ifstream in(stats);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto at = text.find("\"peak_rss_bytes\":");
+  if (at == std::string::npos) return fallback;
+  return std::atol(text.c_str() + at + 17) / 1024;
+}
+
 std::uint64_t total_requests(const TestServer& server) {
   std::uint64_t n = 0;
   for (int h = 0; h < server.host_count(); ++h) n += server.stats(h).requests;
@@ -162,8 +174,10 @@ int main(int argc, char** argv) {
       server.reset_stats();
       auto m = run({crawl_bin, (work / "seeds.txt").string(), "--mode", "fibers", "--concurrency",
                     std::to_string(n), "--per-host", std::to_string(per_host), "--max-depth", "0", "--store", "none",
-                    "--timeout", "60", "--connect-timeout", "30", "--quiet"},
+                    "--timeout", "60", "--connect-timeout", "30", "--quiet", "--ignore-robots", "--stats-json",
+                    (work / "stats.json").string()},
                    work / "scale.log");
+      m.peak_rss_kib = peak_kib_from_stats(work / "stats.json", m.peak_rss_kib);
       int peak = 0;
       for (int h = 0; h < server.host_count(); ++h) peak += server.stats(h).peak_concurrent_requests;
       std::printf("%-16s %8.2f %10.1f %8.2f %9.1f %8llu %9d%s\n", ("fibers:" + std::to_string(n)).c_str(), m.wall_s,
@@ -202,13 +216,21 @@ int main(int argc, char** argv) {
     const auto colon = item.find(':');
     const std::string mode = item.substr(0, colon);
     const std::string conc = colon == std::string::npos ? "" : item.substr(colon + 1);
-    std::vector<std::string> args{crawl_bin, (work / "roots.txt").string(), "--mode", mode, "--per-host",
-                                  std::to_string(per_host), "--max-depth", "1000000", "--store", store, "--quiet"};
+    // --ignore-robots: wget2 runs with --no-robots, and the ideal time counts
+    // the site's pages only (robots.txt would add one round per host).
+    std::vector<std::string> args{crawl_bin,    (work / "roots.txt").string(),
+                                  "--mode",     mode,
+                                  "--per-host", std::to_string(per_host),
+                                  "--max-depth", "1000000",
+                                  "--store",    store,
+                                  "--quiet",    "--ignore-robots",
+                                  "--stats-json", (work / "stats.json").string()};
     if (!conc.empty()) args.insert(args.end(), {"--concurrency", conc});
     if (store != "none") args.insert(args.end(), {"--out", (work / ("out-" + mode + conc)).string()});
     server.reset_stats();
     const double server_cpu = self_cpu_s();
     auto m = run(args, work / "crawl.log");
+    m.peak_rss_kib = peak_kib_from_stats(work / "stats.json", m.peak_rss_kib);
     print_row(item, m, total_requests(server), ideal_s, self_cpu_s() - server_cpu);
     if (m.exit_code != 0) std::printf("    %s\n", tail_of(work / "crawl.log").c_str());
     fs::remove_all(work / ("out-" + mode + conc));
