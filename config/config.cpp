@@ -285,44 +285,56 @@ std::string toml_scalar(const toml::node& node) {
 
 void apply_config_file(const std::string& path, const std::vector<OptionSpec>& specs,
                        const std::function<bool(const std::string&)>& given_on_cli, Config& c) {
+  for (const auto& entry : read_options_file("--config", path)) {
+    const OptionSpec* spec = nullptr;
+    for (const auto& s : specs)
+      if (s.name == entry.key) spec = &s;
+    if (!spec) {
+      std::string keys;
+      for (const auto& s : specs) keys += (keys.empty() ? "" : ", ") + s.name;
+      throw UsageError(path + ": unknown key '" + entry.key + "'; allowed keys: " + keys);
+    }
+    if (entry.shape_error || (entry.array && !spec->repeatable))
+      throw UsageError(path + ": key '" + entry.key + "' must be " +
+                       (spec->repeatable ? "a value or an array of values" : "a single value") +
+                       "; allowed: " + spec->allowed);
+    if (given_on_cli(entry.key)) continue;  // the command line wins
+    for (const auto& value : entry.values) apply(*spec, c, value, path + ": key '" + entry.key + "'");
+  }
+}
+
+}  // namespace
+
+std::vector<OptionsFileEntry> read_options_file(const std::string& flag, const std::string& path) {
   toml::table table;
   try {
     table = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
-    msg << "--config " << path << ": ";
+    msg << flag << " " << path << ": ";
     if (e.source().begin.line > 0) msg << "line " << e.source().begin.line << ": ";
     msg << e.description();
     throw UsageError(msg.str());
   }
+  std::vector<OptionsFileEntry> entries;
   for (const auto& [key, node] : table) {
-    std::string name(key.str());
-    const OptionSpec* spec = nullptr;
-    for (const auto& s : specs)
-      if (s.name == name) spec = &s;
-    if (!spec) {
-      std::string keys;
-      for (const auto& s : specs) keys += (keys.empty() ? "" : ", ") + s.name;
-      throw UsageError(path + ": unknown key '" + name + "'; allowed keys: " + keys);
-    }
-    std::vector<std::string> values;
+    OptionsFileEntry entry;
+    entry.key = std::string(key.str());
     try {
-      if (const auto* array = node.as_array(); array && spec->repeatable) {
-        for (const auto& element : *array) values.push_back(toml_scalar(element));
+      if (const auto* array = node.as_array()) {
+        entry.array = true;
+        for (const auto& element : *array) entry.values.push_back(toml_scalar(element));
       } else {
-        values.push_back(toml_scalar(node));
+        entry.values.push_back(toml_scalar(node));
       }
     } catch (const std::invalid_argument&) {
-      throw UsageError(path + ": key '" + name + "' must be " +
-                       (spec->repeatable ? "a value or an array of values" : "a single value") +
-                       "; allowed: " + spec->allowed);
+      entry.values.clear();
+      entry.shape_error = true;
     }
-    if (given_on_cli(name)) continue;  // the command line wins
-    for (const auto& value : values) apply(*spec, c, value, path + ": key '" + name + "'");
+    entries.push_back(std::move(entry));
   }
+  return entries;
 }
-
-}  // namespace
 
 ParsedArgs parse_args(int argc, const char* const* argv) {
   const std::vector<OptionSpec> specs = option_specs();

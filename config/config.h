@@ -81,6 +81,21 @@ struct ParsedArgs {
 // missing/unparsable file.
 ParsedArgs parse_args(int argc, const char* const* argv);
 
+// One top-level key of a TOML options file (--config, crawl bench's
+// --workload) with its value as text: a scalar gives one value, an array of
+// scalars several (`array` set). Any other shape (a table, nested arrays) gives
+// no values and `shape_error`, for the caller to say what it allows.
+struct OptionsFileEntry {
+  std::string key;
+  std::vector<std::string> values;
+  bool array = false;
+  bool shape_error = false;
+};
+
+// Reads a TOML options file, keys in file order. Throws UsageError naming
+// `flag` and `path` (and the line of a syntax error) when it cannot be read.
+std::vector<OptionsFileEntry> read_options_file(const std::string& flag, const std::string& path);
+
 // Whole-string numbers for option values ("12", "0.5"); anything else, or
 // trailing characters, throws std::invalid_argument.
 long long parse_integer(const std::string& text);

@@ -6,7 +6,6 @@
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -200,21 +199,6 @@ void apply(const BenchSpec& spec, BenchOptions& o, const std::string& value, con
   }
 }
 
-std::string toml_scalar(const toml::node& node) {
-  if (node.is_string()) return *node.value<std::string>();
-  if (node.is_integer()) return std::to_string(*node.value<std::int64_t>());
-  if (node.is_floating_point()) return fmt::format("{}", *node.value<double>());
-  if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
-  if (const auto* array = node.as_array()) {  // strategies = ["threads:8,64", "fibers:64,512"]
-    std::string joined;
-    for (const auto& element : *array) {
-      if (!element.is_string()) throw std::invalid_argument("not a scalar");
-      joined += (joined.empty() ? "" : " ") + *element.value<std::string>();
-    }
-    return joined;
-  }
-  throw std::invalid_argument("not a scalar");
-}
 
 std::string help_footer() {
   return fmt::format(
@@ -337,34 +321,22 @@ ParsedBench parse_bench_args(int argc, const char* const* argv) {
       throw UsageError(where + " applies to a URLS_FILE bench only (the simulated web is always crawled whole)");
   };
   if (!workload_file.empty()) {
-    toml::table table;
-    try {
-      table = toml::parse_file(workload_file);
-    } catch (const toml::parse_error& e) {
-      std::ostringstream msg;
-      msg << "--workload " << workload_file << ": ";
-      if (e.source().begin.line > 0) msg << "line " << e.source().begin.line << ": ";
-      msg << e.description();
-      throw UsageError(msg.str());
-    }
-    for (const auto& [key, node] : table) {
-      const std::string name(key.str());
+    for (const auto& entry : read_options_file("--workload", workload_file)) {
       std::size_t i = 0;
-      while (i < specs.size() && specs[i].name != name) ++i;
+      while (i < specs.size() && specs[i].name != entry.key) ++i;
       if (i == specs.size()) {
         std::string keys;
         for (const auto& s : specs) keys += (keys.empty() ? "" : ", ") + s.name;
-        throw UsageError(workload_file + ": unknown key '" + name + "'; allowed keys: " + keys);
+        throw UsageError(workload_file + ": unknown key '" + entry.key + "'; allowed keys: " + keys);
       }
-      const std::string where = workload_file + ": key '" + name + "'";
-      std::string value;
-      try {
-        value = toml_scalar(node);
-      } catch (const std::invalid_argument&) {
+      const std::string where = workload_file + ": key '" + entry.key + "'";
+      if (entry.shape_error || entry.values.empty())
         throw UsageError(where + " must be a single value; allowed: " + specs[i].allowed);
-      }
       check_scope(specs[i], where);
       if (opts[i]->count() > 0) continue;  // the command line wins
+      // An array is its elements joined by spaces: strategies = ["threads:8,64", "fibers:64,512"].
+      std::string value;
+      for (const auto& v : entry.values) value += (value.empty() ? "" : " ") + v;
       apply(specs[i], o, value, where);
     }
   }
