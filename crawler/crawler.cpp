@@ -64,6 +64,11 @@ bool retryable(const FetchResult& r) {
   return r.status == 429 || r.status >= 500;
 }
 
+// "HTTP 503" or "dns: Could not resolve …": what went wrong, for messages.
+std::string failure_text(const FetchResult& r) {
+  return r.error ? r.error_string() : "HTTP " + std::to_string(r.status);
+}
+
 bool header_is(std::string_view name, std::string_view wanted) {
   return name.size() == wanted.size() && std::equal(name.begin(), name.end(), wanted.begin(), [](char a, char b) {
            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
@@ -212,48 +217,41 @@ void Crawler::on_done(FetchResult&& result) {
   const bool have_rules = rules.has_value();
 
   // The lease was freed by on_transfer_end(); what the result says about the
-  // host's robots.txt, or a retry, goes to the frontier now.
+  // host's robots.txt, or a retry, goes to the frontier now. What that makes
+  // ready is handed out below, with this page's links.
   bool final_result = !is_robots;
-  std::vector<Frontier::Skipped> skipped;
   {
-    std::unique_lock lock(mu_);
-    const auto now = Frontier::Clock::now();
+    std::lock_guard lock(mu_);
     if (is_robots) {
-      frontier_.set_robots(result.request, std::move(rules), now,
-                           result.error ? result.error_string() : "HTTP " + std::to_string(result.status));
+      frontier_.set_robots(result.request, std::move(rules), Frontier::Clock::now(), failure_text(result));
     } else if (retryable(result) && result.request.attempt < config_.retries && !stopping_) {
       FetchRequest again = result.request;
       ++again.attempt;
       frontier_.retry(std::move(again));
       final_result = false;
     }
-    auto work = take_work(lock, nullptr);
-    skipped = frontier_.take_skipped();
-    lock.unlock();
-    submit_all(std::move(work));
   }
-  record_skipped(std::move(skipped));
 
   if (is_robots) {
     if (have_rules)
       spdlog::debug("{}: HTTP {}, rules in force", result.request.url, result.status);
     else
-      spdlog::info("{}: {}; the host waits (attempt {} of {})", result.request.url,
-                   result.error ? result.error_string() : "HTTP " + std::to_string(result.status),
+      spdlog::info("{}: {}; the host waits (attempt {} of {})", result.request.url, failure_text(result),
                    result.request.attempt + 1, config_.retries + 1);
     enqueue(std::move(sitemaps), result.request, 1, RequestKind::sitemap);
   } else if (!final_result) {
-    spdlog::info("{}: {}; retrying ({} of {})", result.request.url,
-                 result.error ? result.error_string() : "HTTP " + std::to_string(result.status),
+    spdlog::info("{}: {}; retrying ({} of {})", result.request.url, failure_text(result),
                  result.request.attempt + 1, config_.retries);
   } else {
     run_callbacks(result);
   }
-  // Hand out what this page's links made ready. The crawl loop's thread is
-  // woken only when it has something to do: the crawl may be over, or a
-  // host becomes ready later (its --delay) and someone must be awake then.
-  // Waking it for every page would cost a futex round trip per page.
+  // Hand out what this result made ready (its links, its host's robots.txt
+  // rules, a retry). The crawl loop's thread is woken only when it has
+  // something to do: the crawl may be over, or a host becomes ready later
+  // (its --delay) and someone must be awake then. Waking it for every page
+  // would cost a futex round trip per page.
   std::optional<Frontier::Clock::time_point> wake_at;
+  std::vector<Frontier::Skipped> skipped;
   bool wake_loop = false;
   {
     std::unique_lock lock(mu_);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "crawler/url.h"
 
 namespace crawl {
 
@@ -13,6 +12,13 @@ std::string_view url_origin(std::string_view url) {
   return path == std::string_view::npos ? url : url.substr(0, path);
 }
 
+namespace {
+
+Frontier::Referrer to_referrer(std::string&& url) {
+  return url.empty() ? nullptr : std::make_shared<const std::string>(std::move(url));
+}
+
+}  // namespace
 
 Frontier::Frontier(Options options) : options_(options) {}
 
@@ -23,9 +29,8 @@ Frontier::Host& Frontier::host_for(const std::string& origin) {
 }
 
 bool Frontier::add(FetchRequest request) {
-  Referrer referrer;
-  if (!request.referrer.empty()) referrer = std::make_shared<const std::string>(std::move(request.referrer));
-  return add(std::move(request.url), request.depth, request.priority, std::move(referrer), request.kind);
+  return add(std::move(request.url), request.depth, request.priority, to_referrer(std::move(request.referrer)),
+             request.kind);
 }
 
 bool Frontier::add(std::string url, int depth, double priority, Referrer referrer, RequestKind kind) {
@@ -36,7 +41,17 @@ bool Frontier::add(std::string url, int depth, double priority, Referrer referre
     return false;  // not even marked seen: nothing is lost by forgetting it
   if (!seen_.insert(url)) return false;
   Host& host = it != hosts_.end() ? it->second : host_for(origin);
-  Item item{priority, seq_++, url.substr(origin.size()), std::move(referrer), depth, kind, 0};
+  return enqueue(origin, host, Item{priority, seq_++, url.substr(origin.size()), std::move(referrer), depth, kind, 0});
+}
+
+void Frontier::retry(FetchRequest request) {
+  const std::string origin(url_origin(request.url));
+  enqueue(origin, host_for(origin),
+          Item{request.priority, seq_++, request.url.substr(origin.size()), to_referrer(std::move(request.referrer)),
+               request.depth, request.kind, static_cast<std::uint8_t>(std::min(request.attempt, 255))});
+}
+
+bool Frontier::enqueue(const std::string& origin, Host& host, Item item) {
   if (host.given_up) {
     skip(to_request(origin, std::move(item)), host.gave_up_reason, host.gave_up_because);
     return false;
@@ -44,22 +59,6 @@ bool Frontier::add(std::string url, int depth, double priority, Referrer referre
   push(host, std::move(item));
   refile(origin, host);
   return true;
-}
-
-void Frontier::retry(FetchRequest request) {
-  const std::string origin(url_origin(request.url));
-  Host& host = host_for(origin);
-  Referrer referrer;
-  if (!request.referrer.empty()) referrer = std::make_shared<const std::string>(std::move(request.referrer));
-  Item item{request.priority, seq_++, request.url.substr(origin.size()), std::move(referrer), request.depth,
-            request.kind,
-            static_cast<std::uint8_t>(std::min(request.attempt, 255))};
-  if (host.given_up) {
-    skip(to_request(origin, std::move(item)), host.gave_up_reason, host.gave_up_because);
-    return;
-  }
-  push(host, std::move(item));
-  refile(origin, host);
 }
 
 void Frontier::push(Host& host, Item item) {

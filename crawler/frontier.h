@@ -164,6 +164,8 @@ class Frontier {
 
   Host& host_for(const std::string& origin);
   void promote(Clock::time_point now);
+  // Queues `item` for `host`, or records it skipped if the host was given up.
+  bool enqueue(const std::string& origin, Host& host, Item item);
   void push(Host& host, Item item);
   // Re-files `host` in waiting_ (it has work and a free slot) or nowhere.
   void refile(const std::string& name, Host& host);
