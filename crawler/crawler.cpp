@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <csignal>
 
-#include "crawler/domain.h"
-#include "crawler/links.h"
-#include "crawler/robots.h"
-#include "crawler/sitemap.h"
-#include "crawler/url.h"
+#include "web/domain.h"
+#include "web/links.h"
+#include "web/robots.h"
+#include "web/sitemap.h"
+#include "web/url.h"
 
 namespace crawl {
 
@@ -327,7 +327,7 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds) {
   if (sink_) sink_->begin_run(RunInfo{started_wall, to_string(config_.mode), config_.concurrency,
                                       config_.urls_file, config_.summary()});
 
-  std::string outcome = "completed";
+  RunOutcome outcome = RunOutcome::completed;
   bool cancelled = false;
   std::unique_lock lock(mu_);
   for (const auto& seed : seeds) frontier_.add(FetchRequest{seed.url, 0, seed.priority, {}});
@@ -336,7 +336,7 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds) {
     const int signals = stop_ ? stop_->count.load() : 0;
     if (signals > 0 && !stopping_) {
       stopping_ = true;
-      outcome = stop_->last_signal.load() == SIGTERM ? "terminated" : "interrupted";
+      outcome = stop_->last_signal.load() == SIGTERM ? RunOutcome::terminated : RunOutcome::interrupted;
       if (in_flight_ > 0)
         spdlog::warn("stopping: waiting for {} transfers in flight (signal again to abort them)", in_flight_);
     }
@@ -359,7 +359,7 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds) {
       continue;
     }
     if (in_flight_ == 0 && (stopping_ || limit_reached() || !frontier_.has_pending())) {
-      if (!stopping_ && limit_reached() && frontier_.queued() > 0) outcome = "max-pages";
+      if (!stopping_ && limit_reached() && frontier_.queued() > 0) outcome = RunOutcome::max_pages;
       break;
     }
     // Wake on a finished transfer, on a host's delay running out, or at

@@ -15,7 +15,7 @@
 
 #include "config/config.h"
 #include "crawler/frontier.h"
-#include "crawler/robots.h"
+#include "web/robots.h"
 #include "crawler/seeds.h"
 #include "crawler/stats.h"
 #include "fetch/fetcher.h"

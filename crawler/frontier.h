@@ -41,9 +41,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "crawler/robots.h"
+#include "web/robots.h"
 #include "crawler/seen_set.h"
-#include "fetch/fetch_types.h"
+#include "core/fetch_types.h"
 
 namespace crawl {
 

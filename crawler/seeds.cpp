@@ -1,6 +1,6 @@
 #include "crawler/seeds.h"
 
-#include "crawler/url.h"
+#include "web/url.h"
 
 #include <boost/url/parse.hpp>
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "fetch/fetch_types.h"
+#include "core/fetch_types.h"
 
 namespace crawl {
 

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "config/config.h"
-#include "fetch/fetch_types.h"
+#include "core/fetch_types.h"
 
 namespace crawl {
 

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "config/config.h"
-#include "fetch/fetch_types.h"
+#include "core/fetch_types.h"
 
 namespace crawl {
 

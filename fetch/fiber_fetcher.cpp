@@ -35,6 +35,7 @@
 #include <unordered_map>
 #include <spdlog/spdlog.h>
 
+#include "core/process.h"
 #include "fetch/curl_handles.h"
 
 namespace crawl {
@@ -81,25 +82,6 @@ bool ready_now(curl_socket_t fd, short events) noexcept {
 }
 
 }  // namespace
-
-int raise_open_file_limit(int wanted) {
-  rlimit rl{};
-  if (::getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
-  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max) {
-    rlimit raised = rl;
-    raised.rlim_cur = rl.rlim_max;
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
-      rl = raised;
-    } else if (wanted > 0 && rl.rlim_cur < static_cast<rlim_t>(wanted)) {
-      // A hard limit of "unlimited" (or above fs.nr_open) cannot be the soft
-      // limit; at least get what was asked for.
-      raised.rlim_cur = std::min(static_cast<rlim_t>(wanted), rl.rlim_max);
-      if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
-    }
-  }
-  if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > static_cast<rlim_t>(INT_MAX)) return INT_MAX;
-  return static_cast<int>(rl.rlim_cur);
-}
 
 // One event loop: an io_context run by one thread, one curl multi handle, the
 // transfers of the hosts that hash to it. Everything but enqueue(),

@@ -33,12 +33,6 @@ struct FiberOptions {
   int callback_threads = 2;   // threads running done-callbacks (>= 1)
 };
 
-// Raises this process's soft RLIMIT_NOFILE to its hard limit (each transfer
-// needs a socket). Returns the resulting soft limit, capped at INT_MAX. Does
-// not lower the limit; when the hard limit is below `wanted` the soft limit
-// still goes as high as it can. Thread-safe (the limit is process-wide).
-int raise_open_file_limit(int wanted);
-
 class FiberFetcher final : public Fetcher {
  public:
   // Starts the loop threads and the callback pool; raises the open-file limit

@@ -1,5 +1,7 @@
 #include "storage/disk_path.h"
 
+#include "core/hash.h"
+
 #include <boost/url/parse.hpp>
 #include <boost/url/scheme.hpp>
 #include <boost/url/url_view.hpp>
@@ -80,21 +82,11 @@ std::string escape_query(std::string_view encoded) {
   return out;
 }
 
-// FNV-1a, 64 bit: stable across platforms and runs, unlike std::hash.
-std::uint64_t fnv1a64(std::string_view s) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
-
 // Keeps `name` at most kMaxDiskNameBytes long; a cut name ends in "~HASH" of
 // the full name. The cut never splits a %XX escape or a UTF-8 sequence.
 std::string shorten(std::string name) {
   if (name.size() <= kMaxDiskNameBytes) return name;
-  const std::uint64_t h = fnv1a64(name);
+  const std::uint64_t h = stable_hash64(name);
   std::string suffix = "~";
   for (int shift = 60; shift >= 0; shift -= 4) suffix += kHexDigits[(h >> shift) & 0xF];
   std::size_t keep = kMaxDiskNameBytes - suffix.size();

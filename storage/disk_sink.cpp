@@ -113,20 +113,31 @@ DiskSink::~DiskSink() {
   writer_.join();
 }
 
-void DiskSink::begin_run(const RunInfo& info) {
+std::optional<StorageFailure> DiskSink::begin_run(const RunInfo& info) {
   queue_.push(Item{std::in_place_type<BeginRun>, BeginRun{info}},
               sizeof(BeginRun) + info.settings.size());
+  return failure();
 }
 
 void DiskSink::store(const FetchResult& result) {
   queue_.push(Item{std::in_place_type<FetchResult>, result}, approx_result_bytes(result));
 }
 
-void DiskSink::flush() { queue_.wait_done(queue_.last_ticket()); }
+std::optional<StorageFailure> DiskSink::flush() {
+  queue_.wait_done(queue_.last_ticket());
+  return failure();
+}
 
-void DiskSink::end_run(const RunSummary& summary) {
+// Placeholder until the sinks keep their first failure.
+std::optional<StorageFailure> DiskSink::failure() const {
+  if (!failed()) return std::nullopt;
+  return StorageFailure{"DiskSink", std::to_string(write_errors_.load()) + " writes failed"};
+}
+
+std::optional<StorageFailure> DiskSink::end_run(const RunSummary& summary) {
   queue_.wait_done(
       queue_.push(Item{std::in_place_type<EndRun>, EndRun{summary}}, sizeof(EndRun)));
+  return failure();
 }
 
 void DiskSink::writer_loop() noexcept {
@@ -156,7 +167,7 @@ void DiskSink::writer_loop() noexcept {
                                     : "-";
                 append_line(runs_.get(),
                             "run-end\t" + iso8601_utc(s.finished_at) + '\t' +
-                                tsv_field(s.outcome) + '\t' + std::to_string(s.pages) + '\t' +
+                                tsv_field(to_string(s.outcome)) + '\t' + std::to_string(s.pages) + '\t' +
                                 std::to_string(s.bytes) + '\t' + std::to_string(s.errors) +
                                 '\t' + std::to_string(s.elapsed_s) + '\t' + per_s + '\t' +
                                 tsv_field(json_object(s.errors_by_kind)),

@@ -66,13 +66,15 @@ class DiskSink final : public Sink {
   DiskSink& operator=(const DiskSink&) = delete;
 
   // Appends the run-begin line (after everything stored before it).
-  void begin_run(const RunInfo& info) override;
+  std::optional<StorageFailure> begin_run(const RunInfo& info) override;
   // Queues a copy of `result`; returns without waiting for the disk.
   void store(const FetchResult& result) override;
   // Blocks until everything stored so far is on disk (see Durability).
-  void flush() override;
+  std::optional<StorageFailure> flush() override;
+  bool failed() const noexcept override { return write_errors_.load() > 0; }
+  std::optional<StorageFailure> failure() const override;
   // Appends the run-end line after every page stored before it, then flushes.
-  void end_run(const RunSummary& summary) override;
+  std::optional<StorageFailure> end_run(const RunSummary& summary) override;
 
   // Pages and index lines that could not be written so far. Thread-safe.
   std::int64_t write_errors() const { return write_errors_.load(); }

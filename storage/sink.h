@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "fetch/fetch_types.h"
+#include "core/fetch_types.h"
 
 namespace crawl {
 
@@ -21,6 +21,24 @@ struct RunInfo {
   std::string settings;     // human-readable summary of the options in force
 };
 
+// How a crawl ended (the `runs.outcome` column, the summary's first word).
+enum class RunOutcome {
+  completed,       // nothing left to fetch
+  max_pages,       // --max-pages reached with URLs still queued
+  interrupted,     // SIGINT
+  terminated,      // SIGTERM
+  storage_failed,  // the sink reported a failure(): the crawl stopped (exit 3)
+};
+// "completed", "max-pages", "interrupted", "terminated", "storage-failed".
+const char* to_string(RunOutcome outcome) noexcept;
+
+// A storage failure: the crawl stops handing out work on it, says it and
+// exits 3 (wget's "file I/O error").
+struct StorageFailure {
+  std::string where;    // the file or database it happened in, as the user named it
+  std::string message;  // what failed, e.g. "cannot store http://…: database or disk is full"
+};
+
 // Figures of a finished crawl; handed to end_run() after the last store().
 struct RunSummary {
   std::chrono::system_clock::time_point finished_at{};
@@ -29,7 +47,7 @@ struct RunSummary {
   std::int64_t errors = 0;  // results without a response + HTTP >= 400
   std::map<std::string, std::int64_t> errors_by_kind;  // "timeout" → 3, "http_404" → 1
   double elapsed_s = 0;
-  std::string outcome;      // "completed" | "max-pages" | "interrupted" | "terminated"
+  RunOutcome outcome = RunOutcome::completed;
   std::int64_t skipped = 0; // not fetched on purpose (FetchResult::skipped(): robots.txt); not errors
   // Cost and latency; empty when unknown (e.g. a sink driven outside `crawl`).
   std::optional<double> cpu_s;                // user + system CPU of the crawling process
@@ -39,20 +57,35 @@ struct RunSummary {
   std::optional<double> latency_p99_ms;
 };
 
-// Thread safety: store() may be called from any number of threads at once and
-// must not wait for disk I/O in the common case (implementations queue and
-// batch). begin_run/end_run/flush are called from one thread, never
-// concurrently with each other. flush() returns once everything stored so far
-// is durable. Errors writing a page are logged and counted, never thrown from
-// store(); constructors throw std::runtime_error when the target cannot be
-// opened.
+// Thread safety: store(), failed() and failure() may be called from any
+// number of threads at once; store() must not wait for disk I/O in the common
+// case (implementations queue and batch). begin_run/end_run/flush are called
+// from one thread, never concurrently with each other.
+//
+// Failures are values: nothing is thrown after construction. A write that
+// fails (disk full, I/O error, a database locked longer than the sink waits)
+// is logged with the URL and the path, and the sink enters the failed state:
+// failed() turns true and failure() says what and where (the first failure is
+// kept). The crawler polls failed() and stops handing out work. What was
+// stored before the failure stays intact. Constructors throw
+// std::runtime_error when the target cannot be opened.
 class Sink {
  public:
   virtual ~Sink() = default;
-  virtual void begin_run(const RunInfo&) {}
+  // Records the start of a run. Returns the failure, if there is one.
+  virtual std::optional<StorageFailure> begin_run(const RunInfo&) { return failure(); }
+  // Queues `result` for writing; returns without waiting for the disk.
   virtual void store(const FetchResult& result) = 0;
-  virtual void flush() = 0;
-  virtual void end_run(const RunSummary&) {}
+  // Blocks until everything stored so far is written (durable as the sink
+  // defines it) or has failed. Returns the failure, if there is one.
+  virtual std::optional<StorageFailure> flush() = 0;
+  // Records the end of a run after every page stored before it. Returns the
+  // failure, if there is one.
+  virtual std::optional<StorageFailure> end_run(const RunSummary&) { return failure(); }
+  // Whether a write has failed. Cheap (an atomic load): polled by the crawl.
+  virtual bool failed() const noexcept = 0;
+  // The first failure, or nullopt.
+  virtual std::optional<StorageFailure> failure() const = 0;
 };
 
 }  // namespace crawl

@@ -11,25 +11,10 @@
 #include <string_view>
 #include <vector>
 
-#include "fetch/fetch_types.h"
+#include "core/fetch_types.h"
+#include "core/time_text.h"
 
 namespace crawl {
-
-// "2026-11-22T13:05:01.123Z": ISO 8601, UTC, millisecond precision.
-inline std::string iso8601_utc(std::chrono::system_clock::time_point tp) {
-  using namespace std::chrono;
-  const auto ms = floor<milliseconds>(tp);
-  const auto secs = floor<seconds>(ms);
-  const auto milli = (ms - secs).count();
-  const std::time_t t = system_clock::to_time_t(time_point_cast<system_clock::duration>(secs));
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(milli));
-  return buf;
-}
 
 // `s` as a JSON string literal, quotes included (RFC 8259 escaping; bytes
 // >= 0x80 are passed through, so UTF-8 stays UTF-8).

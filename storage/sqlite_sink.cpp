@@ -247,20 +247,31 @@ SqliteSink::~SqliteSink() {
   writer_.join();
 }
 
-void SqliteSink::begin_run(const RunInfo& info) {
+std::optional<StorageFailure> SqliteSink::begin_run(const RunInfo& info) {
   queue_.wait_done(queue_.push(Item{std::in_place_type<BeginRun>, BeginRun{info}},
                                sizeof(BeginRun) + info.settings.size()));
+  return failure();
 }
 
 void SqliteSink::store(const FetchResult& result) {
   queue_.push(Item{std::in_place_type<FetchResult>, result}, approx_result_bytes(result));
 }
 
-void SqliteSink::flush() { queue_.wait_done(queue_.last_ticket()); }
+std::optional<StorageFailure> SqliteSink::flush() {
+  queue_.wait_done(queue_.last_ticket());
+  return failure();
+}
 
-void SqliteSink::end_run(const RunSummary& summary) {
+// Placeholder until the sinks keep their first failure.
+std::optional<StorageFailure> SqliteSink::failure() const {
+  if (!failed()) return std::nullopt;
+  return StorageFailure{"SqliteSink", std::to_string(write_errors_.load()) + " writes failed"};
+}
+
+std::optional<StorageFailure> SqliteSink::end_run(const RunSummary& summary) {
   queue_.wait_done(
       queue_.push(Item{std::in_place_type<EndRun>, EndRun{summary}}, sizeof(EndRun)));
+  return failure();
 }
 
 std::optional<std::int64_t> SqliteSink::current_run_id() const {
@@ -416,7 +427,7 @@ bool SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
   bind(s.elapsed_s > 0
            ? sqlite3_bind_double(stmt, 7, static_cast<double>(s.pages) / s.elapsed_s)
            : sqlite3_bind_null(stmt, 7));
-  bind(bind_text_or_null(stmt, 8, s.outcome));
+  bind(bind_text_or_null(stmt, 8, to_string(s.outcome)));
   bind(sqlite3_bind_int64(stmt, 9, run_id));
   bind(sqlite3_bind_int64(stmt, 10, s.skipped));
   bind(bind_double_or_null(stmt, 11, s.cpu_s));

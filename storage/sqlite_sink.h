@@ -79,16 +79,18 @@ class SqliteSink final : public Sink {
 
   // Flushes, then inserts the runs row and waits for it; pages stored after
   // this call get its id. On failure logs, counts, and pages get NULL run_id.
-  void begin_run(const RunInfo& info) override;
+  std::optional<StorageFailure> begin_run(const RunInfo& info) override;
   // Queues a copy of `result`; returns without waiting for the disk.
   void store(const FetchResult& result) override;
   // Blocks until everything stored so far is committed.
-  void flush() override;
+  std::optional<StorageFailure> flush() override;
+  bool failed() const noexcept override { return write_errors_.load() > 0; }
+  std::optional<StorageFailure> failure() const override;
   // Waits until every page stored before it is committed, then fills the
   // current runs row (finished_at, figures, pages_per_s = pages/elapsed_s or
   // NULL when elapsed_s is 0, outcome; the optional figures NULL when empty).
   // Pages stored later get NULL run_id.
-  void end_run(const RunSummary& summary) override;
+  std::optional<StorageFailure> end_run(const RunSummary& summary) override;
 
   // Rows (pages or runs) that could not be written so far. Thread-safe.
   std::int64_t write_errors() const { return write_errors_.load(); }

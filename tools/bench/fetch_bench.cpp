@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "core/process.h"
 #include "tools/testserver/test_server.h"
 
 extern char** environ;
@@ -144,7 +145,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (crawl_bin.empty()) crawl_bin = (fs::canonical("/proc/self/exe").parent_path() / "crawl").string();
 
-  crawl::testserver::raise_fd_limit();
+  crawl::raise_open_file_limit();
   const fs::path work = fs::temp_directory_path() / ("crawl-bench-" + std::to_string(::getpid()));
   fs::create_directories(work);
 

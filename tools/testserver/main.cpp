@@ -7,6 +7,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "core/process.h"
 #include "tools/testserver/test_server.h"
 
 int main(int argc, char** argv) {
@@ -53,7 +54,7 @@ int main(int argc, char** argv) {
   boost::asio::io_context signal_context;
   boost::asio::signal_set signals(signal_context, SIGINT, SIGTERM);
   signals.async_wait([](const boost::system::error_code&, int) {});
-  ts::raise_fd_limit();
+  crawl::raise_open_file_limit();
   try {
     ts::TestServer server(options);
     for (const auto& url : server.root_urls()) std::cout << url << '\n';

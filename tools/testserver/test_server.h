@@ -181,8 +181,5 @@ class TestServer {
 // Retry-After and the like. Sub-second parts are truncated.
 std::string http_date(std::chrono::system_clock::time_point time);
 
-// Raises this process's soft RLIMIT_NOFILE to the hard limit, so thousands of
-// simultaneous connections fit. Returns the new soft limit.
-std::uint64_t raise_fd_limit();
 
 }  // namespace crawl::testserver

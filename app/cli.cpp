@@ -1,0 +1,301 @@
+#include "app/cli.h"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <string_view>
+#include <thread>
+
+#include "config/config.h"
+#include "core/process.h"
+#include "crawler/crawler.h"
+#include "core/json_text.h"
+#include "app/runs_cmd.h"
+#include "crawler/seeds.h"
+#include "fetch/fetcher.h"
+#include "storage/disk_sink.h"
+#include "storage/sqlite_sink.h"
+
+namespace crawl {
+
+namespace {
+
+StopRequest g_stop;
+
+extern "C" void on_stop_signal(int sig) {
+  g_stop.last_signal.store(sig);
+  g_stop.count.fetch_add(1);
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+void setup_logging(const Config& config) {
+  std::vector<spdlog::sink_ptr> sinks;
+  auto console = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  console->set_pattern("%^%l%$: %v");
+  console->set_level(config.quiet ? spdlog::level::warn : spdlog::level::trace);
+  sinks.push_back(console);
+  if (!config.log_file.empty()) {
+    try {
+      auto file = std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.log_file);
+      file->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l [%t] %v");
+      sinks.push_back(file);
+    } catch (const spdlog::spdlog_ex& e) {
+      throw UsageError("--log-file " + config.log_file + ": " + e.what());
+    }
+  }
+  auto logger = std::make_shared<spdlog::logger>("crawl", sinks.begin(), sinks.end());
+  logger->set_level(spdlog::level::from_str(config.log_level));
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+}
+
+// The runtime choice of sink: one line per kind.
+std::unique_ptr<Sink> make_sink(const Config& config) {
+  switch (config.store) {
+    case StoreKind::sqlite: return std::make_unique<SqliteSink>(config.out_path());
+    case StoreKind::disk: return std::make_unique<DiskSink>(config.out_path());
+    case StoreKind::none: return nullptr;
+  }
+  return nullptr;
+}
+
+// Wraps the chosen sink and completes the run's figures that only the
+// command knows (the process's CPU and memory, the stats' latency
+// percentiles and skipped count) before they are recorded, so every crawl's
+// `runs` row has them. Everything else is passed through unchanged; same
+// thread-safety contract as the wrapped sink.
+class RunFiguresSink final : public Sink {
+ public:
+  explicit RunFiguresSink(std::unique_ptr<Sink> inner) : inner_(std::move(inner)) {}
+  // The crawler whose stats complete the summary; set before the crawl runs.
+  void set_crawler(const Crawler* crawler) { crawler_ = crawler; }
+
+  std::optional<StorageFailure> begin_run(const RunInfo& info) override { return inner_->begin_run(info); }
+  void store(const FetchResult& result) override { inner_->store(result); }
+  std::optional<StorageFailure> flush() override { return inner_->flush(); }
+  bool failed() const noexcept override { return inner_->failed(); }
+  std::optional<StorageFailure> failure() const override { return inner_->failure(); }
+  std::optional<StorageFailure> end_run(const RunSummary& summary) override {
+    RunSummary s = summary;
+    if (crawler_) {
+      // end_run comes after the fetcher drained: these are the final figures.
+      const auto stats = crawler_->progress().stats;
+      s.skipped = stats.skipped;
+      s.latency_p50_ms = stats.latency.percentile(50);
+      s.latency_p95_ms = stats.latency.percentile(95);
+      s.latency_p99_ms = stats.latency.percentile(99);
+    }
+    const auto usage = process_usage();
+    s.cpu_s = usage.user_s + usage.sys_s;
+    s.peak_rss_bytes = usage.peak_rss_bytes;
+    return inner_->end_run(s);
+  }
+
+ private:
+  std::unique_ptr<Sink> inner_;
+  const Crawler* crawler_ = nullptr;
+};
+
+std::string human_bytes(std::int64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 4) {
+    v /= 1024;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+// A progress line on a terminal, a few times a second, until stopped.
+class ProgressLine {
+ public:
+  ProgressLine(const Crawler& crawler, bool enabled) : crawler_(crawler) {
+    if (enabled) thread_ = std::jthread([this](std::stop_token st) { loop(st); });
+  }
+  ~ProgressLine() {
+    if (thread_.joinable()) {
+      thread_.request_stop();
+      thread_.join();
+      std::fputs("\r\x1b[K", stderr);
+    }
+  }
+
+ private:
+  void loop(std::stop_token st) {
+    const auto start = std::chrono::steady_clock::now();
+    while (!st.stop_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      auto p = crawler_.progress();
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::fprintf(stderr, "\r\x1b[K%lld pages  %.1f pages/s  queued %zu  in flight %zu  errors %lld",
+                   static_cast<long long>(p.stats.results), secs > 0 ? p.stats.results / secs : 0.0, p.queued,
+                   p.in_flight, static_cast<long long>(p.stats.errors));
+      std::fflush(stderr);
+    }
+  }
+  const Crawler& crawler_;
+  std::jthread thread_;
+};
+
+void print_summary(const Config& config, const CrawlReport& r, std::optional<double> stall_ms) {
+  const auto& s = r.summary;
+  std::string kinds;
+  for (const auto& [kind, n] : s.errors_by_kind) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kind, n);
+  std::cout << fmt::format("crawl: {}: {} pages, {} in {:.1f} s ({:.1f} pages/s), {} errors{}\n", to_string(s.outcome), s.pages,
+                           human_bytes(s.bytes), s.elapsed_s, s.elapsed_s > 0 ? s.pages / s.elapsed_s : 0.0,
+                           s.errors, kinds.empty() ? "" : " (" + kinds + ")");
+  if (r.stats.skipped > 0)
+    std::cout << fmt::format("crawl: {} skipped (not fetched on purpose: robots.txt; not errors)\n", r.stats.skipped);
+  if (stall_ms)
+    std::cout << fmt::format("crawl: {} event loops, longest loop stall {:.1f} ms\n", config.loops, *stall_ms);
+  if (r.left_queued > 0) std::cout << fmt::format("crawl: {} URLs left in the queue\n", r.left_queued);
+  if (config.store != StoreKind::none)
+    std::cout << fmt::format("crawl: stored in {} ({})\n", config.out_path(), to_string(config.store));
+  std::cout.flush();
+}
+
+// The run's figures for --stats-json, one JSON object (see README).
+std::string stats_json(const Config& config, const CrawlReport& r, const ProcessUsage& usage) {
+  namespace json = boost::json;
+  const auto& s = r.summary;
+  json::object by_kind;
+  for (const auto& [kind, n] : s.errors_by_kind) by_kind[kind] = n;
+  json::object latency;
+  latency["count"] = r.stats.latency.count();
+  latency["p50"] = json_number_or_null(r.stats.latency.percentile(50));
+  latency["p95"] = json_number_or_null(r.stats.latency.percentile(95));
+  latency["p99"] = json_number_or_null(r.stats.latency.percentile(99));
+  json::object o;
+  o["outcome"] = to_string(s.outcome);
+  o["pages"] = r.stats.pages;
+  o["results"] = r.stats.results;
+  o["bytes"] = r.stats.bytes;
+  o["errors"] = r.stats.errors;
+  o["transport_errors"] = r.stats.transport_errors;
+  o["errors_by_kind"] = std::move(by_kind);
+  o["skipped"] = r.stats.skipped;
+  o["elapsed_s"] = s.elapsed_s;
+  o["pages_per_s"] = s.elapsed_s > 0 ? static_cast<double>(s.pages) / s.elapsed_s : 0.0;
+  o["cpu_user_s"] = usage.user_s;
+  o["cpu_sys_s"] = usage.sys_s;
+  o["peak_rss_bytes"] = usage.peak_rss_bytes;
+  o["latency_ms"] = std::move(latency);
+  o["mode"] = to_string(config.mode);
+  o["concurrency"] = config.concurrency;
+  o["left_queued"] = r.left_queued;
+  return to_json_text(o);
+}
+
+int exit_code(const CrawlReport& r) {
+  if (r.summary.outcome == RunOutcome::interrupted) return 130;
+  if (r.summary.outcome == RunOutcome::terminated) return 143;
+  if (r.stats.transport_errors > 0) return 4;
+  if (r.stats.errors > 0) return 8;
+  return 0;
+}
+
+}  // namespace
+
+int crawl_main(int argc, const char* const* argv) {
+
+  Config config;
+  try {
+    ParsedArgs parsed = parse_args(argc, argv);
+    if (!parsed.config) {
+      std::cout << parsed.output;
+      if (parsed.exit_code == 0 && parsed.output.find("Usage:") != std::string::npos)
+        std::cout << "\nCommands:\n"
+                     "  crawl bench [URLS_FILE] [OPTIONS]   compare fetch strategies (crawl bench --help)\n"
+                     "  crawl runs [DB] [--json]            list the crawls recorded in a SQLite file\n";
+      return parsed.exit_code;
+    }
+    config = std::move(*parsed.config);
+    setup_logging(config);
+  } catch (const UsageError& e) {
+    std::cerr << "crawl: " << e.what() << "\nRun with --help for more information.\n";
+    return e.exit_code;
+  }
+
+  SeedList seeds;
+  try {
+    seeds = read_seed_file(config.urls_file);
+  } catch (const std::exception& e) {
+    std::cerr << "crawl: " << e.what() << "\n";
+    return 2;
+  }
+  for (const auto& w : seeds.warnings) spdlog::warn("{}", w);
+  if (seeds.seeds.empty()) {
+    std::cerr << "crawl: " << config.urls_file << ": no valid URL to crawl\n";
+    return 2;
+  }
+
+  // Opened (and emptied) now, so a bad path stops the crawl before it starts.
+  std::ofstream stats_out;
+  if (!config.stats_json.empty()) {
+    stats_out.open(config.stats_json, std::ios::out | std::ios::trunc);
+    if (!stats_out) {
+      std::cerr << "crawl: --stats-json " << config.stats_json << ": cannot open: " << std::strerror(errno) << "\n";
+      return 3;
+    }
+  }
+
+  std::unique_ptr<Fetcher> fetcher;
+  std::unique_ptr<RunFiguresSink> sink;
+  try {
+    fetcher = make_fetcher(config);
+  } catch (const UsageError& e) {
+    std::cerr << "crawl: " << e.what() << "\n";
+    return e.exit_code;
+  }
+  try {
+    if (auto inner = make_sink(config)) sink = std::make_unique<RunFiguresSink>(std::move(inner));
+  } catch (const std::exception& e) {
+    std::cerr << "crawl: cannot open storage: " << e.what() << "\n";
+    return 3;
+  }
+
+  install_signal_handlers();
+  spdlog::info("crawling {} seed URLs from {} ({})", seeds.seeds.size(), config.urls_file, config.summary());
+  Crawler crawler(config, *fetcher, sink.get(), &g_stop);
+  if (sink) sink->set_crawler(&crawler);
+  CrawlReport report;
+  {
+    ProgressLine progress(crawler, !config.quiet && ::isatty(STDERR_FILENO));
+    report = crawler.run(seeds.seeds);
+  }
+  sink.reset();  // closes the database / joins writers before the summary claims it's stored
+  const auto stall_ms = fetcher->longest_stall_ms();
+  fetcher.reset();
+  print_summary(config, report, stall_ms);
+  if (stats_out.is_open()) {
+    stats_out << stats_json(config, report, process_usage());
+    stats_out.close();
+    if (!stats_out) {
+      std::cerr << "crawl: --stats-json " << config.stats_json << ": cannot write\n";
+      return 3;
+    }
+  }
+  return exit_code(report);
+}
+
+}  // namespace crawl

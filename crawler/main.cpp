@@ -1,3 +1,0 @@
-#include "crawler/cli.h"
-
-int main(int argc, char** argv) { return crawl::crawl_main(argc, argv); }

@@ -1,0 +1,439 @@
+// DiskSink: pages land at disk_path_for() paths with exact content, file /
+// directory conflicts lose nothing, hostile URLs never write outside the
+// output directory, every result gets an index line, no temp files remain.
+#include "storage/disk_sink.h"
+
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/disk_path.h"
+
+#include "tests/test_util.h"
+
+namespace crawl {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+using testing::TempDir;
+
+using testing::read_file;
+
+std::vector<std::string> read_lines(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::vector<std::string> split_tabs(const std::string& line) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t tab = line.find('\t', start);
+    fields.push_back(line.substr(start, tab - start));
+    if (tab == std::string::npos) return fields;
+    start = tab + 1;
+  }
+}
+
+// Every regular file below `dir`, relative, in generic form.
+std::set<std::string> files_below(const fs::path& dir) {
+  std::set<std::string> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) files.insert(fs::relative(e.path(), dir).generic_string());
+  }
+  return files;
+}
+
+FetchResult page(const std::string& url, std::string body, long status = 200) {
+  FetchResult r;
+  r.request.url = url;
+  r.final_url = url;
+  r.status = status;
+  r.content_type = "text/html";
+  r.body = std::move(body);
+  r.fetched_at = std::chrono::sys_days{std::chrono::year{2026} / 11 / 22} + 13h + 5min + 1s + 123ms;
+  return r;
+}
+
+FetchResult failed(const std::string& url, FetchErrc errc, std::string detail) {
+  FetchResult r;
+  r.request.url = url;
+  r.final_url = url;
+  r.error = make_error_code(errc);
+  r.error_detail = std::move(detail);
+  return r;
+}
+
+TEST(DiskSinkLayout, PagesLandAtTheirMappedPathsWithExactContent) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  const std::string binary("\0\x01\xff\xfe\r\n\0end", 10);
+  const std::vector<std::pair<std::string, std::string>> pages = {
+      {"http://127.0.0.1:8080/", "<html>root</html>"},
+      {"http://127.0.0.1:8080/a/b.html?x=1", "query page"},
+      {"https://Example.COM:443/dir/", "dir index"},
+      {"http://example.com/img.png", binary},
+      {"http://example.com/empty", ""},
+  };
+  {
+    DiskSink sink(out);
+    for (const auto& [url, body] : pages) sink.store(page(url, body));
+    sink.flush();
+    EXPECT_EQ(sink.write_errors(), 0);
+    EXPECT_EQ(sink.out_dir(), out);
+    // Visible after flush(), while the sink is still alive.
+    EXPECT_EQ(read_file(out / "127.0.0.1_8080/index.html"), "<html>root</html>");
+  }
+  EXPECT_EQ(read_file(out / "127.0.0.1_8080/a/b.html?x=1"), "query page");
+  EXPECT_EQ(read_file(out / "example.com/dir/index.html"), "dir index");
+  EXPECT_EQ(read_file(out / "example.com/img.png"), binary);
+  EXPECT_TRUE(fs::is_regular_file(out / "example.com/empty"));
+  EXPECT_EQ(fs::file_size(out / "example.com/empty"), 0u);
+  for (const auto& [url, body] : pages) {
+    EXPECT_EQ(read_file(out / disk_path_for(url).value()), body) << url;
+  }
+}
+
+TEST(DiskSinkLayout, OnlySuccessfulResponsesBecomeFiles) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  {
+    DiskSink sink(out);
+    sink.store(page("http://h/ok", "ok"));
+    sink.store(page("http://h/missing", "not found page", 404));
+    sink.store(page("http://h/moved", "", 301));
+    sink.store(page("http://h/broken", "oops", 500));
+    sink.store(failed("http://h/slow", FetchErrc::timeout, "timed out"));
+    FetchResult truncated = page("http://h/huge", "partial");
+    truncated.error = make_error_code(FetchErrc::too_large);
+    sink.store(truncated);
+  }
+  const std::set<std::string> expected = {"h/ok", ".crawl/index.tsv", ".crawl/runs.tsv"};
+  EXPECT_EQ(files_below(out), expected);
+}
+
+TEST(DiskSinkLayout, SameUrlStoredAgainIsOverwrittenWithTheLatest) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  DiskSink sink(out);
+  sink.store(page("http://h/p", "first version, longer"));
+  sink.flush();
+  sink.store(page("http://h/p", "second"));
+  sink.flush();
+  EXPECT_EQ(read_file(out / "h/p"), "second");
+}
+
+TEST(DiskSinkConflicts, FileWhereADirectoryIsNeededMovesToIndexHtml) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  DiskSink sink(out);
+  sink.store(page("http://h/a", "page a"));
+  sink.flush();
+  ASSERT_TRUE(fs::is_regular_file(out / "h/a"));
+  sink.store(page("http://h/a/b.html", "page b"));
+  sink.flush();
+  EXPECT_EQ(sink.write_errors(), 0);
+  EXPECT_TRUE(fs::is_directory(out / "h/a"));
+  EXPECT_EQ(read_file(out / "h/a/index.html"), "page a");
+  EXPECT_EQ(read_file(out / "h/a/b.html"), "page b");
+}
+
+TEST(DiskSinkConflicts, ConflictsInsideOneBatchAndSeveralLevelsDeep) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  {
+    DiskSink sink(out);
+    sink.store(page("http://h/x", "x"));
+    sink.store(page("http://h/x/y", "y"));
+    sink.store(page("http://h/x/y/z", "z"));
+  }
+  EXPECT_EQ(read_file(out / "h/x/index.html"), "x");
+  EXPECT_EQ(read_file(out / "h/x/y/index.html"), "y");
+  EXPECT_EQ(read_file(out / "h/x/y/z"), "z");
+}
+
+TEST(DiskSinkConflicts, TargetThatIsADirectoryGetsIndexHtml) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  DiskSink sink(out);
+  sink.store(page("http://h/a/b.html", "b"));
+  sink.flush();
+  sink.store(page("http://h/a", "a, saved after its directory"));
+  sink.flush();
+  EXPECT_EQ(sink.write_errors(), 0);
+  EXPECT_EQ(read_file(out / "h/a/index.html"), "a, saved after its directory");
+  EXPECT_EQ(read_file(out / "h/a/b.html"), "b");
+  const auto lines = read_lines(out / ".crawl/index.tsv");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(split_tabs(lines[1])[4], "h/a/index.html") << "index names the path really used";
+}
+
+TEST(DiskSinkSafety, HostileUrlsNeverWriteOutsideTheOutputDirectory) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  std::vector<std::string> urls = {
+      "http://h/../../etc/passwd",     "http://h/%2e%2e/%2e%2e/x",
+      "http://h/a%2Fb",                "http://h/a/%2F/b",
+      "http://h/..%2F..%2Fx",          "http://h//abs",
+      "http://h/..%5C..%5Cx",          "http://h/a%00b",
+      "http://h/%2e%2e",               "http://h/%2e%2e/",
+      "http://h/a/b/../../../../x",    "http://h/?../../x",
+      "http://h/a?/../../../x",        "http://../x",
+      "http://%2e%2e/x",               "http://%2F/x",
+      "http://.crawl/index.tsv",       "http://.crawl/runs.tsv",
+      "http://h/a%0A%0Db",             "http://h/" + std::string(1000, 'x'),
+      "http://h/" + std::string(300, '.'),
+      "http://h/a?" + std::string(500, '/'),
+      "http://h/.x.tmp.1",             "not a url",
+      "file:///etc/passwd",            "http://h/%2F..%2F..%2F..%2Ftmp%2Fpwned",
+  };
+  for (int c = 0; c < 256; ++c) {
+    char buf[4];
+    std::snprintf(buf, sizeof buf, "%%%02X", c);
+    urls.push_back(std::string("http://h/") + buf + "/" + buf + buf);
+  }
+  {
+    DiskSink sink(out);
+    for (const auto& url : urls) sink.store(page(url, "hostile " + url));
+  }
+  // Nothing but "out" appeared next to the output directory.
+  std::set<std::string> siblings;
+  for (const auto& e : fs::directory_iterator(tmp.path())) {
+    siblings.insert(e.path().filename().string());
+  }
+  EXPECT_EQ(siblings, std::set<std::string>{"out"});
+  // Every file really lies inside out, and .crawl was not overwritten.
+  const fs::path real_out = fs::canonical(out);
+  for (const auto& e : fs::recursive_directory_iterator(out)) {
+    const fs::path rel = fs::canonical(e.path()).lexically_relative(real_out);
+    EXPECT_NE(*rel.begin(), "..") << e.path();
+    EXPECT_FALSE(e.is_symlink()) << e.path();
+  }
+  const auto lines = read_lines(out / ".crawl/index.tsv");
+  EXPECT_EQ(lines.size(), urls.size());
+  for (const auto& line : lines) EXPECT_EQ(split_tabs(line).size(), 6u) << line;
+  EXPECT_TRUE(read_lines(out / ".crawl/runs.tsv").empty());
+}
+
+TEST(DiskSinkSafety, SymlinkInsideTheOutputDirectoryIsNotFollowed) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  const fs::path elsewhere = tmp.path() / "elsewhere";
+  fs::create_directories(out);
+  fs::create_directories(elsewhere);
+  fs::create_directory_symlink(elsewhere, out / "h");
+  fs::create_directories(out / "g");
+  fs::create_directory_symlink(elsewhere, out / "g" / "d");
+  {
+    DiskSink sink(out);
+    sink.store(page("http://h/x", "escape via host dir"));
+    sink.store(page("http://g/d/y", "escape via sub dir"));
+    sink.store(page("http://g/d", "would replace the link"));
+    sink.flush();
+    EXPECT_EQ(sink.write_errors(), 3);
+  }
+  EXPECT_TRUE(fs::is_empty(elsewhere));
+  const auto lines = read_lines(out / ".crawl/index.tsv");
+  ASSERT_EQ(lines.size(), 3u);
+  for (const auto& line : lines) {
+    const auto f = split_tabs(line);
+    EXPECT_EQ(f[4], "-");
+    EXPECT_EQ(f[5].rfind("write: ", 0), 0u) << line;
+  }
+}
+
+TEST(DiskSinkIndex, OneLinePerResultIncludingErrors) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  {
+    DiskSink sink(out);
+    sink.store(page("http://h/ok", "ok"));
+    sink.store(page("http://h/missing", "nope", 404));
+    sink.store(failed("http://h/slow", FetchErrc::timeout, "timed out\tafter\n5 s"));
+    FetchResult redirected = page("http://h/old", "new");
+    redirected.final_url = "http://h/new";
+    sink.store(redirected);
+  }
+  const auto lines = read_lines(out / ".crawl/index.tsv");
+  ASSERT_EQ(lines.size(), 4u);
+  const std::vector<std::vector<std::string>> expected = {
+      {"2026-11-22T13:05:01.123Z", "200", "http://h/ok", "http://h/ok", "h/ok", "-"},
+      {"2026-11-22T13:05:01.123Z", "404", "http://h/missing", "http://h/missing", "-", "-"},
+      {"1970-01-01T00:00:00.000Z", "0", "http://h/slow", "http://h/slow", "-",
+       "timeout: timed out after 5 s"},
+      {"2026-11-22T13:05:01.123Z", "200", "http://h/old", "http://h/new", "h/old", "-"},
+  };
+  for (std::size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(split_tabs(lines[i]), expected[i]);
+}
+
+TEST(DiskSinkIndex, WriteFailureIsCountedAndRecordedInTheIndex) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  fs::create_directories(out / "h");
+  ASSERT_EQ(::mkfifo((out / "h" / "fifo").c_str(), 0644), 0);
+  DiskSink sink(out);
+  sink.store(page("http://h/fifo", "cannot replace a fifo"));
+  sink.store(page("http://h/fine", "fine"));
+  sink.flush();
+  EXPECT_EQ(sink.write_errors(), 1);
+  EXPECT_EQ(read_file(out / "h/fine"), "fine");
+  const auto lines = read_lines(out / ".crawl/index.tsv");
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(split_tabs(lines[0])[4], "-");
+  EXPECT_EQ(split_tabs(lines[0])[5].rfind("write: ", 0), 0u) << lines[0];
+}
+
+TEST(DiskSinkIndex, RunsAreRecordedInRunsTsvAndAppendedAcrossSinks) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  for (int run = 0; run < 2; ++run) {
+    DiskSink sink(out);
+    RunInfo info;
+    info.mode = run == 0 ? "threads" : "fibers";
+    info.concurrency = 8;
+    info.urls_file = "urls.txt";
+    info.settings = "delay=0\tper_host=2";
+    sink.begin_run(info);
+    sink.store(page("http://h/" + std::to_string(run), "x"));
+    RunSummary s;
+    s.pages = 4;
+    s.bytes = 100;
+    s.errors = 1;
+    s.errors_by_kind = {{"timeout", 1}};
+    s.elapsed_s = 2;
+    s.outcome = crawl::RunOutcome::completed;
+    sink.end_run(s);
+  }
+  const auto lines = read_lines(out / ".crawl/runs.tsv");
+  ASSERT_EQ(lines.size(), 4u);
+  auto f = split_tabs(lines[0]);
+  ASSERT_EQ(f.size(), 6u);
+  EXPECT_EQ(f[0], "run-begin");
+  EXPECT_EQ(f[2], "threads");
+  EXPECT_EQ(f[3], "8");
+  EXPECT_EQ(f[4], "urls.txt");
+  EXPECT_EQ(f[5], "delay=0 per_host=2");
+  f = split_tabs(lines[1]);
+  ASSERT_EQ(f.size(), 9u);
+  EXPECT_EQ(f[0], "run-end");
+  EXPECT_EQ(f[2], "completed");
+  EXPECT_EQ(f[3], "4");
+  EXPECT_EQ(f[4], "100");
+  EXPECT_EQ(f[5], "1");
+  EXPECT_EQ(std::stod(f[7]), 2.0);
+  EXPECT_EQ(f[8], R"({"timeout":1})");
+  EXPECT_EQ(split_tabs(lines[2])[2], "fibers");
+  EXPECT_EQ(read_lines(out / ".crawl/index.tsv").size(), 2u);
+}
+
+TEST(DiskSinkAtomicity, NoTempFilesRemainAfterFlush) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  DiskSink sink(out);
+  for (int i = 0; i < 200; ++i) {
+    sink.store(page("http://h/d" + std::to_string(i % 7) + "/p" + std::to_string(i),
+                    std::string(1000 + i, 'x')));
+  }
+  sink.store(page("http://h/d1", "conflict"));  // forces a move aside, too
+  sink.flush();
+  EXPECT_EQ(sink.write_errors(), 0);
+  for (const auto& e : fs::recursive_directory_iterator(out)) {
+    const std::string name = e.path().filename().string();
+    EXPECT_EQ(name.find(".tmp."), std::string::npos) << e.path();
+    EXPECT_EQ(name.find(".move."), std::string::npos) << e.path();
+  }
+  EXPECT_EQ(read_file(out / "h/d1/index.html"), "conflict");
+  EXPECT_EQ(files_below(out).size(), 200u + 1 + 2);
+}
+
+TEST(DiskSinkConcurrency, ManyThreadsStoringAllArrive) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 200;
+  {
+    DiskSink sink(out, /*max_queued_bytes=*/64 * 1024);  // exercise backpressure too
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&sink, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          const std::string url =
+              "http://127.0.0.1/t" + std::to_string(t) + "/p" + std::to_string(i);
+          sink.store(page(url, url + std::string(4096, '.')));
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    sink.flush();
+    EXPECT_EQ(sink.write_errors(), 0);
+  }
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      // Built with += : GCC 12 -O2 gives a false -Wrestrict on "t" + to_string().
+      std::string rel = "t";
+      rel += std::to_string(t);
+      rel += "/p";
+      rel += std::to_string(i);
+      ASSERT_EQ(read_file(out / "127.0.0.1" / rel),
+                "http://127.0.0.1/" + rel + std::string(4096, '.'));
+    }
+  }
+  EXPECT_EQ(read_lines(out / ".crawl/index.tsv").size(),
+            static_cast<std::size_t>(kThreads * kPerThread));
+}
+
+TEST(DiskSinkOpen, OutputPathThatIsAFileThrowsNamingIt) {
+  TempDir tmp;
+  const fs::path file = tmp.path() / "plain-file";
+  std::ofstream(file) << "x";
+  try {
+    DiskSink sink(file);
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a directory"), std::string::npos) << e.what();
+  }
+  try {
+    DiskSink sink(file / "below");
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+  }
+}
+
+TEST(DiskSinkOpen, CreatesMissingParentsAndAcceptsAnExistingDirectory) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "a" / "b" / "c";
+  { DiskSink sink(out); }
+  EXPECT_TRUE(fs::is_directory(out / ".crawl"));
+  { DiskSink sink(out); }  // existing directory: fine
+}
+
+TEST(DiskSinkOpen, TrailingSlashAndDotsInTheOutputPathAreNormalized) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  DiskSink sink(tmp.path() / "x" / ".." / "out" / "");
+  EXPECT_EQ(sink.out_dir(), out);
+  sink.store(page("http://h/a", "a"));
+  sink.flush();
+  EXPECT_EQ(sink.write_errors(), 0);
+  EXPECT_EQ(read_file(out / "h/a"), "a");
+}
+
+}  // namespace
+}  // namespace crawl

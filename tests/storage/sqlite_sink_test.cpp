@@ -1,0 +1,609 @@
+// SqliteSink: every column round-trips, one row per URL, runs are recorded
+// and appended across sinks, concurrent stores all arrive, failures are
+// counted without losing other rows.
+#include "storage/sqlite_sink.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/sqlite_handles.h"
+
+#include "tests/test_util.h"
+
+namespace crawl {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+using testing::TempDir;
+
+struct Value {
+  int type = SQLITE_NULL;
+  std::string bytes;  // TEXT / BLOB contents, exact
+  std::int64_t integer = 0;
+  double real = 0;
+  bool is_null() const { return type == SQLITE_NULL; }
+};
+using Row = std::vector<Value>;
+
+// A second, independent connection, as a reader or a fault injector.
+class Db {
+ public:
+  explicit Db(const fs::path& path) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+    db_.reset(raw);
+    if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + path.string());
+    sqlite3_busy_timeout(db_.get(), 10000);
+  }
+
+  std::vector<Row> query(const std::string& sql, const std::vector<std::string>& params = {}) {
+    sqlite3_stmt* raw = nullptr;
+    const int rc = sqlite3_prepare_v2(db_.get(), sql.c_str(), -1, &raw, nullptr);
+    SqliteStmt stmt(raw);
+    if (rc != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(db_.get()));
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      sqlite3_bind_text(stmt.get(), static_cast<int>(i + 1), params[i].c_str(), -1,
+                        SQLITE_TRANSIENT);
+    }
+    std::vector<Row> rows;
+    int step = 0;
+    while ((step = sqlite3_step(stmt.get())) == SQLITE_ROW) {
+      Row row;
+      for (int c = 0; c < sqlite3_column_count(stmt.get()); ++c) {
+        Value v;
+        v.type = sqlite3_column_type(stmt.get(), c);
+        if (v.type == SQLITE_INTEGER) v.integer = sqlite3_column_int64(stmt.get(), c);
+        if (v.type == SQLITE_FLOAT) v.real = sqlite3_column_double(stmt.get(), c);
+        if (v.type == SQLITE_TEXT || v.type == SQLITE_BLOB) {
+          const void* p = sqlite3_column_blob(stmt.get(), c);
+          v.bytes.assign(static_cast<const char*>(p),
+                         static_cast<std::size_t>(sqlite3_column_bytes(stmt.get(), c)));
+        }
+        row.push_back(std::move(v));
+      }
+      rows.push_back(std::move(row));
+    }
+    if (step != SQLITE_DONE) throw std::runtime_error(sqlite3_errmsg(db_.get()));
+    return rows;
+  }
+
+  std::int64_t count(const std::string& sql) { return query(sql).at(0).at(0).integer; }
+
+  void exec(const std::string& sql) {
+    if (sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
+      throw std::runtime_error(sqlite3_errmsg(db_.get()));
+    }
+  }
+
+ private:
+  SqliteDb db_;
+};
+
+// 2026-11-22T13:05:01.123Z
+std::chrono::system_clock::time_point sample_time() {
+  using namespace std::chrono;
+  return sys_days{year{2026} / 11 / 22} + 13h + 5min + 1s + 123ms;
+}
+
+FetchResult ok_page(const std::string& url, std::string body) {
+  FetchResult r;
+  r.request.url = url;
+  r.request.depth = 2;
+  r.request.referrer = "http://127.0.0.1/ref";
+  r.final_url = url;
+  r.status = 200;
+  r.content_type = "text/html; charset=utf-8";
+  r.headers = {{"Content-Type", "text/html; charset=utf-8"}, {"X-Test", "a: b"}};
+  r.body = std::move(body);
+  r.fetched_at = sample_time();
+  r.elapsed_ms = 12.5;
+  return r;
+}
+
+FetchResult error_result(const std::string& url) {
+  FetchResult r;
+  r.request.url = url;
+  r.final_url = url;
+  r.error = make_error_code(FetchErrc::timeout);
+  r.error_detail = "Operation timed out after 1000 ms";
+  r.fetched_at = sample_time();
+  r.elapsed_ms = 1000;
+  return r;
+}
+
+RunInfo sample_run_info() {
+  RunInfo info;
+  info.started_at = sample_time();
+  info.mode = "threads";
+  info.concurrency = 16;
+  info.urls_file = "urls.txt";
+  info.settings = "per_host=2 delay=0";
+  return info;
+}
+
+constexpr const char* kPageColumns =
+    "SELECT url, final_url, status, content_type, body, fetched_at, elapsed_ms, depth, error, "
+    "redirects, headers, referrer, run_id FROM pages WHERE url = ?1";
+
+TEST(SqliteSinkRoundTrip, EveryColumnOfEveryKindOfResult) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  const std::string binary("\x89PNG\0\0\x01\xff\xfe\0tail", 14);
+  std::int64_t run_id = 0;
+  {
+    SqliteSink sink(db_path.string());
+    sink.begin_run(sample_run_info());
+    ASSERT_TRUE(sink.current_run_id().has_value());
+    run_id = *sink.current_run_id();
+
+    sink.store(ok_page("http://127.0.0.1/img.png", binary));
+    sink.store(error_result("http://127.0.0.1/slow"));
+    FetchResult not_found = ok_page("http://127.0.0.1/missing", "no such page");
+    not_found.status = 404;
+    sink.store(not_found);
+    FetchResult redirected = ok_page("http://127.0.0.1/old", "<p>new</p>");
+    redirected.final_url = "http://127.0.0.1/new";
+    redirected.redirects = {"http://127.0.0.1/mid?a=\"1\"", "http://127.0.0.1/new"};
+    sink.store(redirected);
+    FetchResult no_content = ok_page("http://127.0.0.1/empty", "");
+    no_content.status = 204;
+    no_content.content_type.clear();
+    no_content.headers.clear();
+    no_content.request.referrer.clear();
+    sink.store(no_content);
+    sink.flush();
+    EXPECT_EQ(sink.write_errors(), 0);
+  }
+  Db db(db_path);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 5);
+
+  auto rows = db.query(kPageColumns, {"http://127.0.0.1/img.png"});
+  ASSERT_EQ(rows.size(), 1u);
+  Row r = rows[0];
+  EXPECT_EQ(r[0].bytes, "http://127.0.0.1/img.png");
+  EXPECT_EQ(r[1].bytes, "http://127.0.0.1/img.png");
+  EXPECT_EQ(r[2].integer, 200);
+  EXPECT_EQ(r[3].bytes, "text/html; charset=utf-8");
+  EXPECT_EQ(r[4].type, SQLITE_BLOB);
+  EXPECT_EQ(r[4].bytes, binary);  // NULs and high bytes intact
+  EXPECT_EQ(r[5].bytes, "2026-11-22T13:05:01.123Z");
+  EXPECT_DOUBLE_EQ(r[6].real, 12.5);
+  EXPECT_EQ(r[7].integer, 2);
+  EXPECT_TRUE(r[8].is_null()) << "error is NULL when ok";
+  EXPECT_TRUE(r[9].is_null()) << "redirects is NULL when none";
+  EXPECT_EQ(r[10].bytes, "Content-Type: text/html; charset=utf-8\nX-Test: a: b");
+  EXPECT_EQ(r[11].bytes, "http://127.0.0.1/ref");
+  EXPECT_EQ(r[12].integer, run_id);
+
+  rows = db.query(kPageColumns, {"http://127.0.0.1/slow"});
+  ASSERT_EQ(rows.size(), 1u);
+  r = rows[0];
+  EXPECT_TRUE(r[2].is_null()) << "no response: status NULL";
+  EXPECT_TRUE(r[3].is_null());
+  EXPECT_TRUE(r[4].is_null()) << "no response: body NULL";
+  EXPECT_EQ(r[5].bytes, "2026-11-22T13:05:01.123Z");
+  EXPECT_DOUBLE_EQ(r[6].real, 1000);
+  EXPECT_EQ(r[7].integer, 0);
+  EXPECT_EQ(r[8].bytes, "timeout: Operation timed out after 1000 ms");
+  EXPECT_TRUE(r[10].is_null());
+  EXPECT_TRUE(r[11].is_null()) << "seed: referrer NULL";
+  EXPECT_EQ(r[12].integer, run_id);
+
+  rows = db.query(kPageColumns, {"http://127.0.0.1/missing"});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][2].integer, 404);
+  EXPECT_EQ(rows[0][4].bytes, "no such page");
+  EXPECT_TRUE(rows[0][8].is_null()) << "an HTTP status is a response, not an error";
+
+  rows = db.query(kPageColumns, {"http://127.0.0.1/old"});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][1].bytes, "http://127.0.0.1/new");
+  EXPECT_EQ(rows[0][9].bytes, R"(["http://127.0.0.1/mid?a=\"1\"","http://127.0.0.1/new"])");
+  EXPECT_EQ(db.query("SELECT json_valid(redirects), json_array_length(redirects), "
+                     "json_extract(redirects, '$[0]') FROM pages WHERE url = ?1",
+                     {"http://127.0.0.1/old"})[0][2]
+                .bytes,
+            "http://127.0.0.1/mid?a=\"1\"");
+
+  rows = db.query(kPageColumns, {"http://127.0.0.1/empty"});
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][2].integer, 204);
+  EXPECT_EQ(rows[0][4].type, SQLITE_BLOB) << "empty body is an empty blob, not NULL";
+  EXPECT_EQ(rows[0][4].bytes, "");
+  EXPECT_TRUE(rows[0][3].is_null());
+}
+
+TEST(SqliteSinkUpsert, StoringTheSameUrlAgainReplacesTheRow) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  SqliteSink sink(db_path.string());
+  sink.store(ok_page("http://127.0.0.1/a", "first"));
+  sink.flush();
+  FetchResult later = error_result("http://127.0.0.1/a");
+  sink.store(later);
+  sink.flush();
+  sink.store(ok_page("http://127.0.0.1/a", "third"));
+  sink.store(ok_page("http://127.0.0.1/a", "fourth"));  // same batch: last wins
+  sink.flush();
+  Db db(db_path);
+  const auto rows = db.query("SELECT body, error, status FROM pages");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0].bytes, "fourth");
+  EXPECT_TRUE(rows[0][1].is_null());
+  EXPECT_EQ(rows[0][2].integer, 200);
+}
+
+TEST(SqliteSinkUpsert, ErrorAfterSuccessClearsTheOldBody) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  SqliteSink sink(db_path.string());
+  sink.store(ok_page("http://127.0.0.1/a", "body"));
+  sink.store(error_result("http://127.0.0.1/a"));
+  sink.flush();
+  Db db(db_path);
+  const auto rows = db.query("SELECT body, error, status, headers FROM pages");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0][0].is_null());
+  EXPECT_EQ(rows[0][1].bytes, "timeout: Operation timed out after 1000 ms");
+  EXPECT_TRUE(rows[0][2].is_null());
+  EXPECT_TRUE(rows[0][3].is_null());
+}
+
+TEST(SqliteSinkRuns, BeginAndEndRunFillTheRunsRow) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  {
+    SqliteSink sink(db_path.string());
+    sink.begin_run(sample_run_info());
+    sink.store(ok_page("http://127.0.0.1/", "x"));
+    RunSummary s;
+    s.finished_at = sample_time() + 2500ms;
+    s.pages = 10;
+    s.bytes = 12345;
+    s.errors = 4;
+    s.errors_by_kind = {{"timeout", 3}, {"http_404", 1}, {"we\"ird\\key\n", 7}};
+    s.elapsed_s = 2.5;
+    s.outcome = crawl::RunOutcome::completed;
+    sink.end_run(s);
+    EXPECT_FALSE(sink.current_run_id().has_value());
+    // end_run waited for the page stored before it.
+    Db db(db_path);
+    EXPECT_EQ(db.count("SELECT count(*) FROM pages WHERE run_id = 1"), 1);
+  }
+  Db db(db_path);
+  const auto rows = db.query(
+      "SELECT id, started_at, finished_at, mode, concurrency, urls_file, settings, pages, bytes, "
+      "errors, errors_by_kind, elapsed_s, pages_per_s, outcome FROM runs");
+  ASSERT_EQ(rows.size(), 1u);
+  const Row& r = rows[0];
+  EXPECT_EQ(r[0].integer, 1);
+  EXPECT_EQ(r[1].bytes, "2026-11-22T13:05:01.123Z");
+  EXPECT_EQ(r[2].bytes, "2026-11-22T13:05:03.623Z");
+  EXPECT_EQ(r[3].bytes, "threads");
+  EXPECT_EQ(r[4].integer, 16);
+  EXPECT_EQ(r[5].bytes, "urls.txt");
+  EXPECT_EQ(r[6].bytes, "per_host=2 delay=0");
+  EXPECT_EQ(r[7].integer, 10);
+  EXPECT_EQ(r[8].integer, 12345);
+  EXPECT_EQ(r[9].integer, 4);
+  EXPECT_DOUBLE_EQ(r[11].real, 2.5);
+  EXPECT_DOUBLE_EQ(r[12].real, 4.0);
+  EXPECT_EQ(r[13].bytes, "completed");
+  // errors_by_kind is a JSON object whose keys are escaped properly.
+  const auto json = db.query(
+      "SELECT json_valid(errors_by_kind), json_extract(errors_by_kind, '$.timeout'), "
+      "json_extract(errors_by_kind, '$.http_404'), "
+      "(SELECT value FROM json_each(runs.errors_by_kind) WHERE key = ?1) FROM runs",
+      {"we\"ird\\key\n"});
+  EXPECT_EQ(json[0][0].integer, 1) << r[10].bytes;
+  EXPECT_EQ(json[0][1].integer, 3);
+  EXPECT_EQ(json[0][2].integer, 1);
+  EXPECT_EQ(json[0][3].integer, 7);
+}
+
+TEST(SqliteSinkRuns, ZeroElapsedLeavesPagesPerSecondNull) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  {
+    SqliteSink sink(db_path.string());
+    sink.begin_run(sample_run_info());
+    sink.end_run(RunSummary{});
+  }
+  Db db(db_path);
+  const auto rows = db.query("SELECT pages_per_s, errors_by_kind, finished_at FROM runs");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0][0].is_null());
+  EXPECT_EQ(rows[0][1].bytes, "{}");
+  EXPECT_FALSE(rows[0][2].is_null());
+}
+
+TEST(SqliteSinkRuns, CostAndLatencyFiguresRoundTripAndUnknownOnesAreNull) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  {
+    SqliteSink sink(db_path.string());
+    RunSummary s;
+    s.elapsed_s = 1;
+    s.outcome = crawl::RunOutcome::completed;
+    s.skipped = 3;
+    s.cpu_s = 1.25;
+    s.peak_rss_bytes = std::int64_t{5} << 30;  // beyond 32 bits
+    s.latency_p50_ms = 10.5;
+    s.latency_p95_ms = 20.25;
+    s.latency_p99_ms = 40;
+    sink.begin_run(sample_run_info());
+    sink.end_run(s);
+    sink.begin_run(sample_run_info());
+    sink.end_run(RunSummary{});  // figures unknown
+  }
+  Db db(db_path);
+  const auto rows = db.query(
+      "SELECT skipped, cpu_s, peak_rss_bytes, latency_p50_ms, latency_p95_ms, latency_p99_ms "
+      "FROM runs ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][0].integer, 3);
+  EXPECT_DOUBLE_EQ(rows[0][1].real, 1.25);
+  EXPECT_EQ(rows[0][2].integer, std::int64_t{5} << 30);
+  EXPECT_DOUBLE_EQ(rows[0][3].real, 10.5);
+  EXPECT_DOUBLE_EQ(rows[0][4].real, 20.25);
+  EXPECT_DOUBLE_EQ(rows[0][5].real, 40);
+  EXPECT_EQ(rows[1][0].integer, 0);
+  for (int i = 1; i <= 5; ++i) EXPECT_TRUE(rows[1][i].is_null()) << "column " << i;
+}
+
+TEST(SqliteSinkMigration, Version1FileGetsTheNewRunsColumnsAndKeepsItsRows) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "old.db";
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path.c_str(), &raw), SQLITE_OK);
+    SqliteDb old(raw);
+    // The schema of the first release.
+    ASSERT_EQ(sqlite3_exec(raw, R"sql(
+      CREATE TABLE runs(id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, mode TEXT,
+        concurrency INTEGER, urls_file TEXT, settings TEXT, pages INTEGER, bytes INTEGER, errors INTEGER,
+        errors_by_kind TEXT, elapsed_s REAL, pages_per_s REAL, outcome TEXT);
+      CREATE TABLE pages(url TEXT PRIMARY KEY, final_url TEXT, status INTEGER, content_type TEXT, body BLOB,
+        fetched_at TEXT, elapsed_ms REAL, depth INTEGER, error TEXT, redirects TEXT, headers TEXT,
+        referrer TEXT, run_id INTEGER REFERENCES runs(id));
+      INSERT INTO runs(started_at, mode, pages, outcome) VALUES('2025-01-01T00:00:00.000Z', 'threads', 7, 'completed');
+      INSERT INTO pages(url, status, run_id) VALUES('http://127.0.0.1/old', 200, 1);
+      PRAGMA user_version = 1;)sql",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  {
+    SqliteSink sink(db_path.string());
+    RunSummary s;
+    s.cpu_s = 0.5;
+    s.outcome = crawl::RunOutcome::completed;
+    sink.begin_run(sample_run_info());
+    sink.store(ok_page("http://127.0.0.1/new", "x"));
+    sink.end_run(s);
+  }
+  { SqliteSink again(db_path.string()); }  // a migrated file opens as is
+  Db db(db_path);
+  EXPECT_EQ(db.count("PRAGMA user_version"), SqliteSink::kSchemaVersion);
+  const auto rows = db.query("SELECT id, mode, pages, cpu_s, skipped FROM runs ORDER BY id");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][1].bytes, "threads");
+  EXPECT_EQ(rows[0][2].integer, 7);
+  EXPECT_TRUE(rows[0][3].is_null());
+  EXPECT_TRUE(rows[0][4].is_null());
+  EXPECT_DOUBLE_EQ(rows[1][3].real, 0.5);
+  EXPECT_EQ(rows[1][4].integer, 0);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 2);
+}
+
+TEST(SqliteSinkRuns, LaterSinkOnTheSameFileAppendsASecondRun) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  for (int run = 0; run < 2; ++run) {
+    SqliteSink sink(db_path.string());
+    RunInfo info = sample_run_info();
+    info.mode = run == 0 ? "threads" : "fibers";
+    sink.begin_run(info);
+    sink.store(ok_page("http://127.0.0.1/shared", "run " + std::to_string(run)));
+    sink.store(ok_page("http://127.0.0.1/only" + std::to_string(run), "x"));
+    RunSummary s;
+    s.pages = 2;
+    s.elapsed_s = 1;
+    s.outcome = crawl::RunOutcome::completed;
+    sink.end_run(s);
+  }
+  Db db(db_path);
+  const auto runs = db.query("SELECT id, mode, outcome FROM runs ORDER BY id");
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0][1].bytes, "threads");
+  EXPECT_EQ(runs[1][1].bytes, "fibers");
+  EXPECT_NE(runs[0][0].integer, runs[1][0].integer);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 3);
+  const auto shared = db.query("SELECT body, run_id FROM pages WHERE url = 'http://127.0.0.1/shared'");
+  EXPECT_EQ(shared[0][0].bytes, "run 1");
+  EXPECT_EQ(shared[0][1].integer, runs[1][0].integer);
+  EXPECT_EQ(db.query("SELECT run_id FROM pages WHERE url = 'http://127.0.0.1/only0'")[0][0].integer,
+            runs[0][0].integer);
+  EXPECT_EQ(db.count("PRAGMA user_version"), SqliteSink::kSchemaVersion);
+  EXPECT_EQ(db.query("PRAGMA journal_mode")[0][0].bytes, "wal");
+}
+
+TEST(SqliteSinkRuns, PagesOutsideARunHaveNullRunId) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  {
+    SqliteSink sink(db_path.string());
+    sink.store(ok_page("http://127.0.0.1/x", "x"));
+    sink.end_run(RunSummary{});  // without begin_run: ignored, no crash
+  }
+  Db db(db_path);
+  EXPECT_TRUE(db.query("SELECT run_id FROM pages")[0][0].is_null());
+  EXPECT_EQ(db.count("SELECT count(*) FROM runs"), 0);
+}
+
+TEST(SqliteSinkConcurrency, ManyThreadsStoringAllArriveExactlyOnce) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 500;
+  {
+    SqliteSink sink(db_path.string());
+    sink.begin_run(sample_run_info());
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&sink, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          const std::string url =
+              "http://127.0.0.1/t" + std::to_string(t) + "/p" + std::to_string(i);
+          sink.store(ok_page(url, url));
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+    sink.flush();
+    EXPECT_EQ(sink.write_errors(), 0);
+    Db db(db_path);  // visible after flush(), before the sink is gone
+    EXPECT_EQ(db.count("SELECT count(*) FROM pages"), kThreads * kPerThread);
+  }
+  Db db(db_path);
+  EXPECT_EQ(db.count("SELECT count(DISTINCT url) FROM pages"), kThreads * kPerThread);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages WHERE body = CAST(url AS BLOB)"),
+            kThreads * kPerThread);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages WHERE run_id = 1"), kThreads * kPerThread);
+}
+
+TEST(SqliteSinkBackpressure, TinyQueueBudgetBlocksButLosesNothing) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 100;
+  {
+    SqliteSink sink(db_path.string(), /*max_queued_bytes=*/16 * 1024);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&sink, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          // Each body alone is larger than the whole budget.
+          sink.store(ok_page("http://127.0.0.1/" + std::to_string(t) + "/" + std::to_string(i),
+                             std::string(20 * 1024, static_cast<char>('a' + t))));
+        }
+      });
+    }
+    for (auto& th : threads) th.join();
+  }  // destructor flushes
+  Db db(db_path);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages WHERE length(body) = 20480"),
+            kThreads * kPerThread);
+}
+
+TEST(SqliteSinkDurability, DestructorCommitsWhatWasStored) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  {
+    SqliteSink sink(db_path.string());
+    for (int i = 0; i < 100; ++i) sink.store(ok_page("http://127.0.0.1/" + std::to_string(i), "b"));
+  }
+  Db db(db_path);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 100);
+}
+
+TEST(SqliteSinkFailures, RowRefusedBySqliteIsCountedAndTheBatchSurvives) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  SqliteSink sink(db_path.string());
+  {
+    Db db(db_path);  // schema exists now; inject a statement-level failure
+    db.exec(
+        "CREATE TRIGGER refuse BEFORE INSERT ON pages WHEN NEW.url LIKE '%/bad%' "
+        "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+  }
+  for (int i = 0; i < 200; ++i) {
+    const std::string url = "http://127.0.0.1/" + std::string(i % 10 == 0 ? "bad" : "good") +
+                            std::to_string(i);
+    sink.store(ok_page(url, "x"));
+  }
+  sink.flush();
+  EXPECT_EQ(sink.write_errors(), 20);
+  Db db(db_path);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 180);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages WHERE url LIKE '%/bad%'"), 0);
+}
+
+TEST(SqliteSinkFailures, RolledBackTransactionIsRetriedRowByRow) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  SqliteSink sink(db_path.string());
+  sink.begin_run(sample_run_info());
+  const std::int64_t run_id = sink.current_run_id().value();
+  {
+    Db db(db_path);  // RAISE(ROLLBACK) ends the whole batch transaction
+    db.exec(
+        "CREATE TRIGGER refuse BEFORE INSERT ON pages WHEN NEW.url LIKE '%/bad%' "
+        "BEGIN SELECT RAISE(ROLLBACK, 'injected rollback'); END");
+  }
+  for (int i = 0; i < 300; ++i) {
+    const std::string url = "http://127.0.0.1/" + std::string(i % 7 == 3 ? "bad" : "good") +
+                            std::to_string(i);
+    sink.store(ok_page(url, "x"));
+  }
+  sink.flush();
+  int bad = 0;
+  for (int i = 0; i < 300; ++i) bad += i % 7 == 3;
+  EXPECT_EQ(sink.write_errors(), bad);
+  Db db(db_path);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 300 - bad);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages WHERE run_id = " + std::to_string(run_id)),
+            300 - bad);
+  // The sink is still healthy afterwards.
+  db.exec("DROP TRIGGER refuse");
+  sink.store(ok_page("http://127.0.0.1/bad-now-fine", "x"));
+  sink.flush();
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 300 - bad + 1);
+}
+
+TEST(SqliteSinkOpen, MissingDirectoryThrowsNamingThePath) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "no" / "such" / "dir" / "crawl.db";
+  try {
+    SqliteSink sink(db_path.string());
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(db_path.string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unable to open"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SqliteSinkOpen, FileThatIsNotADatabaseThrows) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "notes.txt";
+  std::ofstream(db_path) << std::string(4096, 'x');
+  try {
+    SqliteSink sink(db_path.string());
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(db_path.string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not a database"), std::string::npos) << e.what();
+  }
+}
+
+TEST(SqliteSinkOpen, NewerSchemaVersionIsRefused) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  { SqliteSink sink(db_path.string()); }
+  Db(db_path).exec("PRAGMA user_version = 99");
+  EXPECT_THROW(SqliteSink sink(db_path.string()), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace crawl

@@ -1,0 +1,347 @@
+// Link extraction, one test per rule of the WHATWG HTML standard it relies on.
+#include "web/links.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace crawl {
+namespace {
+
+using Links = std::vector<std::string>;
+constexpr const char* kPage = "http://127.0.0.1:8080/dir/page.html";
+
+TEST(ExtractLinks, HyperlinkElementsAreFollowed) {
+  const std::string html = R"(<!doctype html><title>t</title>
+    <a href="/a">a</a>
+    <map name=m><area href="/area" alt=x></map>
+    <iframe src="/iframe"></iframe>
+    <p><a href='/b'>b</a> <A HREF=/c>c</A></p>)";
+  EXPECT_EQ(extract_links(html, kPage),
+            (Links{"http://127.0.0.1:8080/a", "http://127.0.0.1:8080/area",
+                   "http://127.0.0.1:8080/iframe", "http://127.0.0.1:8080/b",
+                   "http://127.0.0.1:8080/c"}));
+}
+
+TEST(ExtractLinks, FramesetFramesAreFollowed) {
+  const std::string html = R"(<html><frameset cols="50%,50%">
+    <frame src="left.html"><frame src="right.html"></frameset></html>)";
+  EXPECT_EQ(extract_links(html, kPage), (Links{"http://127.0.0.1:8080/dir/left.html",
+                                               "http://127.0.0.1:8080/dir/right.html"}));
+}
+
+TEST(ExtractLinks, ElementsWithoutTheAttributeAreSkipped) {
+  EXPECT_EQ(extract_links("<a name=top>x</a><iframe></iframe><area alt=x>", kPage), Links{});
+}
+
+TEST(ExtractLinks, RelativeReferencesResolveAgainstThePage) {
+  const std::string html = R"(<a href="x">1</a><a href="../up">2</a><a href="//127.0.0.2/o">3</a>
+    <a href="?q=1">4</a><a href="sub/./y/../z">5</a><a href="  /sp ace ">6</a>)";
+  EXPECT_EQ(extract_links(html, kPage),
+            (Links{"http://127.0.0.1:8080/dir/x", "http://127.0.0.1:8080/up",
+                   "http://127.0.0.2/o", "http://127.0.0.1:8080/dir/page.html?q=1",
+                   "http://127.0.0.1:8080/dir/sub/z", "http://127.0.0.1:8080/sp%20ace"}));
+}
+
+TEST(ExtractLinks, CharacterReferencesInAttributesAreDecoded) {
+  EXPECT_EQ(extract_links(R"(<a href="/s?a=1&amp;b=2&lt;">x</a>)", kPage),
+            Links{"http://127.0.0.1:8080/s?a=1&b=2%3C"});
+}
+
+TEST(ExtractLinks, BaseHrefAbsoluteIsTheDocumentBaseUrl) {
+  const std::string html =
+      R"(<head><base href="http://127.0.0.9/root/"></head><a href="x">x</a><a href="/y">y</a>)";
+  EXPECT_EQ(extract_links(html, kPage),
+            (Links{"http://127.0.0.9/root/x", "http://127.0.0.9/y"}));
+}
+
+TEST(ExtractLinks, BaseHrefRelativeResolvesAgainstThePage) {
+  EXPECT_EQ(extract_links(R"(<base href="../other/"><a href="x">x</a>)", kPage),
+            Links{"http://127.0.0.1:8080/other/x"});
+}
+
+TEST(ExtractLinks, FirstBaseWithHrefWinsEvenAfterTheLinks) {
+  const std::string html =
+      R"(<a href="x">x</a><base target=_blank><base href="/b1/"><base href="/b2/">)";
+  EXPECT_EQ(extract_links(html, kPage), Links{"http://127.0.0.1:8080/b1/x"});
+}
+
+TEST(ExtractLinks, BaseHrefThatDoesNotResolveFallsBackToThePage) {
+  EXPECT_EQ(extract_links(R"(<base href="javascript:0"><a href="x">x</a>)", kPage),
+            Links{"http://127.0.0.1:8080/dir/x"});
+}
+
+TEST(ExtractLinks, FragmentsAreDroppedAndSamePageLinksAreThePage) {
+  const std::string html = R"(<a href="#top">1</a><a href="other#s">2</a><a href="#">3</a>)";
+  EXPECT_EQ(extract_links(html, kPage),
+            (Links{"http://127.0.0.1:8080/dir/page.html", "http://127.0.0.1:8080/dir/other"}));
+}
+
+TEST(ExtractLinks, NonHttpSchemesAndEmptyHrefsAreSkipped) {
+  const std::string html = R"html(<a href="mailto:x@y">m</a><a href="javascript:void(0)">j</a>
+    <a href="data:text/html,x">d</a><a href="tel:1">t</a><a href="ftp://h/f">f</a><a href="">e</a>
+    <iframe src="about:blank"></iframe><a href="https://h/ok">ok</a>)html";
+  EXPECT_EQ(extract_links(html, kPage), Links{"https://h/ok"});
+}
+
+TEST(ExtractLinks, DuplicatesAreRemovedKeepingDocumentOrder) {
+  const std::string html = R"(<a href="/b">1</a><a href="/a">2</a><a href="/b#x">3</a>
+    <a href="HTTP://127.0.0.1:8080/a">4</a><a href="/c">5</a>)";
+  EXPECT_EQ(extract_links(html, kPage),
+            (Links{"http://127.0.0.1:8080/b", "http://127.0.0.1:8080/a",
+                   "http://127.0.0.1:8080/c"}));
+}
+
+TEST(ExtractLinks, ResourcesAreNotLinks) {
+  const std::string html = R"(<head><link rel=stylesheet href="/s.css"><link rel=next href="/n">
+    <script src="/s.js"></script></head><body><img src="/i.png"><video src="/v.mp4"></video>
+    <form action="/f"></form><embed src="/e"><object data="/o"></object></body>)";
+  EXPECT_EQ(extract_links(html, kPage), Links{});
+}
+
+TEST(ExtractLinks, MarkupInsideRawTextAndCommentsIsNotParsed) {
+  const std::string html = R"(<script>document.write('<a href="/s">')</script>
+    <!-- <a href="/c"> --><textarea><a href="/t"></textarea><a href="/real">r</a>)";
+  EXPECT_EQ(extract_links(html, kPage), Links{"http://127.0.0.1:8080/real"});
+}
+
+// SVG 2 <a href> in inline SVG is a link a browser follows on click.
+TEST(ExtractLinks, InlineSvgLinksAreFollowedLikeBrowsersDo) {
+  EXPECT_EQ(extract_links(R"(<svg><a href="/svg"><text>x</text></a></svg>)", kPage),
+            Links{"http://127.0.0.1:8080/svg"});
+}
+
+TEST(ExtractLinks, MalformedHtmlIsRepairedLikeBrowsersDo) {
+  const std::string html = R"(<table><a href="/fostered">x</a><tr><td><a href=/cell>y</table>
+    <a href="/unclosed"><div><a href="/nested-a">z)";
+  EXPECT_EQ(extract_links(html, kPage),
+            (Links{"http://127.0.0.1:8080/fostered", "http://127.0.0.1:8080/cell",
+                   "http://127.0.0.1:8080/unclosed", "http://127.0.0.1:8080/nested-a"}));
+}
+
+TEST(ExtractLinks, EmptyAndNonHtmlInputGiveNoLinks) {
+  EXPECT_EQ(extract_links("", kPage), Links{});
+  EXPECT_EQ(extract_links("just text, no markup", kPage), Links{});
+  EXPECT_EQ(extract_links("{\"json\": [1, 2, \"<a\"]}", kPage), Links{});
+}
+
+TEST(ExtractLinks, ArbitraryBytesDoNotCrash) {
+  std::string bytes;
+  std::uint32_t state = 12345;  // deterministic LCG
+  for (int i = 0; i < 200000; ++i) {
+    state = state * 1664525u + 1013904223u;
+    bytes += static_cast<char>(state >> 24);
+  }
+  EXPECT_NO_THROW(extract_links(bytes, kPage));
+  // Every byte value, NULs included, inside and around markup.
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += "<a href=\"/" + std::string(1, static_cast<char>(c)) + "\">";
+  EXPECT_FALSE(extract_links(all, kPage).empty());
+  EXPECT_NO_THROW(extract_links(std::string("<a href=\"\0/x\">\0</a", 18), kPage));
+  EXPECT_NO_THROW(extract_links("<", kPage));
+  EXPECT_NO_THROW(extract_links("</", kPage));
+  EXPECT_NO_THROW(extract_links("<!--", kPage));
+  EXPECT_NO_THROW(extract_links("<a href=", kPage));
+}
+
+TEST(ExtractLinks, HugeAttributeValueIsHandled) {
+  const std::string value(2'000'000, 'x');
+  const Links links = extract_links("<a href=\"/" + value + "\">x</a><a href=/after>y</a>", kPage);
+  ASSERT_EQ(links.size(), 2u);
+  EXPECT_EQ(links[0].size(), std::string("http://127.0.0.1:8080/").size() + value.size());
+  EXPECT_EQ(links[1], "http://127.0.0.1:8080/after");
+}
+
+std::string repeat(std::string_view s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// Deep nesting must cost neither time nor stack, nor lose a link. (Written against gumbo, whose
+// cost grew with depth × elements and whose teardown recursed; kept for any parser.)
+TEST(ExtractLinks, DeeplyNestedDocumentWorks) {
+  const std::string html = repeat("<div>", 100'000) + "<a href=/deep>d</a>" +
+                           repeat("</div>", 100'000) + "<a href=/after>a</a>";
+  EXPECT_EQ(extract_links(html, kPage),
+            (Links{"http://127.0.0.1:8080/deep", "http://127.0.0.1:8080/after"}));
+}
+
+TEST(ExtractLinks, DeeplyNestedLinksAreAllFound) {
+  std::string html;
+  for (int i = 0; i < 2000; ++i) html += "<span><a href=/" + std::to_string(i) + ">x</a>";
+  const Links links = extract_links(html, kPage);
+  ASSERT_EQ(links.size(), 2000u);
+  EXPECT_EQ(links.back(), "http://127.0.0.1:8080/1999");
+}
+
+TEST(ExtractLinks, VeryDeepInlineNestingDoesNotOverflowTheStack) {
+  EXPECT_EQ(extract_links(repeat("<b>", 400'000) + "<a href=/x>x</a>", kPage),
+            Links{"http://127.0.0.1:8080/x"});
+  // Inside <svg>, <title> is an element, not text: 400k open elements after it.
+  EXPECT_EQ(extract_links("<svg><title>" + repeat("<g>", 400'000), kPage), Links{});
+}
+
+// --- Robots directives: rel=nofollow (WHATWG HTML "link type nofollow"), <meta name=robots>
+// (robots meta tag as specified by Google and Bing), X-Robots-Tag values. ---
+
+TEST(ExtractPageLinks, LinksAreWhatExtractLinksReturns) {
+  const std::string html = R"(<a href="/a">a</a><iframe src="/f"></iframe><a href="/a">again</a>)";
+  const PageLinks page = extract_page_links(html, kPage);
+  EXPECT_EQ(page.links, extract_links(html, kPage));
+  EXPECT_EQ(page.links, (Links{"http://127.0.0.1:8080/a", "http://127.0.0.1:8080/f"}));
+  EXPECT_EQ(page.nofollow_links, Links{});
+  EXPECT_FALSE(page.meta_nofollow);
+  EXPECT_FALSE(page.meta_noindex);
+}
+
+TEST(ExtractPageLinks, RelNofollowOnAAndAreaGoesToNofollowLinks) {
+  const std::string html = R"(<a href="/a" rel="nofollow">a</a><a href="/b">b</a>
+    <map><area href="/area" rel=nofollow></map>)";
+  const PageLinks page = extract_page_links(html, kPage);
+  EXPECT_EQ(page.links, Links{"http://127.0.0.1:8080/b"});
+  EXPECT_EQ(page.nofollow_links,
+            (Links{"http://127.0.0.1:8080/a", "http://127.0.0.1:8080/area"}));
+  EXPECT_EQ(extract_links(html, kPage), Links{"http://127.0.0.1:8080/b"});
+}
+
+TEST(ExtractPageLinks, RelIsASpaceSeparatedCaseInsensitiveTokenSet) {
+  const std::string html = R"(<a href="/1" rel="noopener NoFollow">1</a>
+    <a href="/2" rel="  external&#9;nofollow  ">2</a><a href="/3" rel="nofollowed">3</a>
+    <a href="/4" rel="no-follow">4</a><a href="/5" rel="">5</a><a href="/6" rel="ugc sponsored">6</a>
+    <a href="/7" rel="nofollow,noopener">7</a>)";
+  const PageLinks page = extract_page_links(html, kPage);
+  EXPECT_EQ(page.nofollow_links, (Links{"http://127.0.0.1:8080/1", "http://127.0.0.1:8080/2"}));
+  EXPECT_EQ(page.links, (Links{"http://127.0.0.1:8080/3", "http://127.0.0.1:8080/4",
+                               "http://127.0.0.1:8080/5", "http://127.0.0.1:8080/6",
+                               "http://127.0.0.1:8080/7"}));
+}
+
+TEST(ExtractPageLinks, RelDoesNotApplyToFrames) {
+  const PageLinks page = extract_page_links(R"(<iframe src="/f" rel="nofollow"></iframe>)", kPage);
+  EXPECT_EQ(page.links, Links{"http://127.0.0.1:8080/f"});
+  EXPECT_EQ(page.nofollow_links, Links{});
+}
+
+TEST(ExtractPageLinks, AUrlLinkedBothWaysIsFollowable) {
+  const std::string html = R"(<a href="/x" rel="nofollow">1</a><a href="/y" rel=nofollow>2</a>
+    <a href="/x#frag">3</a><a href="/y" rel=nofollow>4</a>)";
+  const PageLinks page = extract_page_links(html, kPage);
+  EXPECT_EQ(page.links, Links{"http://127.0.0.1:8080/x"});
+  EXPECT_EQ(page.nofollow_links, Links{"http://127.0.0.1:8080/y"});  // deduplicated too
+}
+
+TEST(ExtractPageLinks, NofollowLinksAreResolvedLikeOthers) {
+  const std::string html = R"(<base href="/base/"><a href="x" rel=nofollow>1</a>
+    <a href="mailto:a@b" rel=nofollow>2</a><a href="" rel=nofollow>3</a>)";
+  EXPECT_EQ(extract_page_links(html, kPage).nofollow_links, Links{"http://127.0.0.1:8080/base/x"});
+}
+
+TEST(ExtractPageLinks, MetaRobotsSetsTheFlags) {
+  const auto flags = [](const std::string& html, std::string_view token = "") {
+    const PageLinks page = extract_page_links(html, kPage, token);
+    return std::pair{page.meta_nofollow, page.meta_noindex};
+  };
+  using Flags = std::pair<bool, bool>;  // {nofollow, noindex}
+  EXPECT_EQ(flags(R"(<meta name="robots" content="nofollow">)"), Flags(true, false));
+  EXPECT_EQ(flags(R"(<meta name="robots" content="noindex">)"), Flags(false, true));
+  EXPECT_EQ(flags(R"(<meta name="robots" content="noindex, nofollow">)"), Flags(true, true));
+  EXPECT_EQ(flags(R"(<meta name="robots" content="none">)"), Flags(true, true));
+  EXPECT_EQ(flags(R"(<meta name="robots" content="all">)"), Flags(false, false));
+  EXPECT_EQ(flags(R"(<meta name="robots" content="index,follow">)"), Flags(false, false));
+  EXPECT_EQ(flags(R"(<META NAME="ROBOTS" CONTENT="NOINDEX,NOFOLLOW">)"), Flags(true, true));
+  EXPECT_EQ(flags(R"(<meta name=" Robots " content="  noindex  ,noarchive ">)"), Flags(false, true));
+  EXPECT_EQ(flags(R"(<meta name="description" content="nofollow noindex">)"), Flags(false, false));
+  EXPECT_EQ(flags(R"(<meta name="robots">)"), Flags(false, false));
+  EXPECT_EQ(flags(R"(<meta content="none">)"), Flags(false, false));
+  // Several tags add up, wherever they are.
+  EXPECT_EQ(flags(R"(<meta name=robots content=noindex><body><meta name=robots content=nofollow>)"),
+            Flags(true, true));
+}
+
+TEST(ExtractPageLinks, MetaNamedAfterOurRobotsTokenCounts) {
+  const std::string html = R"(<meta name="CrawlBot" content="noindex">
+    <meta name="otherbot" content="nofollow">)";
+  EXPECT_FALSE(extract_page_links(html, kPage).meta_noindex);  // no token: only "robots"
+  const PageLinks ours = extract_page_links(html, kPage, "crawlbot");
+  EXPECT_TRUE(ours.meta_noindex);
+  EXPECT_FALSE(ours.meta_nofollow);
+  EXPECT_TRUE(extract_page_links(html, kPage, "otherbot").meta_nofollow);
+}
+
+TEST(ExtractPageLinks, MetaNofollowKeepsReportingLinks) {
+  const PageLinks page = extract_page_links(
+      R"(<meta name=robots content=nofollow><a href="/a">a</a><a href="/b" rel=nofollow>b</a>)", kPage);
+  EXPECT_TRUE(page.meta_nofollow);
+  EXPECT_EQ(page.links, Links{"http://127.0.0.1:8080/a"});
+  EXPECT_EQ(page.nofollow_links, Links{"http://127.0.0.1:8080/b"});
+}
+
+TEST(ExtractPageLinks, MetaInsideRawTextIsNotParsed) {
+  const PageLinks page = extract_page_links(
+      R"(<script>x = '<meta name="robots" content="none">'</script><!-- <meta name=robots content=none> -->
+      <textarea><meta name=robots content=none></textarea>)", kPage);
+  EXPECT_FALSE(page.meta_nofollow);
+  EXPECT_FALSE(page.meta_noindex);
+}
+
+struct Directives {
+  bool nofollow = false;
+  bool noindex = false;
+  bool operator==(const Directives&) const = default;
+};
+
+Directives directives(std::string_view value, std::string_view token = "crawlbot") {
+  Directives d;
+  apply_robots_directives(value, token, d.nofollow, d.noindex);
+  return d;
+}
+
+TEST(ApplyRobotsDirectives, PlainLists) {
+  EXPECT_EQ(directives("noindex"), (Directives{false, true}));
+  EXPECT_EQ(directives("nofollow"), (Directives{true, false}));
+  EXPECT_EQ(directives("noindex, nofollow"), (Directives{true, true}));
+  EXPECT_EQ(directives("none"), (Directives{true, true}));
+  EXPECT_EQ(directives("NoIndex,NOFOLLOW"), (Directives{true, true}));
+  EXPECT_EQ(directives(" noindex , noarchive "), (Directives{false, true}));
+  EXPECT_EQ(directives("all"), (Directives{}));
+  EXPECT_EQ(directives(""), (Directives{}));
+  EXPECT_EQ(directives(",,"), (Directives{}));
+  EXPECT_EQ(directives("noindexnofollow"), (Directives{}));
+  EXPECT_EQ(directives("noindex nofollow"), (Directives{}));  // comma-separated only
+}
+
+TEST(ApplyRobotsDirectives, UserAgentPrefixScopesTheDirectivesAfterIt) {
+  EXPECT_EQ(directives("crawlbot: noindex"), (Directives{false, true}));
+  EXPECT_EQ(directives("CrawlBot:nofollow"), (Directives{true, false}));
+  EXPECT_EQ(directives("crawlbot: noindex, nofollow"), (Directives{true, true}));
+  EXPECT_EQ(directives("googlebot: noindex"), (Directives{}));
+  EXPECT_EQ(directives("googlebot: noindex, nofollow"), (Directives{}));
+  EXPECT_EQ(directives("googlebot: none, crawlbot: nofollow"), (Directives{true, false}));
+  EXPECT_EQ(directives("crawlbot: nofollow, googlebot: noindex"), (Directives{true, false}));
+  EXPECT_EQ(directives("googlebot: noindex", "googlebot"), (Directives{false, true}));
+  // Without a token of our own, scoped directives are for someone else.
+  EXPECT_EQ(directives("crawlbot: noindex", ""), (Directives{}));
+  EXPECT_EQ(directives("noindex", ""), (Directives{false, true}));
+}
+
+TEST(ApplyRobotsDirectives, ValuedDirectivesAreNotUserAgents) {
+  EXPECT_EQ(directives("max-snippet: 20, noindex"), (Directives{false, true}));
+  EXPECT_EQ(directives("unavailable_after: Sunday, 01-Sep-24 15:00:00 PST, nofollow"),
+            (Directives{true, false}));
+  EXPECT_EQ(directives("unavailable_after: 2024-09-01, noindex"), (Directives{false, true}));
+  EXPECT_EQ(directives("googlebot: max-image-preview: large, noindex"), (Directives{}));
+}
+
+TEST(ApplyRobotsDirectives, NeverClearsFlags) {
+  Directives d{true, true};
+  apply_robots_directives("all, index, follow", "crawlbot", d.nofollow, d.noindex);
+  EXPECT_EQ(d, (Directives{true, true}));
+}
+
+}  // namespace
+}  // namespace crawl

@@ -1,0 +1,388 @@
+// robots.txt parser and matcher, tested rule by rule against RFC 9309.
+#include "web/robots.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+namespace crawl {
+namespace {
+
+// --- §2.2.1 The User-Agent line ---------------------------------------------
+
+TEST(RobotsUserAgent, GroupMatchesProductTokenCaseInsensitively) {
+  const auto rules = parse_robots("User-agent: CRAWL\nDisallow: /x\n", "crawl");
+  EXPECT_FALSE(rules.allowed("/x"));
+  EXPECT_FALSE(parse_robots("user-agent: crawl\ndisallow: /x\n", "Crawl").allowed("/x"));
+}
+
+TEST(RobotsUserAgent, FileTokenComparedByItsLeadingTokenRun) {
+  EXPECT_FALSE(parse_robots("User-agent: crawl/1.0 (bot)\nDisallow: /x\n", "crawl").allowed("/x"));
+  // A token that merely starts with ours is a different crawler.
+  EXPECT_TRUE(parse_robots("User-agent: crawler\nDisallow: /x\n", "crawl").allowed("/x"));
+}
+
+TEST(RobotsUserAgent, StarGroupUsedWhenNoGroupMatches) {
+  const auto rules = parse_robots("User-agent: other\nDisallow: /a\n\nUser-agent: *\nDisallow: /b\n", "crawl");
+  EXPECT_TRUE(rules.allowed("/a"));
+  EXPECT_FALSE(rules.allowed("/b"));
+}
+
+TEST(RobotsUserAgent, SpecificGroupOverridesStarGroup) {
+  const auto rules = parse_robots("User-agent: *\nDisallow: /b\n\nUser-agent: crawl\nDisallow: /a\n", "crawl");
+  EXPECT_FALSE(rules.allowed("/a"));
+  EXPECT_TRUE(rules.allowed("/b"));
+}
+
+TEST(RobotsUserAgent, NoMatchingAndNoStarGroupAllowsEverything) {
+  const auto rules = parse_robots("User-agent: other\nDisallow: /\n", "crawl");
+  EXPECT_TRUE(rules.allowed("/"));
+  EXPECT_TRUE(rules.allowed("/anything"));
+}
+
+TEST(RobotsUserAgent, ConsecutiveUserAgentLinesShareOneGroup) {
+  const auto rules = parse_robots("User-agent: a\nUser-agent: crawl\nUser-agent: b\nDisallow: /x\n", "crawl");
+  EXPECT_FALSE(rules.allowed("/x"));
+}
+
+TEST(RobotsUserAgent, UserAgentAfterRulesStartsNewGroup) {
+  const auto rules = parse_robots("User-agent: crawl\nDisallow: /a\nUser-agent: other\nDisallow: /b\n", "crawl");
+  EXPECT_FALSE(rules.allowed("/a"));
+  EXPECT_TRUE(rules.allowed("/b"));
+}
+
+TEST(RobotsUserAgent, MultipleGroupsForSameAgentAreMerged) {
+  const auto rules = parse_robots(
+      "User-agent: crawl\nDisallow: /a\n\nUser-agent: other\nDisallow: /c\n\nuser-agent: Crawl\nDisallow: /b\n",
+      "crawl");
+  EXPECT_FALSE(rules.allowed("/a"));
+  EXPECT_FALSE(rules.allowed("/b"));
+  EXPECT_TRUE(rules.allowed("/c"));
+}
+
+TEST(RobotsUserAgent, RulesBeforeAnyUserAgentAreIgnored) {
+  EXPECT_TRUE(parse_robots("Disallow: /\n", "crawl").allowed("/x"));
+}
+
+TEST(RobotsUserAgent, MatchingGroupWithoutRulesAllowsEverything) {
+  const auto rules = parse_robots("User-agent: *\nDisallow: /\n\nUser-agent: crawl\n", "crawl");
+  EXPECT_TRUE(rules.allowed("/x"));
+}
+
+TEST(RobotsUserAgent, ProductTokenIsLeadingTokenRunLowercased) {
+  EXPECT_EQ(product_token("crawl/0.1 (+x)"), "crawl");
+  EXPECT_EQ(product_token("My_Bot-X/2"), "my_bot-x");
+  EXPECT_EQ(product_token(""), "");
+  EXPECT_EQ(product_token("/1.0"), "");
+}
+
+TEST(RobotsUserAgent, EmptyOwnTokenMatchesOnlyStar) {
+  const auto rules = parse_robots("User-agent: crawl\nDisallow: /a\nUser-agent: *\nDisallow: /b\n", "");
+  EXPECT_TRUE(rules.allowed("/a"));
+  EXPECT_FALSE(rules.allowed("/b"));
+}
+
+// --- §2.2.2 The Allow and Disallow lines ------------------------------------
+
+TEST(RobotsAllowDisallow, KeysCaseInsensitiveAndWhitespaceTolerant) {
+  const auto rules = parse_robots("  USER-AGENT :  crawl  \n\tDISALLOW\t:\t/a \n  aLLoW :/a/b\n", "crawl");
+  EXPECT_FALSE(rules.allowed("/a"));
+  EXPECT_TRUE(rules.allowed("/a/b"));
+}
+
+TEST(RobotsAllowDisallow, CommentsAreStripped) {
+  const auto rules = parse_robots("# header\nUser-agent: crawl # us\nDisallow: /a # not /b\n#Disallow: /c\n", "crawl");
+  EXPECT_FALSE(rules.allowed("/a"));
+  EXPECT_TRUE(rules.allowed("/c"));
+  EXPECT_FALSE(rules.allowed("/a/x"));
+}
+
+TEST(RobotsAllowDisallow, EmptyDisallowValueIsNoRule) {
+  const auto rules = parse_robots("User-agent: *\nDisallow:\n", "crawl");
+  EXPECT_TRUE(rules.allowed("/"));
+  EXPECT_TRUE(rules.allowed("/x"));
+}
+
+TEST(RobotsAllowDisallow, RuleIsPrefixMatch) {
+  const auto rules = parse_robots("User-agent: *\nDisallow: /fish\n", "crawl");
+  EXPECT_FALSE(rules.allowed("/fish"));
+  EXPECT_FALSE(rules.allowed("/fish.html"));
+  EXPECT_FALSE(rules.allowed("/fishheads/yummy.html"));
+  EXPECT_FALSE(rules.allowed("/fish?id=1"));
+  EXPECT_TRUE(rules.allowed("/Fish.asp"));  // paths are case-sensitive
+  EXPECT_TRUE(rules.allowed("/catfish"));
+}
+
+TEST(RobotsAllowDisallow, LongestMatchWins) {
+  const auto rules = parse_robots("User-agent: *\nAllow: /p\nDisallow: /p/q\nAllow: /p/q/r\n", "crawl");
+  EXPECT_TRUE(rules.allowed("/p/x"));
+  EXPECT_FALSE(rules.allowed("/p/q/x"));
+  EXPECT_TRUE(rules.allowed("/p/q/r/x"));
+}
+
+TEST(RobotsAllowDisallow, LongestMatchCountsPatternOctetsIncludingWildcards) {
+  // "/*/page" and "/a/page" are both 7 octets: a tie, so Allow wins.
+  const auto rules = parse_robots("User-agent: *\nDisallow: /*/page\nAllow: /a/page\n", "crawl");
+  EXPECT_TRUE(rules.allowed("/a/page"));
+  EXPECT_FALSE(rules.allowed("/b/page"));
+  const auto longer = parse_robots("User-agent: *\nDisallow: /*/page1\nAllow: /a/page\n", "crawl");
+  EXPECT_FALSE(longer.allowed("/a/page1"));
+}
+
+TEST(RobotsAllowDisallow, AllowWinsTies) {
+  const auto rules = parse_robots("User-agent: *\nDisallow: /page\nAllow: /page\n", "crawl");
+  EXPECT_TRUE(rules.allowed("/page"));
+  const auto reversed = parse_robots("User-agent: *\nAllow: /page\nDisallow: /page\n", "crawl");
+  EXPECT_TRUE(reversed.allowed("/page"));
+}
+
+TEST(RobotsAllowDisallow, NoMatchingRuleMeansAllowed) {
+  EXPECT_TRUE(parse_robots("User-agent: *\nDisallow: /a\n", "crawl").allowed("/b"));
+}
+
+TEST(RobotsAllowDisallow, RobotsTxtIsAlwaysAllowed) {
+  EXPECT_TRUE(parse_robots("User-agent: *\nDisallow: /\n", "crawl").allowed("/robots.txt"));
+  EXPECT_TRUE(disallow_all().allowed("/robots.txt"));
+}
+
+TEST(RobotsAllowDisallow, PercentEncodingTableFromRfc) {
+  // RFC 9309 §2.2.2 table: the rule's path, as written, against the URI path that must match it.
+  EXPECT_FALSE(parse_robots("User-agent: *\nDisallow: /foo/bar?baz=quz\n", "c").allowed("/foo/bar?baz=quz"));
+  EXPECT_FALSE(parse_robots("User-agent: *\nDisallow: /foo/bar/ツ\n", "c").allowed("/foo/bar/%E3%83%84"));
+  EXPECT_FALSE(parse_robots("User-agent: *\nDisallow: /foo/bar/%E3%83%84\n", "c").allowed("/foo/bar/%E3%83%84"));
+  EXPECT_FALSE(parse_robots("User-agent: *\nDisallow: /foo/bar/%62%61%7A\n", "c").allowed("/foo/bar/baz"));
+}
+
+TEST(RobotsAllowDisallow, PercentEncodingNormalizesBothSides) {
+  // Lower-case hex and raw UTF-8 in the path compare equal to the encoded rule.
+  const auto rules = parse_robots("User-agent: *\nDisallow: /foo/bar/%E3%83%84\nDisallow: /baz\n", "c");
+  EXPECT_FALSE(rules.allowed("/foo/bar/%e3%83%84"));
+  EXPECT_FALSE(rules.allowed("/foo/bar/ツ"));
+  EXPECT_FALSE(rules.allowed("/%62az"));
+  EXPECT_TRUE(rules.allowed("/foo/bar/%E3%83"));
+}
+
+TEST(RobotsAllowDisallow, PercentEncodedReservedCharacterIsNotDecoded) {
+  const auto rules = parse_robots("User-agent: *\nDisallow: /a%2Fb\n", "c");
+  EXPECT_FALSE(rules.allowed("/a%2fb"));
+  EXPECT_TRUE(rules.allowed("/a/b"));
+  EXPECT_FALSE(parse_robots("User-agent: *\nDisallow: /a/b\n", "c").allowed("/a/b"));
+  EXPECT_TRUE(parse_robots("User-agent: *\nDisallow: /a/b\n", "c").allowed("/a%2Fb"));
+}
+
+TEST(RobotsAllowDisallow, MalformedPercentEscapeIsLiteral) {
+  const auto rules = parse_robots("User-agent: *\nDisallow: /100%\nDisallow: /%zz\n", "c");
+  EXPECT_FALSE(rules.allowed("/100%"));
+  EXPECT_FALSE(rules.allowed("/100%25"));
+  EXPECT_FALSE(rules.allowed("/%zz"));
+  EXPECT_TRUE(rules.allowed("/100"));
+}
+
+// --- §2.2.3 Special characters ----------------------------------------------
+
+TEST(RobotsSpecialCharacters, StarMatchesAnySequence) {
+  const auto rules = parse_robots("User-agent: *\nDisallow: /*.php\nDisallow: /a*b*c\n", "c");
+  EXPECT_FALSE(rules.allowed("/index.php"));
+  EXPECT_FALSE(rules.allowed("/x/y.php?q=1"));
+  EXPECT_FALSE(rules.allowed("/.php"));
+  EXPECT_TRUE(rules.allowed("/index.html"));
+  EXPECT_FALSE(rules.allowed("/abc"));
+  EXPECT_FALSE(rules.allowed("/a-b-c-d"));
+  EXPECT_TRUE(rules.allowed("/a-c-b"));
+}
+
+TEST(RobotsSpecialCharacters, DollarAnchorsAtEnd) {
+  const auto rules = parse_robots("User-agent: *\nDisallow: /*.php$\nDisallow: /exact$\n", "c");
+  EXPECT_FALSE(rules.allowed("/index.php"));
+  EXPECT_TRUE(rules.allowed("/index.php?x=1"));
+  EXPECT_TRUE(rules.allowed("/index.php5"));
+  EXPECT_FALSE(rules.allowed("/a.php.php"));
+  EXPECT_FALSE(rules.allowed("/exact"));
+  EXPECT_TRUE(rules.allowed("/exact/"));
+}
+
+TEST(RobotsSpecialCharacters, DollarOnlySpecialAtEnd) {
+  const auto rules = parse_robots("User-agent: *\nDisallow: /a$b\n", "c");
+  EXPECT_FALSE(rules.allowed("/a$b"));
+  EXPECT_FALSE(rules.allowed("/a$bc"));
+  EXPECT_TRUE(rules.allowed("/a"));
+}
+
+TEST(RobotsSpecialCharacters, StarAloneMatchesEverything) {
+  const auto rules = parse_robots("User-agent: *\nDisallow: *\n", "c");
+  EXPECT_FALSE(rules.allowed("/"));
+  EXPECT_FALSE(rules.allowed("/anything?x"));
+  EXPECT_TRUE(rules.allowed("/robots.txt"));
+}
+
+// --- §2.2.4 Other records, and non-standard extensions ----------------------
+
+TEST(RobotsOtherRecords, UnknownKeysIgnored) {
+  const auto rules = parse_robots("User-agent: crawl\nNoindex: /a\nHost: example.com\nDisallow: /b\n", "crawl");
+  EXPECT_TRUE(rules.allowed("/a"));
+  EXPECT_FALSE(rules.allowed("/b"));
+}
+
+TEST(RobotsOtherRecords, LinesWithoutKeyValueIgnored) {
+  const auto rules = parse_robots("garbage\nUser-agent crawl\nUser-agent: *\nDisallow /a\nDisallow: /b\n", "crawl");
+  EXPECT_TRUE(rules.allowed("/a"));
+  EXPECT_FALSE(rules.allowed("/b"));
+}
+
+TEST(RobotsOtherRecords, SitemapsCollectedGlobally) {
+  const auto rules = parse_robots(
+      "Sitemap: https://e.com/s1.xml\nUser-agent: other\nSitemap: https://e.com/s2.xml\n"
+      "Disallow: /\nSITEMAP:https://e.com/s3.xml # c\nSitemap:\n",
+      "crawl");
+  EXPECT_EQ(rules.sitemaps,
+            (std::vector<std::string>{"https://e.com/s1.xml", "https://e.com/s2.xml", "https://e.com/s3.xml"}));
+}
+
+TEST(RobotsOtherRecords, CrawlDelayFromMatchedGroup) {
+  const auto text = "User-agent: *\nCrawl-delay: 5\n\nUser-agent: crawl\nCrawl-delay: 2.5\nCrawl-delay: 9\n";
+  EXPECT_EQ(parse_robots(text, "crawl").crawl_delay, 2.5);
+  EXPECT_EQ(parse_robots(text, "other").crawl_delay, 5.0);
+  EXPECT_EQ(parse_robots("User-agent: x\nCrawl-delay: 5\n", "crawl").crawl_delay, std::nullopt);
+}
+
+TEST(RobotsOtherRecords, CrawlDelayFirstValidNonNegativeNumber) {
+  EXPECT_EQ(parse_robots("User-agent: *\nCrawl-delay: -1\nCrawl-delay: abc\nCrawl-delay: 1e3\nCrawl-delay: 10\n", "c")
+                .crawl_delay,
+            10.0);
+  EXPECT_EQ(parse_robots("User-agent: *\nCrawl-delay: 0.25\n", "c").crawl_delay, 0.25);
+  EXPECT_EQ(parse_robots("User-agent: *\nCrawl-delay: .\nCrawl-delay: inf\nCrawl-delay:\n", "c").crawl_delay,
+            std::nullopt);
+}
+
+// --- §2.2 Formal syntax: file encoding and lines ----------------------------
+
+TEST(RobotsSyntax, ByteOrderMarkIsSkipped) {
+  EXPECT_FALSE(parse_robots("\xEF\xBB\xBFUser-agent: *\nDisallow: /a\n", "c").allowed("/a"));
+}
+
+TEST(RobotsSyntax, CrLfAndCrLineEndings) {
+  EXPECT_FALSE(parse_robots("User-agent: *\r\nDisallow: /a\r\nDisallow: /b", "c").allowed("/a"));
+  const auto cr = parse_robots("User-agent: *\rDisallow: /a\rDisallow: /b\r", "c");
+  EXPECT_FALSE(cr.allowed("/a"));
+  EXPECT_FALSE(cr.allowed("/b"));
+  EXPECT_TRUE(cr.allowed("/c"));
+}
+
+TEST(RobotsSyntax, EmptyAndBinaryInputNeverThrow) {
+  EXPECT_TRUE(parse_robots("", "c").allowed("/"));
+  std::string binary;
+  for (int i = 0; i < 4096; ++i) binary += static_cast<char>((i * 131) & 0xFF);
+  EXPECT_NO_THROW({
+    const auto rules = parse_robots(binary, "c");
+    (void)rules.allowed("/x");
+  });
+  EXPECT_FALSE(parse_robots("User-agent: *\nDisallow: /\n", "c").allowed(""));  // an empty path is "/"
+}
+
+// --- §2.3.1 Access results ---------------------------------------------------
+
+TEST(RobotsAccessResults, UnavailableMeansAllowAll) {
+  EXPECT_TRUE(allow_all().allowed("/"));
+  EXPECT_TRUE(allow_all().allowed("/private?x"));
+  EXPECT_EQ(allow_all().crawl_delay, std::nullopt);
+}
+
+TEST(RobotsAccessResults, UnreachableMeansDisallowAll) {
+  EXPECT_FALSE(disallow_all().allowed("/"));
+  EXPECT_FALSE(disallow_all().allowed("/x?y"));
+  EXPECT_FALSE(disallow_all().allowed(""));
+}
+
+// --- §2.5 Limits ---------------------------------------------------------------
+
+TEST(RobotsLimits, OnlyFirst500KiBParsed) {
+  std::string text = "User-agent: *\nDisallow: /early\n";
+  text.append(500 * 1024 - text.size(), '#');
+  text += "\nDisallow: /late\n";
+  const auto rules = parse_robots(text, "c");
+  EXPECT_FALSE(rules.allowed("/early"));
+  EXPECT_TRUE(rules.allowed("/late"));
+}
+
+TEST(RobotsLimits, TenMegabyteFileIsFast) {
+  std::string text = "User-agent: *\n";
+  while (text.size() < 10 * 1024 * 1024) text += "Disallow: /dir/with/some/length/*.html$\n";
+  const auto start = std::chrono::steady_clock::now();
+  const auto rules = parse_robots(text, "crawl");
+  EXPECT_FALSE(rules.allowed("/dir/with/some/length/x.html"));
+  EXPECT_TRUE(rules.allowed("/other"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(RobotsLimits, ManyWildcardsAreNotExponential) {
+  const auto rules = parse_robots("User-agent: *\nDisallow: /*a*a*a*a*a*a*a*a*b\nDisallow: /*a*a*a*a*a*a*a*a*a$\n", "c");
+  const std::string path = "/" + std::string(100000, 'a') + "c";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(rules.allowed(path));
+  EXPECT_FALSE(rules.allowed(path + "b"));
+  EXPECT_FALSE(rules.allowed("/" + std::string(100000, 'a')));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
+// --- §5 Examples ------------------------------------------------------------------
+
+constexpr std::string_view kSimpleExample =
+    "User-Agent: *\n"
+    "Disallow: *.gif$\n"
+    "Disallow: /example/\n"
+    "Allow: /publications/\n"
+    "\n"
+    "User-Agent: foobot\n"
+    "Disallow:/\n"
+    "Allow:/example/page.html\n"
+    "Allow:/example/allowed.gif\n"
+    "\n"
+    "User-Agent: barbot\n"
+    "User-Agent: bazbot\n"
+    "Disallow: /example/page.html\n"
+    "\n"
+    "User-Agent: quxbot\n"
+    "\n"
+    "EOF\n";
+
+TEST(RobotsExamples, SimpleExampleSection5_1) {
+  const auto foobot = parse_robots(kSimpleExample, "foobot");
+  EXPECT_TRUE(foobot.allowed("/example/page.html"));
+  EXPECT_TRUE(foobot.allowed("/example/allowed.gif"));
+  EXPECT_FALSE(foobot.allowed("/example/other.html"));
+  EXPECT_FALSE(foobot.allowed("/publications/"));
+  EXPECT_FALSE(foobot.allowed("/"));
+
+  for (const char* bot : {"barbot", "bazbot"}) {
+    const auto rules = parse_robots(kSimpleExample, bot);
+    EXPECT_FALSE(rules.allowed("/example/page.html")) << bot;
+    EXPECT_TRUE(rules.allowed("/example/other.html")) << bot;
+    EXPECT_TRUE(rules.allowed("/x.gif")) << bot;
+  }
+
+  const auto quxbot = parse_robots(kSimpleExample, "quxbot");
+  EXPECT_TRUE(quxbot.allowed("/example/page.html"));
+  EXPECT_TRUE(quxbot.allowed("/x.gif"));
+
+  const auto other = parse_robots(kSimpleExample, "crawl");
+  EXPECT_FALSE(other.allowed("/x.gif"));
+  EXPECT_TRUE(other.allowed("/x.gif?v=1"));
+  EXPECT_FALSE(other.allowed("/example/page.html"));
+  EXPECT_TRUE(other.allowed("/publications/paper.pdf"));
+  EXPECT_TRUE(other.allowed("/"));
+}
+
+TEST(RobotsExamples, LongestMatchSection5_2) {
+  const auto rules = parse_robots(
+      "User-Agent: foobot\n"
+      "Allow: /example/page/\n"
+      "Disallow: /example/page/disallowed.gif\n",
+      "foobot");
+  EXPECT_TRUE(rules.allowed("/example/page/"));
+  EXPECT_TRUE(rules.allowed("/example/page/allowed.html"));
+  EXPECT_FALSE(rules.allowed("/example/page/disallowed.gif"));
+}
+
+}  // namespace
+}  // namespace crawl
