@@ -169,7 +169,9 @@ void print_summary(const Config& config, const CrawlReport& r, std::optional<dou
   if (stall_ms)
     std::cout << fmt::format("crawl: {} event loops, longest loop stall {:.1f} ms\n", config.loops, *stall_ms);
   if (r.left_queued > 0) std::cout << fmt::format("crawl: {} URLs left in the queue\n", r.left_queued);
-  if (config.store != StoreKind::none)
+  if (r.storage_failure)
+    std::cerr << fmt::format("crawl: storage failed: {}: {}\n", r.storage_failure->where, r.storage_failure->message);
+  else if (config.store != StoreKind::none)
     std::cout << fmt::format("crawl: stored in {} ({})\n", config.out_path(), to_string(config.store));
   std::cout.flush();
 }
@@ -207,6 +209,7 @@ std::string stats_json(const Config& config, const CrawlReport& r, const Process
 }
 
 int exit_code(const CrawlReport& r) {
+  if (r.summary.outcome == RunOutcome::storage_failed || r.storage_failure) return 3;
   if (r.summary.outcome == RunOutcome::interrupted) return 130;
   if (r.summary.outcome == RunOutcome::terminated) return 143;
   if (r.stats.transport_errors > 0) return 4;
@@ -214,11 +217,9 @@ int exit_code(const CrawlReport& r) {
   return 0;
 }
 
-}  // namespace
-
-int crawl_main(int argc, const char* const* argv) {
-
-  Config config;
+// The command line and the config file; nullopt with *exit set when the
+// program ends here (--help, --version, a usage error).
+std::optional<Config> parse_command_line(int argc, const char* const* argv, int* exit) {
   try {
     ParsedArgs parsed = parse_args(argc, argv);
     if (!parsed.config) {
@@ -227,75 +228,103 @@ int crawl_main(int argc, const char* const* argv) {
         std::cout << "\nCommands:\n"
                      "  crawl bench [URLS_FILE] [OPTIONS]   compare fetch strategies (crawl bench --help)\n"
                      "  crawl runs [DB] [--json]            list the crawls recorded in a SQLite file\n";
-      return parsed.exit_code;
+      *exit = parsed.exit_code;
+      return std::nullopt;
     }
-    config = std::move(*parsed.config);
-    setup_logging(config);
+    setup_logging(*parsed.config);
+    return std::move(parsed.config);
   } catch (const UsageError& e) {
-    std::cerr << "crawl: " << e.what() << "\nRun with --help for more information.\n";
-    return e.exit_code;
+    std::string message = e.what();
+    // CLI11's own messages already end in the hint; ours do not.
+    if (message.find("--help") == std::string::npos) message += "\nRun with --help for more information.";
+    std::cerr << "crawl: " << message << "\n";
+    *exit = e.exit_code;
+    return std::nullopt;
   }
+}
 
+// The URL list; nullopt (after saying why) when it has no URL to crawl.
+std::optional<std::vector<Seed>> read_seeds(const Config& config) {
   SeedList seeds;
   try {
     seeds = read_seed_file(config.urls_file);
   } catch (const std::exception& e) {
     std::cerr << "crawl: " << e.what() << "\n";
-    return 2;
+    return std::nullopt;
   }
   for (const auto& w : seeds.warnings) spdlog::warn("{}", w);
   if (seeds.seeds.empty()) {
     std::cerr << "crawl: " << config.urls_file << ": no valid URL to crawl\n";
-    return 2;
+    return std::nullopt;
   }
+  return std::move(seeds.seeds);
+}
 
-  // Opened (and emptied) now, so a bad path stops the crawl before it starts.
-  std::ofstream stats_out;
-  if (!config.stats_json.empty()) {
-    stats_out.open(config.stats_json, std::ios::out | std::ios::trunc);
-    if (!stats_out) {
-      std::cerr << "crawl: --stats-json " << config.stats_json << ": cannot open: " << std::strerror(errno) << "\n";
-      return 3;
-    }
-  }
-
-  std::unique_ptr<Fetcher> fetcher;
+// Runs the crawl; the report, or nullopt with *exit set when it cannot start.
+std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& seeds,
+                                 std::optional<double>* stall_ms, int* exit) {
   std::unique_ptr<RunFiguresSink> sink;
-  try {
-    fetcher = make_fetcher(config);
-  } catch (const UsageError& e) {
-    std::cerr << "crawl: " << e.what() << "\n";
-    return e.exit_code;
-  }
   try {
     if (auto inner = make_sink(config)) sink = std::make_unique<RunFiguresSink>(std::move(inner));
   } catch (const std::exception& e) {
     std::cerr << "crawl: cannot open storage: " << e.what() << "\n";
-    return 3;
+    *exit = 3;
+    return std::nullopt;
   }
-
-  install_signal_handlers();
-  spdlog::info("crawling {} seed URLs from {} ({})", seeds.seeds.size(), config.urls_file, config.summary());
-  Crawler crawler(config, *fetcher, sink.get(), &g_stop);
+  Crawler crawler(config, sink.get(), &g_stop);
   if (sink) sink->set_crawler(&crawler);
+  std::unique_ptr<Fetcher> fetcher;  // after the crawler, its listener: destroyed first
+  try {
+    fetcher = make_fetcher(config, crawler.listener());
+  } catch (const UsageError& e) {
+    std::cerr << "crawl: " << e.what() << "\n";
+    *exit = e.exit_code;
+    return std::nullopt;
+  }
+  install_signal_handlers();
+  spdlog::info("crawling {} seed URLs from {} ({})", seeds.size(), config.urls_file, config.summary());
   CrawlReport report;
   {
     ProgressLine progress(crawler, !config.quiet && ::isatty(STDERR_FILENO));
-    report = crawler.run(seeds.seeds);
+    report = crawler.run(seeds, *fetcher);
   }
-  sink.reset();  // closes the database / joins writers before the summary claims it's stored
-  const auto stall_ms = fetcher->longest_stall_ms();
+  *stall_ms = fetcher->longest_stall_ms();
   fetcher.reset();
-  print_summary(config, report, stall_ms);
-  if (stats_out.is_open()) {
-    stats_out << stats_json(config, report, process_usage());
-    stats_out.close();
+  sink.reset();  // closes the database / joins writers before the summary claims it's stored
+  return report;
+}
+
+}  // namespace
+
+int crawl_main(int argc, const char* const* argv) {
+  int exit = 0;
+  const std::optional<Config> config = parse_command_line(argc, argv, &exit);
+  if (!config) return exit;
+  const auto seeds = read_seeds(*config);
+  if (!seeds) return 2;
+
+  // Opened (and emptied) now, so a bad path stops the crawl before it starts.
+  std::ofstream stats_out;
+  if (!config->stats_json.empty()) {
+    stats_out.open(config->stats_json, std::ios::out | std::ios::trunc);
     if (!stats_out) {
-      std::cerr << "crawl: --stats-json " << config.stats_json << ": cannot write\n";
+      std::cerr << "crawl: --stats-json " << config->stats_json << ": cannot open: " << std::strerror(errno) << "\n";
       return 3;
     }
   }
-  return exit_code(report);
+  std::optional<double> stall_ms;
+  const auto report = crawl(*config, *seeds, &stall_ms, &exit);
+  if (!report) return exit;
+  print_summary(*config, *report, stall_ms);
+  if (stats_out.is_open()) {
+    stats_out << stats_json(*config, *report, process_usage());
+    stats_out.close();
+    if (!stats_out) {
+      std::cerr << "crawl: --stats-json " << config->stats_json << ": cannot write\n";
+      return 3;
+    }
+  }
+  return exit_code(*report);
 }
 
 }  // namespace crawl

@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -25,8 +24,12 @@ struct FetchRequest {
   int attempt = 0;       // 0 for the first try, n for the n-th retry
 };
 
-// Why a transfer produced no usable response. HTTP statuses (404, 500…) are
-// NOT errors here: they are responses, reported in FetchResult::status.
+// Why a transfer produced no usable response: the kinds of failure the
+// crawler tells apart (an std::error_condition enum). HTTP statuses (404,
+// 500…) are NOT errors here: they are responses, in FetchResult::status.
+// The fetch layer keeps the transport's own code (curl's, in its own error
+// category, fetch/curl_error.h) in FetchResult::error; that code compares
+// equal to its kind: `result.error == FetchErrc::timeout`.
 enum class FetchErrc {
   ok = 0,
   dns = 1,             // could not resolve host
@@ -41,24 +44,37 @@ enum class FetchErrc {
   protocol,            // malformed response, bad encoding
   aborted,             // cancelled by the crawler (Ctrl-C)
   other,
-  // Not fetched: the crawler decided not to try (no transfer was made).
-  robots_disallowed,   // the host's robots.txt disallows it: a skip, not an error (see is_skip())
-  robots_unavailable,  // the host's robots.txt could not be fetched (5xx, unreachable): an error
-  host_given_up,       // too many connection failures in a row on its host: an error
 };
 
-// Whether `e` says the URL was skipped on purpose (robots.txt said no)
-// rather than failed.
-inline bool is_skip(FetchErrc e) noexcept { return e == FetchErrc::robots_disallowed; }
-
+// The category of FetchErrc: as a condition, the kinds above; as a code,
+// failures the fetch layer itself decides (aborted, too_large, other).
+// message() is the kind's short, stable name ("timeout", "dns", …), used in
+// stats and in the `error` column.
 const std::error_category& fetch_category() noexcept;
-inline std::error_code make_error_code(FetchErrc e) noexcept {
+inline std::error_condition make_error_condition(FetchErrc e) noexcept {
   return {static_cast<int>(e), fetch_category()};
 }
+inline std::error_code make_error_code(FetchErrc e) noexcept { return {static_cast<int>(e), fetch_category()}; }
 
-// Short, stable name of an error kind ("timeout", "dns", …) used in stats and
-// in the `error` column. message() of a fetch_category code returns the same.
-const char* error_kind_name(FetchErrc e) noexcept;
+// The kind of any error code (curl's, ours): FetchErrc::other when it has
+// none (e.g. a CrawlDecision).
+FetchErrc fetch_errc(const std::error_code& ec) noexcept;
+
+// Not fetched, by the crawler's decision: no transfer was made. Not fetch
+// errors; their own category ("crawl"), message() their stable name.
+enum class CrawlDecision {
+  robots_disallowed = 1,  // the host's robots.txt disallows it: a skip, not an error (FetchResult::skipped())
+  robots_unavailable,     // the host's robots.txt could not be fetched (5xx, unreachable): an error
+  host_given_up,          // too many connection failures in a row on its host: an error
+};
+const std::error_category& crawl_decision_category() noexcept;
+inline std::error_code make_error_code(CrawlDecision d) noexcept {
+  return {static_cast<int>(d), crawl_decision_category()};
+}
+
+// Short, stable name of an error's kind ("timeout", "dns",
+// "robots_disallowed", …): the message of its default error condition.
+std::string error_kind_name(const std::error_code& ec);
 
 struct FetchResult {
   FetchRequest request;
@@ -71,23 +87,23 @@ struct FetchResult {
   std::chrono::system_clock::time_point fetched_at{};  // when the transfer started
   double elapsed_ms = 0;               // whole transfer incl. redirects
   double retry_after_s = 0;            // the response's Retry-After, in seconds from now (0: none)
-  std::error_code error;               // empty when a response was received
+  std::error_code error;               // empty when a response was received; else curl's code (fetch/curl_error.h),
+                                       // a FetchErrc or a CrawlDecision
   std::string error_detail;            // libcurl's message, when error is set
 
   bool ok() const { return !error; }
   // Not fetched on purpose (robots.txt disallows it): not an error.
-  bool skipped() const { return error.category() == fetch_category() && is_skip(static_cast<FetchErrc>(error.value())); }
+  bool skipped() const { return error == make_error_code(CrawlDecision::robots_disallowed); }
   // "" when ok, else "kind: detail" e.g. "timeout: Operation timed out after…".
   std::string error_string() const {
     if (!error) return {};
-    return error_detail.empty() ? error.message() : error.message() + ": " + error_detail;
+    return error_detail.empty() ? error_kind_name(error) : error_kind_name(error) + ": " + error_detail;
   }
 };
-
-// Called exactly once per submitted request, with a result or an error.
-using DoneCallback = std::function<void(FetchResult&&)>;
 
 }  // namespace crawl
 
 template <>
-struct std::is_error_code_enum<crawl::FetchErrc> : std::true_type {};
+struct std::is_error_condition_enum<crawl::FetchErrc> : std::true_type {};
+template <>
+struct std::is_error_code_enum<crawl::CrawlDecision> : std::true_type {};

@@ -1,21 +1,30 @@
-// Crawler: the crawl loop. Seeds go into the frontier; the loop hands work
-// to the fetcher while leases and --concurrency allow; every finished fetch
-// runs the done-callbacks in order (links → frontier, sink, stats, log), then
-// releases its host lease.
+// Crawler: the crawl loop. The frontier has one owner, the thread that calls
+// run(); everybody else sends it events (crawler/events.h):
+//
+//   owner (run):    seeds → frontier; hands out work while leases,
+//                   --concurrency and --max-pages allow (the only place
+//                   requests are submitted); applies events; records URLs
+//                   the frontier skips; stops on a signal or a storage failure.
+//   event loops:    transfer_ended() → TransferEnded (free the host's lease).
+//   result threads: result_ready() → read the result (links, robots rules),
+//                   record it (storage, stats, log, added callbacks) → ResultDone.
+//
+// So no lock is held across the frontier by more than one thread, no event
+// loop waits for parsing, and "in flight" is counted in one place.
 #pragma once
 
 #include <atomic>
-#include <boost/regex.hpp>
-#include <condition_variable>
 #include <functional>
-#include <mutex>
-#include <string>
-#include <unordered_set>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "config/config.h"
+#include "crawler/clock.h"
+#include "crawler/events.h"
 #include "crawler/frontier.h"
-#include "web/robots.h"
+#include "crawler/result_reader.h"
+#include "crawler/scope.h"
 #include "crawler/seeds.h"
 #include "crawler/stats.h"
 #include "fetch/fetcher.h"
@@ -37,24 +46,33 @@ struct CrawlReport {
   Stats::Snapshot stats;
   std::int64_t dispatched = 0;
   std::size_t left_queued = 0;
+  std::optional<StorageFailure> storage_failure;  // set when outcome is storage_failed (or a late write failed)
 };
 
-class Crawler {
+class Crawler final : private FetchListener {
  public:
   using Callback = std::function<void(const FetchResult&)>;
 
-  // sink may be null (--store none). fetcher, sink and stop must outlive run().
-  Crawler(const Config& config, Fetcher& fetcher, Sink* sink, const StopRequest* stop = nullptr);
+  // sink may be null (--store none); clock null means SteadyClock. config,
+  // sink, stop and clock must outlive the crawler.
+  Crawler(const Config& config, Sink* sink, const StopRequest* stop = nullptr, Clock* clock = nullptr);
 
-  // Adds a done-callback, run after the built-in ones for every result, on a
-  // fetcher thread (so it must be thread-safe). Call before run().
+  // What the fetcher reports to (make_fetcher(config, crawler.listener())).
+  FetchListener& listener() { return *this; }
+
+  // Adds a done-callback, run after the built-in ones (storage, stats, log)
+  // for every final result, on a result thread or on the crawl loop's thread
+  // (so it must be thread-safe). Call before run().
   void add_done_callback(Callback callback);
 
-  // Crawls from `seeds` until nothing is left, --max-pages is reached or a
-  // stop is requested; flushes the sink and records the run. Call once.
-  CrawlReport run(const std::vector<Seed>& seeds);
+  // Crawls from `seeds` with `fetcher` (whose listener is this crawler)
+  // until nothing is left, --max-pages is reached, a stop is requested or
+  // the sink fails; drains the fetcher, flushes the sink and records the
+  // run. Call once.
+  CrawlReport run(const std::vector<Seed>& seeds, Fetcher& fetcher);
 
-  // Live figures for a progress display; thread-safe.
+  // Live figures for a progress display; thread-safe, takes no lock of the
+  // crawl loop.
   struct Progress {
     Stats::Snapshot stats;
     std::size_t queued = 0;
@@ -63,43 +81,47 @@ class Crawler {
   Progress progress() const;
 
  private:
-  void on_transfer_end(const FetchResult& result);  // the fetcher's end hook
-  void on_done(FetchResult&& result);
-  std::optional<RobotsRules> robots_rules_of(const FetchResult& result) const;
-  // Runs the done-callbacks for requests the frontier will not fetch.
+  // FetchListener, on the fetcher's threads.
+  void transfer_ended(const FetchResult& result) noexcept override;
+  void result_ready(FetchResult&& result) noexcept override;
+  ResultDone read(FetchResult&& result);
+
+  // Storage, stats, log, added callbacks: for every final result, fetched
+  // or skipped. `index` false: a noindex page, not stored.
+  void record(const FetchResult& result, bool index = true);
+
+  // The owner's side (run()'s thread only).
+  void check_stop(Fetcher& fetcher);
+  void apply(CrawlEvent& event);
+  void apply_done(ResultDone& done);
+  std::optional<Clock::time_point> dispatch(Fetcher& fetcher);
   void record_skipped(std::vector<Frontier::Skipped>&& skipped);
-  // The built-in done-callbacks and then the added ones, in order.
-  void run_callbacks(const FetchResult& result);
-  // Takes requests from the frontier while leases, --concurrency and
-  // --max-pages allow; the caller submits them after unlocking. Sets
-  // *wake_at to when a waiting host becomes ready, if nothing is.
-  std::vector<FetchRequest> take_work(const std::unique_lock<std::mutex>& held,
-                                      std::optional<Frontier::Clock::time_point>* wake_at);
-  void submit_all(std::vector<FetchRequest>&& requests);
   bool limit_reached() const { return config_.max_pages > 0 && dispatched_ >= config_.max_pages; }
-  // Queues the links of a page (or the URLs of a sitemap); returns whether
-  // the page may be stored (false for a noindex page).
-  bool enqueue_links(const FetchResult& result);
-  void enqueue(std::vector<std::string>&& urls, const FetchRequest& from, int depth, RequestKind kind);
-  bool in_scope(const std::string& url) const;
+  void finish(CrawlReport& report, Clock::time_point started);
 
   const Config& config_;
-  Fetcher& fetcher_;
   Sink* sink_;
   const StopRequest* stop_;
+  SteadyClock steady_clock_;
+  Clock* clock_;
   Stats stats_;
   std::vector<Callback> callbacks_;
-  std::unordered_set<std::string> seed_hosts_;    // written before run() starts fetching
-  std::unordered_set<std::string> seed_domains_;  // their registrable domains (--scope domain)
-  std::vector<boost::regex> include_, exclude_;
-  std::string robots_token_;                      // product token of --user-agent
+  std::optional<CrawlScope> scope_;     // set by run() before any request is submitted
+  std::optional<ResultReader> reader_;  // likewise; then read by result threads
+  Inbox inbox_;
+  std::atomic<bool> stopping_flag_{false};  // stopping_, for result threads deciding on a retry
 
-  mutable std::mutex mu_;  // guards frontier_, in_flight_, dispatched_, stopping_
-  std::condition_variable changed_;
+  // Owned by run()'s thread.
   Frontier frontier_;
-  int in_flight_ = 0;            // submitted, done-callbacks not yet finished
-  std::int64_t dispatched_ = 0;  // handed to the fetcher so far
-  bool stopping_ = false;        // a stop was requested: hand out nothing more
+  int in_flight_ = 0;            // submitted, ResultDone not yet applied
+  std::int64_t dispatched_ = 0;  // pages handed to the fetcher so far (--max-pages)
+  bool stopping_ = false;        // hand out nothing more
+  bool cancelled_ = false;       // the fetcher was told to abort
+  RunOutcome outcome_ = RunOutcome::completed;
+
+  // Published by the owner for progress().
+  std::atomic<std::size_t> queued_published_{0};
+  std::atomic<std::size_t> in_flight_published_{0};
 };
 
 }  // namespace crawl

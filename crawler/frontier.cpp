@@ -5,13 +5,6 @@
 
 namespace crawl {
 
-std::string_view url_origin(std::string_view url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return {};
-  const auto path = url.find_first_of("/?#", scheme_end + 3);
-  return path == std::string_view::npos ? url : url.substr(0, path);
-}
-
 namespace {
 
 Frontier::Referrer to_referrer(std::string&& url) {
@@ -136,7 +129,7 @@ Frontier::Next Frontier::next(Clock::time_point now) {
       continue;
     }
     if (item.kind == RequestKind::page && host.robots && !host.robots->allowed(item.path.empty() ? "/" : item.path)) {
-      skip(to_request(name, std::move(item)), FetchErrc::robots_disallowed, "disallowed by robots.txt");
+      skip(to_request(name, std::move(item)), CrawlDecision::robots_disallowed, "disallowed by robots.txt");
       refile(name, host);  // its next URL, if any, competes again
       continue;
     }
@@ -193,7 +186,7 @@ void Frontier::done(const FetchRequest& request, Outcome outcome, double retry_a
     case Outcome::connection_failure:
       back_off();
       if (++host.failures_in_a_row >= options_.max_host_failures && !host.given_up)
-        give_up(name, host, FetchErrc::host_given_up,
+        give_up(name, host, CrawlDecision::host_given_up,
                 std::to_string(host.failures_in_a_row) + " connection failures in a row on " + name);
       break;
   }
@@ -221,17 +214,17 @@ void Frontier::set_robots(const FetchRequest& robots_request, std::optional<Robo
     host.robots_state = RobotsState::unknown;  // fetched again once the back-off has passed
   } else {
     host.robots_state = RobotsState::given_up;
-    give_up(name, host, FetchErrc::robots_unavailable,
+    give_up(name, host, CrawlDecision::robots_unavailable,
             name + "/robots.txt could not be fetched" + (failure.empty() ? "" : " (" + failure + ")"));
   }
   refile(name, host);
 }
 
-void Frontier::skip(FetchRequest request, FetchErrc reason, std::string detail) {
+void Frontier::skip(FetchRequest request, CrawlDecision reason, std::string detail) {
   skipped_.push_back(Skipped{std::move(request), reason, std::move(detail)});
 }
 
-void Frontier::give_up(const std::string& name, Host& host, FetchErrc reason, std::string detail) {
+void Frontier::give_up(const std::string& name, Host& host, CrawlDecision reason, std::string detail) {
   host.given_up = true;
   host.gave_up_reason = reason;
   host.gave_up_because = detail;

@@ -44,11 +44,10 @@
 #include "web/robots.h"
 #include "crawler/seen_set.h"
 #include "core/fetch_types.h"
+#include "core/url_parts.h"
 
 namespace crawl {
 
-// "scheme://host[:port]" of a normalized URL (everything before the path).
-std::string_view url_origin(std::string_view url);
 
 class Frontier {
  public:
@@ -112,7 +111,7 @@ class Frontier {
 
   struct Skipped {
     FetchRequest request;
-    FetchErrc reason;
+    CrawlDecision reason;
     std::string detail;
   };
   // Requests that will not be fetched since the last call.
@@ -158,7 +157,7 @@ class Frontier {
     int failures_in_a_row = 0;
     std::int64_t dispatched = 0;  // pages handed out
     bool given_up = false;
-    FetchErrc gave_up_reason = FetchErrc::host_given_up;
+    CrawlDecision gave_up_reason = CrawlDecision::host_given_up;
     std::string gave_up_because;
   };
 
@@ -171,8 +170,8 @@ class Frontier {
   void refile(const std::string& name, Host& host);
   void unfile(Host& host);
   std::chrono::milliseconds delay_of(const Host& host) const;
-  void skip(FetchRequest request, FetchErrc reason, std::string detail);
-  void give_up(const std::string& name, Host& host, FetchErrc reason, std::string detail);
+  void skip(FetchRequest request, CrawlDecision reason, std::string detail);
+  void give_up(const std::string& name, Host& host, CrawlDecision reason, std::string detail);
   void pop(Host& host);
   static FetchRequest to_request(const std::string& origin, Item&& item);
 

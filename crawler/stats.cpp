@@ -6,7 +6,7 @@
 namespace crawl {
 
 std::string error_kind(const FetchResult& result) {
-  if (result.error) return result.error.message();
+  if (result.error) return error_kind_name(result.error);
   if (result.status >= 400) return "http_" + std::to_string(result.status);
   return {};
 }

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <string_view>
 
+#include "fetch/curl_error.h"
 #include "fetch/curl_handles.h"
 
 namespace crawl {
@@ -22,40 +23,6 @@ TransferOptions transfer_options(const Config& config) {
   o.max_size = config.max_size;
   o.user_agent = config.user_agent;
   return o;
-}
-
-FetchErrc classify(CURLcode code) noexcept {
-  switch (code) {
-    case CURLE_OK: return FetchErrc::ok;
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY: return FetchErrc::dns;
-    case CURLE_COULDNT_CONNECT: return FetchErrc::connect;
-    case CURLE_OPERATION_TIMEDOUT: return FetchErrc::timeout;
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_INVALIDCERTSTATUS:
-    case CURLE_SSL_SHUTDOWN_FAILED: return FetchErrc::tls;
-    case CURLE_FILESIZE_EXCEEDED: return FetchErrc::too_large;
-    case CURLE_TOO_MANY_REDIRECTS: return FetchErrc::too_many_redirects;
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT: return FetchErrc::unsupported_scheme;
-    case CURLE_RECV_ERROR:
-    case CURLE_PARTIAL_FILE:
-    case CURLE_GOT_NOTHING: return FetchErrc::recv;
-    case CURLE_SEND_ERROR: return FetchErrc::send;
-    case CURLE_BAD_CONTENT_ENCODING:
-    case CURLE_WEIRD_SERVER_REPLY:
-    case CURLE_HTTP2:
-    case CURLE_HTTP2_STREAM:
-    case CURLE_HTTP3: return FetchErrc::protocol;
-    case CURLE_ABORTED_BY_CALLBACK: return FetchErrc::aborted;
-    default: return FetchErrc::other;
-  }
 }
 
 Transfer::Transfer(FetchRequest request, const TransferOptions& options, const std::atomic<bool>* cancel)
@@ -170,22 +137,22 @@ FetchResult Transfer::finish(CURLcode code) {
       result_.retry_after_s = static_cast<double>(retry_after);
     return std::move(result_);
   }
-  FetchErrc errc = classify(code);
-  if (too_large_) errc = FetchErrc::too_large;
-  std::string detail = errbuf_[0] ? errbuf_ : curl_easy_strerror(code);
-  if (too_large_) detail = "body larger than --max-size " + std::to_string(options_.max_size) + " bytes";
   // No usable response: keep what identifies the attempt, drop partial data.
   result_.body.clear();
   result_.status = 0;
   result_.content_type.clear();
-  return fail(errc, std::move(detail));
+  // Our write callback refused the body: that is our own decision, not curl's write error.
+  if (too_large_)
+    return fail(make_error_code(FetchErrc::too_large),
+                "body larger than --max-size " + std::to_string(options_.max_size) + " bytes");
+  return fail(make_curl_error(code), errbuf_[0] ? errbuf_ : curl_easy_strerror(code));
 }
 
-FetchResult Transfer::fail(FetchErrc errc, std::string detail) {
+FetchResult Transfer::fail(std::error_code error, std::string detail) {
   if (result_.final_url.empty()) result_.final_url = result_.request.url;
   if (result_.fetched_at == std::chrono::system_clock::time_point{})
     result_.fetched_at = std::chrono::system_clock::now();
-  result_.error = make_error_code(errc);
+  result_.error = error;
   result_.error_detail = std::move(detail);
   return std::move(result_);
 }

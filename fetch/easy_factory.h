@@ -46,7 +46,7 @@ class Transfer {
 
   // Result for a transfer that could not even start (attach failed, cancelled
   // before start).
-  FetchResult fail(FetchErrc errc, std::string detail);
+  FetchResult fail(std::error_code error, std::string detail);
 
   const FetchRequest& request() const { return result_.request; }
 
@@ -64,7 +64,5 @@ class Transfer {
   char errbuf_[CURL_ERROR_SIZE] = {};
 };
 
-// Maps a libcurl result code to the crawler's error kinds.
-FetchErrc classify(CURLcode code) noexcept;
 
 }  // namespace crawl

@@ -5,13 +5,13 @@
 
 namespace crawl {
 
-std::unique_ptr<Fetcher> make_fetcher(const Config& config) {
+std::unique_ptr<Fetcher> make_fetcher(const Config& config, FetchListener& listener) {
   switch (config.mode) {
     case Mode::threads:
-      return std::make_unique<ThreadPoolFetcher>(config.concurrency, transfer_options(config));
+      return std::make_unique<ThreadPoolFetcher>(config.concurrency, transfer_options(config), listener);
     case Mode::fibers:
       return std::make_unique<FiberFetcher>(FiberOptions{.loops = config.loops, .max_in_flight = config.concurrency},
-                                            transfer_options(config));
+                                            transfer_options(config), listener);
   }
   throw UsageError("--mode: unknown mode");
 }

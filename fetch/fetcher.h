@@ -1,4 +1,6 @@
-// Fetcher: the fetch strategy. One implementation per --mode.
+// Fetcher: the fetch strategy, one implementation per --mode. One-way: the
+// crawler submits requests; a FetchListener hears, for each, that its
+// transfer ended and then its result.
 #pragma once
 
 #include <memory>
@@ -9,45 +11,42 @@
 
 namespace crawl {
 
+// Hears what becomes of every submitted request, exactly once each, in this
+// order: transfer_ended(), then result_ready(). Implementations must be
+// thread-safe: calls for different requests arrive on several threads at once.
+class FetchListener {
+ public:
+  virtual ~FetchListener() = default;
+  // The transfer is over (the host's connection is free). Called on the
+  // thread that ran it (an event loop, or a pool thread), before the result
+  // queues for result_ready(): must be cheap and must not block.
+  virtual void transfer_ended(const FetchResult& result) noexcept = 0;
+  // The result, to parse and store. Called on a result thread (the callback
+  // pool in fibers mode, the pool thread that ran the transfer in threads
+  // mode), never on an event loop. May take CPU time.
+  virtual void result_ready(FetchResult&& result) noexcept = 0;
+};
+
 class Fetcher {
  public:
   virtual ~Fetcher() = default;
-  // Starts fetching `request`. Never blocks the caller on I/O. `done` is
-  // called exactly once, on a fetcher thread, with a result or an error
-  // (FetchErrc::aborted after cancel()). Thread-safe.
-  virtual void submit(FetchRequest request, DoneCallback done) = 0;
-  // Blocks until every submitted request's callback has returned.
+  // Starts fetching `request`. Never blocks the caller on I/O. The listener
+  // hears of it exactly once, with a result or an error (FetchErrc::aborted
+  // after cancel()). Thread-safe.
+  virtual void submit(FetchRequest request) = 0;
+  // Blocks until the listener's result_ready() has returned for every
+  // submitted request. Not from a listener call.
   virtual void drain() = 0;
-  // Aborts transfers in flight and fails queued ones with FetchErrc::aborted.
-  // Callbacks still run, exactly once each. Thread-safe, async-signal-unsafe.
+  // Aborts transfers in flight and fails queued ones with FetchErrc::aborted;
+  // the listener still hears of each. Thread-safe, async-signal-unsafe.
   virtual void cancel() = 0;
   // The longest time an event loop was kept from running (ms), for
   // strategies that have loops; nullopt otherwise. Thread-safe.
   virtual std::optional<double> longest_stall_ms() const { return std::nullopt; }
-
-  // Called on the fetcher's own thread the moment a transfer ends, before
-  // its result waits for the done-callback, once per submitted request: for
-  // cheap bookkeeping that should not queue behind other pages' parsing (the
-  // crawler frees the host's lease and hands out the next URL here). Must
-  // not block for long. Set it before the first submit().
-  using EndHook = std::function<void(const FetchResult&)>;
-  void set_end_hook(EndHook hook) { end_hook_ = std::move(hook); }
-
- protected:
-  void transfer_ended(const FetchResult& result) const noexcept {
-    if (!end_hook_) return;
-    try {
-      end_hook_(result);
-    } catch (...) {  // the done-callback still runs; the hook's owner logs its own failures
-    }
-  }
-
- private:
-  EndHook end_hook_;
 };
 
-// The runtime choice of strategy. Throws UsageError for a mode that is not
-// available.
-std::unique_ptr<Fetcher> make_fetcher(const Config& config);
+// The runtime choice of strategy; `listener` must outlive the fetcher.
+// Throws UsageError for a mode that is not available.
+std::unique_ptr<Fetcher> make_fetcher(const Config& config, FetchListener& listener);
 
 }  // namespace crawl

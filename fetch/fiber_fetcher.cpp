@@ -36,6 +36,9 @@
 #include <spdlog/spdlog.h>
 
 #include "core/process.h"
+#include "core/hash.h"
+#include "core/url_parts.h"
+#include "fetch/curl_error.h"
 #include "fetch/curl_handles.h"
 
 namespace crawl {
@@ -48,26 +51,6 @@ namespace {
 // (logs, the SQLite database, curl's resolver, the event loops' epoll fds…).
 constexpr int kFdHeadroom = 64;
 constexpr auto kHeartbeat = std::chrono::milliseconds(10);
-
-// The host part of an absolute URL, for sharding only: between "://" and the
-// next '/', '?' or '#', without userinfo and port. Not a validating parser.
-std::string_view url_host(std::string_view url) {
-  if (const auto p = url.find("://"); p != std::string_view::npos) url.remove_prefix(p + 3);
-  std::string_view authority = url.substr(0, url.find_first_of("/?#"));
-  if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
-  if (authority.starts_with('[')) return authority.substr(0, authority.find(']') + 1);  // IPv6 literal
-  return authority.substr(0, authority.find(':'));
-}
-
-// FNV-1a over the ASCII-lowercased host: no allocation per submit().
-std::uint64_t host_hash(std::string_view host) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (char c : host) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  }
-  return h;
-}
 
 // Whether `fd` is ready for `events` right now. Asio registers descriptors
 // edge-triggered and async_wait() is not speculative, so readiness that
@@ -119,9 +102,9 @@ class FiberFetcher::Loop {
   }
 
   // Any thread.
-  void enqueue(Job job) {
-    asio::post(ioc_, [this, job = std::move(job)]() mutable {
-      queue_.push_back(std::move(job));
+  void enqueue(FetchRequest request) {
+    asio::post(ioc_, [this, request = std::move(request)]() mutable {
+      queue_.push_back(std::move(request));
       pump();
     });
   }
@@ -211,23 +194,23 @@ class FiberFetcher::Loop {
   void pump() {
     while (!queue_.empty()) {
       if (owner_.cancelled_.load()) {
-        Job job = std::move(queue_.front());
+        FetchRequest request = std::move(queue_.front());
         queue_.pop_front();
-        Transfer transfer(std::move(job.request), owner_.transfer_options_, &owner_.cancelled_);
-        owner_.deliver(transfer.fail(FetchErrc::aborted, "cancelled before start"), std::move(job.done));
+        Transfer transfer(std::move(request), owner_.transfer_options_, &owner_.cancelled_);
+        owner_.deliver(transfer.fail(make_error_code(FetchErrc::aborted), "cancelled before start"));
         continue;
       }
       wants_slot_.store(true);
       if (!owner_.try_acquire_slot()) return;  // whoever frees a slot sees wants_slot_
-      Job job = std::move(queue_.front());
+      FetchRequest request = std::move(queue_.front());
       queue_.pop_front();
-      spawn(std::move(job));
+      spawn(std::move(request));
     }
     wants_slot_.store(false);
   }
 
-  void spawn(Job job) {
-    asio::co_spawn(ioc_, fetch(std::move(job)), [](const std::exception_ptr& e) {
+  void spawn(FetchRequest request) {
+    asio::co_spawn(ioc_, fetch(std::move(request)), [](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -257,8 +240,8 @@ class FiberFetcher::Loop {
   // The coroutine per request: holds the Transfer (at a fixed address in the
   // coroutine frame, as curl's callbacks require), waits for curl to finish
   // it, hands the result to the callback pool.
-  asio::awaitable<void> fetch(Job job) {
-    Transfer transfer(std::move(job.request), owner_.transfer_options_, &owner_.cancelled_);
+  asio::awaitable<void> fetch(FetchRequest request) {
+    Transfer transfer(std::move(request), owner_.transfer_options_, &owner_.cancelled_);
     FetchResult result;
     bool failed = false;
     try {
@@ -267,28 +250,28 @@ class FiberFetcher::Loop {
       spdlog::error("fibers: transfer failed internally: {}", e.what());
       failed = true;
     }
-    if (failed) result = transfer.fail(FetchErrc::other, "internal error in the fibers fetcher");
-    owner_.deliver(std::move(result), std::move(job.done));
+    if (failed) result = transfer.fail(make_error_code(FetchErrc::other), "internal error in the fibers fetcher");
+    owner_.deliver(std::move(result));
   }
 
   // Called with a slot taken; every path gives it back exactly once.
   void start(Transfer* t, Completion handler, Work work) noexcept {
     Active a{nullptr, t, std::move(handler), std::move(work)};
     try {
-      if (owner_.cancelled_.load()) return finish_early(std::move(a), t->fail(FetchErrc::aborted, "cancelled before start"));
+      if (owner_.cancelled_.load()) return finish_early(std::move(a), t->fail(make_error_code(FetchErrc::aborted), "cancelled before start"));
       a.easy = take_easy();
       if (const CURLcode rc = t->attach(a.easy.get()); rc != CURLE_OK)
-        return finish_early(std::move(a), t->fail(classify(rc), std::string("curl option refused: ") + curl_easy_strerror(rc)));
+        return finish_early(std::move(a), t->fail(make_curl_error(rc), std::string("curl option refused: ") + curl_easy_strerror(rc)));
       CURL* easy = a.easy.get();
       auto it = active_.emplace(easy, std::move(a)).first;
       // May call timer_callback (which only posts or arms the timer).
       if (const CURLMcode mc = curl_multi_add_handle(multi_.get(), easy); mc != CURLM_OK) {
         Active back = std::move(it->second);
         active_.erase(it);
-        return finish_early(std::move(back), t->fail(FetchErrc::other, std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc)));
+        return finish_early(std::move(back), t->fail(make_error_code(FetchErrc::other), std::string("curl_multi_add_handle: ") + curl_multi_strerror(mc)));
       }
     } catch (const std::exception& e) {
-      if (a.handler) finish_early(std::move(a), t->fail(FetchErrc::other, e.what()));
+      if (a.handler) finish_early(std::move(a), t->fail(make_error_code(FetchErrc::other), e.what()));
     }
   }
 
@@ -313,7 +296,7 @@ class FiberFetcher::Loop {
     try {
       result = a.transfer->finish(code);
     } catch (const std::exception& e) {
-      result = a.transfer->fail(FetchErrc::other, e.what());
+      result = a.transfer->fail(make_error_code(FetchErrc::other), e.what());
     }
     recycle(std::move(a.easy));
     transfers_.fetch_add(1, std::memory_order_relaxed);
@@ -532,7 +515,7 @@ class FiberFetcher::Loop {
   std::unordered_map<SocketState*, std::shared_ptr<SocketState>> sockets_;
   std::unordered_map<CURL*, Active> active_;
   std::vector<EasyHandle> free_;  // reusable easy handles
-  std::deque<Job> queue_;         // waiting for a slot
+  std::deque<FetchRequest> queue_;  // waiting for a slot
   std::uint64_t timer_generation_ = 0;
   bool stopping_ = false;
   std::atomic<bool> pump_scheduled_{false};
@@ -541,8 +524,8 @@ class FiberFetcher::Loop {
   std::thread thread_;
 };
 
-FiberFetcher::FiberFetcher(FiberOptions options, TransferOptions transfer_options)
-    : transfer_options_(std::move(transfer_options)) {
+FiberFetcher::FiberFetcher(FiberOptions options, TransferOptions transfer_options, FetchListener& listener)
+    : transfer_options_(std::move(transfer_options)), listener_(listener) {
   if (options.loops < 1 || options.max_in_flight < 1 || options.callback_threads < 1)
     throw std::invalid_argument("fibers: loops, max_in_flight and callback_threads must be at least 1");
   ensure_curl_global_init();
@@ -572,14 +555,14 @@ FiberFetcher::~FiberFetcher() {
   loops_.clear();
 }
 
-void FiberFetcher::submit(FetchRequest request, DoneCallback done) {
+void FiberFetcher::submit(FetchRequest request) {
   const std::size_t index = loop_for(request.url);
   {
     std::lock_guard lock(mu_);
     ++pending_;
   }
   try {
-    loops_[index]->enqueue(Job{std::move(request), std::move(done)});
+    loops_[index]->enqueue(std::move(request));
   } catch (...) {
     callback_returned();
     throw;
@@ -604,7 +587,13 @@ std::vector<FiberFetcher::LoopStats> FiberFetcher::loop_stats() const {
 }
 
 std::size_t FiberFetcher::loop_for(const std::string& url) const {
-  return static_cast<std::size_t>(host_hash(url_host(url)) % loops_.size());
+  // ASCII-lowercased on the stack (a DNS name has at most 253 bytes), so
+  // every spelling of a host shares one loop without an allocation.
+  const std::string_view host = url_host(url);
+  char lower[256];
+  if (host.size() > sizeof lower) return static_cast<std::size_t>(stable_hash64(host) % loops_.size());
+  std::transform(host.begin(), host.end(), lower, [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+  return static_cast<std::size_t>(stable_hash64({lower, host.size()}) % loops_.size());
 }
 
 bool FiberFetcher::try_acquire_slot() noexcept {
@@ -620,36 +609,17 @@ void FiberFetcher::release_slot() noexcept {
     if (loop->wants_slot_.load()) loop->schedule_pump();
 }
 
-namespace {
-
-// The callback threads parse and store pages: CPU work that can wait a few
-// milliseconds. The event loops cannot: a loop kept off the CPU delays every
-// transfer it owns. So the callback threads yield to them (nice +5, CFS
-// weight 335 against 1024) when both want a core. Set once per thread, on
-// its first callback; an error (not Linux, a policy) is harmless.
-void lower_callback_thread_priority() noexcept {
-  thread_local bool done = false;
-  if (done) return;
-  done = true;
-  const int current = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), std::min(current + 5, 19));
-}
-
-}  // namespace
-
-void FiberFetcher::deliver(FetchResult result, DoneCallback done) noexcept {
-  transfer_ended(result);  // on the loop, before the result queues for the callback pool
-  asio::post(*callbacks_, [this, result = std::move(result), done = std::move(done)]() mutable {
-    lower_callback_thread_priority();
-    try {
-      if (done) done(std::move(result));
-    } catch (const std::exception& e) {
-      spdlog::error("done-callback threw: {}", e.what());
-    } catch (...) {
-      spdlog::error("done-callback threw");
-    }
+void FiberFetcher::deliver(FetchResult result) noexcept {
+  listener_.transfer_ended(result);  // on the loop, before the result queues for the callback pool
+  try {
+    asio::post(*callbacks_, [this, result = std::move(result)]() mutable {
+      listener_.result_ready(std::move(result));
+      callback_returned();
+    });
+  } catch (const std::exception& e) {  // out of memory: the listener must still hear of it
+    spdlog::error("fibers: cannot queue a result: {}", e.what());
     callback_returned();
-  });
+  }
 }
 
 void FiberFetcher::callback_returned() noexcept {

@@ -6,8 +6,9 @@
 // socket waits and a steady_timer. A request's host picks its loop (a host
 // always belongs to one loop, so per-host connection reuse stays in one
 // multi's connection pool). Each transfer is awaited by a coroutine on its
-// loop; finished results go to a small thread pool that runs the
-// done-callbacks, so CPU work in callbacks never stalls a loop.
+// loop. The listener hears transfer_ended() on the loop, the moment curl is
+// done with the transfer; the result then goes to a small thread pool that
+// calls result_ready(), so parsing and storing never stall a loop.
 #pragma once
 
 #include <atomic>
@@ -30,7 +31,7 @@ namespace crawl {
 struct FiberOptions {
   int loops = 1;              // event-loop threads, each with one curl multi handle (>= 1)
   int max_in_flight = 512;    // transfers active at once across all loops (>= 1); extras wait in a queue
-  int callback_threads = 2;   // threads running done-callbacks (>= 1)
+  int callback_threads = 2;   // threads calling the listener's result_ready() (>= 1)
 };
 
 class FiberFetcher final : public Fetcher {
@@ -39,7 +40,7 @@ class FiberFetcher final : public Fetcher {
   // (see raise_open_file_limit) and, if even the hard limit is too low for
   // max_in_flight sockets plus headroom, logs a warning and lowers the cap to
   // what fits. Throws std::invalid_argument for options < 1.
-  FiberFetcher(FiberOptions options, TransferOptions transfer_options);
+  FiberFetcher(FiberOptions options, TransferOptions transfer_options, FetchListener& listener);
   // Drains (every callback returns), then stops the loops on their own threads
   // (easy handles removed, multi handles cleaned up there) and joins all
   // threads. Must not run concurrently with submit().
@@ -48,11 +49,10 @@ class FiberFetcher final : public Fetcher {
   FiberFetcher& operator=(const FiberFetcher&) = delete;
 
   // Fetcher contract (see fetch/fetcher.h). submit() only hands the request to
-  // its loop (a post), never blocks on I/O. `done` runs on a callback-pool
-  // thread; callbacks for different requests may run concurrently (up to
-  // callback_threads at once). An exception escaping `done` is logged and
-  // swallowed. drain() must not be called from inside a callback.
-  void submit(FetchRequest request, DoneCallback done) override;
+  // its loop (a post), never blocks on I/O. result_ready() runs on a
+  // callback-pool thread; calls for different requests may run concurrently
+  // (up to callback_threads at once).
+  void submit(FetchRequest request) override;
   void drain() override;
   // Transfers in flight finish promptly with FetchErrc::aborted (the
   // Transfer's cancel flag, plus a sweep on each loop for transfers curl is
@@ -70,26 +70,24 @@ class FiberFetcher final : public Fetcher {
 
  private:
   class Loop;
-  struct Job {
-    FetchRequest request;
-    DoneCallback done;
-  };
 
   std::size_t loop_for(const std::string& url) const;
   bool try_acquire_slot() noexcept;
   void release_slot() noexcept;
-  // Hands `result` to the callback pool; `done` runs there, then pending_ drops.
-  void deliver(FetchResult result, DoneCallback done) noexcept;
+  // Tells the listener the transfer ended (on the calling loop), then hands
+  // `result` to the callback pool for result_ready(); then pending_ drops.
+  void deliver(FetchResult result) noexcept;
   void callback_returned() noexcept;
 
   const TransferOptions transfer_options_;  // Transfers keep a reference: lives as long as the fetcher
+  FetchListener& listener_;
   int max_in_flight_ = 0;                   // effective cap (after the open-file check)
   std::atomic<bool> cancelled_{false};
   std::atomic<int> in_flight_{0};           // slots taken, across all loops
 
   std::mutex mu_;  // guards pending_
   std::condition_variable idle_;
-  std::size_t pending_ = 0;  // submitted, callback not yet returned
+  std::size_t pending_ = 0;  // submitted, result_ready() not yet returned
 
   std::unique_ptr<boost::asio::thread_pool> callbacks_;
   std::vector<std::unique_ptr<Loop>> loops_;

@@ -1,12 +1,13 @@
 #include "fetch/thread_pool_fetcher.h"
 
-#include <spdlog/spdlog.h>
 
+#include "fetch/curl_error.h"
 #include "fetch/curl_handles.h"
 
 namespace crawl {
 
-ThreadPoolFetcher::ThreadPoolFetcher(int threads, TransferOptions options) : options_(std::move(options)) {
+ThreadPoolFetcher::ThreadPoolFetcher(int threads, TransferOptions options, FetchListener& listener)
+    : options_(std::move(options)), listener_(listener) {
   ensure_curl_global_init();
   threads_.reserve(static_cast<size_t>(threads));
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
@@ -22,10 +23,10 @@ ThreadPoolFetcher::~ThreadPoolFetcher() {
   for (auto& t : threads_) t.join();
 }
 
-void ThreadPoolFetcher::submit(FetchRequest request, DoneCallback done) {
+void ThreadPoolFetcher::submit(FetchRequest request) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back(Job{std::move(request), std::move(done)});
+    queue_.push_back(std::move(request));
     ++pending_;
   }
   has_work_.notify_one();
@@ -47,29 +48,25 @@ void ThreadPoolFetcher::work() {
   // them.
   EasyHandle easy = make_easy();
   for (;;) {
-    Job job;
+    FetchRequest request;
     {
       std::unique_lock lock(mu_);
       has_work_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and nothing left
-      job = std::move(queue_.front());
+      request = std::move(queue_.front());
       queue_.pop_front();
     }
-    Transfer transfer(std::move(job.request), options_, &cancelled_);
+    Transfer transfer(std::move(request), options_, &cancelled_);
     FetchResult result;
     if (cancelled_.load()) {
-      result = transfer.fail(FetchErrc::aborted, "cancelled before start");
+      result = transfer.fail(make_error_code(FetchErrc::aborted), "cancelled before start");
     } else if (CURLcode rc = transfer.attach(easy.get()); rc != CURLE_OK) {
-      result = transfer.fail(classify(rc), std::string("curl option refused: ") + curl_easy_strerror(rc));
+      result = transfer.fail(make_curl_error(rc), std::string("curl option refused: ") + curl_easy_strerror(rc));
     } else {
       result = transfer.finish(curl_easy_perform(easy.get()));
     }
-    transfer_ended(result);
-    try {
-      job.done(std::move(result));
-    } catch (const std::exception& e) {
-      spdlog::error("done-callback threw: {}", e.what());
-    }
+    listener_.transfer_ended(result);
+    listener_.result_ready(std::move(result));
     {
       std::lock_guard lock(mu_);
       --pending_;

@@ -1,6 +1,7 @@
 // --mode threads: a fixed pool of OS threads, each owning one reusable easy
 // handle (so connections stay alive and are reused), running blocking
-// curl_easy_perform transfers.
+// curl_easy_perform transfers. The listener hears transfer_ended() and then
+// result_ready() on the thread that ran the transfer.
 #pragma once
 
 #include <atomic>
@@ -17,28 +18,25 @@ namespace crawl {
 
 class ThreadPoolFetcher final : public Fetcher {
  public:
-  ThreadPoolFetcher(int threads, TransferOptions options);
+  ThreadPoolFetcher(int threads, TransferOptions options, FetchListener& listener);
   // Drains, then joins the threads.
   ~ThreadPoolFetcher() override;
 
-  void submit(FetchRequest request, DoneCallback done) override;
+  void submit(FetchRequest request) override;
   void drain() override;
   void cancel() override;
 
  private:
-  struct Job {
-    FetchRequest request;
-    DoneCallback done;
-  };
   void work();
 
   const TransferOptions options_;
+  FetchListener& listener_;
   std::atomic<bool> cancelled_{false};
   std::mutex mu_;  // guards queue_, pending_, stopping_
   std::condition_variable has_work_;
   std::condition_variable idle_;
-  std::deque<Job> queue_;
-  std::size_t pending_ = 0;  // submitted, callback not yet returned
+  std::deque<FetchRequest> queue_;
+  std::size_t pending_ = 0;  // submitted, result_ready not yet returned
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

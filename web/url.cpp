@@ -328,10 +328,5 @@ std::optional<std::string> resolve_url(std::string_view base, std::string_view h
   return canonical(b->scheme(), *b, path, query_of(*r));
 }
 
-std::string url_host(std::string_view url) {
-  auto parsed = urls::parse_uri(url);
-  if (!parsed) return {};
-  return lowercase(parsed->encoded_host());
-}
 
 }  // namespace crawl

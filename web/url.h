@@ -45,9 +45,6 @@ std::optional<std::string> normalize_url(std::string_view url);
 // base is relative, as in browsers (the RFC §5.4.2 "backward compatibility" reading).
 std::optional<std::string> resolve_url(std::string_view base, std::string_view href);
 
-// Lowercase host of a normalized URL, without port: "127.0.1.1", "example.com", "[::1]" for
-// IPv6. "" if the URL cannot be parsed or has no host.
-std::string url_host(std::string_view url);
 
 // RFC 3986 §6.2.2.2 percent-encoding normalization of a URL component: %XX of an unreserved
 // character is decoded, other %XX keep uppercase hex; octets that may not appear raw (controls,

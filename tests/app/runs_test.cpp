@@ -290,8 +290,8 @@ TEST(StatsCounters, SkippedIsNeitherAnErrorNorAPage) {
   stats.record(result_with(200, 10));
   stats.record(result_with(404, 10));
   stats.record(result_with(0, 10, make_error_code(FetchErrc::timeout)));
-  stats.record(result_with(0, 0, make_error_code(FetchErrc::robots_disallowed)));
-  stats.record(result_with(0, 0, make_error_code(FetchErrc::robots_disallowed)));
+  stats.record(result_with(0, 0, make_error_code(CrawlDecision::robots_disallowed)));
+  stats.record(result_with(0, 0, make_error_code(CrawlDecision::robots_disallowed)));
   const auto s = stats.snapshot();
   EXPECT_EQ(s.results, 3);
   EXPECT_EQ(s.pages, 2);

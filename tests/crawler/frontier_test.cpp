@@ -98,13 +98,6 @@ TEST(Frontier, EndsEmptyWhenAllDone) {
   EXPECT_FALSE(f.has_pending());
 }
 
-TEST(Frontier, OriginIsSchemeHostAndPort) {
-  EXPECT_EQ(url_origin("http://a.example:8080/x/y?q"), "http://a.example:8080");
-  EXPECT_EQ(url_origin("https://a/"), "https://a");
-  EXPECT_EQ(url_origin("http://a?q"), "http://a");
-  EXPECT_EQ(url_origin("nonsense"), "");
-}
-
 Frontier::Options with_robots() {
   Frontier::Options o;
   o.per_host = 2;
@@ -136,7 +129,7 @@ TEST(Frontier, RobotsTxtIsTheHostsFirstRequestAndItsPagesWaitForIt) {
   auto skipped = f.take_skipped();
   ASSERT_EQ(skipped.size(), 1u);
   EXPECT_EQ(skipped[0].request.url, "http://a/2");
-  EXPECT_EQ(skipped[0].reason, FetchErrc::robots_disallowed);
+  EXPECT_EQ(skipped[0].reason, CrawlDecision::robots_disallowed);
   EXPECT_TRUE(f.take_skipped().empty());
 }
 
@@ -211,13 +204,13 @@ TEST(Frontier, AnUnavailableRobotsTxtIsRetriedThenTheHostsUrlsAreSkipped) {
   f.set_robots(*again, std::nullopt, t0 + 1000ms);
   auto skipped = f.take_skipped();
   ASSERT_EQ(skipped.size(), 2u);
-  EXPECT_EQ(skipped[0].reason, FetchErrc::robots_unavailable);
+  EXPECT_EQ(skipped[0].reason, CrawlDecision::robots_unavailable);
   EXPECT_FALSE(f.has_pending());
   EXPECT_EQ(f.queued(), 0u);
   f.add(req("http://a/3"));
   auto late = f.take_skipped();
   ASSERT_EQ(late.size(), 1u) << "a URL found later for the host is skipped too";
-  EXPECT_EQ(late[0].reason, FetchErrc::robots_unavailable);
+  EXPECT_EQ(late[0].reason, CrawlDecision::robots_unavailable);
 }
 
 TEST(Frontier, RobotsRulesExpireAndAreFetchedAgain) {
@@ -314,7 +307,7 @@ TEST(Frontier, ConnectionFailuresInARowGiveTheHostUp) {
   auto skipped = f.take_skipped();
   EXPECT_EQ(skipped.size(), 7u);
   for (const auto& s : skipped) {
-    EXPECT_EQ(s.reason, FetchErrc::host_given_up);
+    EXPECT_EQ(s.reason, CrawlDecision::host_given_up);
     EXPECT_NE(s.detail.find("3 connection failures"), std::string::npos) << s.detail;
   }
   auto other = f.next(now).request;

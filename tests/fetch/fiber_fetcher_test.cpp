@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -36,15 +37,24 @@ using crawl::testserver::SiteOptions;
 using crawl::testserver::TestServer;
 using Clock = std::chrono::steady_clock;
 
-// Collects results; counts callbacks per requested URL.
-class Collector {
+// The fetcher's listener in these tests: collects results, counts
+// result_ready() calls per requested URL and checks that transfer_ended()
+// came first for each. `hook`, if set, runs first on every result.
+class Collector final : public crawl::FetchListener {
  public:
-  crawl::DoneCallback callback() {
-    return [this](FetchResult&& r) {
-      std::lock_guard lock(mu_);
-      ++calls_[r.request.url];
-      results_.push_back(std::move(r));
-    };
+  Collector() = default;
+  explicit Collector(std::function<void(const FetchResult&)> hook) : hook_(std::move(hook)) {}
+
+  void transfer_ended(const FetchResult& r) noexcept override {
+    std::lock_guard lock(mu_);
+    ++ended_[r.request.url];
+  }
+  void result_ready(FetchResult&& r) noexcept override {
+    if (hook_) hook_(r);
+    std::lock_guard lock(mu_);
+    EXPECT_EQ(ended_[r.request.url], calls_[r.request.url] + 1) << "transfer_ended() first: " << r.request.url;
+    ++calls_[r.request.url];
+    results_.push_back(std::move(r));
   }
   std::vector<FetchResult> results() {
     std::lock_guard lock(mu_);
@@ -72,6 +82,8 @@ class Collector {
   std::mutex mu_;  // guards results_, calls_
   std::vector<FetchResult> results_;
   std::map<std::string, int> calls_;
+  std::map<std::string, int> ended_;
+  std::function<void(const FetchResult&)> hook_;
 };
 
 TransferOptions test_options() {
@@ -116,10 +128,10 @@ TEST(FiberFetcher, FetchesEveryPageOfASiteOnTwoLoops) {
   Collector c;
   std::vector<std::string> urls;
   {
-    FiberFetcher fetcher({.loops = 2, .max_in_flight = 64, .callback_threads = 2}, test_options());
+    FiberFetcher fetcher({.loops = 2, .max_in_flight = 64, .callback_threads = 2}, test_options(), c);
     for (int h = 0; h < 3; ++h)
       for (int p = 0; p < 50; ++p) urls.push_back(server.page_url(h, p));
-    for (const auto& u : urls) fetcher.submit(req(u), c.callback());
+    for (const auto& u : urls) fetcher.submit(req(u));
     fetcher.drain();
 
     const auto stats = fetcher.loop_stats();
@@ -160,8 +172,8 @@ TEST(FiberFetcher, ThousandSlowTransfersInFlightAtOnce) {
     urls.push_back(server.root_url(i % 20) + "slow?ms=300&i=" + std::to_string(i));
   const auto t0 = Clock::now();
   {
-    FiberFetcher fetcher({.loops = 2, .max_in_flight = 1000, .callback_threads = 2}, test_options());
-    for (const auto& u : urls) fetcher.submit(req(u), c.callback());
+    FiberFetcher fetcher({.loops = 2, .max_in_flight = 1000, .callback_threads = 2}, test_options(), c);
+    for (const auto& u : urls) fetcher.submit(req(u));
     fetcher.drain();
   }
   // Sequentially this would take 300 s; a correctness bound, not a benchmark.
@@ -194,8 +206,8 @@ TEST(FiberFetcher, ErrorsAreResultsOfTheRightKind) {
       root + "status/404",    root + "big?bytes=1000",
   };
   {
-    FiberFetcher fetcher({.loops = 2, .max_in_flight = 8, .callback_threads = 1}, o);
-    for (const auto& u : urls) fetcher.submit(req(u), c.callback());
+    FiberFetcher fetcher({.loops = 2, .max_in_flight = 8, .callback_threads = 1}, o, c);
+    for (const auto& u : urls) fetcher.submit(req(u));
   }  // the destructor drains
 
   auto error_of = [&](const std::string& u) { return c.for_url(u).error; };
@@ -240,8 +252,8 @@ TEST(FiberFetcher, TotalTimeoutIsATimeoutError) {
   const std::string url = server.root_url(0) + "slow?ms=5000";
   const auto t0 = Clock::now();
   {
-    FiberFetcher fetcher({.loops = 1, .max_in_flight = 4, .callback_threads = 1}, o);
-    fetcher.submit(req(url), c.callback());
+    FiberFetcher fetcher({.loops = 1, .max_in_flight = 4, .callback_threads = 1}, o, c);
+    fetcher.submit(req(url));
     fetcher.drain();
   }
   EXPECT_LT(seconds_since(t0), 4.0);
@@ -262,8 +274,8 @@ TEST(FiberFetcher, LargeBodiesArriveWhole) {
   for (int i = 0; i < 8; ++i)
     urls.push_back(server.root_url(i % 2) + (i % 4 < 2 ? "big" : "big-chunked") + "?bytes=" + std::to_string(3'000'000 + i));
   {
-    FiberFetcher fetcher({.loops = 2, .max_in_flight = 8, .callback_threads = 2}, o);
-    for (const auto& u : urls) fetcher.submit(req(u), c.callback());
+    FiberFetcher fetcher({.loops = 2, .max_in_flight = 8, .callback_threads = 2}, o, c);
+    for (const auto& u : urls) fetcher.submit(req(u));
   }
   for (int i = 0; i < 8; ++i) {
     const auto r = c.for_url(urls[static_cast<std::size_t>(i)]);
@@ -279,10 +291,10 @@ TEST(FiberFetcher, CancelAbortsTransfersInFlightQuickly) {
   TestServer server(site);
 
   Collector c;
-  FiberFetcher fetcher({.loops = 2, .max_in_flight = 100, .callback_threads = 2}, test_options());
+  FiberFetcher fetcher({.loops = 2, .max_in_flight = 100, .callback_threads = 2}, test_options(), c);
   std::vector<std::string> urls;
   for (int i = 0; i < 50; ++i) urls.push_back(server.root_url(i % 2) + "slow?ms=5000&i=" + std::to_string(i));
-  for (const auto& u : urls) fetcher.submit(req(u), c.callback());
+  for (const auto& u : urls) fetcher.submit(req(u));
   ASSERT_TRUE(wait_for_requests(server, 50));  // all 50 are waiting on the server
 
   const auto t0 = Clock::now();
@@ -296,7 +308,7 @@ TEST(FiberFetcher, CancelAbortsTransfersInFlightQuickly) {
 
   // After cancel(), new requests fail at once without touching the network.
   const auto before = total_requests(server);
-  fetcher.submit(req(server.page_url(0, 0)), c.callback());
+  fetcher.submit(req(server.page_url(0, 0)));
   fetcher.drain();
   EXPECT_EQ(c.for_url(server.page_url(0, 0)).error, FetchErrc::aborted);
   EXPECT_EQ(total_requests(server), before);
@@ -309,9 +321,9 @@ TEST(FiberFetcher, CancelFailsQueuedRequestsWithoutStartingThem) {
   TestServer server(site);
 
   Collector c;
-  FiberFetcher fetcher({.loops = 1, .max_in_flight = 5, .callback_threads = 1}, test_options());
+  FiberFetcher fetcher({.loops = 1, .max_in_flight = 5, .callback_threads = 1}, test_options(), c);
   for (int i = 0; i < 30; ++i)
-    fetcher.submit(req(server.root_url(0) + "slow?ms=5000&i=" + std::to_string(i)), c.callback());
+    fetcher.submit(req(server.root_url(0) + "slow?ms=5000&i=" + std::to_string(i)));
   ASSERT_TRUE(wait_for_requests(server, 5));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_EQ(total_requests(server), 5u);  // the cap holds: 25 wait in the queue
@@ -336,9 +348,9 @@ TEST(FiberFetcher, InFlightCapHoldsAcrossLoops) {
   constexpr int kRequests = 40;
   const auto t0 = Clock::now();
   {
-    FiberFetcher fetcher({.loops = 2, .max_in_flight = kCap, .callback_threads = 2}, test_options());
+    FiberFetcher fetcher({.loops = 2, .max_in_flight = kCap, .callback_threads = 2}, test_options(), c);
     for (int i = 0; i < kRequests; ++i)
-      fetcher.submit(req(server.root_url(i % 4) + "slow?ms=100&i=" + std::to_string(i)), c.callback());
+      fetcher.submit(req(server.root_url(i % 4) + "slow?ms=100&i=" + std::to_string(i)));
     fetcher.drain();
   }
   // With at most kCap at once, 40 transfers of >= 100 ms need >= 10 rounds,
@@ -356,14 +368,15 @@ TEST(FiberFetcher, AHostAlwaysBelongsToOneLoop) {
   site.first_address = "127.0.14.1";
   TestServer server(site);
 
-  FiberFetcher fetcher({.loops = 4, .max_in_flight = 16, .callback_threads = 1}, test_options());
   std::atomic<int> done{0};
-  for (int p = 0; p < 30; ++p) fetcher.submit(req(server.page_url(0, p)), [&](FetchResult&&) { ++done; });
+  Collector c([&](const FetchResult&) { ++done; });
+  FiberFetcher fetcher({.loops = 4, .max_in_flight = 16, .callback_threads = 1}, test_options(), c);
+  for (int p = 0; p < 30; ++p) fetcher.submit(req(server.page_url(0, p)));
   // Same host, other spelling of the scheme/host case: same loop.
   std::string upper = server.page_url(0, 0);
   for (auto& ch : upper)
     if (ch >= 'a' && ch <= 'z') ch = static_cast<char>(ch - 'a' + 'A');
-  fetcher.submit(req(upper), [&](FetchResult&&) { ++done; });
+  fetcher.submit(req(upper));
   fetcher.drain();
   EXPECT_EQ(done.load(), 31);
   int busy_loops = 0;
@@ -386,11 +399,11 @@ TEST(FiberFetcher, DestroyingRightAfterSubmitDrainsEveryCallbackOnce) {
   Collector c;
   std::vector<std::string> urls;
   {
-    FiberFetcher fetcher({.loops = 2, .max_in_flight = 16, .callback_threads = 2}, test_options());
+    FiberFetcher fetcher({.loops = 2, .max_in_flight = 16, .callback_threads = 2}, test_options(), c);
     for (int h = 0; h < 3; ++h)
       for (int p = 0; p < 20; ++p) {
         urls.push_back(server.page_url(h, p));
-        fetcher.submit(req(urls.back()), c.callback());
+        fetcher.submit(req(urls.back()));
       }
   }
   const auto calls = c.calls();
@@ -399,34 +412,35 @@ TEST(FiberFetcher, DestroyingRightAfterSubmitDrainsEveryCallbackOnce) {
   for (const auto& r : c.results()) EXPECT_TRUE(r.ok()) << r.error_string();
 }
 
-TEST(FiberFetcher, CallbacksMaySubmitMoreAndThrow) {
+TEST(FiberFetcher, TheListenerMaySubmitMore) {
   SiteOptions site;
   site.hosts = 1;
   site.pages_per_host = 10;
   site.first_address = "127.0.16.1";
   TestServer server(site);
 
-  FiberFetcher fetcher({.loops = 2, .max_in_flight = 4, .callback_threads = 2}, test_options());
+  // The crawler submits discovered links while results arrive; drain() must
+  // wait for those too.
   std::atomic<int> done{0};
-  // The crawler submits discovered links from inside callbacks; drain() must
-  // wait for those too. A callback that throws is logged, nothing is lost.
-  fetcher.submit(req(server.root_url(0)), [&](FetchResult&& r) {
+  FiberFetcher* submit_to = nullptr;
+  Collector c([&](const FetchResult& r) {
     EXPECT_TRUE(r.ok());
     ++done;
-    for (int p = 0; p < 10; ++p)
-      fetcher.submit(req(server.page_url(0, p)), [&](FetchResult&& child) {
-        ++done;
-        if (child.request.url.ends_with("/3.html")) throw std::runtime_error("callback failure (expected by the test)");
-      });
+    if (r.request.url == server.root_url(0))
+      for (int p = 0; p < 10; ++p) submit_to->submit(req(server.page_url(0, p)));
   });
+  FiberFetcher fetcher({.loops = 2, .max_in_flight = 4, .callback_threads = 2}, test_options(), c);
+  submit_to = &fetcher;
+  fetcher.submit(req(server.root_url(0)));
   fetcher.drain();
   EXPECT_EQ(done.load(), 11);
 }
 
 TEST(FiberFetcher, RejectsOptionsBelowOne) {
-  EXPECT_THROW(FiberFetcher({.loops = 0}, test_options()), std::invalid_argument);
-  EXPECT_THROW(FiberFetcher({.max_in_flight = 0}, test_options()), std::invalid_argument);
-  EXPECT_THROW(FiberFetcher({.callback_threads = 0}, test_options()), std::invalid_argument);
+  Collector c;
+  EXPECT_THROW(FiberFetcher({.loops = 0}, test_options(), c), std::invalid_argument);
+  EXPECT_THROW(FiberFetcher({.max_in_flight = 0}, test_options(), c), std::invalid_argument);
+  EXPECT_THROW(FiberFetcher({.callback_threads = 0}, test_options(), c), std::invalid_argument);
 }
 
 TEST(FiberFetcher, RaisesTheOpenFileLimit) {

@@ -322,14 +322,5 @@ TEST(ResolveUrl, InvalidBaseGivesNothing) {
   EXPECT_EQ(resolve_url("/relative", "/x"), std::nullopt);
 }
 
-TEST(UrlHost, IsLowercaseHostWithoutPort) {
-  EXPECT_EQ(url_host("http://127.0.1.1:8080/x"), "127.0.1.1");
-  EXPECT_EQ(url_host("https://Example.COM/"), "example.com");
-  EXPECT_EQ(url_host("http://u:p@example.com/"), "example.com");
-  EXPECT_EQ(url_host("http://[::1]:81/"), "[::1]");
-  EXPECT_EQ(url_host("not a url"), "");
-  EXPECT_EQ(url_host(""), "");
-}
-
 }  // namespace
 }  // namespace crawl

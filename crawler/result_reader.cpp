@@ -1,0 +1,103 @@
+#include "crawler/result_reader.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "web/links.h"
+#include "web/sitemap.h"
+#include "web/url.h"
+
+namespace crawl {
+
+namespace {
+
+constexpr int kMaxSitemapNesting = 3;  // a sitemap index of sitemap indexes of sitemaps
+
+bool is_html(std::string_view content_type) {
+  std::string t(content_type.substr(0, content_type.find(';')));
+  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  return t == "text/html" || t == "application/xhtml+xml";
+}
+
+bool header_is(std::string_view name, std::string_view wanted) {
+  return name.size() == wanted.size() && std::equal(name.begin(), name.end(), wanted.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+         });
+}
+
+}  // namespace
+
+ResultReader::ResultReader(const Config& config, const CrawlScope& scope)
+    : config_(config), scope_(scope), robots_token_(product_token(config.user_agent)) {}
+
+Discoveries ResultReader::read(const FetchResult& r) const {
+  Discoveries d;
+  auto final_url = normalize_url(r.final_url);
+  if (final_url && *final_url != r.request.url) d.redirect_target = *final_url;
+  if (!r.ok() || r.status < 200 || r.status >= 300) return d;
+  const std::string& base = final_url ? *final_url : r.request.url;
+  if (r.request.kind == RequestKind::sitemap) return read_sitemap(r, base);
+  if (!is_html(r.content_type)) return d;
+  Discoveries html = read_html(r, base);
+  html.redirect_target = std::move(d.redirect_target);
+  return html;
+}
+
+Discoveries ResultReader::read_sitemap(const FetchResult& r, const std::string& base) const {
+  Discoveries d;
+  Sitemap map = parse_sitemap(r.body);
+  // Pages from a sitemap are one step from the seeds, like a root's links.
+  FoundUrls pages{{}, 1, RequestKind::page};
+  FoundUrls sitemaps{{}, r.request.depth + 1, RequestKind::sitemap};
+  if (config_.max_depth >= 1)
+    for (const auto& u : map.urls)
+      if (auto n = normalize_url(u); n && scope_.contains(*n)) pages.urls.push_back(std::move(*n));
+  if (r.request.depth < kMaxSitemapNesting)
+    for (const auto& u : map.sitemaps)
+      if (auto n = normalize_url(u)) sitemaps.urls.push_back(std::move(*n));
+  spdlog::debug("{}: sitemap with {} URLs, {} sitemaps (base {})", r.request.url, map.urls.size(), map.sitemaps.size(),
+                base);
+  d.found.push_back(std::move(pages));
+  d.found.push_back(std::move(sitemaps));
+  return d;
+}
+
+Discoveries ResultReader::read_html(const FetchResult& r, const std::string& base) const {
+  Discoveries d;
+  bool nofollow = false, noindex = false;
+  if (!config_.ignore_nofollow)  // each X-Robots-Tag header has its own user-agent scope
+    for (const auto& [name, value] : r.headers)
+      if (header_is(name, "X-Robots-Tag")) apply_robots_directives(value, robots_token_, nofollow, noindex);
+  PageLinks page = extract_page_links(r.body, base, robots_token_);
+  if (!config_.ignore_nofollow) {
+    nofollow = nofollow || page.meta_nofollow;
+    noindex = noindex || page.meta_noindex;
+  } else {
+    page.links.insert(page.links.end(), page.nofollow_links.begin(), page.nofollow_links.end());
+  }
+  d.index = !noindex;
+  if (!nofollow && r.request.depth < config_.max_depth) {
+    std::erase_if(page.links, [this](const std::string& u) { return !scope_.contains(u); });
+    d.found.push_back(FoundUrls{std::move(page.links), r.request.depth + 1, RequestKind::page});
+  }
+  return d;
+}
+
+std::optional<RobotsRules> ResultReader::robots_rules(const FetchResult& r) const {
+  if (r.error || r.status == 429 || r.status >= 500) return std::nullopt;
+  if (r.status >= 200 && r.status < 300) return parse_robots(r.body, robots_token_);
+  return allow_all();
+}
+
+FoundUrls ResultReader::sitemaps_of(const RobotsRules& rules) const {
+  FoundUrls out{{}, 1, RequestKind::sitemap};
+  if (!config_.sitemaps) return out;
+  for (const auto& u : rules.sitemaps)
+    if (auto n = normalize_url(u); n && scope_.contains(*n)) out.urls.push_back(std::move(*n));
+  return out;
+}
+
+}  // namespace crawl
