@@ -109,7 +109,6 @@ void Crawler::result_ready(FetchResult&& result) noexcept {
 
 ResultDone Crawler::read(FetchResult&& r) {
   ResultDone done;
-  done.request = r.request;
   if (r.request.kind == RequestKind::robots) {
     auto rules = reader_->robots_rules(r);
     if (rules) {
@@ -121,16 +120,19 @@ ResultDone Crawler::read(FetchResult&& r) {
                    r.request.attempt + 1, config_.retries + 1);
     }
     done.robots = std::move(rules);
+    done.request = std::move(r.request);
     return done;
   }
   if (retryable(r) && r.request.attempt < config_.retries && !stopping_flag_.load(std::memory_order_relaxed)) {
     spdlog::info("{}: {}; retrying ({} of {})", r.request.url, failure_text(r), r.request.attempt + 1,
                  config_.retries);
+    done.request = r.request;
     done.retry = std::move(r);
     return done;
   }
   guarded(r, "link extraction", [&] { done.discoveries = reader_->read(r); });
   record(r, done.discoveries.index);
+  done.request = std::move(r.request);
   return done;
 }
 

@@ -274,6 +274,8 @@ TEST(FiberFetcher, TotalTimeoutIsATimeoutError) {
   const auto r = c.for_url(url);
   EXPECT_LT(r.elapsed_ms, 5000) << "cut by the timeout, before the server's answer";
   EXPECT_EQ(r.error, FetchErrc::timeout) << r.error_string();
+  EXPECT_STREQ(r.error.category().name(), "curl") << "curl's own code is kept";
+  EXPECT_EQ(r.error.value(), CURLE_OPERATION_TIMEDOUT);
   EXPECT_EQ(r.status, 0);
 }
 
