@@ -4,24 +4,15 @@
 
 #include <curl/curl.h>
 
-#include <memory>
 #include <stdexcept>
+
+#include "core/c_handle.h"
 
 namespace crawl {
 
-struct EasyDeleter {
-  void operator()(CURL* h) const noexcept { curl_easy_cleanup(h); }
-};
-struct MultiDeleter {
-  void operator()(CURLM* h) const noexcept { curl_multi_cleanup(h); }
-};
-struct SlistDeleter {
-  void operator()(curl_slist* l) const noexcept { curl_slist_free_all(l); }
-};
-
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-using MultiHandle = std::unique_ptr<CURLM, MultiDeleter>;
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+using EasyHandle = CHandle<CURL, curl_easy_cleanup>;
+using MultiHandle = CHandle<CURLM, curl_multi_cleanup>;
+using Slist = CHandle<curl_slist, curl_slist_free_all>;
 
 // curl_global_init exactly once per process (thread-safe via call_once);
 // every fetcher calls it before creating handles.

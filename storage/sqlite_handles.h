@@ -4,21 +4,13 @@
 
 #include <sqlite3.h>
 
-#include <memory>
+#include "core/c_handle.h"
 
 namespace crawl {
 
-struct SqliteDbDeleter {
-  // sqlite3_close_v2 also defers the close if statements are still alive, so
-  // destruction order mistakes leak nothing.
-  void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-};
-
-struct SqliteStmtDeleter {
-  void operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
-};
-
-using SqliteDb = std::unique_ptr<sqlite3, SqliteDbDeleter>;
-using SqliteStmt = std::unique_ptr<sqlite3_stmt, SqliteStmtDeleter>;
+// sqlite3_close_v2 defers the close while statements are alive, so
+// destruction order mistakes leak nothing.
+using SqliteDb = CHandle<sqlite3, sqlite3_close_v2>;
+using SqliteStmt = CHandle<sqlite3_stmt, sqlite3_finalize>;
 
 }  // namespace crawl
