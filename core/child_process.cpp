@@ -122,10 +122,20 @@ ChildProcess::ChildProcess(const ChildOptions& options) {
     const int in = r.add(0, options.in);
     const int out = r.add(1, options.out);
     r.add(2, options.err);
+    // A signal this process ignores stays ignored across exec: give the
+    // child SIGPIPE's default back (we may ignore it to write to pipes).
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
     started_s_ = steady_now_s();
     const int rc = options.search_path
-                       ? posix_spawnp(&pid_, argv[0], r.actions(), nullptr, argv.data(), envp.data())
-                       : posix_spawn(&pid_, argv[0], r.actions(), nullptr, argv.data(), envp.data());
+                       ? posix_spawnp(&pid_, argv[0], r.actions(), &attr, argv.data(), envp.data())
+                       : posix_spawn(&pid_, argv[0], r.actions(), &attr, argv.data(), envp.data());
+    posix_spawnattr_destroy(&attr);
     if (rc != 0) {
       pid_ = -1;
       throw std::runtime_error(std::strerror(rc));
