@@ -171,7 +171,7 @@ void check_crawl_args(const std::vector<std::string>& args) {
 
 // Checks across options, once all are applied.
 void check_combination(const BenchOptions& o) {
-  if (o.delay_max_ms > 0 && o.delay_max_ms < o.delay_ms)
+  if (o.scale == 0 && o.delay_max_ms > 0 && o.delay_max_ms < o.delay_ms)  // --scale: a fixed delay
     throw UsageError(fmt::format("--delay-max {} is below --delay {}; allowed: 0 (a fixed delay) or >= --delay",
                                  o.delay_max_ms, o.delay_ms));
   if (!o.out.empty() && o.store == "none") throw UsageError("--out " + o.out + " needs --store sqlite or --store disk");
