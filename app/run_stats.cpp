@@ -40,6 +40,23 @@ std::optional<double> number_or_null(const json::object& o, const char* key) {
   return v.to_number<double>();
 }
 
+// The plain figures, in the file's order; the rest are written by hand.
+struct IntegerKey {
+  const char* key;
+  std::int64_t RunStats::*member;
+};
+constexpr IntegerKey kCounts[] = {{"pages", &RunStats::pages},   {"results", &RunStats::results},
+                                  {"bytes", &RunStats::bytes},   {"errors", &RunStats::errors},
+                                  {"transport_errors", &RunStats::transport_errors}};
+struct NumberKey {
+  const char* key;
+  double RunStats::*member;
+};
+constexpr NumberKey kTimes[] = {{"elapsed_s", &RunStats::elapsed_s},
+                                {"pages_per_s", &RunStats::pages_per_s},
+                                {"cpu_user_s", &RunStats::cpu_user_s},
+                                {"cpu_sys_s", &RunStats::cpu_sys_s}};
+
 }  // namespace
 
 std::string to_json(const RunStats& s) {
@@ -52,17 +69,10 @@ std::string to_json(const RunStats& s) {
   latency["p99"] = json_number_or_null(s.latency_p99_ms);
   json::object o;
   o["outcome"] = s.outcome;
-  o["pages"] = s.pages;
-  o["results"] = s.results;
-  o["bytes"] = s.bytes;
-  o["errors"] = s.errors;
-  o["transport_errors"] = s.transport_errors;
+  for (const auto& [key, member] : kCounts) o[key] = s.*member;
   o["errors_by_kind"] = std::move(by_kind);
   o["skipped"] = s.skipped;
-  o["elapsed_s"] = s.elapsed_s;
-  o["pages_per_s"] = s.pages_per_s;
-  o["cpu_user_s"] = s.cpu_user_s;
-  o["cpu_sys_s"] = s.cpu_sys_s;
+  for (const auto& [key, member] : kTimes) o[key] = s.*member;
   o["peak_rss_bytes"] = s.peak_rss_bytes;
   o["latency_ms"] = std::move(latency);
   o["mode"] = s.mode;
@@ -78,19 +88,12 @@ RunStats run_stats_from_json(std::string_view text_in) {
   const auto& o = v.get_object();
   RunStats s;
   s.outcome = text(o, "outcome");
-  s.pages = integer(o, "pages");
-  s.results = integer(o, "results");
-  s.bytes = integer(o, "bytes");
-  s.errors = integer(o, "errors");
-  s.transport_errors = integer(o, "transport_errors");
+  for (const auto& [key, member] : kCounts) s.*member = integer(o, key);
   const auto& by_kind = member(o, "errors_by_kind");
   if (!by_kind.is_object()) throw std::runtime_error("stats JSON: errors_by_kind is not an object");
   for (const auto& [kind, n] : by_kind.get_object()) s.errors_by_kind[std::string(kind)] = n.to_number<std::int64_t>();
   s.skipped = integer(o, "skipped");
-  s.elapsed_s = number(o, "elapsed_s");
-  s.pages_per_s = number(o, "pages_per_s");
-  s.cpu_user_s = number(o, "cpu_user_s");
-  s.cpu_sys_s = number(o, "cpu_sys_s");
+  for (const auto& [key, member] : kTimes) s.*member = number(o, key);
   s.peak_rss_bytes = integer(o, "peak_rss_bytes");
   const auto& latency = member(o, "latency_ms");
   if (!latency.is_object()) throw std::runtime_error("stats JSON: latency_ms is not an object");
