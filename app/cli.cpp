@@ -20,6 +20,7 @@
 #include "core/process.h"
 #include "crawler/crawler.h"
 #include "core/json_text.h"
+#include "app/run_stats.h"
 #include "app/runs_cmd.h"
 #include "crawler/seeds.h"
 #include "fetch/fetcher.h"
@@ -178,34 +179,29 @@ void print_summary(const Config& config, const CrawlReport& r, std::optional<dou
 
 // The run's figures for --stats-json, one JSON object (see README).
 std::string stats_json(const Config& config, const CrawlReport& r, const ProcessUsage& usage) {
-  namespace json = boost::json;
   const auto& s = r.summary;
-  json::object by_kind;
-  for (const auto& [kind, n] : s.errors_by_kind) by_kind[kind] = n;
-  json::object latency;
-  latency["count"] = r.stats.latency.count();
-  latency["p50"] = json_number_or_null(r.stats.latency.percentile(50));
-  latency["p95"] = json_number_or_null(r.stats.latency.percentile(95));
-  latency["p99"] = json_number_or_null(r.stats.latency.percentile(99));
-  json::object o;
-  o["outcome"] = to_string(s.outcome);
-  o["pages"] = r.stats.pages;
-  o["results"] = r.stats.results;
-  o["bytes"] = r.stats.bytes;
-  o["errors"] = r.stats.errors;
-  o["transport_errors"] = r.stats.transport_errors;
-  o["errors_by_kind"] = std::move(by_kind);
-  o["skipped"] = r.stats.skipped;
-  o["elapsed_s"] = s.elapsed_s;
-  o["pages_per_s"] = s.elapsed_s > 0 ? static_cast<double>(s.pages) / s.elapsed_s : 0.0;
-  o["cpu_user_s"] = usage.user_s;
-  o["cpu_sys_s"] = usage.sys_s;
-  o["peak_rss_bytes"] = usage.peak_rss_bytes;
-  o["latency_ms"] = std::move(latency);
-  o["mode"] = to_string(config.mode);
-  o["concurrency"] = config.concurrency;
-  o["left_queued"] = r.left_queued;
-  return to_json_text(o);
+  RunStats out;
+  out.outcome = to_string(s.outcome);
+  out.pages = r.stats.pages;
+  out.results = r.stats.results;
+  out.bytes = r.stats.bytes;
+  out.errors = r.stats.errors;
+  out.transport_errors = r.stats.transport_errors;
+  out.errors_by_kind = s.errors_by_kind;
+  out.skipped = r.stats.skipped;
+  out.elapsed_s = s.elapsed_s;
+  out.pages_per_s = s.elapsed_s > 0 ? static_cast<double>(s.pages) / s.elapsed_s : 0.0;
+  out.cpu_user_s = usage.user_s;
+  out.cpu_sys_s = usage.sys_s;
+  out.peak_rss_bytes = usage.peak_rss_bytes;
+  out.latency_count = r.stats.latency.count();
+  out.latency_p50_ms = r.stats.latency.percentile(50);
+  out.latency_p95_ms = r.stats.latency.percentile(95);
+  out.latency_p99_ms = r.stats.latency.percentile(99);
+  out.mode = to_string(config.mode);
+  out.concurrency = config.concurrency;
+  out.left_queued = static_cast<std::int64_t>(r.left_queued);
+  return to_json(out);
 }
 
 int exit_code(const CrawlReport& r) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -14,7 +15,8 @@
 
 namespace crawl::bench {
 
-std::string Strategy::name() const { return fmt::format("{}:{}", to_string(mode), concurrency); }
+std::string Strategy::kind() const { return wget2 ? "wget2" : to_string(mode); }
+std::string Strategy::name() const { return fmt::format("{}:{}", kind(), concurrency); }
 
 std::vector<Strategy> parse_strategies(const std::string& text) {
   constexpr long long kMaxConcurrency = 100000;  // as crawl --concurrency
@@ -89,6 +91,13 @@ std::string Workload::describe() const {
   return s + fmt::format(", per-host {}", per_host);
 }
 
+std::optional<double> Workload::ideal_s(int concurrency) const {
+  const double delay_s = (delay_ms + std::max(delay_ms, delay_max_ms)) / 2.0 / 1000;
+  const long long slots = std::min<long long>(concurrency, static_cast<long long>(hosts) * per_host);
+  if (!simulated || delay_s <= 0 || slots <= 0) return std::nullopt;
+  return static_cast<double>(expected_pages) * delay_s / static_cast<double>(slots);
+}
+
 namespace {
 
 std::optional<double> per_page_ms(double cpu_s, std::int64_t pages) {
@@ -121,7 +130,11 @@ const std::vector<Metric>& metrics(const Workload& workload) {
        [](R r, W) { return per_page_ms(r.cpu_user_s + r.cpu_sys_s, r.pages); }, true},
       {"peak_rss_mib", "peak MiB", 1,
        [](R r, W) -> std::optional<double> { return static_cast<double>(r.peak_rss_bytes) / (1 << 20); }, true},
-      {"errors", "errors", 0, [](R r, W) -> std::optional<double> { return static_cast<double>(r.errors); }, true},
+      {"errors", "errors", 0,
+       [](R r, W) -> std::optional<double> {
+         if (r.external) return std::nullopt;
+         return static_cast<double>(r.errors);
+       }, true},
       {"pages", "pages", 0, [](R r, W) -> std::optional<double> { return static_cast<double>(r.pages); }, true},
   };
   static const std::vector<Metric> simulated = [] {
@@ -129,6 +142,11 @@ const std::vector<Metric>& metrics(const Workload& workload) {
     m.push_back({"served", "served", 0, [](R r, W) -> std::optional<double> {
                    if (!r.served) return std::nullopt;
                    return static_cast<double>(*r.served);
+                 }, true});
+    m.push_back({"x_ideal", "x ideal", 2, [](R r, W w) -> std::optional<double> {
+                   const auto ideal = w.ideal_s(r.concurrency);
+                   if (!ideal) return std::nullopt;
+                   return r.wall_s / *ideal;
                  }, true});
     m.push_back({"server_cpu_s", "server CPU s", 2, [](R r, W) { return r.server_cpu_s; }, false});
     return m;
@@ -200,6 +218,7 @@ boost::json::object workload_json(const Workload& w) {
     o["seed"] = w.seed;
     o["expected_pages"] = w.expected_pages;
     o["error_pages"] = w.error_pages;
+    o["ideal_s"] = json_number_or_null(w.ideal_s(std::numeric_limits<int>::max()));
   } else {
     o["kind"] = "urls";
     o["urls_file"] = w.urls_file;
@@ -251,7 +270,7 @@ std::string render_json(const BenchReport& report) {
   for (const auto& s : report.strategies) {
     boost::json::object o;
     o["name"] = s.strategy.name();
-    o["mode"] = to_string(s.strategy.mode);
+    o["mode"] = s.strategy.kind();
     o["concurrency"] = s.strategy.concurrency;
     boost::json::object median, min, max;
     for (const auto& m : metrics(report.workload)) {
@@ -279,7 +298,7 @@ std::string render_csv(const BenchReport& report) {
   for (const auto& m : ms) out += fmt::format(",{0}_median,{0}_min,{0}_max", m.key);
   out += ",pages_expected,pages_agree\r\n";  // RFC 4180 line ends
   for (const auto& s : report.strategies) {
-    out += fmt::format("{},{},{},{}", s.strategy.name(), to_string(s.strategy.mode), s.strategy.concurrency,
+    out += fmt::format("{},{},{},{}", s.strategy.name(), s.strategy.kind(), s.strategy.concurrency,
                        s.runs.size());
     for (const auto& m : ms) {
       const auto sp = spread(s, m, report.workload);
@@ -378,6 +397,7 @@ std::string render_svg(const BenchReport& report) {
   std::map<Mode, std::vector<Point>> rate_points, cpu_points;
   std::set<int> xs;
   for (const auto& s : report.strategies) {
+    if (s.strategy.wget2) continue;  // a point of its own would need a legend of its own
     xs.insert(s.strategy.concurrency);
     if (auto sp = spread(s, rate, w)) rate_points[s.strategy.mode].push_back({s.strategy.concurrency, *sp});
     if (auto sp = spread(s, cpu, w)) cpu_points[s.strategy.mode].push_back({s.strategy.concurrency, *sp});

@@ -12,11 +12,14 @@
 
 namespace crawl::bench {
 
-// One cell of the matrix: a fetch mode at one --concurrency.
+// One cell of the matrix: a fetch mode at one --concurrency; or, with
+// wget2 set, the extra row of `wget2 -r --max-threads=concurrency`.
 struct Strategy {
   Mode mode = Mode::fibers;
   int concurrency = 0;
-  std::string name() const;  // "fibers:512"
+  bool wget2 = false;
+  std::string name() const;  // "fibers:512", "wget2:512"
+  std::string kind() const;  // "fibers", "threads" or "wget2"
   bool operator==(const Strategy&) const = default;
 };
 
@@ -52,11 +55,20 @@ struct Workload {
 
   // One line for titles: "200 hosts × 10 pages × 8 KiB, delay 20–80 ms, 1% errors, per-host 2".
   std::string describe() const;
+
+  // Simulated web: the time a crawler that never waits for itself would
+  // take with `concurrency` transfers in flight: pages × delay ÷
+  // min(concurrency, hosts × per-host), the delay being the mean
+  // (delay + delay_max) / 2 when delays are drawn from a range (their
+  // expected value). nullopt for a URL list or a zero delay.
+  std::optional<double> ideal_s(int concurrency) const;
 };
 
 // One crawl of one strategy: the child process as measured by the parent
 // (wait4: wall, CPU) and as it reported itself (--stats-json: the rest).
 struct RunMeasure {
+  int concurrency = 0;  // of its strategy (the ideal depends on it)
+  bool external = false;  // wget2: no stats JSON, so errors and latency are unknown
   int repeat = 0;    // 1-based
   int position = 0;  // 1-based place in the whole sequence of runs
   int exit_code = 0;

@@ -1,5 +1,7 @@
 #include "config/config.h"
 
+#include "config/option_table.h"
+
 #include <CLI/CLI.hpp>
 #include <boost/regex.hpp>
 #include <toml++/toml.h>
@@ -92,35 +94,16 @@ double parse_number(const std::string& v) {
 
 namespace {
 
-// One row per option. The same setter validates a value whether it came from
-// the command line or the TOML file, so both report errors the same way.
-struct OptionSpec {
-  std::string name;     // long option without "--"; also the TOML key
-  std::string allowed;  // what is allowed, for help and error messages
-  std::string help;
-  std::string metavar;  // placeholder shown in --help
-  std::function<std::string(const Config&)> get;           // default, for --help
-  std::function<void(Config&, const std::string&)> set;   // throws std::invalid_argument
-  bool is_flag = false;
-  bool repeatable = false;  // may be given several times (TOML: an array); set() appends
-};
+using OptionSpec = crawl::OptionSpec<Config>;
 
+// The same setter validates a value whether it came from the command line or
+// the TOML file, so both report errors the same way.
 template <class T>
-std::function<void(Config&, const std::string&)> int_in(T Config::*member, long long lo, long long hi) {
-  return [=](Config& c, const std::string& v) {
-    long long n = parse_integer(v);
-    if (n < lo || n > hi) throw std::invalid_argument(v);
-    c.*member = static_cast<T>(n);
-  };
+auto int_in(T Config::*member, long long lo, long long hi) {
+  return integer_in<Config>(member, lo, hi);
 }
 
-std::function<void(Config&, const std::string&)> seconds_in(double Config::*member, double lo, double hi) {
-  return [=](Config& c, const std::string& v) {
-    double n = parse_number(v);
-    if (n < lo || n > hi) throw std::invalid_argument(v);
-    c.*member = n;
-  };
-}
+auto seconds_in(double Config::*member, double lo, double hi) { return number_in<Config>(member, lo, hi); }
 
 template <class E>
 std::function<void(Config&, const std::string&)> one_of(E Config::*member,
@@ -176,10 +159,7 @@ std::vector<OptionSpec> option_specs() {
                                                   {"none", StoreKind::none}})});
   o.push_back({"out", "a path", "SQLite file (store=sqlite) or directory (store=disk); default crawl.db / crawl-out", "PATH",
                [](const Config& c) { return c.out_path(); },
-               [](Config& c, const std::string& v) {
-                 if (v.empty()) throw std::invalid_argument(v);
-                 c.out = v;
-               }});
+               non_empty_into(&Config::out)});
   o.push_back({"max-depth", "an integer from 0 to 1000000", "link depth to follow from the seeds (0: seeds only)", "N",
                [=](const Config& c) { return num(c.max_depth); }, int_in(&Config::max_depth, 0, 1000000)});
   o.push_back({"max-pages", "an integer >= 0 (0: no limit)", "stop after this many fetches", "N",
@@ -191,9 +171,9 @@ std::vector<OptionSpec> option_specs() {
                "SCOPE", [](const Config& c) { return std::string(to_string(c.scope)); },
                one_of<Scope>(&Config::scope, {{"host", Scope::host}, {"domain", Scope::domain}, {"any", Scope::any}})});
   o.push_back({"include", "an ECMAScript regular expression", "follow only links matching one of these (repeatable)",
-               "REGEX", [](const Config&) { return std::string("none"); }, regex_into(&Config::include), false, true});
+               "REGEX", [](const Config&) { return std::string("none"); }, regex_into(&Config::include), OptionKind::repeatable});
   o.push_back({"exclude", "an ECMAScript regular expression", "never follow links matching one of these (repeatable)",
-               "REGEX", [](const Config&) { return std::string("none"); }, regex_into(&Config::exclude), false, true});
+               "REGEX", [](const Config&) { return std::string("none"); }, regex_into(&Config::exclude), OptionKind::repeatable});
   o.push_back({"max-pages-per-host", "an integer >= 0 (0: no limit)", "fetch at most this many pages per host", "N",
                [=](const Config& c) { return num(c.max_pages_per_host); },
                int_in(&Config::max_pages_per_host, 0, INT64_MAX)});
@@ -203,17 +183,17 @@ std::vector<OptionSpec> option_specs() {
                [=](const Config& c) { return num(c.delay_ms); }, int_in(&Config::delay_ms, 0, 3600000)});
   o.push_back({"ignore-robots", "true|false", "do not fetch or obey robots.txt", "",
                [](const Config& c) { return std::string(c.ignore_robots ? "true" : "false"); },
-               [](Config& c, const std::string& v) { c.ignore_robots = to_bool(v); }, true});
+               [](Config& c, const std::string& v) { c.ignore_robots = to_bool(v); }, OptionKind::flag});
   o.push_back({"sitemaps", "true|false", "also crawl the pages listed in the sitemaps named by robots.txt", "",
                [](const Config& c) { return std::string(c.sitemaps ? "true" : "false"); },
-               [](Config& c, const std::string& v) { c.sitemaps = to_bool(v); }, true});
+               [](Config& c, const std::string& v) { c.sitemaps = to_bool(v); }, OptionKind::flag});
   o.push_back({"max-crawl-delay", "seconds, a number from 0 to 86400",
                "cap on the per-host wait a server asks for (robots.txt Crawl-delay, Retry-After, back-off)", "SECONDS",
                [=](const Config& c) { return num(c.max_crawl_delay_s); },
                seconds_in(&Config::max_crawl_delay_s, 0, 86400)});
   o.push_back({"ignore-nofollow", "true|false", "follow rel=nofollow links and store noindex pages", "",
                [](const Config& c) { return std::string(c.ignore_nofollow ? "true" : "false"); },
-               [](Config& c, const std::string& v) { c.ignore_nofollow = to_bool(v); }, true});
+               [](Config& c, const std::string& v) { c.ignore_nofollow = to_bool(v); }, OptionKind::flag});
   o.push_back({"retries", "an integer from 0 to 100",
                "retry a URL this many times after a connection error, timeout, 5xx or 429", "N",
                [=](const Config& c) { return num(c.retries); }, int_in(&Config::retries, 0, 100)});
@@ -252,23 +232,11 @@ std::vector<OptionSpec> option_specs() {
                [](Config& c, const std::string& v) { c.log_file = v; }});
   o.push_back({"quiet", "true|false", "no progress line, only warnings and errors in the log", "",
                [](const Config& c) { return std::string(c.quiet ? "true" : "false"); },
-               [](Config& c, const std::string& v) { c.quiet = to_bool(v); }, true});
+               [](Config& c, const std::string& v) { c.quiet = to_bool(v); }, OptionKind::flag, "-q"});
   o.push_back({"stats-json", "a path", "at the end, write the run's figures to this file as JSON", "PATH",
                [](const Config& c) { return c.stats_json; },
-               [](Config& c, const std::string& v) {
-                 if (v.empty()) throw std::invalid_argument(v);
-                 c.stats_json = v;
-               }});
+               non_empty_into(&Config::stats_json)});
   return o;
-}
-
-void apply(const OptionSpec& spec, Config& c, const std::string& value, const std::string& where) {
-  try {
-    spec.set(c, value);
-  } catch (const std::invalid_argument& e) {
-    std::string reason = e.what() == value ? "" : std::string(" (") + e.what() + ")";
-    throw UsageError(where + ": invalid value '" + value + "'" + reason + "; allowed: " + spec.allowed);
-  }
 }
 
 std::string toml_scalar(const toml::node& node) {
@@ -281,26 +249,6 @@ std::string toml_scalar(const toml::node& node) {
   }
   if (node.is_boolean()) return *node.value<bool>() ? "true" : "false";
   throw std::invalid_argument("not a scalar");
-}
-
-void apply_config_file(const std::string& path, const std::vector<OptionSpec>& specs,
-                       const std::function<bool(const std::string&)>& given_on_cli, Config& c) {
-  for (const auto& entry : read_options_file("--config", path)) {
-    const OptionSpec* spec = nullptr;
-    for (const auto& s : specs)
-      if (s.name == entry.key) spec = &s;
-    if (!spec) {
-      std::string keys;
-      for (const auto& s : specs) keys += (keys.empty() ? "" : ", ") + s.name;
-      throw UsageError(path + ": unknown key '" + entry.key + "'; allowed keys: " + keys);
-    }
-    if (entry.shape_error || (entry.array && !spec->repeatable))
-      throw UsageError(path + ": key '" + entry.key + "' must be " +
-                       (spec->repeatable ? "a value or an array of values" : "a single value") +
-                       "; allowed: " + spec->allowed);
-    if (given_on_cli(entry.key)) continue;  // the command line wins
-    for (const auto& value : entry.values) apply(*spec, c, value, path + ": key '" + entry.key + "'");
-  }
 }
 
 }  // namespace
@@ -337,75 +285,32 @@ std::vector<OptionsFileEntry> read_options_file(const std::string& flag, const s
 }
 
 ParsedArgs parse_args(int argc, const char* const* argv) {
-  const std::vector<OptionSpec> specs = option_specs();
-  const Config defaults;
-
+  OptionTable<Config> table(option_specs());
   CLI::App app{
       "crawl: fetch the URLs in URLS_FILE and the pages they link to, and store every page.\n"
       "URLS_FILE: one URL per line, optional priority after it (lower first), # comments.",
       "crawl"};
   app.set_version_flag("--version", "crawl " CRAWL_VERSION_STRING);
   app.get_formatter()->column_width(34);
+  std::string urls_file, config_file;
+  app.add_option("URLS_FILE", urls_file, "the URL list to crawl")->required()->type_name("FILE");
+  app.add_option("--config", config_file, "TOML file whose keys are the long options (e.g. per-host = 4)")
+      ->type_name("FILE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  table.add_to(app, Config{});
+  table.option("mode")->check(CLI::IsMember({"threads", "fibers"}));  // nicer help for the most used choice
 
   ParsedArgs parsed;
-  Config c;
-  std::string urls_file, config_file;
-  std::vector<std::string> raw(specs.size());
-  std::vector<std::vector<std::string>> raw_list(specs.size());  // repeatable options
-  std::vector<CLI::Option*> opts(specs.size());
-  app.add_option("URLS_FILE", urls_file, "the URL list to crawl")->required()->type_name("FILE");
-  app.add_option("--config", config_file, "TOML file whose keys are the long options (e.g. per-host = 4)")->type_name("FILE");
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    const auto& s = specs[i];
-    if (s.is_flag) {
-      opts[i] = app.add_flag((s.name == "quiet" ? "-q,--" : "--") + s.name, s.help);
-    } else if (s.repeatable) {
-      opts[i] = app.add_option("--" + s.name, raw_list[i], s.help + " [" + s.allowed + "]")
-                    ->type_name(s.metavar)
-                    ->expected(1)
-                    ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    } else {
-      opts[i] = app.add_option("--" + s.name, raw[i], s.help + " [" + s.allowed + "]")
-                    ->default_str(s.get(defaults))
-                    ->type_name(s.metavar);
-    }
-  }
-  opts[0]->check(CLI::IsMember({"threads", "fibers"}));  // nicer help for the most used choice
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {  // --help / --version
-    std::ostringstream out, err;
-    parsed.exit_code = app.exit(e, out, err);
-    parsed.output = out.str() + err.str();
+  if (auto early = parse_command_line(app, argc, argv)) {  // --help / --version
+    parsed.exit_code = early->exit_code;
+    parsed.output = std::move(early->output);
     return parsed;
-  } catch (const CLI::ParseError& e) {
-    std::ostringstream out, err;
-    app.exit(e, out, err);
-    std::string msg = err.str();
-    while (!msg.empty() && msg.back() == '\n') msg.pop_back();
-    throw UsageError(msg);
   }
-
+  Config c;
   c.urls_file = urls_file;
   c.config_file = config_file;
-  if (!config_file.empty()) {
-    apply_config_file(
-        config_file, specs, [&](const std::string& name) {
-          for (std::size_t i = 0; i < specs.size(); ++i)
-            if (specs[i].name == name) return opts[i]->count() > 0;
-          return false;
-        },
-        c);
-  }
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    if (opts[i]->count() == 0) continue;
-    if (specs[i].repeatable) {
-      for (const auto& value : raw_list[i]) apply(specs[i], c, value, "--" + specs[i].name);
-    } else {
-      apply(specs[i], c, specs[i].is_flag ? "true" : raw[i], "--" + specs[i].name);
-    }
-  }
+  table.apply(c, config_file, config_file.empty() ? std::vector<OptionsFileEntry>{}
+                                                  : read_options_file("--config", config_file));
   // Defaults that depend on other settings.
   if (c.concurrency == 0) c.concurrency = c.mode == Mode::fibers ? kFibersConcurrency : kThreadsConcurrency;
   if (c.loops == 0) c.loops = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

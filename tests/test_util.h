@@ -2,17 +2,14 @@
 // `crawl` binary as a child process, reading the SQLite output.
 #pragma once
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -20,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
+#include "core/child_process.h"
 
 namespace crawl::testing {
 
@@ -57,44 +54,35 @@ class TempDir {
   std::filesystem::path path_;
 };
 
-// The real crawl binary as a child process, stdout/stderr captured to files.
+// The real crawl binary as a child process (core/child_process.h), stdin
+// from /dev/null, stdout/stderr captured to files in `dir`; killed and
+// reaped on destruction if still running. `extra_env` ("NAME=value") is
+// added to the inherited environment.
 class CrawlProcess {
  public:
-  CrawlProcess(const std::vector<std::string>& args, const std::filesystem::path& dir) : dir_(dir) {
-    std::vector<std::string> argv_s{CRAWL_BIN};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, (dir / "stdout.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 2, (dir / "stderr.txt").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0)
-      throw std::runtime_error("cannot start " CRAWL_BIN);
-    posix_spawn_file_actions_destroy(&fa);
-  }
-  ~CrawlProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      wait();
-    }
-  }
-  void kill(int sig) { ::kill(pid_, sig); }
+  CrawlProcess(const std::vector<std::string>& args, const std::filesystem::path& dir,
+               std::vector<std::string> extra_env = {})
+      : dir_(dir), child_(options(args, dir, std::move(extra_env))) {}
+  void kill(int sig) { child_.signal(sig); }
   // Exit code, or 128+signal if killed by a signal.
-  int wait() {
-    int status = 0;
-    ::waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
+  int wait() { return child_.wait().exit_code; }
   std::string out() const { return read_file(dir_ / "stdout.txt"); }
   std::string err() const { return read_file(dir_ / "stderr.txt"); }
 
  private:
+  static ChildOptions options(const std::vector<std::string>& args, const std::filesystem::path& dir,
+                              std::vector<std::string> extra_env) {
+    ChildOptions o;
+    o.argv = {CRAWL_BIN};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    o.out = ChildStream::file(dir / "stdout.txt");
+    o.err = ChildStream::file(dir / "stderr.txt");
+    o.extra_env = std::move(extra_env);
+    return o;
+  }
+
   std::filesystem::path dir_;
-  pid_t pid_ = -1;
+  ChildProcess child_;
 };
 
 struct RunResult {
@@ -102,8 +90,9 @@ struct RunResult {
   std::string out, err;
 };
 
-inline RunResult run_crawl(const std::vector<std::string>& args, const std::filesystem::path& dir) {
-  CrawlProcess p(args, dir);
+inline RunResult run_crawl(const std::vector<std::string>& args, const std::filesystem::path& dir,
+                           std::vector<std::string> extra_env = {}) {
+  CrawlProcess p(args, dir, std::move(extra_env));
   int code = p.wait();
   return {code, p.out(), p.err()};
 }

@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "app/run_stats.h"
 #include "bench/bench_report.h"
+#include "core/child_process.h"
 #include "tests/test_util.h"
 #include "tools/testserver/test_server.h"
 
@@ -284,8 +286,143 @@ TEST(BenchOptions, HelpDocumentsEveryOption) {
   for (const char* flag : {"--workload", "--hosts", "--pages", "--page-size", "--links", "--delay", "--delay-max",
                            "--error-rate", "--seed", "--server-threads", "--strategies", "--repeat", "--per-host",
                            "--timeout", "--max-depth", "--max-pages", "--store", "--out", "--json", "--csv",
-                           "--chart", "URLS_FILE"})
+                           "--chart", "--wget2", "--scale", "URLS_FILE"})
     EXPECT_TRUE(contains(r.out, flag)) << flag << "\n" << r.out;
+}
+
+TEST(BenchEndToEnd, FixedDelayGivesTheIdealTimeAndEachStrategysMultipleOfIt) {
+  TempDir dir;
+  const auto json_path = dir / "bench.json";
+  auto r = run_crawl({"bench", "--hosts", "2", "--pages", "4", "--page-size", "1k", "--delay", "20", "--delay-max",
+                      "0", "--error-rate", "0", "--strategies", "fibers:1,8", "--repeat", "1", "--json",
+                      json_path.string()},
+                     dir.path());
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "ideal time: pages × delay ÷ (hosts × per-host) = ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "x ideal")) << r.out;
+  const json::value doc = parse_json_file(json_path);
+  // 2 × (4 + root) pages × 20 ms ÷ (2 hosts × per-host 2).
+  EXPECT_DOUBLE_EQ(number(doc.at("workload").at("ideal_s")), 10 * 0.020 / 4);
+  for (const auto& s : doc.at("strategies").as_array()) {
+    // A crawler cannot beat the ideal of its own concurrency:
+    // fibers:1 waits pages × delay at least.
+    EXPECT_GE(number(s.at("median").at("x_ideal")), 1.0) << s;
+  }
+}
+
+TEST(BenchEndToEnd, Wget2RowRunsWget2OnTheSameSite) {
+  // A stand-in wget2 on PATH that records its arguments: the row, its
+  // place in the matrix and the arguments are what is checked here.
+  TempDir dir;
+  const auto bin = dir / "bin";
+  std::filesystem::create_directories(bin);
+  write_file(bin / "wget2", "#!/bin/sh\necho \"$@\" >> " + (dir / "wget2-args.txt").string() + "\nexit 0\n");
+  std::filesystem::permissions(bin / "wget2", std::filesystem::perms::owner_all);
+  const std::string path = "PATH=" + bin.string() + ":" + std::getenv("PATH");
+  const auto json_path = dir / "bench.json";
+  auto r = run_crawl({"bench", "--hosts", "2", "--pages", "3", "--delay", "0", "--delay-max", "0", "--strategies",
+                      "fibers:2,4", "--repeat", "1", "--wget2", "--json", json_path.string()},
+                     dir.path(), {path});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;  // wget2's count is reported, not held against crawl
+  EXPECT_TRUE(contains(r.out, "\nwget2:4 ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "note: wget2:4 run 3 fetched 0 of the site's")) << r.out;
+  const std::string args = read_file(dir / "wget2-args.txt");
+  EXPECT_TRUE(contains(args, "-r -l inf --no-robots --max-threads=4")) << args;
+  EXPECT_TRUE(contains(args, "roots.txt")) << args;
+  const json::value doc = parse_json_file(json_path);
+  const auto& strategies = doc.at("strategies").as_array();
+  ASSERT_EQ(strategies.size(), 3u);
+  EXPECT_EQ(strategies[2].at("name").as_string(), "wget2:4");
+  EXPECT_EQ(strategies[2].at("mode").as_string(), "wget2");
+}
+
+TEST(BenchEndToEnd, ScaleMeasuresMemoryPerInFlightTransfer) {
+  TempDir dir;
+  auto r = run_crawl({"bench", "--scale", "8", "--delay", "300"}, dir.path());
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "scale: 8 transfers over 4 hosts (per-host 2), each response delayed 300 ms")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\nfibers:4 ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\nfibers:8 ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "memory per in-flight transfer: ")) << r.out;
+}
+
+TEST(BenchEndToEnd, MissingTestServerIsAClearErrorWithExitCode3) {
+  // A crawl binary alone in a directory: no crawl-testserver beside it.
+  TempDir dir;
+  const auto lone = dir / "crawl";
+  std::filesystem::copy_file(CRAWL_BIN, lone);
+  ChildOptions o;
+  o.argv = {lone.string(), "bench", "--hosts", "1", "--pages", "1", "--repeat", "1"};
+  o.out = ChildStream::file(dir / "out.txt");
+  o.err = ChildStream::file(dir / "err.txt");
+  ChildProcess p(o);
+  EXPECT_EQ(p.wait().exit_code, 3);
+  const std::string err = read_file(dir / "err.txt");
+  EXPECT_TRUE(contains(err, "crawl-testserver is missing")) << err;
+}
+
+TEST(BenchOptions, LastValueWinsAsInCurlAndWget) {
+  TempDir dir;
+  const auto json_path = dir / "bench.json";
+  auto r = run_crawl({"bench", "--hosts", "2", "--pages", "2", "--hosts", "1", "--repeat", "3", "--repeat", "1",
+                      "--strategies", "threads:2", "--strategies", "fibers:2", "--json", json_path.string()},
+                     dir.path());
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  const json::value doc = parse_json_file(json_path);
+  EXPECT_EQ(doc.at("workload").at("hosts").to_number<int>(), 1);
+  EXPECT_EQ(doc.at("repeat").to_number<int>(), 1);
+  ASSERT_EQ(doc.at("strategies").as_array().size(), 1u);
+  EXPECT_EQ(doc.at("strategies").at(0).at("name").as_string(), "fibers:2");
+}
+
+TEST(BenchOptions, Wget2AndScaleMistakesExitWith2) {
+  TempDir dir;
+  struct Case {
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::string in_message;
+  };
+  const std::vector<Case> cases = {
+      {{"bench", "--wget2"}, {"PATH=" + (dir / "empty").string()}, "no wget2 on PATH"},
+      {{"bench", "--scale", "100", "--repeat", "2"}, {}, "--repeat does not apply to --scale"},
+      {{"bench", "--scale", "100", "--json", "x.json"}, {}, "--json does not apply to --scale"},
+      {{"bench", "--scale", "1"}, {}, "--scale"},
+  };
+  for (const auto& c : cases) {
+    auto r = run_crawl(c.args, dir.path(), c.env);
+    EXPECT_EQ(r.code, 2) << c.in_message << "\n" << r.err;
+    EXPECT_TRUE(contains(r.err, c.in_message)) << r.err;
+  }
+}
+
+TEST(BenchStatsJson, WhatCrawlWritesIsWhatBenchReads) {
+  RunStats s;
+  s.outcome = "completed";
+  s.pages = 10;
+  s.results = 11;
+  s.bytes = 1234;
+  s.errors = 2;
+  s.transport_errors = 1;
+  s.errors_by_kind = {{"http_500", 1}, {"timeout", 1}};
+  s.peak_rss_bytes = 1 << 20;
+  s.latency_count = 9;
+  s.latency_p50_ms = 2.5;
+  s.mode = "fibers";
+  s.concurrency = 64;
+  const RunStats back = run_stats_from_json(to_json(s));
+  EXPECT_EQ(back.pages, 10);
+  EXPECT_EQ(back.errors_by_kind, s.errors_by_kind);
+  EXPECT_EQ(back.latency_p50_ms, 2.5);
+  EXPECT_FALSE(back.latency_p95_ms);  // written as null, read as unknown
+  EXPECT_EQ(back.mode, "fibers");
+  EXPECT_EQ(back.concurrency, 64);
+  try {
+    run_stats_from_json(R"({"outcome": "completed"})");
+    ADD_FAILURE() << "no error for a stats JSON without pages";
+  } catch (const std::runtime_error& e) {
+    EXPECT_TRUE(contains(e.what(), "pages")) << e.what();
+  }
+  EXPECT_THROW(run_stats_from_json("not json"), std::runtime_error);
 }
 
 TEST(BenchStrategies, GroupsOfConcurrencyValuesPerMode) {

@@ -93,6 +93,30 @@ TEST(Config, BadValuesNameTheFlagAndWhatIsAllowed) {
   EXPECT_NE(e.find("URLS_FILE"), std::string::npos) << e;
 }
 
+// As curl and wget: a single-valued option given twice takes the last value,
+// so a wrapper script's defaults can be overridden by appending.
+TEST(Config, LastValueWinsForSingleValuedOptions) {
+  auto p = parse({"urls.txt", "--store", "none", "--store", "sqlite"});
+  EXPECT_EQ(p.config->store, StoreKind::sqlite);
+  p = parse({"urls.txt", "--per-host", "4", "--mode", "threads", "--per-host", "1", "--mode", "fibers"});
+  EXPECT_EQ(p.config->per_host, 1);
+  EXPECT_EQ(p.config->mode, Mode::fibers);
+  EXPECT_EQ(parse({"u", "--timeout=5", "--timeout", "7.5"}).config->timeout_s, 7.5);
+  EXPECT_TRUE(parse({"u", "-q", "--quiet"}).config->quiet);
+}
+
+TEST(Config, OnlyTheLastValueIsValidated) {
+  // The earlier value is replaced, not applied: a typo followed by a fix is fine.
+  EXPECT_EQ(parse({"u", "--per-host", "x", "--per-host", "3"}).config->per_host, 3);
+  const std::string e = error_of({"u", "--per-host", "3", "--per-host", "x"});
+  EXPECT_NE(e.find("--per-host: invalid value 'x'"), std::string::npos) << e;
+}
+
+TEST(Config, RepeatableOptionsKeepEveryValue) {
+  auto p = parse({"u", "--include", "a", "--include", "b"});
+  EXPECT_EQ(p.config->include, (std::vector<std::string>{"a", "b"}));
+}
+
 TEST(Config, FileKeysMirrorLongOptionsAndTheCommandLineWins) {
   testing::TempDir dir;
   testing::write_file(dir / "c.toml", "per-host = 5\ndelay = 100\nstore = \"none\"\nquiet = true\ntimeout = 3\n");

@@ -9,6 +9,7 @@
 #pragma GCC diagnostic ignored "-Wtsan"
 #endif
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <boost/asio.hpp>
@@ -24,6 +25,7 @@
 #include <thread>
 
 #include "gtest/gtest.h"
+#include "core/child_process.h"
 #include "core/process.h"
 #include "tools/testserver/test_server.h"
 
@@ -160,6 +162,48 @@ SiteOptions small_site() {
   options.pages_per_host = 12;
   options.page_size = 3000;
   return options;
+}
+
+// One line from a pipe (crawl-testserver --control's stdout).
+std::string read_line(int fd) {
+  std::string line;
+  char c = 0;
+  while (::read(fd, &c, 1) == 1 && c != '\n') line += c;
+  return line;
+}
+
+void write_line(int fd, const std::string& line) {
+  const std::string text = line + "\n";
+  ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+}
+
+// The protocol crawl bench drives the server process with (main.cpp).
+TEST(TestServerProgram, ControlModeAnswersStatsAndResetAndEndsWithItsStdin) {
+  const auto program = std::filesystem::path(CRAWL_BIN).parent_path() / "crawl-testserver";
+  crawl::ChildOptions o;
+  o.argv = {program.string(), "--control", "--hosts", "2", "--pages", "3", "--error-rate", "0"};
+  o.in = crawl::ChildStream::pipe();
+  o.out = crawl::ChildStream::pipe();
+  crawl::ChildProcess server(o);
+  const std::string root0 = read_line(server.stdout_fd());
+  const std::string root1 = read_line(server.stdout_fd());
+  EXPECT_EQ(root0.rfind("http://127.0.1.1:", 0), 0u) << root0;
+  EXPECT_EQ(root1.rfind("http://127.0.1.2:", 0), 0u) << root1;
+  EXPECT_EQ(read_line(server.stdout_fd()), "ready site_pages=8 error_pages=0");
+
+  EXPECT_EQ(fetch(root0).result_int(), 200u);
+  EXPECT_EQ(fetch(root1 + "page/1.html").result_int(), 200u);
+  write_line(server.stdin_fd(), "stats");
+  EXPECT_EQ(read_line(server.stdout_fd()).rfind("stats requests=2 peak_concurrent_requests=", 0), 0u);
+  write_line(server.stdin_fd(), "reset");
+  EXPECT_EQ(read_line(server.stdout_fd()), "ok");
+  write_line(server.stdin_fd(), "stats");
+  EXPECT_EQ(read_line(server.stdout_fd()).rfind("stats requests=0 ", 0), 0u);
+  write_line(server.stdin_fd(), "nonsense");
+  EXPECT_EQ(read_line(server.stdout_fd()).rfind("error unknown command 'nonsense'", 0), 0u);
+
+  server.close_stdin();  // as when crawl bench ends, however it ends
+  EXPECT_EQ(server.wait().exit_code, 0);
 }
 
 TEST(TestServer, RootsAndPagesServeHtmlOfPageSize) {

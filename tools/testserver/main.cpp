@@ -1,17 +1,66 @@
 // crawl-testserver: serves the generated test site (or a directory) on
 // loopback hosts until SIGINT/SIGTERM, then prints per-host stats to stderr.
 // Stdout carries only the root URLs, one per line, so scripts can read them.
+//
+// --control (how crawl bench drives it): after the roots, one line
+//   ready site_pages=N error_pages=M
+// (site_urls() and error_urls() sizes), then commands on stdin, one per
+// line, each answered by one line on stdout:
+//   stats  -> stats requests=R peak_concurrent_requests=P peak_connections=C
+//             (sums over the hosts since the last reset)
+//   reset  -> ok   (TestServer::reset_stats)
+//   quit   -> ends the server, as does the end of stdin (so it never
+//             outlives the program that started it) or SIGINT/SIGTERM.
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <iostream>
+#include <string>
+#include <thread>
 
 #include "core/process.h"
 #include "tools/testserver/test_server.h"
 
+namespace {
+
+namespace ts = crawl::testserver;
+
+std::string stats_line(const ts::TestServer& server) {
+  std::uint64_t requests = 0;
+  long long peak_requests = 0, peak_connections = 0;
+  for (int h = 0; h < server.host_count(); ++h) {
+    const auto stats = server.stats(h);
+    requests += stats.requests;
+    peak_requests += stats.peak_concurrent_requests;
+    peak_connections += stats.peak_connections;
+  }
+  return "stats requests=" + std::to_string(requests) + " peak_concurrent_requests=" + std::to_string(peak_requests) +
+         " peak_connections=" + std::to_string(peak_connections);
+}
+
+// Answers the --control commands on stdin until "quit" or its end, then
+// stops `done`. Runs on its own thread; TestServer's stats() and
+// reset_stats() are thread-safe, and only this thread writes to stdout.
+void serve_commands(ts::TestServer& server, boost::asio::io_context& done) {
+  std::cout << "ready site_pages=" << server.site_urls().size() << " error_pages=" << server.error_urls().size()
+            << std::endl;
+  for (std::string line; std::getline(std::cin, line) && line != "quit";) {
+    if (line == "stats") {
+      std::cout << stats_line(server) << std::endl;
+    } else if (line == "reset") {
+      server.reset_stats();
+      std::cout << "ok" << std::endl;
+    } else {
+      std::cout << "error unknown command '" << line << "'; commands: stats, reset, quit" << std::endl;
+    }
+  }
+  done.stop();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  namespace ts = crawl::testserver;
   ts::SiteOptions options;
   int delay_ms = 0;
   int delay_max_ms = 0;
@@ -46,6 +95,9 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   app.add_option("--threads", options.threads, "io_context threads")
       ->check(CLI::Range(1, 1024))->capture_default_str();
+  bool control = false;
+  app.add_flag("--control", control, "after the roots print a ready line, then answer stats/reset/quit on stdin "
+                                     "and stop at its end (see main.cpp)");
   CLI11_PARSE(app, argc, argv);
   options.delay = std::chrono::milliseconds(delay_ms);
   options.delay_max = std::chrono::milliseconds(delay_max_ms);
@@ -59,6 +111,7 @@ int main(int argc, char** argv) {
     ts::TestServer server(options);
     for (const auto& url : server.root_urls()) std::cout << url << '\n';
     std::cout.flush();
+    if (control) std::thread(serve_commands, std::ref(server), std::ref(signal_context)).detach();
     signal_context.run();
     server.stop();
     for (int i = 0; i < server.host_count(); ++i) {
