@@ -39,12 +39,7 @@ extern "C" void on_stop_signal(int sig) {
 }
 
 void install_signal_handlers() {
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  on_stop_signals(on_stop_signal, /*restart=*/true);
   std::signal(SIGPIPE, SIG_IGN);
 }
 

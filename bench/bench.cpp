@@ -362,11 +362,7 @@ int run_bench(const BenchOptions& o, const std::string& command) {
   if (auto code = open_outputs(o, outputs)) return *code;
   print_header(o, report, strategies);
 
-  struct sigaction sa {};
-  sa.sa_handler = on_bench_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, nullptr);
-  sigaction(SIGTERM, &sa, nullptr);
+  on_stop_signals(on_bench_signal, /*restart=*/false);  // wait4 returns EINTR: the run loop sees the signal
 
   int failures = 0;
   {

@@ -380,6 +380,150 @@ struct Point {
   Spread value;
 };
 
+using ModePoints = std::map<Mode, std::vector<Point>>;
+
+// The chart's page geometry and its shared log-scale x axis: every
+// concurrency tested is a tick.
+class Chart {
+ public:
+  static constexpr double kWidth = 960, kLeft = 90, kRight = 40, kPlotW = kWidth - kLeft - kRight;
+  static constexpr double kTop1 = 120, kH1 = 300, kTop2 = kTop1 + kH1 + 70, kH2 = 180, kHeight = kTop2 + kH2 + 80;
+
+  explicit Chart(std::set<int> xs) : xs_(std::move(xs)) {
+    const double xmin = xs_.empty() ? 1 : *xs_.begin();
+    const double xmax = xs_.empty() ? 10 : *xs_.rbegin();
+    // Half a decade of margin on each side of the log axis (at least).
+    lx0_ = std::log10(xmin) - 0.25;
+    lx1_ = std::max(std::log10(xmax) + 0.25, lx0_ + 1);
+  }
+
+  std::string header(const BenchReport& report) const;
+  // One panel: grid, axis labels, a line per mode with min–max bars, and
+  // optionally the legend and the x axis label.
+  std::string panel(const ModePoints& points, double top, double height, const std::string& ylabel,
+                    bool with_legend, bool with_xlabel) const;
+
+ private:
+  double xpos(double c) const { return kLeft + (std::log10(c) - lx0_) / (lx1_ - lx0_) * kPlotW; }
+  // The modes a few pixels apart, so bars at the same concurrency do not hide each other.
+  double mode_x(Mode m, double c) const { return xpos(c) + (m == Mode::threads ? -3.0 : 3.0); }
+  std::string grid(double top, double height, double ytop, double step) const;
+  std::string series(Mode mode, const std::vector<Point>& list, double top, double height, double ytop) const;
+  std::string legend(const ModePoints& points, double top) const;
+
+  std::set<int> xs_;
+  double lx0_ = 0, lx1_ = 1;
+};
+
+std::string Chart::header(const BenchReport& report) const {
+  std::string svg = fmt::format(
+      R"(<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {0} {1}" width="{0}" height="{1}" font-family="system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" font-size="14" fill="#222">
+<rect x="0" y="0" width="{0}" height="{1}" fill="#fff"/>
+)",
+      kWidth, kHeight);
+  svg += fmt::format(
+      R"(<text x="{}" y="34" font-size="20" font-weight="600">crawl bench: throughput and CPU cost against concurrency</text>
+)",
+      kLeft);
+  svg += fmt::format(R"(<text x="{}" y="60" font-size="14" fill="#444">{}</text>
+)",
+                     kLeft, xml_escape(report.workload.describe()));
+  const std::string runs_text =
+      report.repeat > 1 ? fmt::format("median of {} runs, bars span min–max", report.repeat) : "one run each";
+  svg += fmt::format(R"(<text x="{}" y="80" font-size="13" fill="#666">{}; {} cores; {}</text>
+)",
+                     kLeft, runs_text, report.cores, xml_escape(report.started_at));
+  return svg;
+}
+
+std::string Chart::grid(double top, double height, double ytop, double step) const {
+  const auto ypos = [&](double v) { return top + height - v / ytop * height; };
+  std::string s = fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="#fafafa" stroke="#ccc"/>
+)",
+                              kLeft, top, kPlotW, height);
+  // Horizontal grid and y labels.
+  for (double v = 0; v <= ytop * 1.0001; v += step) {
+    const double y = ypos(v);
+    s += fmt::format(R"(<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#e3e3e3"/>
+<text x="{}" y="{:.1f}" text-anchor="end" font-size="12" fill="#555">{}</text>
+)",
+                     kLeft, y, kLeft + kPlotW, y, kLeft - 8, y + 4, tick_label(v, step));
+  }
+  // Vertical grid at each concurrency tested.
+  for (const int c : xs_) {
+    s += fmt::format(R"(<line x1="{0:.1f}" y1="{1}" x2="{0:.1f}" y2="{2}" stroke="#e3e3e3"/>
+<text x="{0:.1f}" y="{3}" text-anchor="middle" font-size="12" fill="#555">{4}</text>
+)",
+                     xpos(c), top, top + height, top + height + 18, c);
+  }
+  return s;
+}
+
+std::string Chart::series(Mode mode, const std::vector<Point>& list, double top, double height, double ytop) const {
+  const auto ypos = [&](double v) { return top + height - v / ytop * height; };
+  const ModeStyle st = style_of(mode);
+  std::string path;
+  for (const auto& p : list)
+    path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", mode_x(mode, p.concurrency), ypos(p.value.median));
+  std::string s = fmt::format(R"(<path d="{}" fill="none" stroke="{}" stroke-width="2.5" stroke-linejoin="round"/>
+)",
+                              path, st.color);
+  for (const auto& p : list) {
+    const double x = mode_x(mode, p.concurrency);
+    if (p.value.max > p.value.min)
+      s += fmt::format(
+          R"(<path d="M{0:.1f},{1:.1f} V{2:.1f} M{3:.1f},{1:.1f} H{4:.1f} M{3:.1f},{2:.1f} H{4:.1f}" stroke="{5}" stroke-width="1.5" fill="none"/>
+)",
+          x, ypos(p.value.min), ypos(p.value.max), x - 4, x + 4, st.color);
+    // A tooltip with the exact figures when hovering the marker.
+    s += fmt::format("<g><title>{}:{}: {} (min {}, max {})</title>{}</g>\n", to_string(mode), p.concurrency,
+                     fixed(p.value.median, 2), fixed(p.value.min, 2), fixed(p.value.max, 2),
+                     marker(st, x, ypos(p.value.median)));
+  }
+  return s;
+}
+
+std::string Chart::legend(const ModePoints& points, double top) const {
+  // Above the plot's top-right corner, outside the data.
+  std::string s;
+  double lx = kLeft + kPlotW - 110 * static_cast<double>(points.size());
+  const double ly = top - 16;
+  for (const auto& [mode, list] : points) {
+    const ModeStyle st = style_of(mode);
+    s += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2.5"/>
+)",
+                     lx, ly, lx + 28, ly, st.color);
+    s += marker(st, lx + 14, ly);
+    s += fmt::format(R"(<text x="{}" y="{}" font-size="14">{}</text>
+)",
+                     lx + 36, ly + 5, to_string(mode));
+    lx += 110;
+  }
+  return s;
+}
+
+std::string Chart::panel(const ModePoints& points, double top, double height, const std::string& ylabel,
+                         bool with_legend, bool with_xlabel) const {
+  double ymax = 0;
+  for (const auto& [mode, list] : points)
+    for (const auto& p : list) ymax = std::max(ymax, p.value.max);
+  const double step = nice_step(ymax * 1.05, 5);
+  const double ytop = std::max(step, std::ceil(ymax * 1.05 / step) * step);
+  std::string s = "<g>\n" + grid(top, height, ytop, step);
+  s += fmt::format(
+      R"~(<text transform="translate({},{:.1f}) rotate(-90)" text-anchor="middle" font-size="14">{}</text>
+)~",
+      kLeft - 58, top + height / 2, xml_escape(ylabel));
+  if (with_xlabel)
+    s += fmt::format(R"(<text x="{:.1f}" y="{}" text-anchor="middle" font-size="14">{}</text>
+)",
+                     kLeft + kPlotW / 2, top + height + 42, "concurrency: transfers in flight (--concurrency), log scale");
+  for (const auto& [mode, list] : points) s += series(mode, list, top, height, ytop);
+  if (with_legend) s += legend(points, top);
+  return s + "</g>\n";
+}
+
 }  // namespace
 
 std::string render_svg(const BenchReport& report) {
@@ -394,7 +538,7 @@ std::string render_svg(const BenchReport& report) {
   const Metric& cpu = metric("cpu_ms_per_page");
 
   // Points per mode, in concurrency order.
-  std::map<Mode, std::vector<Point>> rate_points, cpu_points;
+  ModePoints rate_points, cpu_points;
   std::set<int> xs;
   for (const auto& s : report.strategies) {
     if (s.strategy.wget2) continue;  // a point of its own would need a legend of its own
@@ -406,118 +550,10 @@ std::string render_svg(const BenchReport& report) {
     for (auto& [mode, list] : *points)
       std::sort(list.begin(), list.end(), [](const Point& a, const Point& b) { return a.concurrency < b.concurrency; });
 
-  constexpr double kWidth = 960, kLeft = 90, kRight = 40, kPlotW = kWidth - kLeft - kRight;
-  constexpr double kTop1 = 120, kH1 = 300, kTop2 = kTop1 + kH1 + 70, kH2 = 180, kHeight = kTop2 + kH2 + 80;
-  const double xmin = xs.empty() ? 1 : *xs.begin();
-  const double xmax = xs.empty() ? 10 : *xs.rbegin();
-  // Half a decade of margin on each side of the log axis (at least).
-  const double lx0 = std::log10(xmin) - 0.25;
-  const double lx1 = std::max(std::log10(xmax) + 0.25, lx0 + 1);
-  const auto xpos = [&](double c) { return kLeft + (std::log10(c) - lx0) / (lx1 - lx0) * kPlotW; };
-  // The modes a few pixels apart, so bars at the same concurrency do not hide each other.
-  const auto mode_x = [&](Mode m, double c) { return xpos(c) + (m == Mode::threads ? -3.0 : 3.0); };
-
-  std::string svg;
-  svg += fmt::format(
-      R"(<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {0} {1}" width="{0}" height="{1}" font-family="system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" font-size="14" fill="#222">
-<rect x="0" y="0" width="{0}" height="{1}" fill="#fff"/>
-)",
-      kWidth, kHeight);
-  svg += fmt::format(
-      R"(<text x="{}" y="34" font-size="20" font-weight="600">crawl bench: throughput and CPU cost against concurrency</text>
-)",
-      kLeft);
-  svg += fmt::format(R"(<text x="{}" y="60" font-size="14" fill="#444">{}</text>
-)",
-                     kLeft, xml_escape(w.describe()));
-  const std::string runs_text =
-      report.repeat > 1 ? fmt::format("median of {} runs, bars span min–max", report.repeat) : "one run each";
-  svg += fmt::format(R"(<text x="{}" y="80" font-size="13" fill="#666">{}; {} cores; {}</text>
-)",
-                     kLeft, runs_text, report.cores, xml_escape(report.started_at));
-
-  const auto panel = [&](const std::map<Mode, std::vector<Point>>& points, double top, double height,
-                         const std::string& ylabel, bool with_legend, bool with_xlabel) {
-    double ymax = 0;
-    for (const auto& [mode, list] : points)
-      for (const auto& p : list) ymax = std::max(ymax, p.value.max);
-    const double step = nice_step(ymax * 1.05, 5);
-    const double ytop = std::max(step, std::ceil(ymax * 1.05 / step) * step);
-    const auto ypos = [&](double v) { return top + height - v / ytop * height; };
-    std::string s;
-    s += fmt::format(R"(<g>
-<rect x="{}" y="{}" width="{}" height="{}" fill="#fafafa" stroke="#ccc"/>
-)",
-                     kLeft, top, kPlotW, height);
-    // Horizontal grid and y labels.
-    for (double v = 0; v <= ytop * 1.0001; v += step) {
-      const double y = ypos(v);
-      s += fmt::format(R"(<line x1="{}" y1="{:.1f}" x2="{}" y2="{:.1f}" stroke="#e3e3e3"/>
-<text x="{}" y="{:.1f}" text-anchor="end" font-size="12" fill="#555">{}</text>
-)",
-                       kLeft, y, kLeft + kPlotW, y, kLeft - 8, y + 4, tick_label(v, step));
-    }
-    // Vertical grid at each concurrency tested.
-    for (const int c : xs) {
-      const double x = xpos(c);
-      s += fmt::format(R"(<line x1="{0:.1f}" y1="{1}" x2="{0:.1f}" y2="{2}" stroke="#e3e3e3"/>
-<text x="{0:.1f}" y="{3}" text-anchor="middle" font-size="12" fill="#555">{4}</text>
-)",
-                       x, top, top + height, top + height + 18, c);
-    }
-    s += fmt::format(
-        R"~(<text transform="translate({},{:.1f}) rotate(-90)" text-anchor="middle" font-size="14">{}</text>
-)~",
-        kLeft - 58, top + height / 2, xml_escape(ylabel));
-    if (with_xlabel)
-      s += fmt::format(R"(<text x="{:.1f}" y="{}" text-anchor="middle" font-size="14">{}</text>
-)",
-                       kLeft + kPlotW / 2, top + height + 42,
-                       "concurrency: transfers in flight (--concurrency), log scale");
-    for (const auto& [mode, list] : points) {
-      const ModeStyle st = style_of(mode);
-      std::string path;
-      for (const auto& p : list)
-        path += fmt::format("{}{:.1f},{:.1f}", path.empty() ? "M" : " L", mode_x(mode, p.concurrency),
-                            ypos(p.value.median));
-      s += fmt::format(R"(<path d="{}" fill="none" stroke="{}" stroke-width="2.5" stroke-linejoin="round"/>
-)",
-                       path, st.color);
-      for (const auto& p : list) {
-        const double x = mode_x(mode, p.concurrency);
-        if (p.value.max > p.value.min)
-          s += fmt::format(
-              R"(<path d="M{0:.1f},{1:.1f} V{2:.1f} M{3:.1f},{1:.1f} H{4:.1f} M{3:.1f},{2:.1f} H{4:.1f}" stroke="{5}" stroke-width="1.5" fill="none"/>
-)",
-              x, ypos(p.value.min), ypos(p.value.max), x - 4, x + 4, st.color);
-        // A tooltip with the exact figures when hovering the marker.
-        s += fmt::format("<g><title>{}:{}: {} (min {}, max {})</title>{}</g>\n", to_string(mode), p.concurrency,
-                         fixed(p.value.median, 2), fixed(p.value.min, 2), fixed(p.value.max, 2),
-                         marker(st, x, ypos(p.value.median)));
-      }
-    }
-    if (with_legend) {
-      // Above the plot's top-right corner, outside the data.
-      double lx = kLeft + kPlotW - 110 * static_cast<double>(points.size());
-      const double ly = top - 16;
-      for (const auto& [mode, list] : points) {
-        const ModeStyle st = style_of(mode);
-        s += fmt::format(R"(<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="2.5"/>
-)",
-                         lx, ly, lx + 28, ly, st.color);
-        s += marker(st, lx + 14, ly);
-        s += fmt::format(R"(<text x="{}" y="{}" font-size="14">{}</text>
-)",
-                         lx + 36, ly + 5, to_string(mode));
-        lx += 110;
-      }
-    }
-    s += "</g>\n";
-    return s;
-  };
-  svg += panel(rate_points, kTop1, kH1, "pages/s (higher is better)", true, false);
-  svg += panel(cpu_points, kTop2, kH2, "CPU ms per page (lower is better)", false, true);
+  const Chart chart(std::move(xs));
+  std::string svg = chart.header(report);
+  svg += chart.panel(rate_points, Chart::kTop1, Chart::kH1, "pages/s (higher is better)", true, false);
+  svg += chart.panel(cpu_points, Chart::kTop2, Chart::kH2, "CPU ms per page (lower is better)", false, true);
   svg += "</svg>\n";
   return svg;
 }

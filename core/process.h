@@ -13,6 +13,11 @@ namespace crawl {
 // to `wanted`.
 int raise_open_file_limit(int wanted = 0);
 
+// Installs `handler` (async-signal-safe) for SIGINT and SIGTERM. With
+// `restart`, system calls the signal interrupts are resumed (SA_RESTART);
+// without, they fail with EINTR, for a caller that waits in one.
+void on_stop_signals(void (*handler)(int), bool restart);
+
 struct ProcessUsage {
   double user_s = 0;
   double sys_s = 0;

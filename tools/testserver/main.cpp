@@ -14,7 +14,9 @@
 #include <CLI/CLI.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <thread>
@@ -42,7 +44,7 @@ std::string stats_line(const ts::TestServer& server) {
 // Answers the --control commands on stdin until "quit" or its end, then
 // stops `done`. Runs on its own thread; TestServer's stats() and
 // reset_stats() are thread-safe, and only this thread writes to stdout.
-void serve_commands(ts::TestServer& server, boost::asio::io_context& done) {
+void serve_commands(ts::TestServer& server, boost::asio::io_context& done, std::atomic<bool>& finished) {
   std::cout << "ready site_pages=" << server.site_urls().size() << " error_pages=" << server.error_urls().size()
             << std::endl;
   for (std::string line; std::getline(std::cin, line) && line != "quit";) {
@@ -55,6 +57,7 @@ void serve_commands(ts::TestServer& server, boost::asio::io_context& done) {
       std::cout << "error unknown command '" << line << "'; commands: stats, reset, quit" << std::endl;
     }
   }
+  finished.store(true);
   done.stop();
 }
 
@@ -111,7 +114,10 @@ int main(int argc, char** argv) {
     ts::TestServer server(options);
     for (const auto& url : server.root_urls()) std::cout << url << '\n';
     std::cout.flush();
-    if (control) std::thread(serve_commands, std::ref(server), std::ref(signal_context)).detach();
+    std::atomic<bool> commands_finished{false};
+    std::thread commands;
+    if (control)
+      commands = std::thread(serve_commands, std::ref(server), std::ref(signal_context), std::ref(commands_finished));
     signal_context.run();
     server.stop();
     for (int i = 0; i < server.host_count(); ++i) {
@@ -119,6 +125,17 @@ int main(int argc, char** argv) {
       std::cerr << server.root_url(i) << " requests=" << stats.requests
                 << " peak_concurrent_requests=" << stats.peak_concurrent_requests
                 << " peak_connections=" << stats.peak_connections << '\n';
+    }
+    if (commands.joinable()) {
+      if (!commands_finished.load()) {
+        // Stopped by a signal while the command thread still waits on stdin,
+        // which cannot be interrupted: end here, before anything it uses is
+        // destroyed.
+        std::cout.flush();
+        std::cerr.flush();
+        std::_Exit(0);
+      }
+      commands.join();
     }
   } catch (const std::exception& e) {
     std::cerr << "crawl-testserver: " << e.what() << '\n';
