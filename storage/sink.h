@@ -37,6 +37,7 @@ const char* to_string(RunOutcome outcome) noexcept;
 struct StorageFailure {
   std::string where;    // the file or database it happened in, as the user named it
   std::string message;  // what failed, e.g. "cannot store http://…: database or disk is full"
+  bool operator==(const StorageFailure&) const = default;
 };
 
 // Figures of a finished crawl; handed to end_run() after the last store().

@@ -199,8 +199,7 @@ TEST(DiskSinkSafety, HostileUrlsNeverWriteOutsideTheOutputDirectory) {
       "http://h/a%0A%0Db",             "http://h/" + std::string(1000, 'x'),
       "http://h/" + std::string(300, '.'),
       "http://h/a?" + std::string(500, '/'),
-      "http://h/.x.tmp.1",             "not a url",
-      "file:///etc/passwd",            "http://h/%2F..%2F..%2F..%2Ftmp%2Fpwned",
+      "http://h/.x.tmp.1",             "http://h/%2F..%2F..%2F..%2Ftmp%2Fpwned",
   };
   for (int c = 0; c < 256; ++c) {
     char buf[4];
@@ -210,6 +209,7 @@ TEST(DiskSinkSafety, HostileUrlsNeverWriteOutsideTheOutputDirectory) {
   {
     DiskSink sink(out);
     for (const auto& url : urls) sink.store(page(url, "hostile " + url));
+    EXPECT_EQ(sink.flush(), std::nullopt) << "every hostile URL maps to a safe path";
   }
   // Nothing but "out" appeared next to the output directory.
   std::set<std::string> siblings;
@@ -230,30 +230,55 @@ TEST(DiskSinkSafety, HostileUrlsNeverWriteOutsideTheOutputDirectory) {
   EXPECT_TRUE(read_lines(out / ".crawl/runs.tsv").empty());
 }
 
+// A refused page is a failure (see disk_sink.h), named by the path refused,
+// and still gets its index line.
 TEST(DiskSinkSafety, SymlinkInsideTheOutputDirectoryIsNotFollowed) {
-  TempDir tmp;
-  const fs::path out = tmp.path() / "out";
-  const fs::path elsewhere = tmp.path() / "elsewhere";
-  fs::create_directories(out);
-  fs::create_directories(elsewhere);
-  fs::create_directory_symlink(elsewhere, out / "h");
-  fs::create_directories(out / "g");
-  fs::create_directory_symlink(elsewhere, out / "g" / "d");
-  {
-    DiskSink sink(out);
-    sink.store(page("http://h/x", "escape via host dir"));
-    sink.store(page("http://g/d/y", "escape via sub dir"));
-    sink.store(page("http://g/d", "would replace the link"));
-    sink.flush();
-    EXPECT_EQ(sink.write_errors(), 3);
-  }
-  EXPECT_TRUE(fs::is_empty(elsewhere));
-  const auto lines = read_lines(out / ".crawl/index.tsv");
-  ASSERT_EQ(lines.size(), 3u);
-  for (const auto& line : lines) {
-    const auto f = split_tabs(line);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"http://h/x", "h"},        // escape via the host directory
+      {"http://g/d/y", "g/d"},    // escape via a sub-directory
+      {"http://g/d", "g/d"},      // would replace the link
+  };
+  for (const auto& [url, link] : cases) {
+    SCOPED_TRACE(url);
+    TempDir tmp;
+    const fs::path out = tmp.path() / "out";
+    const fs::path elsewhere = tmp.path() / "elsewhere";
+    fs::create_directories(out);
+    fs::create_directories(elsewhere);
+    fs::create_directory_symlink(elsewhere, out / "h");
+    fs::create_directories(out / "g");
+    fs::create_directory_symlink(elsewhere, out / "g" / "d");
+    {
+      DiskSink sink(out);
+      sink.store(page(url, "escape"));
+      sink.store(page("http://k/later", "dropped once failed"));
+      const auto failure = sink.flush();
+      ASSERT_TRUE(failure.has_value());
+      EXPECT_EQ(failure->where, (out / link).string());
+      EXPECT_EQ(failure->message, "cannot save " + url + ": is a symbolic link (never followed)");
+      EXPECT_EQ(sink.write_errors(), 1);
+      EXPECT_EQ(sink.dropped(), 1);
+      EXPECT_TRUE(sink.failed());
+    }
+    EXPECT_TRUE(fs::is_empty(elsewhere));
+    EXPECT_FALSE(fs::exists(out / "k"));
+    const auto lines = read_lines(out / ".crawl/index.tsv");
+    ASSERT_EQ(lines.size(), 1u);
+    const auto f = split_tabs(lines[0]);
     EXPECT_EQ(f[4], "-");
-    EXPECT_EQ(f[5].rfind("write: ", 0), 0u) << line;
+    EXPECT_EQ(f[5].rfind("write: ", 0), 0u) << lines[0];
+  }
+}
+
+TEST(DiskSinkSafety, UrlWithoutADiskPathIsAFailure) {
+  for (const std::string url : {"not a url", "file:///etc/passwd"}) {
+    TempDir tmp;
+    DiskSink sink(tmp.path() / "out");
+    sink.store(page(url, "x"));
+    const auto failure = sink.flush();
+    ASSERT_TRUE(failure.has_value()) << url;
+    EXPECT_EQ(failure->where, (tmp.path() / "out").string());
+    EXPECT_NE(failure->message.find("has no disk path"), std::string::npos) << failure->message;
   }
 }
 
@@ -281,21 +306,44 @@ TEST(DiskSinkIndex, OneLinePerResultIncludingErrors) {
   for (std::size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(split_tabs(lines[i]), expected[i]);
 }
 
-TEST(DiskSinkIndex, WriteFailureIsCountedAndRecordedInTheIndex) {
+TEST(DiskSinkIndex, WriteFailureIsAFailureAndRecordedInTheIndex) {
   TempDir tmp;
   const fs::path out = tmp.path() / "out";
   fs::create_directories(out / "h");
   ASSERT_EQ(::mkfifo((out / "h" / "fifo").c_str(), 0644), 0);
   DiskSink sink(out);
-  sink.store(page("http://h/fifo", "cannot replace a fifo"));
   sink.store(page("http://h/fine", "fine"));
-  sink.flush();
+  EXPECT_EQ(sink.flush(), std::nullopt);
+  sink.store(page("http://h/fifo", "cannot replace a fifo"));
+  const auto failure = sink.flush();
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->where, (out / "h/fifo").string());
+  EXPECT_EQ(failure->message, "cannot save http://h/fifo: exists and is not a regular file");
+  EXPECT_EQ(sink.failure(), failure);
   EXPECT_EQ(sink.write_errors(), 1);
+  EXPECT_EQ(sink.written(), 1);
   EXPECT_EQ(read_file(out / "h/fine"), "fine");
   const auto lines = read_lines(out / ".crawl/index.tsv");
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(split_tabs(lines[0])[4], "-");
-  EXPECT_EQ(split_tabs(lines[0])[5].rfind("write: ", 0), 0u) << lines[0];
+  EXPECT_EQ(split_tabs(lines[1])[4], "-");
+  EXPECT_EQ(split_tabs(lines[1])[5], "write: " + (out / "h/fifo").string() +
+                                         ": exists and is not a regular file");
+}
+
+TEST(DiskSinkFailures, WhereIsSpelledAsTheOutputDirectoryWasGiven) {
+  TempDir tmp;
+  const fs::path cwd = fs::current_path();
+  fs::current_path(tmp.path());
+  fs::create_directories("site/h");
+  ASSERT_EQ(::mkfifo("site/h/fifo", 0644), 0);
+  {
+    DiskSink sink("site/./");
+    sink.store(page("http://h/fifo", "x"));
+    const auto failure = sink.flush();
+    ASSERT_TRUE(failure.has_value());
+    EXPECT_EQ(failure->where, "site/h/fifo");
+  }
+  fs::current_path(cwd);
 }
 
 TEST(DiskSinkIndex, RunsAreRecordedInRunsTsvAndAppendedAcrossSinks) {

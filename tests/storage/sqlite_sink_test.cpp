@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <fstream>
 #include <random>
 #include <stdexcept>
@@ -518,7 +519,10 @@ TEST(SqliteSinkDurability, DestructorCommitsWhatWasStored) {
   EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 100);
 }
 
-TEST(SqliteSinkFailures, RowRefusedBySqliteIsCountedAndTheBatchSurvives) {
+// A row SQLite refuses is a failure (sqlite_sink.h): the rows committed
+// before it stay, the rows of its batch before it are committed, later
+// stores are dropped cheaply, flush() keeps answering.
+TEST(SqliteSinkFailures, RowRefusedBySqliteIsAFailureAndEarlierRowsStay) {
   TempDir dir;
   const fs::path db_path = dir.path() / "crawl.db";
   SqliteSink sink(db_path.string());
@@ -528,24 +532,31 @@ TEST(SqliteSinkFailures, RowRefusedBySqliteIsCountedAndTheBatchSurvives) {
         "CREATE TRIGGER refuse BEFORE INSERT ON pages WHEN NEW.url LIKE '%/bad%' "
         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
   }
-  for (int i = 0; i < 200; ++i) {
-    const std::string url = "http://127.0.0.1/" + std::string(i % 10 == 0 ? "bad" : "good") +
-                            std::to_string(i);
-    sink.store(ok_page(url, "x"));
-  }
-  sink.flush();
-  EXPECT_EQ(sink.write_errors(), 20);
+  for (int i = 0; i < 50; ++i) sink.store(ok_page("http://127.0.0.1/good" + std::to_string(i), "x"));
+  EXPECT_EQ(sink.flush(), std::nullopt);
+  sink.store(ok_page("http://127.0.0.1/bad", "x"));
+  const auto failure = sink.flush();
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->where, db_path.string());
+  EXPECT_EQ(failure->message, "cannot store http://127.0.0.1/bad: injected failure");
+  EXPECT_TRUE(sink.failed());
+  EXPECT_EQ(sink.write_errors(), 1);
+  for (int i = 0; i < 100; ++i) sink.store(ok_page("http://127.0.0.1/late" + std::to_string(i), "x"));
+  EXPECT_EQ(sink.flush(), failure) << "the first failure is kept";
+  EXPECT_EQ(sink.dropped(), 100);
+  EXPECT_EQ(sink.written(), 50);
   Db db(db_path);
-  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 180);
-  EXPECT_EQ(db.count("SELECT count(*) FROM pages WHERE url LIKE '%/bad%'"), 0);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 50);
 }
 
-TEST(SqliteSinkFailures, RolledBackTransactionIsRetriedRowByRow) {
+TEST(SqliteSinkFailures, RolledBackTransactionLosesItsBatchAndSaysSo) {
   TempDir dir;
   const fs::path db_path = dir.path() / "crawl.db";
   SqliteSink sink(db_path.string());
   sink.begin_run(sample_run_info());
   const std::int64_t run_id = sink.current_run_id().value();
+  for (int i = 0; i < 30; ++i) sink.store(ok_page("http://127.0.0.1/good" + std::to_string(i), "x"));
+  EXPECT_EQ(sink.flush(), std::nullopt);
   {
     Db db(db_path);  // RAISE(ROLLBACK) ends the whole batch transaction
     db.exec(
@@ -553,23 +564,27 @@ TEST(SqliteSinkFailures, RolledBackTransactionIsRetriedRowByRow) {
         "BEGIN SELECT RAISE(ROLLBACK, 'injected rollback'); END");
   }
   for (int i = 0; i < 300; ++i) {
-    const std::string url = "http://127.0.0.1/" + std::string(i % 7 == 3 ? "bad" : "good") +
+    const std::string url = "http://127.0.0.1/" + std::string(i % 7 == 3 ? "bad" : "more") +
                             std::to_string(i);
     sink.store(ok_page(url, "x"));
   }
-  sink.flush();
-  int bad = 0;
-  for (int i = 0; i < 300; ++i) bad += i % 7 == 3;
-  EXPECT_EQ(sink.write_errors(), bad);
+  const auto failure = sink.flush();
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->where, db_path.string());
+  EXPECT_NE(failure->message.find("cannot store http://127.0.0.1/bad"), std::string::npos)
+      << failure->message;
+  EXPECT_NE(failure->message.find("injected rollback"), std::string::npos) << failure->message;
   Db db(db_path);
-  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 300 - bad);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), sink.written()) << "written() does not lie";
   EXPECT_EQ(db.count("SELECT count(*) FROM pages WHERE run_id = " + std::to_string(run_id)),
-            300 - bad);
-  // The sink is still healthy afterwards.
-  db.exec("DROP TRIGGER refuse");
-  sink.store(ok_page("http://127.0.0.1/bad-now-fine", "x"));
-  sink.flush();
-  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 300 - bad + 1);
+            sink.written());
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages WHERE url LIKE '%/bad%'"), 0);
+  EXPECT_GE(sink.written(), 30);
+  // end_run is still tried once, and the writer answers promptly.
+  RunSummary summary;
+  summary.outcome = RunOutcome::storage_failed;
+  EXPECT_EQ(sink.end_run(summary), failure);
+  EXPECT_EQ(db.query("SELECT outcome FROM runs").at(0).at(0).bytes, "storage-failed");
 }
 
 TEST(SqliteSinkOpen, MissingDirectoryThrowsNamingThePath) {
