@@ -470,7 +470,7 @@ int SqliteSink::exec_waiting(const char* sql, bool patient, std::string& error) 
     const auto now = Clock::now();
     const auto waited_s = std::chrono::duration<double>(now - start).count();
     if (now - start >= options_.max_lock_wait) {
-      error = fmt::format("database is locked by another process; gave up after {:.0f} s",
+      error = fmt::format("database is locked by another process; gave up after {:.1f} s",
                           waited_s);
       return rc;
     }

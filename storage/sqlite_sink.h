@@ -70,7 +70,7 @@ namespace crawl {
 // with the OS error for I/O errors, e.g. "cannot store http://h/p: database
 // or disk is full", "cannot store a batch of 40 results (http://h/a …):
 // disk I/O error (No space left on device)", "… database is locked by
-// another process; gave up after 600 s".
+// another process; gave up after 600.0 s".
 //  - Disk-level errors (SQLITE_FULL, SQLITE_IOERR*, SQLITE_READONLY,
 //    SQLITE_CANTOPEN, SQLITE_CORRUPT, SQLITE_NOMEM, SQLITE_BUSY past the
 //    bound, anything not listed below) roll the batch back: none of its rows
