@@ -36,6 +36,18 @@ inline void write_file(const std::filesystem::path& p, const std::string& text) 
   out << text;
 }
 
+// The tab-separated fields of `line` (index.tsv, runs.tsv).
+inline std::vector<std::string> split_tabs(const std::string& line) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t tab = line.find('\t', start);
+    fields.push_back(line.substr(start, tab - start));
+    if (tab == std::string::npos) return fields;
+    start = tab + 1;
+  }
+}
+
 // A fresh directory, removed with everything in it on destruction; under
 // `base` (default: the system's temporary directory).
 class TempDir {

@@ -101,16 +101,7 @@ std::uint64_t requests_served(const TestServer& server) {
   return n;
 }
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab - start));
-    if (tab == std::string::npos) return fields;
-    start = tab + 1;
-  }
-}
+using testing::split_tabs;
 
 // The crawler's side of the contract: "crawl: storage failed: WHERE: MESSAGE"
 // on stderr and exit code 3. Until the crawler stops on failed(), this test

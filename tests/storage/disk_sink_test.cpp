@@ -43,16 +43,7 @@ std::vector<std::string> read_lines(const fs::path& p) {
   return lines;
 }
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab - start));
-    if (tab == std::string::npos) return fields;
-    start = tab + 1;
-  }
-}
+using testing::split_tabs;
 
 // Every regular file below `dir`, relative, in generic form.
 std::set<std::string> files_below(const fs::path& dir) {
