@@ -71,6 +71,10 @@ void write(std::string& out, const boost::json::value& v, int indent) {
 
 }  // namespace
 
+std::string to_json_compact(const boost::json::value& value) {
+  return boost::json::serialize(value);
+}
+
 std::string to_json_text(const boost::json::value& value) {
   std::string out;
   write(out, value, 0);

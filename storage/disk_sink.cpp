@@ -5,11 +5,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <cerrno>
-#include <cstring>
 #include <stdexcept>
 #include <system_error>
-#include <type_traits>
+#include <variant>
 #include <utility>
 
 #include "storage/disk_path.h"
@@ -22,28 +20,6 @@ namespace {
 
 constexpr int kMaxTempAttempts = 100;
 
-// Owns a POSIX file descriptor from open() on.
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  ~UniqueFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  int get() const { return fd_; }
-  // Closes now and reports close()'s error (NFS and quotas report late).
-  int close() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc == 0 ? 0 : errno;
-  }
-
- private:
-  int fd_;
-};
-
-std::string errno_text(int err) { return std::error_code(err, std::generic_category()).message(); }
 
 // True when `path` (absolute, normalized) is `base` or below it.
 bool is_within(const fs::path& path, const fs::path& base) {
@@ -63,8 +39,8 @@ bool is_safe_relative(const fs::path& rel) {
 
 }  // namespace
 
-DiskSink::DiskSink(fs::path out_dir, std::size_t max_queued_bytes)
-    : queue_(max_queued_bytes) {
+DiskSink::DiskSink(fs::path out_dir, std::size_t max_queued_bytes, FileSystem& files)
+    : QueuedSink(out_dir.string(), max_queued_bytes), files_(files) {
   std::error_code ec;
   out_dir_ = fs::absolute(out_dir, ec).lexically_normal();
   if (ec) {
@@ -73,6 +49,8 @@ DiskSink::DiskSink(fs::path out_dir, std::size_t max_queued_bytes)
   // "out/" normalizes to "out/" (empty file name); drop it so that paths
   // below compare component by component.
   if (!out_dir_.has_filename() && out_dir_.has_relative_path()) out_dir_ = out_dir_.parent_path();
+  shown_dir_ = out_dir.lexically_normal();
+  if (!shown_dir_.has_filename() && shown_dir_.has_relative_path()) shown_dir_ = shown_dir_.parent_path();
   const fs::file_status st = fs::status(out_dir_, ec);
   if (fs::exists(st) && !fs::is_directory(st)) {
     throw std::runtime_error("output directory '" + out_dir_.string() +
@@ -93,149 +71,113 @@ DiskSink::DiskSink(fs::path out_dir, std::size_t max_queued_bytes)
     throw std::runtime_error("cannot create '" + meta.string() +
                              "': " + (ec ? ec.message() : "exists and is not a directory"));
   }
-  auto open_append = [](const fs::path& path) {
-    // "e" = O_CLOEXEC: nothing exec'ed later inherits the descriptor.
-    File file(std::fopen(path.c_str(), "abe"));
-    if (!file) {
-      throw std::runtime_error("cannot open '" + path.string() +
-                               "' for appending: " + errno_text(errno));
+  // O_APPEND: each write(2) lands whole at the end; O_CLOEXEC: nothing
+  // exec'ed later inherits the descriptor.
+  const auto open_append = [&](const fs::path& path) {
+    int fd = -1;
+    if (const auto err = files_.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644, fd)) {
+      throw std::runtime_error("cannot open '" + path.string() + "' for appending: " + err.message());
     }
-    return file;
+    return fd;
   };
-  index_ = open_append(meta / "index.tsv");
-  runs_ = open_append(meta / "runs.tsv");
-
-  writer_ = std::thread([this] { writer_loop(); });
+  index_fd_ = open_append(meta / "index.tsv");
+  try {
+    runs_fd_ = open_append(meta / "runs.tsv");
+  } catch (...) {
+    files_.close(index_fd_);
+    throw;
+  }
+  start_writer();
 }
 
 DiskSink::~DiskSink() {
-  queue_.close();  // the writer drains everything queued before it exits
-  writer_.join();
-}
-
-std::optional<StorageFailure> DiskSink::begin_run(const RunInfo& info) {
-  queue_.push(Item{std::in_place_type<BeginRun>, BeginRun{info}},
-              sizeof(BeginRun) + info.settings.size());
-  return failure();
-}
-
-void DiskSink::store(const FetchResult& result) {
-  queue_.push(Item{std::in_place_type<FetchResult>, result}, approx_result_bytes(result));
-}
-
-std::optional<StorageFailure> DiskSink::flush() {
-  queue_.wait_done(queue_.last_ticket());
-  return failure();
-}
-
-// Placeholder until the sinks keep their first failure.
-std::optional<StorageFailure> DiskSink::failure() const {
-  if (!failed()) return std::nullopt;
-  return StorageFailure{"DiskSink", std::to_string(write_errors_.load()) + " writes failed"};
-}
-
-std::optional<StorageFailure> DiskSink::end_run(const RunSummary& summary) {
-  queue_.wait_done(
-      queue_.push(Item{std::in_place_type<EndRun>, EndRun{summary}}, sizeof(EndRun)));
-  return failure();
-}
-
-void DiskSink::writer_loop() noexcept {
-  std::vector<Queue::Entry> batch;
-  while (queue_.take_all(batch)) {
-    const std::size_t count = batch.size();
-    std::size_t bytes = 0;
-    for (const auto& e : batch) bytes += e.bytes;
-    for (const auto& entry : batch) {
-      try {
-        std::visit(
-            [&](const auto& value) {
-              using T = std::decay_t<decltype(value)>;
-              if constexpr (std::is_same_v<T, FetchResult>) {
-                write_result(value);
-              } else if constexpr (std::is_same_v<T, BeginRun>) {
-                const RunInfo& i = value.info;
-                append_line(runs_.get(),
-                            "run-begin\t" + iso8601_utc(i.started_at) + '\t' +
-                                tsv_field(i.mode) + '\t' + std::to_string(i.concurrency) +
-                                '\t' + tsv_field(i.urls_file) + '\t' + tsv_field(i.settings),
-                            "runs.tsv");
-              } else {
-                const RunSummary& s = value.summary;
-                const std::string per_s =
-                    s.elapsed_s > 0 ? std::to_string(static_cast<double>(s.pages) / s.elapsed_s)
-                                    : "-";
-                append_line(runs_.get(),
-                            "run-end\t" + iso8601_utc(s.finished_at) + '\t' +
-                                tsv_field(to_string(s.outcome)) + '\t' + std::to_string(s.pages) + '\t' +
-                                std::to_string(s.bytes) + '\t' + std::to_string(s.errors) +
-                                '\t' + std::to_string(s.elapsed_s) + '\t' + per_s + '\t' +
-                                tsv_field(json_object(s.errors_by_kind)),
-                            "runs.tsv");
-              }
-            },
-            entry.item);
-      } catch (const std::exception& e) {
-        // Allocation or filesystem exceptions: count and go on; the writer
-        // must never die, or flush() would wait forever.
-        ++write_errors_;
-        spdlog::error("disk sink '{}': {}", out_dir_.string(), e.what());
-      }
+  stop_writer();
+  for (const int fd : {index_fd_, runs_fd_}) {
+    if (const auto ec = files_.close(fd)) {
+      spdlog::error("{}: cannot close the .crawl index: {}", shown_dir_.string(), ec.message());
     }
-    for (std::FILE* f : {index_.get(), runs_.get()}) {
-      if (std::fflush(f) != 0) {
-        ++write_errors_;
-        spdlog::error("disk sink '{}': cannot write the .crawl index: {}", out_dir_.string(),
-                      errno_text(errno));
-        std::clearerr(f);
-      }
+  }
+}
+
+std::string DiskSink::shown(const fs::path& path) const {
+  const fs::path rel = path.lexically_relative(out_dir_);
+  if (rel.empty() || rel == ".") return shown_dir_.string();
+  return (shown_dir_ / rel).lexically_normal().string();
+}
+
+void DiskSink::write_batch(const Batch& batch) {
+  for (const auto& entry : batch) {
+    if (!should_write(entry.item)) continue;
+    if (const auto* page = std::get_if<FetchResult>(&entry.item)) {
+      write_result(*page);
+    } else if (const auto* begin = std::get_if<BeginRun>(&entry.item)) {
+      const RunInfo& i = begin->info;
+      write_run_line(entry.item, "run-begin\t" + iso8601_utc(i.started_at) + '\t' +
+                                     tsv_field(i.mode) + '\t' + std::to_string(i.concurrency) +
+                                     '\t' + tsv_field(i.urls_file) + '\t' + tsv_field(i.settings));
+    } else {
+      const RunSummary& s = std::get<EndRun>(entry.item).summary;
+      const std::string per_s =
+          s.elapsed_s > 0 ? std::to_string(static_cast<double>(s.pages) / s.elapsed_s) : "-";
+      write_run_line(entry.item, "run-end\t" + iso8601_utc(s.finished_at) + '\t' +
+                                     tsv_field(to_string(s.outcome)) + '\t' + std::to_string(s.pages) +
+                                     '\t' + std::to_string(s.bytes) + '\t' + std::to_string(s.errors) +
+                                     '\t' + std::to_string(s.elapsed_s) + '\t' + per_s + '\t' +
+                                     tsv_field(json_count_object(s.errors_by_kind)));
     }
-    batch.clear();  // free the bodies before announcing the space
-    queue_.mark_done(count, bytes);
+  }
+}
+
+void DiskSink::write_run_line(const Item& item, const std::string& line) {
+  if (const auto why = append_line(runs_fd_, line)) {
+    fail(shown(out_dir_ / ".crawl" / "runs.tsv"), describe(item) + ": " + *why);
   }
 }
 
 void DiskSink::write_result(const FetchResult& r) {
   std::string saved = "-";
   std::string error = r.error_string();
+  std::optional<Problem> problem;
   if (r.ok() && r.status >= 200 && r.status < 300) {
-    std::string why;
-    std::optional<fs::path> written;
+    fs::path written;
     if (const auto rel = disk_path_for(r.request.url)) {
-      written = write_body(*rel, r.body, why);
+      problem = write_body(*rel, r.body, written);
     } else {
-      why = "URL has no disk path (not an absolute http(s) URL)";
+      problem = Problem{out_dir_, "URL has no disk path (not an absolute http(s) URL)"};
     }
-    if (written) {
-      saved = written->generic_string();
+    if (problem) {
+      // The body's failure comes first: it is the one the user must see.
+      fail(shown(problem->at), "cannot save " + r.request.url + ": " + problem->what);
+      error = "write: " + shown(problem->at) + ": " + problem->what;
     } else {
-      ++write_errors_;
-      spdlog::error("disk sink '{}': cannot save {}: {}", out_dir_.string(), r.request.url, why);
-      error = "write: " + why;
+      saved = written.generic_string();
     }
   }
-  append_line(index_.get(),
-              iso8601_utc(r.fetched_at) + '\t' + std::to_string(r.status) + '\t' +
-                  tsv_field(r.request.url) + '\t' + tsv_field(r.final_url) + '\t' +
-                  tsv_field(saved) + '\t' + tsv_field(error),
-              "index.tsv");
+  const auto why = append_line(index_fd_, iso8601_utc(r.fetched_at) + '\t' + std::to_string(r.status) +
+                                              '\t' + tsv_field(r.request.url) + '\t' +
+                                              tsv_field(r.final_url) + '\t' + tsv_field(saved) +
+                                              '\t' + tsv_field(error));
+  if (why) {
+    fail(shown(out_dir_ / ".crawl" / "index.tsv"), "cannot store " + r.request.url + ": " + *why);
+  } else if (!problem) {
+    count_written(1);
+  }
 }
 
-std::optional<fs::path> DiskSink::write_body(const fs::path& rel, const std::string& body,
-                                            std::string& error) {
+std::optional<DiskSink::Problem> DiskSink::write_body(const fs::path& rel, const std::string& body,
+                                                      fs::path& written) {
   if (!is_safe_relative(rel) || !is_within((out_dir_ / rel).lexically_normal(), out_dir_)) {
-    error = "path '" + rel.string() + "' would leave the output directory";
-    return std::nullopt;
+    return Problem{out_dir_, "path '" + rel.string() + "' would leave the output directory"};
   }
   // Walk down, creating directories; a regular file in the way becomes
   // dir/index.html. Symlinks are refused, never followed.
   fs::path dir = out_dir_;
-  fs::path written;
+  written.clear();
   const fs::path name = rel.filename();
   for (const fs::path& part : rel.parent_path()) {
     dir /= part;
     written /= part;
-    if (!make_directory_at(dir, error)) return std::nullopt;
+    if (auto problem = make_directory_at(dir)) return problem;
   }
   fs::path target = dir / name;
   written /= name;
@@ -246,119 +188,107 @@ std::optional<fs::path> DiskSink::write_body(const fs::path& rel, const std::str
     written /= "index.html";
     st = fs::symlink_status(target, ec);
   }
-  if (fs::is_symlink(st)) {
-    error = "'" + target.string() + "' is a symbolic link (never followed)";
-    return std::nullopt;
-  }
+  if (fs::is_symlink(st)) return Problem{target, "is a symbolic link (never followed)"};
   if (fs::exists(st) && !fs::is_regular_file(st)) {
-    error = "'" + target.string() + "' exists and is not a regular file";
-    return std::nullopt;
+    return Problem{target, "exists and is not a regular file"};
   }
   // Defence in depth: with every symlink resolved, the directory we are
   // about to write into must still be inside the output directory.
   const fs::path real_parent = fs::weakly_canonical(target.parent_path(), ec);
   if (ec || !is_within(real_parent, canonical_dir_)) {
-    error = "'" + target.string() + "' resolves outside the output directory";
-    return std::nullopt;
+    return Problem{target, "resolves outside the output directory"};
   }
-  if (!write_file_atomically(target, body, error)) return std::nullopt;
-  return written;
+  return write_file_atomically(target, body);
 }
 
 // Makes sure `dir` is a directory, moving a regular file that stands there
 // to dir/index.html.
-bool DiskSink::make_directory_at(const fs::path& dir, std::string& error) {
+std::optional<DiskSink::Problem> DiskSink::make_directory_at(const fs::path& dir) {
   std::error_code ec;
   const fs::file_status st = fs::symlink_status(dir, ec);
-  if (fs::is_directory(st)) return true;
+  if (fs::is_directory(st)) return std::nullopt;
   if (!fs::exists(st)) {
-    fs::create_directory(dir, ec);
-    if (!ec) return true;
-    error = "cannot create directory '" + dir.string() + "': " + ec.message();
-    return false;
+    if (const auto err = files_.mkdir(dir, 0777)) {
+      return Problem{dir, "cannot create the directory: " + err.message()};
+    }
+    return std::nullopt;
   }
-  if (fs::is_symlink(st)) {
-    error = "'" + dir.string() + "' is a symbolic link (never followed)";
-    return false;
-  }
+  if (fs::is_symlink(st)) return Problem{dir, "is a symbolic link (never followed)"};
   if (!fs::is_regular_file(st)) {
-    error = "'" + dir.string() + "' exists and is neither a directory nor a regular file";
-    return false;
+    return Problem{dir, "exists and is neither a directory nor a regular file"};
   }
-  // Page "/a" was saved as file "a" and now "/a/b" needs a directory "a".
+  return move_file_below(dir);
+}
+
+// Page "/a" was saved as file "a" and now "/a/b" needs a directory "a": the
+// file becomes a/index.html. Undone on failure, so the page is never lost.
+std::optional<DiskSink::Problem> DiskSink::move_file_below(const fs::path& dir) {
   const fs::path aside =
       dir.parent_path() / ("." + dir.filename().string() + ".move." + std::to_string(++temp_counter_));
-  fs::rename(dir, aside, ec);
-  if (ec) {
-    error = "cannot move '" + dir.string() + "' aside: " + ec.message();
-    return false;
+  if (const auto err = files_.rename(dir, aside)) {
+    return Problem{dir, "cannot move the page aside to make room for a directory: " + err.message()};
   }
-  fs::create_directory(dir, ec);
-  if (ec) {
-    error = "cannot create directory '" + dir.string() + "': " + ec.message();
-    std::error_code ignored;
-    fs::rename(aside, dir, ignored);  // put the page back
-    return false;
+  if (const auto err = files_.mkdir(dir, 0777)) {
+    files_.rename(aside, dir);  // put the page back
+    return Problem{dir, "cannot create the directory: " + err.message()};
   }
-  fs::rename(aside, dir / "index.html", ec);
-  if (ec) {
-    error = "cannot move '" + aside.string() + "' to index.html: " + ec.message();
-    return false;
+  if (const auto err = files_.rename(aside, dir / "index.html")) {
+    files_.rmdir(dir);
+    files_.rename(aside, dir);  // put the page back
+    return Problem{dir / "index.html", "cannot move the page into place: " + err.message()};
   }
   spdlog::debug("disk sink: moved '{}' to '{}/index.html' to make room for a directory",
                 dir.string(), dir.string());
-  return true;
+  return std::nullopt;
 }
 
-bool DiskSink::write_file_atomically(const fs::path& target, const std::string& body,
-                                     std::string& error) {
+std::optional<DiskSink::Problem> DiskSink::write_file_atomically(const fs::path& target,
+                                                                 const std::string& body) {
   const fs::path dir = target.parent_path();
   const std::string prefix = "." + target.filename().string() + ".tmp.";
   fs::path temp;
   int fd = -1;
-  for (int attempt = 0; attempt < kMaxTempAttempts && fd < 0; ++attempt) {
+  std::error_code err;
+  for (int attempt = 0; attempt < kMaxTempAttempts; ++attempt) {
     temp = dir / (prefix + std::to_string(++temp_counter_));
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0 && errno != EEXIST) break;
+    err = files_.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644, fd);
+    if (err != std::errc::file_exists) break;
   }
-  if (fd < 0) {
-    error = "cannot create '" + temp.string() + "': " + errno_text(errno);
-    return false;
-  }
-  UniqueFd file(fd);
-  auto fail = [&](const std::string& what, int err) {
-    error = what + " '" + temp.string() + "': " + errno_text(err);
-    ::unlink(temp.c_str());
-    return false;
+  if (err) return Problem{target, "cannot create a temporary file: " + err.message()};
+  const auto give_up = [&](const std::string& what) {
+    files_.unlink(temp);
+    return Problem{target, what};
   };
-  const char* data = body.data();
-  std::size_t left = body.size();
-  while (left > 0) {
-    const ssize_t n = ::write(file.get(), data, left);
-    if (n < 0) {
-      const int err = errno;
-      if (err == EINTR) continue;
-      return fail("cannot write", err);
+  for (std::size_t done = 0; done < body.size();) {
+    std::size_t n = 0;
+    err = files_.write(fd, body.data() + done, body.size() - done, n);
+    if (err || n == 0) {
+      files_.close(fd);
+      return give_up("cannot write: " + (err ? err.message() : std::string("no progress")));
     }
-    data += n;
-    left -= static_cast<std::size_t>(n);
+    done += n;
   }
-  if (const int err = file.close(); err != 0) return fail("cannot close", err);
-  if (::rename(temp.c_str(), target.c_str()) != 0) {
-    const int err = errno;
-    return fail("cannot rename to '" + target.string() + "'", err);
-  }
-  return true;
+  // close() reports what NFS and quotas report late.
+  if ((err = files_.close(fd))) return give_up("cannot close: " + err.message());
+  if ((err = files_.rename(temp, target))) return give_up("cannot rename into place: " + err.message());
+  return std::nullopt;
 }
 
-void DiskSink::append_line(std::FILE* file, const std::string& line, const char* what) {
-  if (std::fwrite(line.data(), 1, line.size(), file) != line.size() ||
-      std::fputc('\n', file) == EOF) {
-    ++write_errors_;
-    spdlog::error("disk sink '{}': cannot append to .crawl/{}: {}", out_dir_.string(), what,
-                  errno_text(errno));
-    std::clearerr(file);
+std::optional<std::string> DiskSink::append_line(int fd, std::string line) {
+  line += '\n';
+  off_t before = 0;
+  if (const auto err = files_.size(fd, before)) return "cannot read its size: " + err.message();
+  std::size_t n = 0;
+  const auto err = files_.write(fd, line.data(), line.size(), n);
+  if (!err && n == line.size()) return std::nullopt;
+  std::string why = err ? err.message()
+                        : "wrote only " + std::to_string(n) + " of " + std::to_string(line.size()) +
+                              " bytes";
+  // Whatever part of the line landed goes: a reader never sees half a line.
+  if (const auto undo = files_.ftruncate(fd, before)) {
+    why += "; cannot remove the partial line: " + undo.message();
   }
+  return why;
 }
 
 }  // namespace crawl

@@ -2,20 +2,14 @@
 // wget's layout (see disk_path.h), written by a single writer thread.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
-#include <memory>
 #include <optional>
 #include <string>
-#include <thread>
-#include <variant>
-#include <vector>
 
-#include "storage/batch_queue.h"
-#include "storage/sink.h"
+#include "storage/file_system.h"
+#include "storage/queued_sink.h"
 
 namespace crawl {
 
@@ -41,80 +35,93 @@ namespace crawl {
 // to a/index.html; a target that is a directory gets target/index.html.
 // Each target is checked to lie inside out_dir (lexically, and with symlinks
 // resolved); existing symlinks on the way are refused, never followed.
+// Index lines are written whole: ONE write(2) per line on an O_APPEND
+// descriptor; after a short write or an error the file is truncated back to
+// its size before the line (so this sink must be the only writer of
+// out_dir/.crawl), and a full disk never leaves a torn line.
 //
 // Threads: store() is thread-safe and only queues a copy; one writer thread
 // owns every file. Backpressure: store() blocks only when more than
 // `max_queued_bytes` of results wait for the writer.
 // Durability: flush() returns once every file is written, renamed and the
 // index lines are handed to the OS (no fsync).
-// Failures: a page that cannot be written is logged (error level, with the
-// URL) and counted in write_errors(); nothing is thrown after construction.
-class DiskSink final : public Sink {
+//
+// Failures (see QueuedSink for what happens after one): where = the file or
+// directory that could not be written, spelled from out_dir as the caller
+// gave it ("site/127.0.0.1_8080/page/3.html", "site/.crawl/index.tsv");
+// message = "cannot save URL: cannot write: No space left on device",
+// "cannot store URL: …" for its index line, "cannot record the end of the
+// run: …" for runs.tsv. Every error of the file system is one (ENOSPC, EIO,
+// EDQUOT, EFBIG, EROFS, EACCES…), and so are the refusals of a single page
+// (a path that would leave out_dir, a symlink or a non-file where the page
+// goes): like SqliteSink's row refusals they stop the crawl, because
+// failure() is the Sink's only way to the user and the exit code and a
+// missing page would otherwise go unnoticed. The refused page still gets its
+// index line, with "write: WHERE: reason" in the error field. Files and
+// lines written before a failure stay as they are; a failed body leaves no
+// temporary file behind and names no file in the index.
+class DiskSink final : public QueuedSink {
  public:
   static constexpr std::size_t kDefaultMaxQueuedBytes = std::size_t{256} << 20;  // 256 MiB
 
   // Creates out_dir (and parents) and out_dir/.crawl, opens the index files
   // for appending, starts the writer. Throws std::runtime_error naming the
   // path and the reason when out_dir exists but is not a directory or when
-  // any of these cannot be created or opened.
+  // any of these cannot be created or opened. `files` does every change to
+  // files after that (tests pass a fault-injecting one); it must outlive the
+  // sink.
   explicit DiskSink(std::filesystem::path out_dir,
-                    std::size_t max_queued_bytes = kDefaultMaxQueuedBytes);
-  // Flushes everything stored, stops and joins the writer.
+                    std::size_t max_queued_bytes = kDefaultMaxQueuedBytes,
+                    FileSystem& files = posix_file_system());
+  // Flushes everything stored, stops and joins the writer, closes the files.
   ~DiskSink() override;
 
   DiskSink(const DiskSink&) = delete;
   DiskSink& operator=(const DiskSink&) = delete;
 
-  // Appends the run-begin line (after everything stored before it).
-  std::optional<StorageFailure> begin_run(const RunInfo& info) override;
-  // Queues a copy of `result`; returns without waiting for the disk.
-  void store(const FetchResult& result) override;
-  // Blocks until everything stored so far is on disk (see Durability).
-  std::optional<StorageFailure> flush() override;
-  bool failed() const noexcept override { return write_errors_.load() > 0; }
-  std::optional<StorageFailure> failure() const override;
-  // Appends the run-end line after every page stored before it, then flushes.
-  std::optional<StorageFailure> end_run(const RunSummary& summary) override;
+  // Inherited from QueuedSink, with these meanings here:
+  //  begin_run()/end_run(): append the run-begin/run-end line after every
+  //    page stored before; end_run() after a failure is tried once.
+  //  store(): queues a copy of the result; returns without waiting.
+  //  flush(): blocks until everything stored so far is on disk (see
+  //    Durability) or has failed.
+  //  written(): results with their index line appended; write_errors():
+  //    bodies and lines not written; dropped(): results given up after the
+  //    failure.
 
-  // Pages and index lines that could not be written so far. Thread-safe.
-  std::int64_t write_errors() const { return write_errors_.load(); }
   // The absolute output directory.
   const std::filesystem::path& out_dir() const { return out_dir_; }
 
  private:
-  struct FileCloser {
-    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+  // What could not be written (absolute path) and why.
+  struct Problem {
+    std::filesystem::path at;
+    std::string what;
   };
-  using File = std::unique_ptr<std::FILE, FileCloser>;
-  struct BeginRun {
-    RunInfo info;
-  };
-  struct EndRun {
-    RunSummary summary;
-  };
-  using Item = std::variant<FetchResult, BeginRun, EndRun>;
-  using Queue = BatchQueue<Item>;
 
-  void writer_loop() noexcept;
+  void write_batch(const Batch& batch) override;
   void write_result(const FetchResult& r);
-  // Writes `body` for relative path `rel`; returns the path actually used
-  // (relative to out_dir_), or nullopt with `error` set.
-  std::optional<std::filesystem::path> write_body(const std::filesystem::path& rel,
-                                                  const std::string& body, std::string& error);
-  bool make_directory_at(const std::filesystem::path& dir, std::string& error);
-  bool write_file_atomically(const std::filesystem::path& target, const std::string& body,
-                             std::string& error);
-  void append_line(std::FILE* file, const std::string& line, const char* what);
+  void write_run_line(const Item& item, const std::string& line);
+  // Writes `body` for relative path `rel`; sets `written` to the path
+  // actually used (relative to out_dir_).
+  std::optional<Problem> write_body(const std::filesystem::path& rel, const std::string& body,
+                                    std::filesystem::path& written);
+  std::optional<Problem> make_directory_at(const std::filesystem::path& dir);
+  std::optional<Problem> move_file_below(const std::filesystem::path& dir);
+  std::optional<Problem> write_file_atomically(const std::filesystem::path& target,
+                                               const std::string& body);
+  // Appends `line` and a newline in one write; nullopt or why not.
+  std::optional<std::string> append_line(int fd, std::string line);
+  // `path` (absolute, below out_dir_) as the user spells it.
+  std::string shown(const std::filesystem::path& path) const;
 
   std::filesystem::path out_dir_;        // absolute
   std::filesystem::path canonical_dir_;  // out_dir_ with symlinks resolved
-  File index_;  // .crawl/index.tsv; writer thread only after construction
-  File runs_;   // .crawl/runs.tsv; writer thread only after construction
+  std::filesystem::path shown_dir_;      // out_dir as given, normalized
+  FileSystem& files_;
+  int index_fd_ = -1;  // .crawl/index.tsv; writer thread only after construction
+  int runs_fd_ = -1;   // .crawl/runs.tsv; writer thread only after construction
   std::uint64_t temp_counter_ = 0;  // writer thread only
-  std::atomic<std::int64_t> write_errors_{0};
-
-  Queue queue_;
-  std::thread writer_;  // last: started when everything above exists
 };
 
 }  // namespace crawl

@@ -37,6 +37,7 @@ const char* to_string(RunOutcome outcome) noexcept;
 struct StorageFailure {
   std::string where;    // the file or database it happened in, as the user named it
   std::string message;  // what failed, e.g. "cannot store http://…: database or disk is full"
+  bool operator==(const StorageFailure&) const = default;
 };
 
 // Figures of a finished crawl; handed to end_run() after the last store().
@@ -63,12 +64,18 @@ struct RunSummary {
 // from one thread, never concurrently with each other.
 //
 // Failures are values: nothing is thrown after construction. A write that
-// fails (disk full, I/O error, a database locked longer than the sink waits)
-// is logged with the URL and the path, and the sink enters the failed state:
-// failed() turns true and failure() says what and where (the first failure is
-// kept). The crawler polls failed() and stops handing out work. What was
-// stored before the failure stays intact. Constructors throw
-// std::runtime_error when the target cannot be opened.
+// fails (disk full, I/O error, a database locked longer than the sink waits,
+// a page the output refuses) is logged with the URL and the path, and the
+// sink enters the failed state: failed() turns true and failure() says what
+// and where (the first failure is kept; it never changes or clears). The
+// crawler polls failed(), stops handing out work, calls flush() and
+// end_run(), prints "crawl: storage failed: WHERE: MESSAGE" and exits 3.
+// After a failure: store() is accepted and dropped at once (no queueing, no
+// memory growth); flush()/begin_run()/end_run() return promptly with the
+// failure (they never hang: the writer stays alive); end_run() still tries to
+// record the end of the run. What was stored before the failure stays intact
+// and readable. Constructors throw std::runtime_error when the target cannot
+// be opened.
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -83,8 +90,10 @@ class Sink {
   // failure, if there is one.
   virtual std::optional<StorageFailure> end_run(const RunSummary&) { return failure(); }
   // Whether a write has failed. Cheap (an atomic load): polled by the crawl.
+  // Once true, stays true.
   virtual bool failed() const noexcept = 0;
-  // The first failure, or nullopt.
+  // The first failure, or nullopt while failed() is false. A thread that saw
+  // failed() == true gets a value.
   virtual std::optional<StorageFailure> failure() const = 0;
 };
 

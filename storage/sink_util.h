@@ -4,70 +4,30 @@
 
 #include <chrono>
 #include <cstdint>
-#include <cstdio>
-#include <ctime>
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/fetch_types.h"
+#include "core/json_text.h"
 #include "core/time_text.h"
 
 namespace crawl {
 
-// `s` as a JSON string literal, quotes included (RFC 8259 escaping; bytes
-// >= 0x80 are passed through, so UTF-8 stays UTF-8).
-inline std::string json_quote(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-  return out;
+// JSON text kept in a column or a field: a JSON array of strings, and an
+// object of counts, both compact (core/json_text.h: to_json_compact).
+inline std::string json_string_array(const std::vector<std::string>& items) {
+  boost::json::array array;
+  array.reserve(items.size());
+  for (const auto& item : items) array.emplace_back(boost::json::string_view(item));
+  return to_json_compact(array);
 }
 
-inline std::string json_array(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += json_quote(items[i]);
-  }
-  out += ']';
-  return out;
-}
-
-inline std::string json_object(const std::map<std::string, std::int64_t>& counts) {
-  std::string out = "{";
-  bool first = true;
-  for (const auto& [key, value] : counts) {
-    if (!first) out += ',';
-    first = false;
-    out += json_quote(key);
-    out += ':';
-    out += std::to_string(value);
-  }
-  out += '}';
-  return out;
+inline std::string json_count_object(const std::map<std::string, std::int64_t>& counts) {
+  boost::json::object object;
+  for (const auto& [key, value] : counts) object[key] = value;
+  return to_json_compact(object);
 }
 
 // A TSV field: tabs and line breaks become spaces; "" becomes "-".

@@ -1,11 +1,13 @@
 #include "storage/sqlite_sink.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <system_error>
 #include <type_traits>
 #include <utility>
 
@@ -14,7 +16,11 @@
 namespace crawl {
 namespace {
 
+// read_runs() waits this long for a writer's lock.
 constexpr int kBusyTimeoutMs = 5000;
+// Longest single sleep in SQLite's busy handler before exec_waiting() looks
+// at the clock again.
+constexpr std::chrono::milliseconds::rep kMaxBusySliceMs = 1000;
 
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
@@ -122,12 +128,8 @@ class BindResults {
   void operator()(int result) {
     if (rc_ == SQLITE_OK) rc_ = result;
   }
-  // True if every bind succeeded; otherwise sets `error`.
-  bool ok(std::string& error) const {
-    if (rc_ == SQLITE_OK) return true;
-    error = std::string("cannot bind: ") + sqlite3_errstr(rc_);
-    return false;
-  }
+  // SQLITE_OK, or the first bind's error code.
+  int rc() const { return rc_; }
 
  private:
   int rc_ = SQLITE_OK;
@@ -162,19 +164,43 @@ std::string header_lines(const std::vector<std::pair<std::string, std::string>>&
   return out;
 }
 
+// Errors that refuse one row and leave the transaction usable.
+bool is_row_refusal(int rc) {
+  switch (rc & 0xff) {
+    case SQLITE_TOOBIG:
+    case SQLITE_CONSTRAINT:
+    case SQLITE_MISMATCH:
+    case SQLITE_RANGE:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 SqliteSink::SqliteSink(const std::string& path, std::size_t max_queued_bytes)
-    : path_(path), queue_(max_queued_bytes) {
+    : SqliteSink(path, [&] {
+        SqliteSinkOptions options;
+        options.max_queued_bytes = max_queued_bytes;
+        return options;
+      }()) {}
+
+SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
+    : QueuedSink(path, options.max_queued_bytes), path_(path), options_(std::move(options)) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(
       path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-      nullptr);
+      options_.vfs.empty() ? nullptr : options_.vfs.c_str());
   db_.reset(raw);  // SQLite returns a handle even on failure; own it at once
   if (rc != SQLITE_OK) throw_db_error(path_, "cannot open", db_.get());
   sqlite3* db = db_.get();
   sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  // SQLite sleeps at most this long per attempt; exec_waiting() loops, so
+  // the real bound is max_lock_wait and the wait is logged in between.
+  sqlite3_busy_timeout(db, static_cast<int>(std::clamp<std::chrono::milliseconds::rep>(
+                               std::min(options_.lock_warning_interval, options_.max_lock_wait).count(),
+                               1, kMaxBusySliceMs)));
 
   std::string error;
   // journal_mode answers with the mode in force; anything but "wal" (e.g.
@@ -188,11 +214,13 @@ SqliteSink::SqliteSink(const std::string& path, std::size_t max_queued_bytes)
                    mode ? mode : "unknown");
     }
   }
-  if (!exec("PRAGMA synchronous=NORMAL", error)) throw_db_error(path_, "PRAGMA synchronous", db);
+  if (exec("PRAGMA synchronous=NORMAL", error) != SQLITE_OK) throw_db_error(path_, "PRAGMA synchronous", db);
 
   // Schema check and creation in one write transaction, so two crawls
   // starting on the same file cannot both see "no schema".
-  if (!exec("BEGIN IMMEDIATE", error)) throw_db_error(path_, "cannot start transaction", db);
+  if (exec_waiting("BEGIN IMMEDIATE", true, error) != SQLITE_OK) {
+    throw std::runtime_error("SQLite database '" + path_ + "': cannot start transaction: " + error);
+  }
   int version = 0;
   {
     SqliteStmt v = prepare(db, path_, "PRAGMA user_version");
@@ -204,13 +232,15 @@ SqliteSink::SqliteSink(const std::string& path, std::size_t max_queued_bytes)
                              std::to_string(version) + " is newer than this build's " +
                              std::to_string(kSchemaVersion));
   }
-  if (!exec(kSchemaSql, error)) throw_db_error(path_, "cannot create schema", db);
+  if (exec(kSchemaSql, error) != SQLITE_OK) throw_db_error(path_, "cannot create schema", db);
   migrate_runs_table();
   if (version < kSchemaVersion &&
-      !exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str(), error)) {
+      exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str(), error) != SQLITE_OK) {
     throw_db_error(path_, "cannot set user_version", db);
   }
-  if (!exec("COMMIT", error)) throw_db_error(path_, "cannot commit schema", db);
+  if (exec_waiting("COMMIT", true, error) != SQLITE_OK) {
+    throw std::runtime_error("SQLite database '" + path_ + "': cannot commit schema: " + error);
+  }
 
   upsert_page_ = prepare(db, path_, kUpsertPageSql);
   insert_run_ = prepare(db, path_, kInsertRunSql);
@@ -218,11 +248,12 @@ SqliteSink::SqliteSink(const std::string& path, std::size_t max_queued_bytes)
 
   // Started last: from here on only the writer thread uses db_ and the
   // statements (the thread start orders everything above before it).
-  writer_ = std::thread([this] { writer_loop(); });
+  start_writer();
 }
 
 // Runs in the constructor's schema transaction. Checks the columns rather
 // than trusting user_version alone, so a half-migrated file is completed.
+
 void SqliteSink::migrate_runs_table() {
   sqlite3* db = db_.get();
   std::vector<std::string> have;
@@ -237,42 +268,12 @@ void SqliteSink::migrate_runs_table() {
   for (const auto& [name, type] : kRunsColumnsSinceV1) {
     if (std::find(have.begin(), have.end(), name) != have.end()) continue;
     const std::string sql = std::string("ALTER TABLE runs ADD COLUMN ") + name + " " + type;
-    if (!exec(sql.c_str(), error)) throw_db_error(path_, "cannot add column runs." + std::string(name), db);
+    if (exec(sql.c_str(), error) != SQLITE_OK) throw_db_error(path_, "cannot add column runs." + std::string(name), db);
     spdlog::debug("SQLite database '{}': added column runs.{}", path_, name);
   }
 }
 
-SqliteSink::~SqliteSink() {
-  queue_.close();  // the writer drains everything queued before it exits
-  writer_.join();
-}
-
-std::optional<StorageFailure> SqliteSink::begin_run(const RunInfo& info) {
-  queue_.wait_done(queue_.push(Item{std::in_place_type<BeginRun>, BeginRun{info}},
-                               sizeof(BeginRun) + info.settings.size()));
-  return failure();
-}
-
-void SqliteSink::store(const FetchResult& result) {
-  queue_.push(Item{std::in_place_type<FetchResult>, result}, approx_result_bytes(result));
-}
-
-std::optional<StorageFailure> SqliteSink::flush() {
-  queue_.wait_done(queue_.last_ticket());
-  return failure();
-}
-
-// Placeholder until the sinks keep their first failure.
-std::optional<StorageFailure> SqliteSink::failure() const {
-  if (!failed()) return std::nullopt;
-  return StorageFailure{"SqliteSink", std::to_string(write_errors_.load()) + " writes failed"};
-}
-
-std::optional<StorageFailure> SqliteSink::end_run(const RunSummary& summary) {
-  queue_.wait_done(
-      queue_.push(Item{std::in_place_type<EndRun>, EndRun{summary}}, sizeof(EndRun)));
-  return failure();
-}
+SqliteSink::~SqliteSink() { stop_writer(); }
 
 std::optional<std::int64_t> SqliteSink::current_run_id() const {
   const std::int64_t id = current_run_id_.load();
@@ -280,66 +281,54 @@ std::optional<std::int64_t> SqliteSink::current_run_id() const {
   return id;
 }
 
-void SqliteSink::writer_loop() noexcept {
-  std::vector<Queue::Entry> batch;
-  while (queue_.take_all(batch)) {
-    const std::size_t count = batch.size();
-    std::size_t bytes = 0;
-    for (const auto& e : batch) bytes += e.bytes;
-    try {
-      write_batch(batch);
-    } catch (const std::exception& e) {
-      // Only allocation failures can get here; never let the writer die,
-      // or flush() would wait forever.
-      spdlog::error("SQLite database '{}': batch of {} rows lost: {}", path_, count, e.what());
-      write_errors_ += static_cast<std::int64_t>(count);
-      if (!sqlite3_get_autocommit(db_.get())) {
-        std::string ignored;
-        exec("ROLLBACK", ignored);
-      }
-    }
-    batch.clear();  // free the bodies before announcing the space
-    queue_.mark_done(count, bytes);
-  }
-}
-
-// Fast path: the whole batch in one transaction. A row SQLite refuses
-// without ending the transaction (constraint, trigger ABORT, too big) is
-// reported after the commit. If the transaction itself is lost (SQLITE_FULL,
-// I/O error, ROLLBACK) or COMMIT fails, every row of the batch is retried in
-// its own transaction, so one bad row never takes the others with it.
-void SqliteSink::write_batch(std::vector<Queue::Entry>& batch) {
+// One transaction per batch. A row-level refusal (is_row_refusal) leaves
+// the transaction alive: the rows before it are committed, the rest dropped
+// (the sink has failed). Any other error ends the batch: rollback, nothing
+// of it written. Once failed, the batch holds only EndRun items, written
+// without waiting for a lock.
+void SqliteSink::write_batch(const Batch& batch) {
+  const bool patient = !failed();
   const std::int64_t run_at_start = current_run_id_.load();
   std::string error;
-  if (exec("BEGIN IMMEDIATE", error)) {
-    std::vector<std::pair<const Item*, std::string>> failed;
-    bool transaction_alive = true;
-    for (const auto& entry : batch) {
-      if (write_item(entry.item, error)) continue;
-      if (sqlite3_get_autocommit(db_.get())) {  // SQLite rolled back for us
-        transaction_alive = false;
-        break;
-      }
-      failed.emplace_back(&entry.item, error);
-    }
-    if (transaction_alive && exec("COMMIT", error)) {
-      for (const auto& [item, message] : failed) report_failure(*item, message);
-      return;
-    }
-    if (!sqlite3_get_autocommit(db_.get())) {
-      std::string ignored;
-      exec("ROLLBACK", ignored);
-    }
+  if (exec_waiting("BEGIN IMMEDIATE", patient, error) != SQLITE_OK) {
+    lose_batch(batch, 0, run_at_start, describe_batch(batch) + ": " + error);
+    return;
   }
-  spdlog::warn("SQLite database '{}': batch transaction failed ({}); writing {} rows one by one",
-               path_, error, batch.size());
-  current_run_id_ = run_at_start;
+  std::int64_t pages = 0;
+  std::size_t refused = 0;
   for (const auto& entry : batch) {
-    if (!write_item(entry.item, error)) report_failure(entry.item, error);
+    if (!should_write(entry.item)) continue;
+    const int rc = write_item(entry.item, error);
+    if (rc == SQLITE_OK) {
+      pages += std::holds_alternative<FetchResult>(entry.item);
+      continue;
+    }
+    if (is_row_refusal(rc) && !sqlite3_get_autocommit(db_.get())) {
+      ++refused;
+      fail(path_, describe(entry.item) + ": " + error);
+      continue;
+    }
+    lose_batch(batch, refused, run_at_start, describe(entry.item) + ": " + error);
+    return;
   }
+  if (exec_waiting("COMMIT", patient, error) != SQLITE_OK) {
+    lose_batch(batch, refused, run_at_start, describe_batch(batch) + ": " + error);
+    return;
+  }
+  count_written(pages);
 }
 
-bool SqliteSink::write_item(const Item& item, std::string& error) {
+void SqliteSink::lose_batch(const Batch& batch, std::size_t already_failed,
+                            std::int64_t run_at_start, const std::string& message) {
+  if (!sqlite3_get_autocommit(db_.get())) {
+    std::string ignored;
+    exec("ROLLBACK", ignored);
+  }
+  current_run_id_ = run_at_start;  // a BeginRun of the batch was rolled back too
+  fail(path_, message, static_cast<std::int64_t>(batch.size() - already_failed));
+}
+
+int SqliteSink::write_item(const Item& item, std::string& error) {
   return std::visit(
       [&](const auto& value) {
         using T = std::decay_t<decltype(value)>;
@@ -354,14 +343,14 @@ bool SqliteSink::write_item(const Item& item, std::string& error) {
       item);
 }
 
-bool SqliteSink::write_page(const FetchResult& r, std::string& error) {
+int SqliteSink::write_page(const FetchResult& r, std::string& error) {
   sqlite3_stmt* stmt = upsert_page_.get();
   StmtScope scope(stmt);
   const bool has_response = r.status > 0;
   // Kept alive until `scope` resets the statement (bound SQLITE_STATIC).
   const std::string fetched_at = iso8601_utc(r.fetched_at);
   const std::string error_text = r.error_string();
-  const std::string redirects = r.redirects.empty() ? std::string() : json_array(r.redirects);
+  const std::string redirects = r.redirects.empty() ? std::string() : json_string_array(r.redirects);
   const std::string headers = header_lines(r.headers);
   const std::int64_t run_id = current_run_id_.load();
 
@@ -380,13 +369,15 @@ bool SqliteSink::write_page(const FetchResult& r, std::string& error) {
   bind(bind_text_or_null(stmt, 11, headers));
   bind(bind_text_or_null(stmt, 12, r.request.referrer));
   bind(run_id != 0 ? sqlite3_bind_int64(stmt, 13, run_id) : sqlite3_bind_null(stmt, 13));
-  if (!bind.ok(error)) return false;  // e.g. SQLITE_TOOBIG for a body over SQLite's limit
-  if (sqlite3_step(stmt) == SQLITE_DONE) return true;
-  error = sqlite3_errmsg(db_.get());
-  return false;
+  // e.g. SQLITE_TOOBIG for a body over SQLite's limit
+  if (const int rc = bind.rc(); rc != SQLITE_OK) {
+    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
+    return rc;
+  }
+  return step_done(stmt, error);
 }
 
-bool SqliteSink::write_begin_run(const RunInfo& info, std::string& error) {
+int SqliteSink::write_begin_run(const RunInfo& info, std::string& error) {
   current_run_id_ = 0;
   sqlite3_stmt* stmt = insert_run_.get();
   StmtScope scope(stmt);
@@ -397,26 +388,26 @@ bool SqliteSink::write_begin_run(const RunInfo& info, std::string& error) {
   bind(sqlite3_bind_int(stmt, 3, info.concurrency));
   bind(bind_text_or_null(stmt, 4, info.urls_file));
   bind(bind_text_or_null(stmt, 5, info.settings));
-  if (!bind.ok(error)) return false;
-  if (sqlite3_step(stmt) != SQLITE_DONE) {
-    error = sqlite3_errmsg(db_.get());
-    return false;
+  if (const int rc = bind.rc(); rc != SQLITE_OK) {
+    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
+    return rc;
   }
+  if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
   current_run_id_ = sqlite3_last_insert_rowid(db_.get());
-  return true;
+  return SQLITE_OK;
 }
 
-bool SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
+int SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
   const std::int64_t run_id = current_run_id_.load();
   if (run_id == 0) {
     spdlog::warn("SQLite database '{}': end_run without a recorded begin_run; not recorded",
                  path_);
-    return true;
+    return SQLITE_OK;
   }
   sqlite3_stmt* stmt = update_run_.get();
   StmtScope scope(stmt);
   const std::string finished_at = iso8601_utc(s.finished_at);
-  const std::string by_kind = json_object(s.errors_by_kind);
+  const std::string by_kind = json_count_object(s.errors_by_kind);
   BindResults bind;
   bind(bind_text_or_null(stmt, 1, finished_at));
   bind(sqlite3_bind_int64(stmt, 2, s.pages));
@@ -435,34 +426,60 @@ bool SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
   bind(bind_double_or_null(stmt, 13, s.latency_p50_ms));
   bind(bind_double_or_null(stmt, 14, s.latency_p95_ms));
   bind(bind_double_or_null(stmt, 15, s.latency_p99_ms));
-  if (!bind.ok(error)) return false;
-  if (sqlite3_step(stmt) != SQLITE_DONE) {
-    error = sqlite3_errmsg(db_.get());
-    return false;
+  if (const int rc = bind.rc(); rc != SQLITE_OK) {
+    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
+    return rc;
   }
+  if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
   current_run_id_ = 0;
-  return true;
+  return SQLITE_OK;
 }
 
-void SqliteSink::report_failure(const Item& item, const std::string& error) {
-  ++write_errors_;
-  if (const auto* page = std::get_if<FetchResult>(&item)) {
-    spdlog::error("SQLite database '{}': cannot store {}: {}", path_, page->request.url, error);
-  } else if (std::holds_alternative<BeginRun>(item)) {
-    spdlog::error("SQLite database '{}': cannot record the start of a run: {}", path_, error);
-  } else {
-    spdlog::error("SQLite database '{}': cannot record the end of a run: {}", path_, error);
+int SqliteSink::step_done(sqlite3_stmt* stmt, std::string& error) {
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return SQLITE_OK;
+  error = error_text(rc);
+  return rc;
+}
+
+std::string SqliteSink::error_text(int rc) const {
+  std::string text = sqlite3_errmsg(db_.get());
+  const int primary = rc & 0xff;
+  if (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN) {
+    // Only set for these: SQLite records errno when a system call failed.
+    if (const int err = sqlite3_system_errno(db_.get()); err != 0) {
+      text += " (" + std::error_code(err, std::generic_category()).message() + ")";
+    }
   }
+  return text;
 }
 
-bool SqliteSink::exec(const char* sql, std::string& error) {
-  char* message = nullptr;
-  const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, &message);
-  // sqlite3_exec allocates the message; own it before anything can throw.
-  const std::unique_ptr<char, decltype(&sqlite3_free)> owned(message, &sqlite3_free);
-  if (rc == SQLITE_OK) return true;
-  error = owned ? owned.get() : sqlite3_errstr(rc);
-  return false;
+int SqliteSink::exec(const char* sql, std::string& error) {
+  const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) error = error_text(rc);
+  return rc;
+}
+
+int SqliteSink::exec_waiting(const char* sql, bool patient, std::string& error) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto next_warning = start + options_.lock_warning_interval;
+  for (;;) {
+    const int rc = exec(sql, error);
+    if ((rc & 0xff) != SQLITE_BUSY || !patient) return rc;
+    const auto now = Clock::now();
+    const auto waited_s = std::chrono::duration<double>(now - start).count();
+    if (now - start >= options_.max_lock_wait) {
+      error = fmt::format("database is locked by another process; gave up after {:.1f} s",
+                          waited_s);
+      return rc;
+    }
+    if (now >= next_warning) {
+      spdlog::warn("{}: database is locked by another process; waiting ({:.0f} s so far)", path_,
+                   waited_s);
+      next_warning = now + options_.lock_warning_interval;
+    }
+  }
 }
 
 std::vector<RunRecord> read_runs(const std::string& path, std::int64_t limit) {

@@ -3,16 +3,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <thread>
-#include <variant>
 #include <vector>
 
-#include "storage/batch_queue.h"
-#include "storage/sink.h"
+#include "storage/queued_sink.h"
 #include "storage/sqlite_handles.h"
 
 namespace crawl {
@@ -53,72 +51,117 @@ namespace crawl {
 // them. store() is thread-safe and only copies the result into a queue. The
 // writer drains the whole queue into ONE transaction per batch.
 // Backpressure: store() blocks only when more than `max_queued_bytes` of
-// results are waiting for the writer (it is that far behind).
+// results are waiting for the writer (it is that far behind, e.g. waiting
+// for a lock, see below).
 // Durability: "committed" means committed in WAL mode with synchronous=NORMAL:
 // it survives a crash of the process; a power loss may lose the last commits.
-// Failures: a row that cannot be written (disk full, I/O error, constraint)
-// is logged at error level with its URL and counted in write_errors(); the
-// writer keeps going. Nothing is thrown from store()/flush()/begin_run()/
-// end_run().
-class SqliteSink final : public Sink {
- public:
+//
+// A busy database is waited for, never skipped: when another connection
+// holds the write lock, BEGIN IMMEDIATE and COMMIT are retried, with a
+// warning "PATH: database is locked by another process; waiting (N s so
+// far)" every `lock_warning_interval`, for up to `max_lock_wait` (default
+// kMaxLockWait, 10 minutes: long enough for a backup or a long query, short
+// enough that a forgotten `sqlite3` shell does not hang a cron job for
+// ever). Meanwhile store() fills the queue and then blocks (backpressure).
+// Waiting longer than that is a failure.
+//
+// Failures (see QueuedSink for what happens after one): where = the database
+// path as given to the constructor; message = what failed and SQLite's text,
+// with the OS error for I/O errors, e.g. "cannot store http://h/p: database
+// or disk is full", "cannot store a batch of 40 results (http://h/a …):
+// disk I/O error (No space left on device)", "… database is locked by
+// another process; gave up after 600.0 s".
+//  - Disk-level errors (SQLITE_FULL, SQLITE_IOERR*, SQLITE_READONLY,
+//    SQLITE_CANTOPEN, SQLITE_CORRUPT, SQLITE_NOMEM, SQLITE_BUSY past the
+//    bound, anything not listed below) roll the batch back: none of its rows
+//    is written, every one counts in write_errors().
+//  - Row-level refusals (SQLITE_TOOBIG: a body over SQLite's length limit;
+//    SQLITE_CONSTRAINT, e.g. a trigger's RAISE(ABORT); SQLITE_MISMATCH,
+//    SQLITE_RANGE) are failures too: the refused row is not written, the
+//    rows of its batch before it are committed, the rest are dropped. Why a
+//    failure and not a per-URL error: the Sink interface's only way to the
+//    user and the exit code is failure(), and a database missing a page the
+//    summary counts as fetched is not the copy the user asked for. They are
+//    rare (a 1 GB body, a trigger someone added), so stopping costs little.
+// Rows committed before a failure stay committed and readable (SQLite's
+// atomic commit); written() counts exactly those pages. Nothing is thrown
+// from store()/flush()/begin_run()/end_run().
+struct SqliteSinkOptions {
   static constexpr std::size_t kDefaultMaxQueuedBytes = std::size_t{256} << 20;  // 256 MiB
+  static constexpr std::chrono::milliseconds kMaxLockWait = std::chrono::minutes(10);
+  static constexpr std::chrono::milliseconds kLockWarningInterval = std::chrono::seconds(5);
+
+  std::size_t max_queued_bytes = kDefaultMaxQueuedBytes;
+  // Longest wait for another connection's write lock, per transaction.
+  std::chrono::milliseconds max_lock_wait = kMaxLockWait;
+  // How often the wait is logged (warning); also the longest single sleep
+  // between two checks of max_lock_wait (capped at 1 s).
+  std::chrono::milliseconds lock_warning_interval = kLockWarningInterval;
+  // Name of a registered sqlite3_vfs to open the file with; empty = SQLite's
+  // default. Tests register a fault-injecting one.
+  std::string vfs;
+};
+
+class SqliteSink final : public QueuedSink {
+ public:
+  static constexpr std::size_t kDefaultMaxQueuedBytes = SqliteSinkOptions::kDefaultMaxQueuedBytes;
   static constexpr int kSchemaVersion = 2;
 
-  // Opens or creates the database at `path` and its schema, then starts the
-  // writer. Throws std::runtime_error naming `path` and SQLite's message if
-  // the file cannot be opened or created, is not a database, or has a newer
-  // schema version than this build knows.
+  // Opens or creates the database at `path` and its schema (waiting for a
+  // lock as above), then starts the writer. Throws std::runtime_error naming
+  // `path` and SQLite's message if the file cannot be opened or created, is
+  // not a database, or has a newer schema version than this build knows.
   explicit SqliteSink(const std::string& path,
                       std::size_t max_queued_bytes = kDefaultMaxQueuedBytes);
+  SqliteSink(const std::string& path, SqliteSinkOptions options);
   // Flushes everything stored, stops and joins the writer, closes the file.
   ~SqliteSink() override;
 
   SqliteSink(const SqliteSink&) = delete;
   SqliteSink& operator=(const SqliteSink&) = delete;
 
-  // Flushes, then inserts the runs row and waits for it; pages stored after
-  // this call get its id. On failure logs, counts, and pages get NULL run_id.
-  std::optional<StorageFailure> begin_run(const RunInfo& info) override;
-  // Queues a copy of `result`; returns without waiting for the disk.
-  void store(const FetchResult& result) override;
-  // Blocks until everything stored so far is committed.
-  std::optional<StorageFailure> flush() override;
-  bool failed() const noexcept override { return write_errors_.load() > 0; }
-  std::optional<StorageFailure> failure() const override;
-  // Waits until every page stored before it is committed, then fills the
-  // current runs row (finished_at, figures, pages_per_s = pages/elapsed_s or
-  // NULL when elapsed_s is 0, outcome; the optional figures NULL when empty).
-  // Pages stored later get NULL run_id.
-  std::optional<StorageFailure> end_run(const RunSummary& summary) override;
+  // Inherited from QueuedSink, with these meanings here:
+  //  begin_run(): flushes, then inserts the runs row and waits for it; pages
+  //    stored after this call get its id (NULL run_id if it failed).
+  //  store(): queues a copy of the result; returns without waiting for the
+  //    disk (blocks only for backpressure).
+  //  flush(): blocks until everything stored so far is committed or has
+  //    failed; bounded by max_lock_wait per batch.
+  //  end_run(): waits until every page stored before it is committed, then
+  //    fills the current runs row (finished_at, figures, pages_per_s =
+  //    pages/elapsed_s or NULL when elapsed_s is 0, outcome; the optional
+  //    figures NULL when empty). Pages stored later get NULL run_id. After a
+  //    failure it is tried once without waiting for a lock.
+  //  written(): pages committed; write_errors(): rows and run records not
+  //    written; dropped(): results given up after the failure.
 
-  // Rows (pages or runs) that could not be written so far. Thread-safe.
-  std::int64_t write_errors() const { return write_errors_.load(); }
   // Id of the runs row of the current run, between begin_run and end_run.
   std::optional<std::int64_t> current_run_id() const;
 
  private:
-  struct BeginRun {
-    RunInfo info;
-  };
-  struct EndRun {
-    RunSummary summary;
-  };
-  using Item = std::variant<FetchResult, BeginRun, EndRun>;
-  using Queue = BatchQueue<Item>;
-
   void migrate_runs_table();  // adds the columns newer than version 1
-  void writer_loop() noexcept;
-  void write_batch(std::vector<Queue::Entry>& batch);
-  // Executes one item; returns false (and fills `error`) when SQLite refused.
-  bool write_item(const Item& item, std::string& error);
-  bool write_page(const FetchResult& r, std::string& error);
-  bool write_begin_run(const RunInfo& info, std::string& error);
-  bool write_end_run(const RunSummary& s, std::string& error);
-  void report_failure(const Item& item, const std::string& error);
-  bool exec(const char* sql, std::string& error);
+  void write_batch(const Batch& batch) override;
+  // Loses the open transaction and the batch: rollback, count, fail().
+  void lose_batch(const Batch& batch, std::size_t already_failed, std::int64_t run_at_start,
+                  const std::string& message);
+  // Executes one item; returns SQLITE_OK or the (extended) error code with
+  // `error` set.
+  int write_item(const Item& item, std::string& error);
+  int write_page(const FetchResult& r, std::string& error);
+  int write_begin_run(const RunInfo& info, std::string& error);
+  int write_end_run(const RunSummary& s, std::string& error);
+  // Steps a statement that returns no rows: SQLITE_OK, or the error.
+  int step_done(sqlite3_stmt* stmt, std::string& error);
+  // SQLite's text for the last error of the connection, with the OS error
+  // for I/O errors.
+  std::string error_text(int rc) const;
+  int exec(const char* sql, std::string& error);
+  // exec(), retried while the database is locked by another connection, with
+  // warnings, up to options_.max_lock_wait (only once when !patient).
+  int exec_waiting(const char* sql, bool patient, std::string& error);
 
   const std::string path_;
+  const SqliteSinkOptions options_;
   // Declared before the statements so they are finalized first.
   SqliteDb db_;
   SqliteStmt upsert_page_;
@@ -128,10 +171,6 @@ class SqliteSink final : public Sink {
   // Writer-thread state; current_run_id_ is also read by current_run_id(),
   // hence atomic (0 = no run).
   std::atomic<std::int64_t> current_run_id_{0};
-  std::atomic<std::int64_t> write_errors_{0};
-
-  Queue queue_;
-  std::thread writer_;  // last: started when everything above exists
 };
 
 // One row of the `runs` table as read back; empty optionals are NULL

@@ -33,12 +33,25 @@ inline void write_file(const std::filesystem::path& p, const std::string& text) 
   out << text;
 }
 
-// A fresh directory, removed with everything in it on destruction.
+// The tab-separated fields of `line` (index.tsv, runs.tsv).
+inline std::vector<std::string> split_tabs(const std::string& line) {
+  std::vector<std::string> fields;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t tab = line.find('\t', start);
+    fields.push_back(line.substr(start, tab - start));
+    if (tab == std::string::npos) return fields;
+    start = tab + 1;
+  }
+}
+
+// A fresh directory, removed with everything in it on destruction; under
+// `base` (default: the system's temporary directory).
 class TempDir {
  public:
-  TempDir() {
+  explicit TempDir(const std::filesystem::path& base = std::filesystem::temp_directory_path()) {
     std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("crawl-test-" + std::to_string(rd()) + std::to_string(rd()));
+    path_ = base / ("crawl-test-" + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {
@@ -53,6 +66,14 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// A RAM-backed temporary directory when there is one (/dev/shm), for fault
+// loops that create hundreds of small databases: their fsyncs cost nothing.
+inline std::filesystem::path memory_temp_base() {
+  std::error_code ec;
+  if (std::filesystem::is_directory("/dev/shm", ec)) return "/dev/shm";
+  return std::filesystem::temp_directory_path();
+}
 
 // The real crawl binary as a child process (core/child_process.h), stdin
 // from /dev/null, stdout/stderr captured to files in `dir`; killed and

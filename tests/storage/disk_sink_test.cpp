@@ -10,6 +10,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "storage/disk_path.h"
+#include "storage/file_system.h"
 
 #include "tests/test_util.h"
 
@@ -39,16 +43,7 @@ std::vector<std::string> read_lines(const fs::path& p) {
   return lines;
 }
 
-std::vector<std::string> split_tabs(const std::string& line) {
-  std::vector<std::string> fields;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab - start));
-    if (tab == std::string::npos) return fields;
-    start = tab + 1;
-  }
-}
+using testing::split_tabs;
 
 // Every regular file below `dir`, relative, in generic form.
 std::set<std::string> files_below(const fs::path& dir) {
@@ -199,8 +194,7 @@ TEST(DiskSinkSafety, HostileUrlsNeverWriteOutsideTheOutputDirectory) {
       "http://h/a%0A%0Db",             "http://h/" + std::string(1000, 'x'),
       "http://h/" + std::string(300, '.'),
       "http://h/a?" + std::string(500, '/'),
-      "http://h/.x.tmp.1",             "not a url",
-      "file:///etc/passwd",            "http://h/%2F..%2F..%2F..%2Ftmp%2Fpwned",
+      "http://h/.x.tmp.1",             "http://h/%2F..%2F..%2F..%2Ftmp%2Fpwned",
   };
   for (int c = 0; c < 256; ++c) {
     char buf[4];
@@ -210,6 +204,7 @@ TEST(DiskSinkSafety, HostileUrlsNeverWriteOutsideTheOutputDirectory) {
   {
     DiskSink sink(out);
     for (const auto& url : urls) sink.store(page(url, "hostile " + url));
+    EXPECT_EQ(sink.flush(), std::nullopt) << "every hostile URL maps to a safe path";
   }
   // Nothing but "out" appeared next to the output directory.
   std::set<std::string> siblings;
@@ -230,30 +225,55 @@ TEST(DiskSinkSafety, HostileUrlsNeverWriteOutsideTheOutputDirectory) {
   EXPECT_TRUE(read_lines(out / ".crawl/runs.tsv").empty());
 }
 
+// A refused page is a failure (see disk_sink.h), named by the path refused,
+// and still gets its index line.
 TEST(DiskSinkSafety, SymlinkInsideTheOutputDirectoryIsNotFollowed) {
-  TempDir tmp;
-  const fs::path out = tmp.path() / "out";
-  const fs::path elsewhere = tmp.path() / "elsewhere";
-  fs::create_directories(out);
-  fs::create_directories(elsewhere);
-  fs::create_directory_symlink(elsewhere, out / "h");
-  fs::create_directories(out / "g");
-  fs::create_directory_symlink(elsewhere, out / "g" / "d");
-  {
-    DiskSink sink(out);
-    sink.store(page("http://h/x", "escape via host dir"));
-    sink.store(page("http://g/d/y", "escape via sub dir"));
-    sink.store(page("http://g/d", "would replace the link"));
-    sink.flush();
-    EXPECT_EQ(sink.write_errors(), 3);
-  }
-  EXPECT_TRUE(fs::is_empty(elsewhere));
-  const auto lines = read_lines(out / ".crawl/index.tsv");
-  ASSERT_EQ(lines.size(), 3u);
-  for (const auto& line : lines) {
-    const auto f = split_tabs(line);
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"http://h/x", "h"},        // escape via the host directory
+      {"http://g/d/y", "g/d"},    // escape via a sub-directory
+      {"http://g/d", "g/d"},      // would replace the link
+  };
+  for (const auto& [url, link] : cases) {
+    SCOPED_TRACE(url);
+    TempDir tmp;
+    const fs::path out = tmp.path() / "out";
+    const fs::path elsewhere = tmp.path() / "elsewhere";
+    fs::create_directories(out);
+    fs::create_directories(elsewhere);
+    fs::create_directory_symlink(elsewhere, out / "h");
+    fs::create_directories(out / "g");
+    fs::create_directory_symlink(elsewhere, out / "g" / "d");
+    {
+      DiskSink sink(out);
+      sink.store(page(url, "escape"));
+      sink.store(page("http://k/later", "dropped once failed"));
+      const auto failure = sink.flush();
+      ASSERT_TRUE(failure.has_value());
+      EXPECT_EQ(failure->where, (out / link).string());
+      EXPECT_EQ(failure->message, "cannot save " + url + ": is a symbolic link (never followed)");
+      EXPECT_EQ(sink.write_errors(), 1);
+      EXPECT_EQ(sink.dropped(), 1);
+      EXPECT_TRUE(sink.failed());
+    }
+    EXPECT_TRUE(fs::is_empty(elsewhere));
+    EXPECT_FALSE(fs::exists(out / "k"));
+    const auto lines = read_lines(out / ".crawl/index.tsv");
+    ASSERT_EQ(lines.size(), 1u);
+    const auto f = split_tabs(lines[0]);
     EXPECT_EQ(f[4], "-");
-    EXPECT_EQ(f[5].rfind("write: ", 0), 0u) << line;
+    EXPECT_EQ(f[5].rfind("write: ", 0), 0u) << lines[0];
+  }
+}
+
+TEST(DiskSinkSafety, UrlWithoutADiskPathIsAFailure) {
+  for (const std::string url : {"not a url", "file:///etc/passwd"}) {
+    TempDir tmp;
+    DiskSink sink(tmp.path() / "out");
+    sink.store(page(url, "x"));
+    const auto failure = sink.flush();
+    ASSERT_TRUE(failure.has_value()) << url;
+    EXPECT_EQ(failure->where, (tmp.path() / "out").string());
+    EXPECT_NE(failure->message.find("has no disk path"), std::string::npos) << failure->message;
   }
 }
 
@@ -281,21 +301,44 @@ TEST(DiskSinkIndex, OneLinePerResultIncludingErrors) {
   for (std::size_t i = 0; i < lines.size(); ++i) EXPECT_EQ(split_tabs(lines[i]), expected[i]);
 }
 
-TEST(DiskSinkIndex, WriteFailureIsCountedAndRecordedInTheIndex) {
+TEST(DiskSinkIndex, WriteFailureIsAFailureAndRecordedInTheIndex) {
   TempDir tmp;
   const fs::path out = tmp.path() / "out";
   fs::create_directories(out / "h");
   ASSERT_EQ(::mkfifo((out / "h" / "fifo").c_str(), 0644), 0);
   DiskSink sink(out);
-  sink.store(page("http://h/fifo", "cannot replace a fifo"));
   sink.store(page("http://h/fine", "fine"));
-  sink.flush();
+  EXPECT_EQ(sink.flush(), std::nullopt);
+  sink.store(page("http://h/fifo", "cannot replace a fifo"));
+  const auto failure = sink.flush();
+  ASSERT_TRUE(failure.has_value());
+  EXPECT_EQ(failure->where, (out / "h/fifo").string());
+  EXPECT_EQ(failure->message, "cannot save http://h/fifo: exists and is not a regular file");
+  EXPECT_EQ(sink.failure(), failure);
   EXPECT_EQ(sink.write_errors(), 1);
+  EXPECT_EQ(sink.written(), 1);
   EXPECT_EQ(read_file(out / "h/fine"), "fine");
   const auto lines = read_lines(out / ".crawl/index.tsv");
   ASSERT_EQ(lines.size(), 2u);
-  EXPECT_EQ(split_tabs(lines[0])[4], "-");
-  EXPECT_EQ(split_tabs(lines[0])[5].rfind("write: ", 0), 0u) << lines[0];
+  EXPECT_EQ(split_tabs(lines[1])[4], "-");
+  EXPECT_EQ(split_tabs(lines[1])[5], "write: " + (out / "h/fifo").string() +
+                                         ": exists and is not a regular file");
+}
+
+TEST(DiskSinkFailures, WhereIsSpelledAsTheOutputDirectoryWasGiven) {
+  TempDir tmp;
+  const fs::path cwd = fs::current_path();
+  fs::current_path(tmp.path());
+  fs::create_directories("site/h");
+  ASSERT_EQ(::mkfifo("site/h/fifo", 0644), 0);
+  {
+    DiskSink sink("site/./");
+    sink.store(page("http://h/fifo", "x"));
+    const auto failure = sink.flush();
+    ASSERT_TRUE(failure.has_value());
+    EXPECT_EQ(failure->where, "site/h/fifo");
+  }
+  fs::current_path(cwd);
 }
 
 TEST(DiskSinkIndex, RunsAreRecordedInRunsTsvAndAppendedAcrossSinks) {
@@ -433,6 +476,230 @@ TEST(DiskSinkOpen, TrailingSlashAndDotsInTheOutputPathAreNormalized) {
   sink.flush();
   EXPECT_EQ(sink.write_errors(), 0);
   EXPECT_EQ(read_file(out / "h/a"), "a");
+}
+
+// The real file system, with the Nth operation (once armed) failing with
+// ENOSPC or EIO, or, for a write, writing only half and reporting success.
+class FaultyFileSystem final : public FileSystem {
+ public:
+  enum class Fault { enospc, eio, short_write };
+
+  void arm(int n, Fault fault) {
+    std::lock_guard lock(mutex_);
+    countdown_ = n;
+    fault_ = fault;
+    hit_.reset();
+  }
+  void disarm() {
+    std::lock_guard lock(mutex_);
+    countdown_ = 0;
+  }
+  // The path of the operation that failed (rename: its target), if any.
+  std::optional<fs::path> hit() const {
+    std::lock_guard lock(mutex_);
+    return hit_;
+  }
+
+  std::error_code open(const fs::path& path, int flags, mode_t mode, int& fd) override {
+    fd = -1;
+    if (auto ec = tick(path)) return ec;
+    auto ec = real_.open(path, flags, mode, fd);
+    std::lock_guard lock(mutex_);
+    if (!ec) fd_paths_[fd] = path;
+    return ec;
+  }
+  std::error_code write(int fd, const void* data, std::size_t size, std::size_t& written) override {
+    written = 0;
+    if (auto ec = tick(path_of(fd), size > 1)) return ec;
+    if (short_write_now_) {
+      short_write_now_ = false;
+      return real_.write(fd, data, size / 2, written);
+    }
+    return real_.write(fd, data, size, written);
+  }
+  std::error_code close(int fd) override {
+    const fs::path path = path_of(fd);
+    {
+      std::lock_guard lock(mutex_);
+      fd_paths_.erase(fd);
+    }
+    if (auto ec = tick(path)) {
+      real_.close(fd);  // as close(2): the descriptor is gone anyway
+      return ec;
+    }
+    return real_.close(fd);
+  }
+  std::error_code size(int fd, off_t& size) override {
+    if (auto ec = tick(path_of(fd))) return ec;
+    return real_.size(fd, size);
+  }
+  std::error_code ftruncate(int fd, off_t length) override {
+    if (auto ec = tick(path_of(fd))) return ec;
+    return real_.ftruncate(fd, length);
+  }
+  std::error_code rename(const fs::path& from, const fs::path& to) override {
+    if (auto ec = tick(to)) return ec;
+    return real_.rename(from, to);
+  }
+  std::error_code mkdir(const fs::path& path, mode_t mode) override {
+    if (auto ec = tick(path)) return ec;
+    return real_.mkdir(path, mode);
+  }
+  std::error_code rmdir(const fs::path& path) override {
+    if (auto ec = tick(path)) return ec;
+    return real_.rmdir(path);
+  }
+  std::error_code unlink(const fs::path& path) override {
+    if (auto ec = tick(path)) return ec;
+    return real_.unlink(path);
+  }
+
+ private:
+  fs::path path_of(int fd) {
+    std::lock_guard lock(mutex_);
+    const auto it = fd_paths_.find(fd);
+    return it == fd_paths_.end() ? fs::path() : it->second;
+  }
+  // Counts one operation; the error to return when it is the one to fail
+  // (a short write is not an error: it sets short_write_now_).
+  std::error_code tick(const fs::path& path, bool can_be_short = false) {
+    std::lock_guard lock(mutex_);
+    if (countdown_ <= 0 || --countdown_ != 0) return {};
+    hit_ = path;
+    switch (fault_) {
+      case Fault::eio: return {EIO, std::generic_category()};
+      case Fault::short_write:
+        if (can_be_short) {
+          short_write_now_ = true;
+          return {};
+        }
+        [[fallthrough]];
+      case Fault::enospc: break;
+    }
+    return {ENOSPC, std::generic_category()};
+  }
+
+  FileSystem& real_ = posix_file_system();
+  mutable std::mutex mutex_;  // guards everything below
+  int countdown_ = 0;
+  Fault fault_ = Fault::enospc;
+  bool short_write_now_ = false;
+  std::optional<fs::path> hit_;
+  std::map<int, fs::path> fd_paths_;
+};
+
+// The file a line of index.tsv names, resolving a directory (the page was
+// moved below a directory later) to its index.html.
+fs::path saved_file(const fs::path& out, const std::string& rel) {
+  fs::path p = out / rel;
+  while (fs::is_directory(p)) p /= "index.html";
+  return p;
+}
+
+// A small crawl: 20 results in 4 flushed groups, with nested directories,
+// a page that must move below a directory, a directory target and a 404.
+std::vector<FetchResult> fault_workload() {
+  const std::vector<std::string> paths = {
+      "/",        "/a/b/c.html", "/a/b/d.html", "/x",         "/missing",
+      "/x/y",     "/a/e/f/g",    "/d/",         "/d/h.html",  "/q?id=1",
+      "/q?id=2",  "/m/n/o/p/q",  "/x/z",        "/a/b/",      "/s%20t",
+      "/u",       "/u/v/w",      "/k/l",        "/k/l/m",     "/last"};
+  std::vector<FetchResult> out;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    const std::string url = "http://127.0.0.1:8080" + paths[i];
+    out.push_back(page(url, "body of " + url + std::string(100 + i * 37, 'x'),
+                       paths[i] == "/missing" ? 404 : 200));
+  }
+  return out;
+}
+
+// Fails the Nth file operation of a small crawl, for every N, each way:
+// failure() names the file and the OS error, nothing is torn (every line
+// whole, every file the index names complete, no temporary file left) and
+// nothing flushed before the failure is lost.
+TEST(DiskSinkFaults, FailingTheNthFileOperationTearsNothingAndIsReported) {
+  using Fault = FaultyFileSystem::Fault;
+  const auto results = fault_workload();
+  std::map<std::string, std::string> body_of;
+  for (const auto& r : results) body_of[r.request.url] = r.body;
+  for (const Fault fault : {Fault::enospc, Fault::eio, Fault::short_write}) {
+    bool reached_the_end = false;
+    for (int n = 1; n < 1000 && !reached_the_end; ++n) {
+      SCOPED_TRACE("fault " + std::to_string(static_cast<int>(fault)) + " at operation " + std::to_string(n));
+      TempDir tmp(testing::memory_temp_base());
+      const fs::path out = tmp.path() / "out";
+      FaultyFileSystem files;
+      std::size_t flushed_ok = 0;  // results of the groups flushed without a failure
+      {
+        DiskSink sink(out, DiskSink::kDefaultMaxQueuedBytes, files);
+        files.arm(n, fault);
+        RunInfo info;
+        info.mode = "threads";
+        sink.begin_run(info);
+        for (std::size_t g = 0; g < 4; ++g) {
+          for (std::size_t i = g * 5; i < g * 5 + 5; ++i) sink.store(results[i]);
+          if (!sink.flush()) flushed_ok = g * 5 + 5;
+        }
+        const auto failure = sink.end_run(RunSummary{});
+        const auto hit = files.hit();
+        files.disarm();
+        reached_the_end = !hit;
+        if (hit && fault != Fault::short_write) {
+          EXPECT_TRUE(failure.has_value()) << *hit;
+        }
+        if (failure) {
+          ASSERT_TRUE(hit.has_value()) << failure->where << ": " << failure->message;
+          const fs::path where = failure->where;
+          EXPECT_TRUE(where == *hit || where.parent_path() == hit->parent_path())
+              << failure->where << " vs " << *hit;
+          // A short write only shows in an index line; other operations
+          // fail with ENOSPC in that mode.
+          const std::string expected = fault == Fault::eio ? "Input/output error" : "No space left on device";
+          const bool short_line = fault == Fault::short_write &&
+                                  failure->message.find("wrote only") != std::string::npos;
+          EXPECT_TRUE(short_line || failure->message.find(expected) != std::string::npos)
+              << failure->message << " (" << failure->where << ")";
+        }
+      }
+      // Whole lines only.
+      const std::string index = read_file(out / ".crawl/index.tsv");
+      EXPECT_TRUE(index.empty() || index.back() == '\n') << index;
+      std::set<std::string> indexed;
+      for (const auto& line : read_lines(out / ".crawl/index.tsv")) {
+        const auto f = split_tabs(line);
+        ASSERT_EQ(f.size(), 6u) << line;
+        ASSERT_TRUE(body_of.count(f[2])) << line;
+        indexed.insert(f[2]);
+        if (f[4] != "-") {
+          EXPECT_EQ(read_file(saved_file(out, f[4])), body_of[f[2]]) << line;
+        }
+      }
+      const std::string runs = read_file(out / ".crawl/runs.tsv");
+      EXPECT_TRUE(runs.empty() || runs.back() == '\n') << runs;
+      for (const auto& line : read_lines(out / ".crawl/runs.tsv")) {
+        const std::size_t fields = split_tabs(line).size();
+        EXPECT_TRUE(fields == 6 || fields == 9) << line;
+      }
+      // Nothing flushed before the failure is lost.
+      for (std::size_t i = 0; i < flushed_ok; ++i) {
+        const FetchResult& r = results[i];
+        EXPECT_TRUE(indexed.count(r.request.url)) << r.request.url;
+        if (r.status == 200) {
+          EXPECT_EQ(read_file(saved_file(out, disk_path_for(r.request.url)->string())), r.body)
+              << r.request.url;
+        }
+      }
+      if (reached_the_end) {
+        EXPECT_EQ(indexed.size(), results.size());
+      }
+      for (const auto& e : fs::recursive_directory_iterator(out)) {
+        const std::string name = e.path().filename().string();
+        EXPECT_EQ(name.find(".tmp."), std::string::npos) << e.path();
+        EXPECT_EQ(name.find(".move."), std::string::npos) << e.path();
+      }
+    }
+    EXPECT_TRUE(reached_the_end) << "the workload has more operations than the loop's bound";
+  }
 }
 
 }  // namespace
