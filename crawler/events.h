@@ -38,17 +38,17 @@ struct ResultDone {
 using CrawlEvent = std::variant<TransferEnded, ResultDone>;
 
 // A many-producer, one-consumer queue of events. push() takes a short lock
-// and wakes the consumer only when it is waiting, so a busy crawl pays no
-// futex round trip per event.
+// and wakes the consumer only when it is waiting (and the event asks for it),
+// so a busy crawl pays no futex round trip per event.
 class Inbox {
  public:
-  // Any thread.
-  void push(CrawlEvent event) {
-    bool wake = false;
+  // Any thread. `wake` false: the event waits for the next one that wakes
+  // the consumer (or its next timed wake-up).
+  void push(CrawlEvent event, bool wake = true) {
     {
       std::lock_guard lock(mu_);
       events_.push_back(std::move(event));
-      wake = waiting_;
+      wake = wake && waiting_;
     }
     if (wake) cv_.notify_one();
   }
