@@ -86,11 +86,10 @@ void Crawler::transfer_ended(const FetchResult& result) noexcept {
     FetchRequest request;
     request.url = result.request.url;
     request.kind = result.request.kind;
-    // No wake-up of its own: the result of the same transfer follows within
-    // its parsing time and wakes the loop for both. A wake-up per event
-    // costs a futex round trip and a context switch, which at low
-    // concurrency is most of a page's CPU.
-    inbox_.push(TransferEnded{std::move(request), outcome_of(result), result.retry_after_s}, /*wake=*/false);
+    // Not served here: an event loop never takes the owner's lock. The result
+    // of the same transfer follows within its parsing time, and its thread
+    // serves both.
+    post(TransferEnded{std::move(request), outcome_of(result), result.retry_after_s}, /*serve=*/false);
   } catch (const std::exception& e) {  // out of memory: the host keeps its lease
     spdlog::error("{}: cannot report the end of its transfer: {}", result.request.url, e.what());
   }
@@ -99,15 +98,30 @@ void Crawler::transfer_ended(const FetchResult& result) noexcept {
 void Crawler::result_ready(FetchResult&& result) noexcept {
   FetchRequest request = result.request;
   try {
-    inbox_.push(read(std::move(result)));
+    post(read(std::move(result)), /*serve=*/true);
   } catch (const std::exception& e) {
     // The owner must hear of every result, or the crawl never ends.
     spdlog::error("{}: cannot process the result: {}", request.url, e.what());
     try {
-      inbox_.push(ResultDone{std::move(request), {}, {}, {}, {}});
+      post(ResultDone{std::move(request), {}, {}, {}, {}}, /*serve=*/true);
     } catch (...) {
       std::terminate();  // no memory even for that: better dead than hung
     }
+  }
+}
+
+void Crawler::post(CrawlEvent event, bool serve_now) {
+  inbox_.push(std::move(event));
+  if (serve_now) serve();
+}
+
+void Crawler::serve() {
+  while (!inbox_.empty() && owner_.try_lock()) {
+    std::unique_lock lock(owner_, std::adopt_lock);
+    step();
+    const bool wake_run = finished_ || (wake_at_ && *wake_at_ < planned_wake_);
+    lock.unlock();
+    if (wake_run) inbox_.notify();
   }
 }
 
@@ -160,7 +174,16 @@ void Crawler::record(const FetchResult& r, bool index) {
 
 // ---- the owner ------------------------------------------------------------------
 
-void Crawler::check_stop(Fetcher& fetcher) {
+void Crawler::step() {
+  check_stop();
+  inbox_.take(events_);
+  for (auto& event : events_) apply(event);
+  events_.clear();
+  wake_at_ = dispatch();
+  finished_ = in_flight_ == 0 && (stopping_ || limit_reached() || !frontier_.has_pending());
+}
+
+void Crawler::check_stop() {
   if (sink_ && sink_->failed() && outcome_ != RunOutcome::storage_failed) {
     outcome_ = RunOutcome::storage_failed;
     stopping_ = true;
@@ -177,7 +200,7 @@ void Crawler::check_stop(Fetcher& fetcher) {
   }
   if (signals > 1 && !cancelled_) {
     cancelled_ = true;
-    fetcher.cancel();
+    fetcher_->cancel();
   }
   stopping_flag_.store(stopping_, std::memory_order_relaxed);
 }
@@ -213,7 +236,7 @@ void Crawler::apply_done(ResultDone& done) {
 
 // The one place work is handed out. Returns when a waiting host becomes
 // ready, if nothing is ready now.
-std::optional<Clock::time_point> Crawler::dispatch(Fetcher& fetcher) {
+std::optional<Clock::time_point> Crawler::dispatch() {
   std::optional<Clock::time_point> wake_at;
   while (!stopping_ && !limit_reached() && in_flight_ < config_.concurrency) {
     auto next = frontier_.next(clock_->now());
@@ -224,7 +247,7 @@ std::optional<Clock::time_point> Crawler::dispatch(Fetcher& fetcher) {
     // --max-pages counts pages: not robots.txt, not a retry of a page.
     if (next.request->kind != RequestKind::robots && next.request->attempt == 0) ++dispatched_;
     ++in_flight_;
-    fetcher.submit(std::move(*next.request));
+    fetcher_->submit(std::move(*next.request));
   }
   record_skipped(frontier_.take_skipped());
   queued_published_.store(frontier_.queued(), std::memory_order_relaxed);
@@ -251,26 +274,34 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
   if (sink_)
     sink_->begin_run(RunInfo{std::chrono::system_clock::now(), to_string(config_.mode), config_.concurrency,
                              config_.urls_file, config_.summary()});
-  for (const auto& seed : seeds) frontier_.add(FetchRequest{seed.url, 0, seed.priority, {}});
-
-  std::vector<CrawlEvent> events;
-  for (;;) {
-    check_stop(fetcher);
-    for (auto& event : events) apply(event);
-    const auto wake_at = dispatch(fetcher);
-    if (in_flight_ == 0 && (stopping_ || limit_reached() || !frontier_.has_pending())) break;
-    // Wake on an event, on a host's delay running out, or at least every
-    // kStopPoll to notice a signal or a storage failure.
-    auto deadline = clock_->now() + kStopPoll;
-    if (wake_at && *wake_at < deadline) deadline = *wake_at;
-    inbox_.take(events, *clock_, deadline);
+  fetcher_ = &fetcher;
+  {
+    std::lock_guard lock(owner_);
+    for (const auto& seed : seeds) frontier_.add(FetchRequest{seed.url, 0, seed.priority, {}});
   }
-  if (!stopping_ && limit_reached() && frontier_.queued() > 0) outcome_ = RunOutcome::max_pages;
+  for (;;) {
+    Clock::time_point deadline;
+    {
+      std::lock_guard lock(owner_);
+      step();
+      if (finished_) break;
+      // Wake on a host's delay running out, at least every kStopPoll to
+      // notice a signal or a storage failure, or when serve() says so.
+      deadline = clock_->now() + kStopPoll;
+      if (wake_at_ && *wake_at_ < deadline) deadline = *wake_at_;
+      planned_wake_ = deadline;
+    }
+    inbox_.wait(*clock_, deadline);
+  }
   fetcher.drain();  // every result_ready() has returned (their events were all applied)
 
   CrawlReport report;
-  report.dispatched = dispatched_;
-  report.left_queued = frontier_.queued();
+  {
+    std::lock_guard lock(owner_);  // a result thread may have been the last owner
+    if (!stopping_ && limit_reached() && frontier_.queued() > 0) outcome_ = RunOutcome::max_pages;
+    report.dispatched = dispatched_;
+    report.left_queued = frontier_.queued();
+  }
   finish(report, started);
   return report;
 }

@@ -1,21 +1,27 @@
-// Crawler: the crawl loop. The frontier has one owner, the thread that calls
-// run(); everybody else sends it events (crawler/events.h):
+// Crawler: the crawl loop. The frontier and its counters have one owner at a
+// time, like an Asio strand: step() (apply the queued events, then hand out
+// work — the only place requests are submitted) runs under owner_, taken by
+// the thread that calls run() or by a result thread that posted an event and
+// found the owner free. Everybody else only posts events (crawler/events.h):
 //
-//   owner (run):    seeds → frontier; hands out work while leases,
-//                   --concurrency and --max-pages allow (the only place
-//                   requests are submitted); applies events; records URLs
-//                   the frontier skips; stops on a signal or a storage failure.
-//   event loops:    transfer_ended() → TransferEnded (free the host's lease).
+//   event loops:    transfer_ended() → TransferEnded (the host's lease is
+//                   freed at the next step). Never takes owner_, never waits.
 //   result threads: result_ready() → read the result (links, robots rules),
-//                   record it (storage, stats, log, added callbacks) → ResultDone.
+//                   record it (storage, stats, log, added callbacks), post
+//                   ResultDone, and serve() the inbox if nobody is.
+//   run()'s thread: seeds; a step whenever woken (a host's delay has passed,
+//                   a signal, the crawl may be over); the end of the run.
 //
-// So no lock is held across the frontier by more than one thread, no event
-// loop waits for parsing, and "in flight" is counted in one place.
+// So no event loop takes a lock beyond the inbox's push, nobody waits for
+// parsing while holding the frontier, "in flight" is counted in one place,
+// and at low load a result is followed by its next request on the same
+// thread, without a wake-up of another thread.
 #pragma once
 
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -90,11 +96,19 @@ class Crawler final : private FetchListener {
   // or skipped. `index` false: a noindex page, not stored.
   void record(const FetchResult& result, bool index = true);
 
-  // The owner's side (run()'s thread only).
-  void check_stop(Fetcher& fetcher);
+  // Posts `event`; with `serve`, then acts as the owner if nobody is.
+  void post(CrawlEvent event, bool serve);
+  // Runs step() while events are queued and owner_ is free; wakes run()'s
+  // thread when the crawl may be over or a host is ready sooner than it
+  // planned to wake.
+  void serve();
+
+  // The owner's side: with owner_ held.
+  void step();
+  void check_stop();
   void apply(CrawlEvent& event);
   void apply_done(ResultDone& done);
-  std::optional<Clock::time_point> dispatch(Fetcher& fetcher);
+  std::optional<Clock::time_point> dispatch();
   void record_skipped(std::vector<Frontier::Skipped>&& skipped);
   bool limit_reached() const { return config_.max_pages > 0 && dispatched_ >= config_.max_pages; }
   void finish(CrawlReport& report, Clock::time_point started);
@@ -110,14 +124,19 @@ class Crawler final : private FetchListener {
   std::optional<ResultReader> reader_;  // likewise; then read by result threads
   Inbox inbox_;
   std::atomic<bool> stopping_flag_{false};  // stopping_, for result threads deciding on a retry
+  Fetcher* fetcher_ = nullptr;              // set by run() before the first step
 
-  // Owned by run()'s thread.
+  std::mutex owner_;  // held by whichever thread is the owner: guards everything below
+  std::vector<CrawlEvent> events_;  // taken from the inbox, being applied
   Frontier frontier_;
   int in_flight_ = 0;            // submitted, ResultDone not yet applied
   std::int64_t dispatched_ = 0;  // pages handed to the fetcher so far (--max-pages)
   bool stopping_ = false;        // hand out nothing more
   bool cancelled_ = false;       // the fetcher was told to abort
   RunOutcome outcome_ = RunOutcome::completed;
+  bool finished_ = false;                       // nothing more will happen: run() may end
+  std::optional<Clock::time_point> wake_at_;    // when a waiting host becomes ready
+  Clock::time_point planned_wake_ = Clock::time_point::max();  // when run()'s thread wakes by itself
 
   // Published by the owner for progress().
   std::atomic<std::size_t> queued_published_{0};

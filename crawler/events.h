@@ -37,40 +37,60 @@ struct ResultDone {
 
 using CrawlEvent = std::variant<TransferEnded, ResultDone>;
 
-// A many-producer, one-consumer queue of events. push() takes a short lock
-// and wakes the consumer only when it is waiting (and the event asks for it),
-// so a busy crawl pays no futex round trip per event.
+// The events waiting for the frontier's owner, from any number of threads.
+// push() takes a short lock and never wakes anybody: whoever posts an event
+// either serves it (Crawler::serve) or leaves it for the thread that does.
+// The crawl loop's thread sleeps in wait() when nobody needs it; notify()
+// wakes it.
 class Inbox {
  public:
-  // Any thread. `wake` false: the event waits for the next one that wakes
-  // the consumer (or its next timed wake-up).
-  void push(CrawlEvent event, bool wake = true) {
-    {
-      std::lock_guard lock(mu_);
-      events_.push_back(std::move(event));
-      wake = wake && waiting_;
-    }
-    if (wake) cv_.notify_one();
+  // Any thread.
+  void push(CrawlEvent event) {
+    std::lock_guard lock(mu_);
+    events_.push_back(std::move(event));
   }
 
-  // The consumer: moves every queued event into `out` (cleared first),
-  // waiting on `clock` until `deadline` when there is none.
-  void take(std::vector<CrawlEvent>& out, Clock& clock, Clock::time_point deadline) {
+  // Moves every queued event into `out` (cleared first).
+  void take(std::vector<CrawlEvent>& out) {
     out.clear();
+    std::lock_guard lock(mu_);
+    out.swap(events_);
+  }
+
+  bool empty() const {
+    std::lock_guard lock(mu_);
+    return events_.empty();
+  }
+
+  // The crawl loop's thread: returns when events are queued, notify() was
+  // called since the last wait, or `deadline` has come on `clock`.
+  void wait(Clock& clock, Clock::time_point deadline) {
     std::unique_lock lock(mu_);
-    if (events_.empty()) {
+    if (events_.empty() && !notified_) {
       waiting_ = true;
       clock.wait_until(cv_, lock, deadline);
       waiting_ = false;
     }
-    out.swap(events_);
+    notified_ = false;
+  }
+
+  // Any thread: wakes wait().
+  void notify() {
+    bool wake = false;
+    {
+      std::lock_guard lock(mu_);
+      notified_ = true;
+      wake = waiting_;
+    }
+    if (wake) cv_.notify_one();
   }
 
  private:
-  std::mutex mu_;  // guards events_ and waiting_
+  mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
   std::vector<CrawlEvent> events_;
   bool waiting_ = false;
+  bool notified_ = false;
 };
 
 }  // namespace crawl
