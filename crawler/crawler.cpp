@@ -4,10 +4,22 @@
 
 #include <algorithm>
 #include <csignal>
+#include <utility>
 
 namespace crawl {
 
 namespace {
+
+// Whether this thread is inside a step (holds a Crawler's owner_).
+thread_local bool t_serving = false;
+
+// Marks this thread as inside a step for its scope.
+struct InStep {
+  InStep() { t_serving = true; }
+  ~InStep() { t_serving = false; }
+  InStep(const InStep&) = delete;
+  InStep& operator=(const InStep&) = delete;
+};
 
 // How often the idle loop looks at signals and the sink without an event.
 constexpr auto kStopPoll = std::chrono::milliseconds(100);
@@ -86,10 +98,7 @@ void Crawler::transfer_ended(const FetchResult& result) noexcept {
     FetchRequest request;
     request.url = result.request.url;
     request.kind = result.request.kind;
-    // Not served here: an event loop never takes the owner's lock. The result
-    // of the same transfer follows within its parsing time, and its thread
-    // serves both.
-    post(TransferEnded{std::move(request), outcome_of(result), result.retry_after_s}, /*serve=*/false);
+    post(TransferEnded{std::move(request), outcome_of(result), result.retry_after_s}, Serving::never_block);
   } catch (const std::exception& e) {  // out of memory: the host keeps its lease
     spdlog::error("{}: cannot report the end of its transfer: {}", result.request.url, e.what());
   }
@@ -98,28 +107,34 @@ void Crawler::transfer_ended(const FetchResult& result) noexcept {
 void Crawler::result_ready(FetchResult&& result) noexcept {
   FetchRequest request = result.request;
   try {
-    post(read(std::move(result)), /*serve=*/true);
+    post(read(std::move(result)), Serving::may_block);
   } catch (const std::exception& e) {
     // The owner must hear of every result, or the crawl never ends.
     spdlog::error("{}: cannot process the result: {}", request.url, e.what());
     try {
-      post(ResultDone{std::move(request), {}, {}, {}, {}}, /*serve=*/true);
+      post(ResultDone{std::move(request), {}, {}, {}, {}}, Serving::may_block);
     } catch (...) {
       std::terminate();  // no memory even for that: better dead than hung
     }
   }
 }
 
-void Crawler::post(CrawlEvent event, bool serve_now) {
+void Crawler::post(CrawlEvent event, Serving serving) {
   inbox_.push(std::move(event));
-  if (serve_now) serve();
+  serve(serving);
 }
 
-void Crawler::serve() {
+void Crawler::serve(Serving serving) {
+  // A fetcher that answers inside submit() (a test's) calls back into the
+  // owner's own step: the event waits for that step's next round.
+  if (t_serving) return;
   while (!inbox_.empty() && owner_.try_lock()) {
     std::unique_lock lock(owner_, std::adopt_lock);
-    step();
-    const bool wake_run = finished_ || (wake_at_ && *wake_at_ < planned_wake_);
+    {
+      const InStep in_step;
+      step(serving);
+    }
+    const bool wake_run = finished_ || !skipped_.empty() || (wake_at_ && *wake_at_ < planned_wake_);
     lock.unlock();
     if (wake_run) inbox_.notify();
   }
@@ -174,13 +189,15 @@ void Crawler::record(const FetchResult& r, bool index) {
 
 // ---- the owner ------------------------------------------------------------------
 
-void Crawler::step() {
+void Crawler::step(Serving serving) {
   check_stop();
   inbox_.take(events_);
   for (auto& event : events_) apply(event);
   events_.clear();
   wake_at_ = dispatch();
-  finished_ = in_flight_ == 0 && (stopping_ || limit_reached() || !frontier_.has_pending());
+  for (auto& s : frontier_.take_skipped()) skipped_.push_back(std::move(s));
+  if (serving == Serving::may_block) record_skipped(std::exchange(skipped_, {}));
+  finished_ = in_flight_ == 0 && skipped_.empty() && (stopping_ || limit_reached() || !frontier_.has_pending());
 }
 
 void Crawler::check_stop() {
@@ -249,7 +266,6 @@ std::optional<Clock::time_point> Crawler::dispatch() {
     ++in_flight_;
     fetcher_->submit(std::move(*next.request));
   }
-  record_skipped(frontier_.take_skipped());
   queued_published_.store(frontier_.queued(), std::memory_order_relaxed);
   in_flight_published_.store(static_cast<std::size_t>(in_flight_), std::memory_order_relaxed);
   return wake_at;
@@ -283,7 +299,10 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
     Clock::time_point deadline;
     {
       std::lock_guard lock(owner_);
-      step();
+      {
+        const InStep in_step;
+        step(Serving::may_block);
+      }
       if (finished_) break;
       // Wake on a host's delay running out, at least every kStopPoll to
       // notice a signal or a storage failure, or when serve() says so.

@@ -4,18 +4,22 @@
 // the thread that calls run() or by a result thread that posted an event and
 // found the owner free. Everybody else only posts events (crawler/events.h):
 //
-//   event loops:    transfer_ended() → TransferEnded (the host's lease is
-//                   freed at the next step). Never takes owner_, never waits.
+//   event loops:    transfer_ended() → TransferEnded, then serve() if the
+//                   owner is free (try-lock: a loop never waits for it), so
+//                   the host's next request starts without waiting for this
+//                   page's parsing. A step on a loop does nothing that can
+//                   block: what it would store (skipped URLs) is left for
+//                   the next step on another thread.
 //   result threads: result_ready() → read the result (links, robots rules),
 //                   record it (storage, stats, log, added callbacks), post
-//                   ResultDone, and serve() the inbox if nobody is.
+//                   ResultDone, and serve() if the owner is free.
 //   run()'s thread: seeds; a step whenever woken (a host's delay has passed,
 //                   a signal, the crawl may be over); the end of the run.
 //
-// So no event loop takes a lock beyond the inbox's push, nobody waits for
-// parsing while holding the frontier, "in flight" is counted in one place,
-// and at low load a result is followed by its next request on the same
-// thread, without a wake-up of another thread.
+// So nobody waits for parsing while holding the frontier, no event loop ever
+// waits for a lock beyond the inbox's push, "in flight" is counted in one
+// place, and a finished transfer is followed by its host's next request
+// without a wake-up of another thread.
 #pragma once
 
 #include <atomic>
@@ -96,15 +100,18 @@ class Crawler final : private FetchListener {
   // or skipped. `index` false: a noindex page, not stored.
   void record(const FetchResult& result, bool index = true);
 
-  // Posts `event`; with `serve`, then acts as the owner if nobody is.
-  void post(CrawlEvent event, bool serve);
+  // Whether a step may block (store skipped URLs into a sink that applies
+  // backpressure): not on an event loop.
+  enum class Serving { may_block, never_block };
+  // Posts `event`, then acts as the owner if nobody is.
+  void post(CrawlEvent event, Serving serving);
   // Runs step() while events are queued and owner_ is free; wakes run()'s
-  // thread when the crawl may be over or a host is ready sooner than it
-  // planned to wake.
-  void serve();
+  // thread when the crawl may be over, a host is ready sooner than it
+  // planned to wake, or skipped URLs wait to be recorded.
+  void serve(Serving serving);
 
   // The owner's side: with owner_ held.
-  void step();
+  void step(Serving serving);
   void check_stop();
   void apply(CrawlEvent& event);
   void apply_done(ResultDone& done);
@@ -128,6 +135,7 @@ class Crawler final : private FetchListener {
 
   std::mutex owner_;  // held by whichever thread is the owner: guards everything below
   std::vector<CrawlEvent> events_;  // taken from the inbox, being applied
+  std::vector<Frontier::Skipped> skipped_;  // left by steps that must not block
   Frontier frontier_;
   int in_flight_ = 0;            // submitted, ResultDone not yet applied
   std::int64_t dispatched_ = 0;  // pages handed to the fetcher so far (--max-pages)
