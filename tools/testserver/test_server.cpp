@@ -347,6 +347,24 @@ class Router {
     }
   }
 
+  // /status/NNN[?retry_after=S|date:S|none]: that status, with Retry-After
+  // as asked (1 s by default on a 429 or 503).
+  static HttpResponse status_response(unsigned code, std::string_view query) {
+    const bool no_body = code == 204 || code == 304;
+    auto res = make(http::status::ok, no_body ? "" : small_page("Status " + std::to_string(code)));
+    res.result(code);
+    const auto retry_after = query_value(query, "retry_after");
+    std::optional<std::uint64_t> seconds;
+    if (!retry_after) {
+      if (code == 429 || code == 503) res.set(http::field::retry_after, "1");
+    } else if (retry_after->starts_with("date:") && (seconds = parse_uint(retry_after->substr(5)))) {
+      res.set(http::field::retry_after, http_date(std::chrono::system_clock::now() + std::chrono::seconds(*seconds)));
+    } else if (*retry_after != "none") {
+      res.set(http::field::retry_after, *retry_after);  // verbatim, malformed values included
+    }
+    return res;
+  }
+
   void generated(int host, std::string_view path, std::string_view query, Reply& reply) const {
     auto& res = reply.response;
     auto redirect = [&res](std::string location) {
@@ -378,20 +396,7 @@ class Router {
         entries += "  <sitemap><loc>http://" + authorities_[host] + name + "</loc></sitemap>\n";
       res = make(http::status::ok, sitemap_xml("sitemapindex", entries), "application/xml");
     } else if (path.starts_with("/status/") && (n = parse_uint(path.substr(8))) && *n >= 200 && *n <= 599) {
-      const auto code = static_cast<unsigned>(*n);
-      const bool no_body = code == 204 || code == 304;
-      res = make(http::status::ok, no_body ? "" : small_page("Status " + std::to_string(code)));
-      res.result(code);
-      const auto retry_after = query_value(query, "retry_after");
-      std::optional<std::uint64_t> seconds;
-      if (!retry_after) {
-        if (code == 429 || code == 503) res.set(http::field::retry_after, "1");
-      } else if (retry_after->starts_with("date:") && (seconds = parse_uint(retry_after->substr(5)))) {
-        res.set(http::field::retry_after,
-                http_date(std::chrono::system_clock::now() + std::chrono::seconds(*seconds)));
-      } else if (*retry_after != "none") {
-        res.set(http::field::retry_after, *retry_after);  // verbatim, malformed values included
-      }
+      res = status_response(static_cast<unsigned>(*n), query);
     } else if (path.starts_with("/redirect/") && (n = parse_uint(path.substr(10)))) {
       redirect(*n == 0 ? "/page/0.html" : "/redirect/" + std::to_string(*n - 1));
     } else if (path == "/redirect-to") {
