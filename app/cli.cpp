@@ -75,15 +75,12 @@ std::unique_ptr<Sink> make_sink(const Config& config) {
 }
 
 // Wraps the chosen sink and completes the run's figures that only the
-// command knows (the process's CPU and memory, the stats' latency
-// percentiles and skipped count) before they are recorded, so every crawl's
-// `runs` row has them. Everything else is passed through unchanged; same
-// thread-safety contract as the wrapped sink.
+// process knows (its CPU and peak memory) before they are recorded, so every
+// crawl's `runs` row has them. Everything else is passed through unchanged;
+// same thread-safety contract as the wrapped sink.
 class RunFiguresSink final : public Sink {
  public:
   explicit RunFiguresSink(std::unique_ptr<Sink> inner) : inner_(std::move(inner)) {}
-  // The crawler whose stats complete the summary; set before the crawl runs.
-  void set_crawler(const Crawler* crawler) { crawler_ = crawler; }
 
   std::optional<StorageFailure> begin_run(const RunInfo& info) override { return inner_->begin_run(info); }
   void store(const FetchResult& result) override { inner_->store(result); }
@@ -92,14 +89,6 @@ class RunFiguresSink final : public Sink {
   std::optional<StorageFailure> failure() const override { return inner_->failure(); }
   std::optional<StorageFailure> end_run(const RunSummary& summary) override {
     RunSummary s = summary;
-    if (crawler_) {
-      // end_run comes after the fetcher drained: these are the final figures.
-      const auto stats = crawler_->progress().stats;
-      s.skipped = stats.skipped;
-      s.latency_p50_ms = stats.latency.percentile(50);
-      s.latency_p95_ms = stats.latency.percentile(95);
-      s.latency_p99_ms = stats.latency.percentile(99);
-    }
     const auto usage = process_usage();
     s.cpu_s = usage.user_s + usage.sys_s;
     s.peak_rss_bytes = usage.peak_rss_bytes;
@@ -108,7 +97,6 @@ class RunFiguresSink final : public Sink {
 
  private:
   std::unique_ptr<Sink> inner_;
-  const Crawler* crawler_ = nullptr;
 };
 
 std::string human_bytes(std::int64_t bytes) {
@@ -263,7 +251,6 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
     return std::nullopt;
   }
   Crawler crawler(config, sink.get(), &g_stop);
-  if (sink) sink->set_crawler(&crawler);
   std::unique_ptr<Fetcher> fetcher;  // after the crawler, its listener: destroyed first
   try {
     fetcher = make_fetcher(config, crawler.listener());

@@ -156,7 +156,7 @@ ResultDone Crawler::read(FetchResult&& r) {
     done.request = std::move(r.request);
     return done;
   }
-  if (retryable(r) && r.request.attempt < config_.retries && !stopping_flag_.load(std::memory_order_relaxed)) {
+  if (retryable(r) && r.request.attempt < config_.retries && !stopping_.load(std::memory_order_relaxed)) {
     spdlog::info("{}: {}; retrying ({} of {})", r.request.url, failure_text(r), r.request.attempt + 1,
                  config_.retries);
     done.request = r.request;
@@ -219,7 +219,6 @@ void Crawler::check_stop() {
     cancelled_ = true;
     fetcher_->cancel();
   }
-  stopping_flag_.store(stopping_, std::memory_order_relaxed);
 }
 
 void Crawler::apply(CrawlEvent& event) {
@@ -334,6 +333,9 @@ void Crawler::finish(CrawlReport& report, Clock::time_point started) {
   s.errors = report.stats.errors;
   s.errors_by_kind = report.stats.errors_by_kind;
   s.skipped = report.stats.skipped;
+  s.latency_p50_ms = report.stats.latency.percentile(50);
+  s.latency_p95_ms = report.stats.latency.percentile(95);
+  s.latency_p99_ms = report.stats.latency.percentile(99);
   s.elapsed_s = std::chrono::duration<double>(clock_->now() - started).count();
   s.outcome = outcome_;
   if (!sink_) return;

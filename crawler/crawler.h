@@ -130,7 +130,6 @@ class Crawler final : private FetchListener {
   std::optional<CrawlScope> scope_;     // set by run() before any request is submitted
   std::optional<ResultReader> reader_;  // likewise; then read by result threads
   Inbox inbox_;
-  std::atomic<bool> stopping_flag_{false};  // stopping_, for result threads deciding on a retry
   Fetcher* fetcher_ = nullptr;              // set by run() before the first step
 
   std::mutex owner_;  // held by whichever thread is the owner: guards everything below
@@ -139,7 +138,9 @@ class Crawler final : private FetchListener {
   Frontier frontier_;
   int in_flight_ = 0;            // submitted, ResultDone not yet applied
   std::int64_t dispatched_ = 0;  // pages handed to the fetcher so far (--max-pages)
-  bool stopping_ = false;        // hand out nothing more
+  // Hand out nothing more. Written by the owner; also read by result threads
+  // deciding on a retry, hence atomic.
+  std::atomic<bool> stopping_{false};
   bool cancelled_ = false;       // the fetcher was told to abort
   RunOutcome outcome_ = RunOutcome::completed;
   bool finished_ = false;                       // nothing more will happen: run() may end
