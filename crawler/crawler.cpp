@@ -105,17 +105,20 @@ void Crawler::transfer_ended(const FetchResult& result) noexcept {
 }
 
 void Crawler::result_ready(FetchResult&& result) noexcept {
-  FetchRequest request = result.request;
+  ResultDone done;
   try {
-    post(read(std::move(result)), Serving::may_block);
+    done = read(std::move(result));
   } catch (const std::exception& e) {
-    // The owner must hear of every result, or the crawl never ends.
-    spdlog::error("{}: cannot process the result: {}", request.url, e.what());
-    try {
-      post(ResultDone{std::move(request), {}, {}, {}, {}}, Serving::may_block);
-    } catch (...) {
-      std::terminate();  // no memory even for that: better dead than hung
-    }
+    // read() takes the request out of the result only once nothing can
+    // throw any more, so it is still there. The owner must hear of every
+    // result, or the crawl never ends.
+    spdlog::error("{}: cannot process the result: {}", result.request.url, e.what());
+    done = ResultDone{std::move(result.request), {}, {}, {}, {}};
+  }
+  try {
+    post(std::move(done), Serving::may_block);
+  } catch (...) {
+    std::terminate();  // no memory even for an event: better dead than hung
   }
 }
 

@@ -94,6 +94,9 @@ class Crawler final : private FetchListener {
   // FetchListener, on the fetcher's threads.
   void transfer_ended(const FetchResult& result) noexcept override;
   void result_ready(FetchResult&& result) noexcept override;
+  // What `result` tells the frontier; records it when final. Moves the
+  // request out of `result` only once nothing can throw any more, so after an
+  // exception result.request is intact.
   ResultDone read(FetchResult&& result);
 
   // Storage, stats, log, added callbacks: for every final result, fetched
