@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -64,14 +65,52 @@ void setup_logging(const Config& config) {
   spdlog::set_default_logger(logger);
 }
 
-// The runtime choice of sink: one line per kind.
+// A SQLite file that keeps only the crawl state (beside another output).
+std::unique_ptr<SqliteSink> state_only(const std::string& path) {
+  SqliteSinkOptions o;
+  o.pages = false;
+  return std::make_unique<SqliteSink>(path, o);
+}
+
+// The runtime choice of sink: one line per kind, and where the crawl state
+// lives (config.state_path(): with the pages, or in a database of its own
+// fed in order after the pages are written).
 std::unique_ptr<Sink> make_sink(const Config& config) {
+  const std::string state = config.state_path();
   switch (config.store) {
-    case StoreKind::sqlite: return std::make_unique<SqliteSink>(config.out_path());
-    case StoreKind::disk: return std::make_unique<DiskSink>(config.out_path());
-    case StoreKind::none: return nullptr;
+    case StoreKind::sqlite: {
+      SqliteSinkOptions o;
+      o.state = state == config.out_path();
+      auto sink = std::make_unique<SqliteSink>(config.out_path(), o);
+      if (!o.state) sink->keep_state_in(state_only(state));
+      return sink;
+    }
+    case StoreKind::disk: {
+      auto sink = std::make_unique<DiskSink>(config.out_path());  // creates OUT/.crawl
+      sink->keep_state_in(state_only(state));
+      return sink;
+    }
+    case StoreKind::none: return state.empty() ? nullptr : state_only(state);
   }
   return nullptr;
+}
+
+// Exactly one crawl works on a state at a time: a lock file beside it.
+// nullopt (after saying why) when another crawl holds it.
+std::optional<std::optional<PidFileLock>> lock_state(const Config& config) {
+  const std::string state = config.state_path();
+  if (state.empty()) return std::optional<PidFileLock>();
+  const std::filesystem::path lock_path = state + ".lock";
+  std::error_code ec;
+  if (lock_path.has_parent_path()) std::filesystem::create_directories(lock_path.parent_path(), ec);
+  long holder = 0;
+  auto lock = PidFileLock::try_lock(lock_path.string(), &holder);
+  if (!lock) {
+    std::cerr << "crawl: " << state << " is in use by another crawl ("
+              << (holder > 0 ? "pid " + std::to_string(holder) : std::string("pid unknown")) << ")\n";
+    return std::nullopt;
+  }
+  return std::optional<PidFileLock>(std::move(*lock));
 }
 
 // Wraps the chosen sink and completes the run's figures that only the
@@ -84,6 +123,10 @@ class RunFiguresSink final : public Sink {
 
   std::optional<StorageFailure> begin_run(const RunInfo& info) override { return inner_->begin_run(info); }
   void store(const FetchResult& result) override { inner_->store(result); }
+  void settle(const FetchResult& result, bool page, UrlEffects effects) override {
+    inner_->settle(result, page, std::move(effects));
+  }
+  StateStore* state() noexcept override { return inner_->state(); }
   std::optional<StorageFailure> flush() override { return inner_->flush(); }
   bool failed() const noexcept override { return inner_->failed(); }
   std::optional<StorageFailure> failure() const override { return inner_->failure(); }
@@ -143,6 +186,9 @@ class ProgressLine {
 
 void print_summary(const Config& config, const CrawlReport& r, std::optional<double> stall_ms) {
   const auto& s = r.summary;
+  if (r.resumed_from)
+    std::cout << fmt::format("crawl: resumed the unfinished crawl of run {} ({} URLs queued, {} re-queued)\n",
+                             *r.resumed_from, r.resumed_queue, r.requeued);
   std::string kinds;
   for (const auto& [kind, n] : s.errors_by_kind) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kind, n);
   std::cout << fmt::format("crawl: {}: {} pages, {} in {:.1f} s ({:.1f} pages/s), {} errors{}\n", to_string(s.outcome), s.pages,
@@ -152,7 +198,12 @@ void print_summary(const Config& config, const CrawlReport& r, std::optional<dou
     std::cout << fmt::format("crawl: {} skipped (not fetched on purpose: robots.txt; not errors)\n", r.stats.skipped);
   if (stall_ms)
     std::cout << fmt::format("crawl: {} event loops, longest loop stall {:.1f} ms\n", config.loops, *stall_ms);
-  if (r.left_queued > 0) std::cout << fmt::format("crawl: {} URLs left in the queue\n", r.left_queued);
+  if (r.left_queued > 0) {
+    const bool resumable = !config.state_path().empty() && s.outcome != RunOutcome::completed &&
+                           s.outcome != RunOutcome::max_pages;
+    std::cout << fmt::format("crawl: {} URLs left in the queue{}\n", r.left_queued,
+                             resumable ? "; run the same command again to resume" : "");
+  }
   if (r.storage_failure)
     std::cerr << fmt::format("crawl: storage failed: {}: {}\n", r.storage_failure->where, r.storage_failure->message);
   else if (config.store != StoreKind::none)
@@ -189,7 +240,7 @@ std::string stats_json(const Config& config, const CrawlReport& r, const Process
 
 int exit_code(const CrawlReport& r) {
   if (r.summary.outcome == RunOutcome::storage_failed || r.storage_failure) return 3;
-  if (r.summary.outcome == RunOutcome::interrupted) return 130;
+  if (r.summary.outcome == RunOutcome::interrupted) return g_stop.last_signal.load() == SIGHUP ? 129 : 130;
   if (r.summary.outcome == RunOutcome::terminated) return 143;
   if (r.stats.transport_errors > 0) return 4;
   if (r.stats.errors > 0) return 8;
@@ -242,6 +293,18 @@ std::optional<std::vector<Seed>> read_seeds(const Config& config) {
 // Runs the crawl; the report, or nullopt with *exit set when it cannot start.
 std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& seeds,
                                  std::optional<double>* stall_ms, int* exit) {
+  std::optional<std::optional<PidFileLock>> lock;
+  try {
+    lock = lock_state(config);
+  } catch (const std::exception& e) {
+    std::cerr << "crawl: cannot open the crawl state: " << e.what() << "\n";
+    *exit = 3;
+    return std::nullopt;
+  }
+  if (!lock) {
+    *exit = 2;
+    return std::nullopt;
+  }
   std::unique_ptr<RunFiguresSink> sink;
   try {
     if (auto inner = make_sink(config)) sink = std::make_unique<RunFiguresSink>(std::move(inner));

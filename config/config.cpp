@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
@@ -35,6 +36,16 @@ const char* to_string(Scope s) {
 std::string Config::out_path() const {
   if (!out.empty()) return out;
   return store == StoreKind::disk ? "crawl-out" : "crawl.db";
+}
+
+std::string Config::state_path() const {
+  if (!state.empty()) return state;
+  switch (store) {
+    case StoreKind::sqlite: return out_path();
+    case StoreKind::disk: return (std::filesystem::path(out_path()) / ".crawl" / "state.db").string();
+    case StoreKind::none: return "";
+  }
+  return "";
 }
 
 std::string Config::summary() const {
@@ -160,6 +171,20 @@ std::vector<OptionSpec> option_specs() {
   o.push_back({"out", "a path", "SQLite file (store=sqlite) or directory (store=disk); default crawl.db / crawl-out", "PATH",
                [](const Config& c) { return c.out_path(); },
                non_empty_into(&Config::out)});
+  o.push_back({"state", "a path",
+               "the crawl state's SQLite file (what lets a stopped crawl resume); default: the database "
+               "(store=sqlite), OUT/.crawl/state.db (store=disk), none (store=none)",
+               "PATH", [](const Config& c) { return c.state_path().empty() ? std::string("none") : c.state_path(); },
+               non_empty_into(&Config::state)});
+  o.push_back({"restart", "true|false",
+               "start afresh even if the state holds an unfinished crawl: its queue and its record of the URLs "
+               "seen are discarded (stored pages are kept)",
+               "", [](const Config& c) { return std::string(c.restart ? "true" : "false"); },
+               [](Config& c, const std::string& v) { c.restart = to_bool(v); }, OptionKind::flag});
+  o.push_back({"memory-queue", "an integer from 1 to 1000000000",
+               "queued URLs held in memory when a state is kept; the rest wait in the state file", "N",
+               [=](const Config& c) { return num(c.memory_queue); },
+               int_in(&Config::memory_queue, 1, 1000000000)});
   o.push_back({"max-depth", "an integer from 0 to 1000000", "link depth to follow from the seeds (0: seeds only)", "N",
                [=](const Config& c) { return num(c.max_depth); }, int_in(&Config::max_depth, 0, 1000000)});
   o.push_back({"max-pages", "an integer >= 0 (0: no limit)", "stop after this many fetches", "N",

@@ -52,9 +52,15 @@ struct Config {
   std::string log_file;
   bool quiet = false;
   std::string stats_json;                  // write the run's figures as JSON here at the end ("" = no)
+  std::string state;                       // --state PATH: the crawl state's database ("" = the default)
+  bool restart = false;                    // --restart: discard an unfinished crawl instead of resuming it
+  std::int64_t memory_queue = 100000;      // queued URLs held in memory when a state is kept
 
   // The effective output path (out, or the default for the store kind).
   std::string out_path() const;
+  // Where the crawl state lives: --state, else the database (sqlite), else
+  // OUT/.crawl/state.db (disk); "" when none is kept (--store none).
+  std::string state_path() const;
   // One line "mode=threads concurrency=16 …" for logs and the runs table.
   std::string summary() const;
 };

@@ -10,4 +10,9 @@ namespace crawl {
 
 std::uint64_t stable_hash64(std::string_view bytes) noexcept;
 
+// The fingerprint of a normalized URL: XXH3-64 with the seen-set's fixed seed, never 0 (0 and 1
+// are one fingerprint). Stable across runs and machines: the crawl state stores it
+// (urls.fp) and the seen-set is rebuilt from it.
+std::uint64_t url_fingerprint(std::string_view url) noexcept;
+
 }  // namespace crawl

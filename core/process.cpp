@@ -1,15 +1,22 @@
 #include "core/process.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <utility>
 
 namespace crawl {
 
@@ -39,6 +46,37 @@ void on_stop_signals(void (*handler)(int), bool restart) {
   sa.sa_flags = restart ? SA_RESTART : 0;
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+}
+
+std::optional<PidFileLock> PidFileLock::try_lock(const std::string& path, long* holder) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + path);
+  PidFileLock lock(fd);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    if (err != EWOULDBLOCK) throw std::system_error(err, std::generic_category(), "cannot lock " + path);
+    char buf[32] = {};
+    const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+    *holder = n > 0 ? std::strtol(buf, nullptr, 10) : 0;
+    return std::nullopt;
+  }
+  const std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size()))
+    throw std::system_error(errno, std::generic_category(), "cannot write " + path);
+  return lock;
+}
+
+PidFileLock& PidFileLock::operator=(PidFileLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+PidFileLock::~PidFileLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
 }
 
 namespace {

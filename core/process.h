@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
 
 namespace crawl {
 
@@ -13,10 +16,33 @@ namespace crawl {
 // to `wanted`.
 int raise_open_file_limit(int wanted = 0);
 
-// Installs `handler` (async-signal-safe) for SIGINT and SIGTERM. With
+// Installs `handler` (async-signal-safe) for SIGINT, SIGTERM and SIGHUP. With
 // `restart`, system calls the signal interrupts are resumed (SA_RESTART);
 // without, they fail with EINTR, for a caller that waits in one.
 void on_stop_signals(void (*handler)(int), bool restart);
+
+// An exclusive lock on a file, with the holder's pid written in it: "only
+// one process at a time works on this". flock(2), so the kernel releases it
+// when the holder dies, kill -9 included; a stale file is simply locked
+// again. Movable; unlocks (the file stays) when destroyed.
+class PidFileLock {
+ public:
+  // Takes the lock on `path` (created if absent, mode 0644) without
+  // waiting. On contention returns nullopt with *holder set to the pid the
+  // holder wrote (0 if unreadable). Throws std::system_error naming `path`
+  // when the file cannot be opened or written.
+  static std::optional<PidFileLock> try_lock(const std::string& path, long* holder);
+
+  PidFileLock(PidFileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  PidFileLock& operator=(PidFileLock&& other) noexcept;
+  PidFileLock(const PidFileLock&) = delete;
+  PidFileLock& operator=(const PidFileLock&) = delete;
+  ~PidFileLock();
+
+ private:
+  explicit PidFileLock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
 
 struct ProcessUsage {
   double user_s = 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <unistd.h>
 #include <utility>
 
 namespace crawl {
@@ -34,6 +35,13 @@ Frontier::Options frontier_options(const Config& c) {
   o.max_pages_per_host = c.max_pages_per_host;
   o.max_host_failures = c.max_host_failures;
   return o;
+}
+
+// The state a final result leaves its URL in.
+UrlState final_state(const FetchResult& r) {
+  if (r.skipped()) return UrlState::skipped;
+  if (r.error || r.status >= 400) return UrlState::failed;
+  return UrlState::done;
 }
 
 // What a finished transfer tells about its host, for the frontier's back-off.
@@ -87,7 +95,13 @@ Crawler::Crawler(const Config& config, Sink* sink, const StopRequest* stop, Cloc
       sink_(sink),
       stop_(stop),
       clock_(clock ? clock : &steady_clock_),
-      frontier_(frontier_options(config)) {}
+      frontier_([&] {
+        auto o = frontier_options(config);
+        if (sink && sink->state()) o.memory_queue = static_cast<std::size_t>(config.memory_queue);
+        return o;
+      }()) {
+  if (sink_) state_ = sink_->state();
+}
 
 void Crawler::add_done_callback(Callback callback) { callbacks_.push_back(std::move(callback)); }
 
@@ -149,7 +163,16 @@ ResultDone Crawler::read(FetchResult&& r) {
     auto rules = reader_->robots_rules(r);
     if (rules) {
       spdlog::debug("{}: HTTP {}, rules in force", r.request.url, r.status);
-      if (r.request.attempt == 0) done.discoveries.found.push_back(reader_->sitemaps_of(*rules));
+      if (r.request.attempt == 0) {
+        FoundUrls sitemaps = reader_->sitemaps_of(*rules);
+        keep_unseen(sitemaps);
+        if (state_ && !sitemaps.urls.empty()) {
+          std::vector<StateUrl> rows;
+          append_state_urls(rows, sitemaps, r.request);
+          state_->add(std::move(rows));
+        }
+        done.discoveries.found.push_back(std::move(sitemaps));
+      }
     } else {
       done.robots_failure = failure_text(r);
       spdlog::info("{}: {}; the host waits (attempt {} of {})", r.request.url, done.robots_failure,
@@ -167,16 +190,43 @@ ResultDone Crawler::read(FetchResult&& r) {
     return done;
   }
   guarded(r, "link extraction", [&] { done.discoveries = reader_->read(r); });
-  record(r, done.discoveries.index);
+  UrlEffects effects;
+  for (auto& found : done.discoveries.found) {
+    keep_unseen(found);
+    if (state_) append_state_urls(effects.added, found, r.request);
+  }
+  if (auto& target = done.discoveries.redirect_target) {
+    bool is_new = false;
+    {
+      std::lock_guard lock(seen_mutex_);
+      is_new = seen_.insert(*target);
+    }
+    if (is_new && state_) effects.done_too.push_back(*target);
+  }
+  record(r, done.discoveries.index, std::move(effects));
   done.request = std::move(r.request);
   return done;
 }
 
-void Crawler::record(const FetchResult& r, bool index) {
+void Crawler::keep_unseen(FoundUrls& found) {
+  std::lock_guard lock(seen_mutex_);
+  std::erase_if(found.urls, [&](const std::string& url) { return !seen_.insert(url); });
+}
+
+void Crawler::append_state_urls(std::vector<StateUrl>& out, const FoundUrls& found, const FetchRequest& from) {
+  for (const auto& url : found.urls)
+    out.push_back(StateUrl{url, found.depth, from.priority + 1, from.url, found.kind, 0});
+}
+
+void Crawler::record(const FetchResult& r, bool index, UrlEffects effects) {
   // An aborted transfer (Ctrl-C twice) fetched nothing: don't let it
-  // overwrite what an earlier run stored for this URL. A noindex page is
-  // not stored.
-  if (sink_ && index && r.error != FetchErrc::aborted) guarded(r, "storage", [&] { sink_->store(r); });
+  // overwrite what an earlier run stored for this URL; its URL stays in
+  // flight in the state, to be fetched when the crawl resumes. A noindex
+  // page is not stored, but settles its URL.
+  if (sink_ && r.error != FetchErrc::aborted) {
+    effects.state = final_state(r);
+    guarded(r, "storage", [&] { sink_->settle(r, index, std::move(effects)); });
+  }
   guarded(r, "stats", [&] { stats_.record(r); });
   if (r.skipped())
     spdlog::debug("{}: skipped: {}", r.request.url, r.error_string());
@@ -198,6 +248,7 @@ void Crawler::step(Serving serving) {
   for (auto& event : events_) apply(event);
   events_.clear();
   wake_at_ = dispatch();
+  request_refills();
   for (auto& s : frontier_.take_skipped()) skipped_.push_back(std::move(s));
   if (serving == Serving::may_block) record_skipped(std::exchange(skipped_, {}));
   finished_ = in_flight_ == 0 && skipped_.empty() && (stopping_ || limit_reached() || !frontier_.has_pending());
@@ -229,6 +280,10 @@ void Crawler::apply(CrawlEvent& event) {
     frontier_.done(ended->request, ended->outcome, ended->retry_after_s, clock_->now());
     return;
   }
+  if (auto* refilled = std::get_if<Refilled>(&event)) {
+    frontier_.refill(refilled->origin, std::move(refilled->requests));
+    return;
+  }
   apply_done(std::get<ResultDone>(event));
 }
 
@@ -241,16 +296,40 @@ void Crawler::apply_done(ResultDone& done) {
       FetchRequest again = std::move(done.request);
       ++again.attempt;
       frontier_.retry(std::move(again));
-    } else {
+    } else if (!state_) {
       record(*done.retry);  // stopping: this attempt is the last one
-    }
+    }  // else it stays in flight in the state: the resumed crawl fetches it
   }
-  if (done.discoveries.redirect_target) frontier_.mark_seen(*done.discoveries.redirect_target);
   if (done.discoveries.found.empty()) return;
   auto referrer = std::make_shared<const std::string>(done.request.url);  // shared by all its links
-  for (auto& found : done.discoveries.found)
+  for (auto& found : done.discoveries.found)  // new URLs only (keep_unseen)
     for (auto& url : found.urls)
-      frontier_.add(std::move(url), found.depth, done.request.priority + 1, referrer, found.kind);
+      frontier_.add_new(std::move(url), found.depth, done.request.priority + 1, referrer, found.kind);
+}
+
+void Crawler::request_refills() {
+  if (!state_ || stopping_ || limit_reached()) return;
+  for (auto& origin : frontier_.take_refills()) {
+    // Answered on the state's writer thread, which must not block.
+    state_->take(std::move(origin), frontier_.refill_limit(), [this](std::string host, std::vector<StateUrl> urls) {
+      Refilled refilled{std::move(host), {}};
+      refilled.requests.reserve(urls.size());
+      for (auto& u : urls) {
+        FetchRequest r;
+        r.url = std::move(u.url);
+        r.depth = u.depth;
+        r.priority = u.priority;
+        r.referrer = std::move(u.referrer);
+        r.kind = u.kind;
+        refilled.requests.push_back(std::move(r));
+      }
+      try {
+        post(std::move(refilled), Serving::never_block);
+      } catch (...) {
+        std::terminate();  // the host would wait for ever
+      }
+    });
+  }
 }
 
 // The one place work is handed out. Returns when a waiting host becomes
@@ -265,6 +344,7 @@ std::optional<Clock::time_point> Crawler::dispatch() {
     }
     // --max-pages counts pages: not robots.txt, not a retry of a page.
     if (next.request->kind != RequestKind::robots && next.request->attempt == 0) ++dispatched_;
+    if (state_ && next.request->kind != RequestKind::robots) state_->started(next.request->url);
     ++in_flight_;
     fetcher_->submit(std::move(*next.request));
   }
@@ -285,18 +365,51 @@ void Crawler::record_skipped(std::vector<Frontier::Skipped>&& skipped) {
   }
 }
 
+void Crawler::start(const std::vector<Seed>& seeds, CrawlReport& report) {
+  RunInfo info;
+  info.started_at = std::chrono::system_clock::now();
+  info.mode = to_string(config_.mode);
+  info.concurrency = config_.concurrency;
+  info.urls_file = config_.urls_file;
+  info.settings = config_.summary();
+  info.pid = static_cast<std::int64_t>(::getpid());
+  std::lock_guard lock(owner_);
+  if (state_) {
+    ResumePoint point = state_->resume(config_.restart);
+    {
+      std::lock_guard seen_lock(seen_mutex_);
+      for (const std::uint64_t fp : point.seen) seen_.insert_fingerprint(fp);
+    }
+    for (const auto& [origin, count] : point.queued_by_host) frontier_.restore(origin, count);
+    if (point.resumed_run) {
+      info.resumed_from = report.resumed_from = point.resumed_run;
+      info.requeued = report.requeued = point.requeued;
+      report.resumed_queue = point.queued;
+      spdlog::info("resuming the unfinished crawl of run {}: {} URLs queued, {} of them in flight when it stopped",
+                   *point.resumed_run, point.queued, point.requeued);
+    }
+  }
+  if (sink_) sink_->begin_run(info);
+  std::vector<StateUrl> new_seeds;
+  {
+    std::lock_guard seen_lock(seen_mutex_);
+    for (const auto& seed : seeds)
+      if (seen_.insert(seed.url)) new_seeds.push_back(StateUrl{seed.url, 0, seed.priority, {}, RequestKind::page, 0});
+  }
+  if (report.resumed_from && !new_seeds.empty())
+    spdlog::info("{} URLs of {} are new to the crawl: added", new_seeds.size(), config_.urls_file);
+  // Written before they are queued: a refill of their host reads them back.
+  if (state_) state_->add(new_seeds);
+  for (auto& seed : new_seeds) frontier_.add_new(std::move(seed.url), 0, seed.priority, nullptr);
+}
+
 CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
   const auto started = clock_->now();
   scope_.emplace(config_, seeds);
   reader_.emplace(config_, *scope_);
-  if (sink_)
-    sink_->begin_run(RunInfo{std::chrono::system_clock::now(), to_string(config_.mode), config_.concurrency,
-                             config_.urls_file, config_.summary()});
   fetcher_ = &fetcher;
-  {
-    std::lock_guard lock(owner_);
-    for (const auto& seed : seeds) frontier_.add(FetchRequest{seed.url, 0, seed.priority, {}});
-  }
+  CrawlReport report;
+  start(seeds, report);
   for (;;) {
     Clock::time_point deadline;
     {
@@ -316,7 +429,6 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
   }
   fetcher.drain();  // every result_ready() has returned (their events were all applied)
 
-  CrawlReport report;
   {
     std::lock_guard lock(owner_);  // a result thread may have been the last owner
     if (!stopping_ && limit_reached() && frontier_.queued() > 0) outcome_ = RunOutcome::max_pages;

@@ -35,6 +35,7 @@
 #include "crawler/frontier.h"
 #include "crawler/result_reader.h"
 #include "crawler/scope.h"
+#include "crawler/seen_set.h"
 #include "crawler/seeds.h"
 #include "crawler/stats.h"
 #include "fetch/fetcher.h"
@@ -57,6 +58,9 @@ struct CrawlReport {
   std::int64_t dispatched = 0;
   std::size_t left_queued = 0;
   std::optional<StorageFailure> storage_failure;  // set when outcome is storage_failed (or a late write failed)
+  std::optional<std::int64_t> resumed_from;  // the unfinished run this one continued
+  std::int64_t requeued = 0;                 // URLs in flight at its interruption, queued again
+  std::int64_t resumed_queue = 0;            // URLs queued when it resumed
 };
 
 class Crawler final : private FetchListener {
@@ -101,7 +105,18 @@ class Crawler final : private FetchListener {
 
   // Storage, stats, log, added callbacks: for every final result, fetched
   // or skipped. `index` false: a noindex page, not stored.
-  void record(const FetchResult& result, bool index = true);
+  // `effects`: what it does to the crawl state (UrlEffects::state is set
+  // here from the result).
+  void record(const FetchResult& result, bool index = true, UrlEffects effects = {});
+  // Keeps the URLs of `found` not seen before (the seen-set is shared by the
+  // result threads and the owner, under seen_mutex_).
+  void keep_unseen(FoundUrls& found);
+  // `found` as state rows, found by `from`.
+  static void append_state_urls(std::vector<StateUrl>& out, const FoundUrls& found, const FetchRequest& from);
+  // Resumes the crawl state (if any) and queues the seeds new to it.
+  void start(const std::vector<Seed>& seeds, CrawlReport& report);
+  // Asks the state for the URLs of hosts that drained (owner).
+  void request_refills();
 
   // Whether a step may block (store skipped URLs into a sink that applies
   // backpressure): not on an event loop.
@@ -133,6 +148,9 @@ class Crawler final : private FetchListener {
   std::optional<CrawlScope> scope_;     // set by run() before any request is submitted
   std::optional<ResultReader> reader_;  // likewise; then read by result threads
   Inbox inbox_;
+  StateStore* state_ = nullptr;  // the sink's crawl state, if it keeps one
+  std::mutex seen_mutex_;        // guards seen_
+  SeenSet seen_;                 // every URL ever queued (and redirect targets)
   Fetcher* fetcher_ = nullptr;              // set by run() before the first step
 
   std::mutex owner_;  // held by whichever thread is the owner: guards everything below

@@ -35,7 +35,13 @@ struct ResultDone {
   std::optional<FetchResult> retry;               // set when it is worth another try (not yet recorded)
 };
 
-using CrawlEvent = std::variant<TransferEnded, ResultDone>;
+// URLs of a host read back from the crawl state (Frontier::take_refills).
+struct Refilled {
+  std::string origin;
+  std::vector<FetchRequest> requests;
+};
+
+using CrawlEvent = std::variant<TransferEnded, ResultDone, Refilled>;
 
 // The events waiting for the frontier's owner, from any number of threads.
 // push() takes a short lock and never wakes anybody: whoever posts an event

@@ -13,7 +13,13 @@ Frontier::Referrer to_referrer(std::string&& url) {
 
 }  // namespace
 
-Frontier::Frontier(Options options) : options_(options) {}
+// Refills in flight at once: enough to keep many hosts busy, few enough
+// that their answers cannot swamp memory.
+constexpr std::size_t kMaxRefillsPending = 64;
+
+Frontier::Frontier(Options options)
+    : options_(options),
+      refill_size_(std::clamp<std::size_t>(options.memory_queue / 100, 8, 1000)) {}
 
 Frontier::Host& Frontier::host_for(const std::string& origin) {
   auto [it, inserted] = hosts_.try_emplace(origin);
@@ -35,6 +41,88 @@ bool Frontier::add(std::string url, int depth, double priority, Referrer referre
   if (!seen_.insert(url)) return false;
   Host& host = it != hosts_.end() ? it->second : host_for(origin);
   return enqueue(origin, host, Item{priority, seq_++, url.substr(origin.size()), std::move(referrer), depth, kind, 0});
+}
+
+bool Frontier::add_new(std::string url, int depth, double priority, Referrer referrer, RequestKind kind) {
+  const std::string origin(url_origin(url));
+  auto it = hosts_.find(origin);
+  if (it != hosts_.end() && options_.max_pages_per_host > 0 && kind == RequestKind::page &&
+      it->second.dispatched >= options_.max_pages_per_host)
+    return false;
+  Host& host = it != hosts_.end() ? it->second : host_for(origin);
+  if (options_.memory_queue > 0 && !host.given_up &&
+      (host.on_disk > 0 || host.queue.size() >= refill_size_ || queued_ >= options_.memory_queue)) {
+    ++host.on_disk;  // the caller has written it to the state
+    ++on_disk_;
+    want_refill(origin, host);
+    return true;
+  }
+  return enqueue(origin, host, Item{priority, seq_++, url.substr(origin.size()), std::move(referrer), depth, kind, 0});
+}
+
+void Frontier::restore(const std::string& origin, std::int64_t count) {
+  if (count <= 0) return;
+  Host& host = host_for(origin);
+  host.on_disk += count;
+  on_disk_ += count;
+  want_refill(origin, host);
+}
+
+void Frontier::want_refill(const std::string& name, Host& host) {
+  if (host.queue.empty() && host.on_disk > 0 && !host.refill_pending && !host.refill_wanted) {
+    host.refill_wanted = true;
+    refill_wanted_.push_back(name);
+  }
+}
+
+void Frontier::drop_on_disk(Host& host) {
+  on_disk_ -= host.on_disk;
+  host.on_disk = 0;
+}
+
+std::vector<std::string> Frontier::take_refills() {
+  std::vector<std::string> out;
+  while (!refill_wanted_.empty() && refills_pending_ < kMaxRefillsPending &&
+         (queued_ < options_.memory_queue || refills_pending_ == 0)) {
+    std::string name = std::move(refill_wanted_.front());
+    refill_wanted_.pop_front();
+    Host& host = hosts_.at(name);
+    host.refill_wanted = false;
+    if (!host.queue.empty() || host.on_disk == 0 || host.refill_pending) continue;
+    host.refill_pending = true;
+    ++refills_pending_;
+    out.push_back(std::move(name));
+  }
+  return out;
+}
+
+void Frontier::refill(const std::string& origin, std::vector<FetchRequest> requests) {
+  auto it = hosts_.find(origin);
+  if (it == hosts_.end() || !it->second.refill_pending) return;
+  Host& host = it->second;
+  host.refill_pending = false;
+  --refills_pending_;
+  const auto n = static_cast<std::int64_t>(requests.size());
+  if (requests.size() < refill_size_) {
+    drop_on_disk(host);  // that was all of them
+  } else {
+    const std::int64_t taken = std::min(n, host.on_disk);
+    host.on_disk -= taken;
+    on_disk_ -= taken;
+    if (host.on_disk == 0) {  // a full read: look once more rather than trust the count
+      host.on_disk = 1;
+      ++on_disk_;
+    }
+  }
+  for (auto& r : requests) {
+    const double priority = r.priority;
+    const int depth = r.depth;
+    const RequestKind kind = r.kind;
+    enqueue(origin, host,
+            Item{priority, seq_++, r.url.substr(std::min(origin.size(), r.url.size())),
+                 to_referrer(std::move(r.referrer)), depth, kind, 0});
+  }
+  want_refill(origin, host);
 }
 
 void Frontier::retry(FetchRequest request) {
@@ -125,9 +213,11 @@ Frontier::Next Frontier::next(Clock::time_point now) {
     pop(host);
     if (item.kind == RequestKind::page && options_.max_pages_per_host > 0 &&
         host.dispatched >= options_.max_pages_per_host) {
+      drop_on_disk(host);  // nor are those on disk read back
       refile(name, host);  // over its quota: dropped, like the URLs add() refuses
       continue;
     }
+    want_refill(name, host);
     if (item.kind == RequestKind::page && host.robots && !host.robots->allowed(item.path.empty() ? "/" : item.path)) {
       skip(to_request(name, std::move(item)), CrawlDecision::robots_disallowed, "disallowed by robots.txt");
       refile(name, host);  // its next URL, if any, competes again
@@ -233,6 +323,7 @@ void Frontier::give_up(const std::string& name, Host& host, CrawlDecision reason
     pop(host);
     skip(to_request(name, std::move(item)), reason, detail);
   }
+  want_refill(name, host);  // those on disk are read back to be skipped too
   refile(name, host);
 }
 

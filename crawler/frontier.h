@@ -31,6 +31,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <queue>
@@ -64,6 +65,11 @@ class Frontier {
     std::int64_t max_pages_per_host = 0;                 // 0: no limit
     int max_host_failures = 5;                           // connection failures in a row
     std::chrono::seconds robots_ttl{24 * 3600};
+    // 0: every queued URL is held in memory. N > 0 (a durable state keeps
+    // the queue): at most about N queued URLs are held in memory, the rest
+    // wait in the state ("on disk") and are read back host by host as hosts
+    // drain (take_refills() / refill()).
+    std::size_t memory_queue = 0;
   };
 
   explicit Frontier(Options options);
@@ -74,6 +80,23 @@ class Frontier {
   bool add(FetchRequest request);
   bool add(std::string url, int depth, double priority, Referrer referrer,
            RequestKind kind = RequestKind::page);
+
+  // Queues a URL the caller knows to be new (its own seen-set said so): no
+  // seen-set lookup. With memory_queue, a URL its host cannot hold in memory
+  // now is counted as waiting on disk (the caller has written it to the
+  // state). Returns whether it was queued.
+  bool add_new(std::string url, int depth, double priority, Referrer referrer,
+               RequestKind kind = RequestKind::page);
+
+  // Resuming: `count` URLs of `origin` wait in the state.
+  void restore(const std::string& origin, std::int64_t count);
+  // Hosts whose memory queue is empty while URLs of theirs wait on disk,
+  // now due for a read (at most a few at a time, and only while memory has
+  // room); each must be answered by refill(). `limit` is how many to read.
+  std::vector<std::string> take_refills();
+  std::size_t refill_limit() const { return refill_size_; }
+  // The URLs read for `origin` (best priority first, at most refill_limit()).
+  void refill(const std::string& origin, std::vector<FetchRequest> requests);
 
   // Queues a request handed out before again (a retry; attempt already
   // counted by the caller). The seen-set is not consulted.
@@ -119,9 +142,13 @@ class Frontier {
 
   // Whether anything may still be handed out: hosts ready, waiting for
   // their delay, or waiting for their robots.txt.
-  bool has_pending() const { return !ready_.empty() || !waiting_.empty() || robots_in_flight_ > 0; }
+  bool has_pending() const {
+    return !ready_.empty() || !waiting_.empty() || robots_in_flight_ > 0 || on_disk_ > 0 || refills_pending_ > 0;
+  }
 
-  std::size_t queued() const { return queued_; }
+  // Queued URLs, in memory and waiting on disk.
+  std::size_t queued() const { return queued_ + static_cast<std::size_t>(on_disk_); }
+  std::size_t queued_in_memory() const { return queued_; }
   std::size_t in_flight() const { return in_flight_; }
   std::size_t seen_count() const { return seen_.size(); }
   std::size_t host_count() const { return hosts_.size(); }
@@ -157,6 +184,9 @@ class Frontier {
     int failures_in_a_row = 0;
     std::int64_t dispatched = 0;  // pages handed out
     bool given_up = false;
+    std::int64_t on_disk = 0;     // queued URLs waiting in the state, not in memory
+    bool refill_wanted = false;   // in refill_wanted_
+    bool refill_pending = false;  // handed out by take_refills(), not yet refilled
     CrawlDecision gave_up_reason = CrawlDecision::host_given_up;
     std::string gave_up_because;
   };
@@ -173,6 +203,10 @@ class Frontier {
   void skip(FetchRequest request, CrawlDecision reason, std::string detail);
   void give_up(const std::string& name, Host& host, CrawlDecision reason, std::string detail);
   void pop(Host& host);
+  // Puts `host` in line for a refill when its memory queue is empty and
+  // URLs of its wait on disk.
+  void want_refill(const std::string& name, Host& host);
+  void drop_on_disk(Host& host);
   static FetchRequest to_request(const std::string& origin, Item&& item);
 
   Options options_;
@@ -185,6 +219,10 @@ class Frontier {
   std::size_t queued_ = 0;
   std::size_t in_flight_ = 0;
   std::size_t robots_in_flight_ = 0;
+  std::size_t refill_size_ = 0;        // URLs read per refill (memory_queue > 0)
+  std::int64_t on_disk_ = 0;           // sum of hosts' on_disk
+  std::size_t refills_pending_ = 0;
+  std::deque<std::string> refill_wanted_;
 };
 
 }  // namespace crawl

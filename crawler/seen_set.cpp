@@ -17,15 +17,13 @@
 // the array sorted by home slot (apart from the wrap at the end).
 #include "crawler/seen_set.h"
 
-#include <xxhash.h>
+#include "core/hash.h"
 
 #include <utility>
 
 namespace crawl {
 namespace {
 
-// Fixed, so that fingerprints are the same in every run (and could be stored).
-constexpr XXH64_hash_t kSeed = 0x63726177'6c736565;  // "crawlsee"
 constexpr std::size_t kMinCapacity = 16;
 
 // 0 marks an empty slot; the one URL in 2^64 that hashes to 0 shares fingerprint 1.
@@ -58,9 +56,7 @@ SeenSet& SeenSet::operator=(SeenSet&& other) noexcept {
   return *this;
 }
 
-std::uint64_t SeenSet::fingerprint(std::string_view url) {
-  return XXH3_64bits_withSeed(url.data(), url.size(), kSeed);
-}
+std::uint64_t SeenSet::fingerprint(std::string_view url) { return url_fingerprint(url); }
 
 bool SeenSet::insert(std::string_view url) { return insert_fingerprint(fingerprint(url)); }
 

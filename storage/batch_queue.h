@@ -43,6 +43,17 @@ class BatchQueue {
     return ticket;
   }
 
+  // Queues `item` without waiting for the budget (small items pushed by
+  // threads that must never block); it still counts against it.
+  std::uint64_t push_now(Item item, std::size_t bytes) {
+    std::lock_guard lock(mutex_);
+    pending_bytes_ += bytes;
+    queue_.push_back(Entry{std::move(item), bytes});
+    const std::uint64_t ticket = ++pushed_;
+    work_cv_.notify_one();
+    return ticket;
+  }
+
   // Consumer: waits until something is queued or close() was called, then
   // moves EVERYTHING queued into `out` (cleared first). Returns false once
   // closed and empty.

@@ -108,14 +108,14 @@ std::string DiskSink::shown(const fs::path& path) const {
 void DiskSink::write_batch(const Batch& batch) {
   for (const auto& entry : batch) {
     if (!should_write(entry.item)) continue;
-    if (const auto* page = std::get_if<FetchResult>(&entry.item)) {
-      write_result(*page);
+    if (const auto* page = std::get_if<Page>(&entry.item)) {
+      if (page->store_page) write_result(page->result);
     } else if (const auto* begin = std::get_if<BeginRun>(&entry.item)) {
       const RunInfo& i = begin->info;
       write_run_line(entry.item, "run-begin\t" + iso8601_utc(i.started_at) + '\t' +
                                      tsv_field(i.mode) + '\t' + std::to_string(i.concurrency) +
                                      '\t' + tsv_field(i.urls_file) + '\t' + tsv_field(i.settings));
-    } else {
+    } else if (std::holds_alternative<EndRun>(entry.item)) {
       const RunSummary& s = std::get<EndRun>(entry.item).summary;
       const std::string per_s =
           s.elapsed_s > 0 ? std::to_string(static_cast<double>(s.pages) / s.elapsed_s) : "-";
@@ -125,6 +125,9 @@ void DiskSink::write_batch(const Batch& batch) {
                                      '\t' + std::to_string(s.elapsed_s) + '\t' + per_s + '\t' +
                                      tsv_field(json_count_object(s.errors_by_kind)));
     }
+    // The state hears of a page only once its file and index line are
+    // written: after a crash, a page the state calls done is on disk.
+    if (!failed() || std::holds_alternative<EndRun>(entry.item)) forward(entry.item);
   }
 }
 

@@ -89,6 +89,9 @@ class DiskSink final : public QueuedSink {
   //    bodies and lines not written; dropped(): results given up after the
   //    failure.
 
+  // keep_state_in(): the crawl state is fed in order after the files are
+  // written (a SqliteSink on OUT/.crawl/state.db or --state).
+
   // The absolute output directory.
   const std::filesystem::path& out_dir() const { return out_dir_; }
 

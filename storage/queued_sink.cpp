@@ -5,6 +5,7 @@
 
 #include <cassert>
 #include <exception>
+#include <type_traits>
 #include <utility>
 
 #include "storage/sink_util.h"
@@ -38,7 +39,46 @@ void QueuedSink::store(const FetchResult& result) {
     ++dropped_;
     return;
   }
-  queue_.push(Item{std::in_place_type<FetchResult>, result}, approx_result_bytes(result));
+  queue_.push(Item{std::in_place_type<Page>, Page{result, true, std::nullopt}}, approx_result_bytes(result));
+}
+
+void QueuedSink::settle(const FetchResult& result, bool page, UrlEffects effects) {
+  if (failed()) {
+    ++dropped_;
+    return;
+  }
+  if (!keeps_state_ && !page) return;
+  std::size_t bytes = approx_result_bytes(result);
+  for (const auto& u : effects.added) bytes += sizeof(StateUrl) + u.url.size() + u.referrer.size();
+  std::optional<UrlEffects> kept;
+  if (keeps_state_) kept = std::move(effects);
+  queue_.push(Item{std::in_place_type<Page>, Page{result, page, std::move(kept)}}, bytes);
+}
+
+std::uint64_t QueuedSink::push(Item item, bool wait_for_space) {
+  std::size_t bytes = sizeof(Item);
+  if (const auto* add = std::get_if<AddUrls>(&item))
+    for (const auto& u : add->urls) bytes += sizeof(StateUrl) + u.url.size() + u.referrer.size();
+  if (const auto* page = std::get_if<Page>(&item)) bytes = approx_result_bytes(page->result);
+  return wait_for_space ? queue_.push(std::move(item), bytes) : queue_.push_now(std::move(item), bytes);
+}
+
+ResumePoint QueuedSink::StateQueue::resume(bool restart) {
+  ResumePoint point;
+  sink_.wait_done(sink_.push(Item{std::in_place_type<Resume>, Resume{restart, &point}}));
+  return point;
+}
+
+void QueuedSink::StateQueue::add(std::vector<StateUrl> urls) {
+  if (!urls.empty()) sink_.push(Item{std::in_place_type<AddUrls>, AddUrls{std::move(urls)}});
+}
+
+void QueuedSink::StateQueue::started(const std::string& url) {
+  sink_.push(Item{std::in_place_type<Started>, Started{url}}, false);
+}
+
+void QueuedSink::StateQueue::take(std::string origin, std::size_t limit, Taken taken) {
+  sink_.push(Item{std::in_place_type<Take>, Take{std::move(origin), limit, std::move(taken)}}, false);
 }
 
 std::optional<StorageFailure> QueuedSink::flush() {
@@ -53,9 +93,38 @@ std::optional<StorageFailure> QueuedSink::end_run(const RunSummary& summary) {
 }
 
 std::optional<StorageFailure> QueuedSink::failure() const {
-  if (!failed()) return std::nullopt;
-  std::lock_guard lock(failure_mutex_);
-  return failure_;
+  if (failed_.load(std::memory_order_acquire)) {
+    std::lock_guard lock(failure_mutex_);
+    return failure_;
+  }
+  return downstream_ ? downstream_->failure() : std::nullopt;
+}
+
+void QueuedSink::keep_state_in(std::unique_ptr<QueuedSink> downstream) {
+  downstream_ = std::move(downstream);
+  keeps_state_ = true;
+}
+
+void QueuedSink::forward(const Item& item) {
+  if (!downstream_) return;
+  Item copy = std::visit(
+      [](const auto& value) -> Item {
+        using T = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, Page>) {
+          FetchResult light;  // what the state needs: the request and how it ended
+          light.request = value.result.request;
+          light.status = value.result.status;
+          light.error = value.result.error;
+          return Item{std::in_place_type<Page>, Page{std::move(light), false, value.effects}};
+        } else {
+          return Item{std::in_place_type<T>, value};
+        }
+      },
+      item);
+  const bool wait = std::holds_alternative<BeginRun>(item) || std::holds_alternative<EndRun>(item) ||
+                    std::holds_alternative<Resume>(item);
+  const std::uint64_t ticket = downstream_->push(std::move(copy));
+  if (wait) downstream_->wait_done(ticket);
 }
 
 bool QueuedSink::should_write(const Item& item) {
@@ -75,19 +144,26 @@ void QueuedSink::fail(const std::string& where, const std::string& message, std:
   failed_.store(true, std::memory_order_release);
 }
 
+const std::string* QueuedSink::url_of(const Item& item) {
+  const auto* page = std::get_if<Page>(&item);
+  return page ? &page->result.request.url : nullptr;
+}
+
 std::string QueuedSink::describe(const Item& item) {
-  if (const auto* page = std::get_if<FetchResult>(&item)) return "cannot store " + page->request.url;
+  if (const auto* url = url_of(item)) return "cannot store " + *url;
   if (std::holds_alternative<BeginRun>(item)) return "cannot record the start of the run";
-  return "cannot record the end of the run";
+  if (std::holds_alternative<EndRun>(item)) return "cannot record the end of the run";
+  if (std::holds_alternative<AddUrls>(item)) return "cannot add URLs to the crawl state";
+  if (const auto* started = std::get_if<Started>(&item)) return "cannot record the start of " + started->url;
+  if (const auto* take = std::get_if<Take>(&item)) return "cannot read the queue of " + take->origin;
+  return "cannot resume the crawl state";
 }
 
 std::string QueuedSink::describe_batch(const Batch& batch) {
   if (batch.size() == 1) return describe(batch.front().item);
   std::string out = "cannot store a batch of " + std::to_string(batch.size()) + " items";
   for (const auto& e : batch) {
-    if (const auto* page = std::get_if<FetchResult>(&e.item)) {
-      return out + " (" + page->request.url + " …)";
-    }
+    if (const auto* url = url_of(e.item)) return out + " (" + *url + " …)";
   }
   return out;
 }

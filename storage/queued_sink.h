@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -37,14 +38,32 @@ namespace crawl {
 //    long for it); its own failure is logged, never replaces the first;
 //  - flush(), begin_run() and end_run() still return promptly with the
 //    failure: the writer thread stays alive until the destructor.
+//
+// The crawl state (state_store.h), when the subclass keeps one
+// (keep_state()): its operations travel in the same queue as the pages, so
+// the writer applies them in call order with the pages, and a page's
+// effects (settle()) are written with the page.
 class QueuedSink : public Sink {
  public:
+  ~QueuedSink() override;
   std::optional<StorageFailure> begin_run(const RunInfo& info) final;
   void store(const FetchResult& result) final;
+  void settle(const FetchResult& result, bool page, UrlEffects effects) final;
+  StateStore* state() noexcept final { return keeps_state_ ? &state_ : nullptr; }
   std::optional<StorageFailure> flush() final;
   std::optional<StorageFailure> end_run(const RunSummary& summary) final;
-  bool failed() const noexcept final { return failed_.load(std::memory_order_acquire); }
+  // Also true when the downstream sink (if any) has failed.
+  bool failed() const noexcept final {
+    return failed_.load(std::memory_order_acquire) || (downstream_ && downstream_->failed());
+  }
   std::optional<StorageFailure> failure() const final;
+
+  // Before any item is queued: the crawl state lives in `downstream` (a
+  // sink that keeps it), in order with this sink's writes: the subclass's
+  // write_batch() hands it each item with forward() once written. Its
+  // failure is this sink's failure; it is destroyed after this sink's writer
+  // has stopped.
+  void keep_state_in(std::unique_ptr<QueuedSink> downstream);
 
   // Results written so far (committed / index line appended). Thread-safe.
   std::int64_t written() const { return written_.load(); }
@@ -60,17 +79,51 @@ class QueuedSink : public Sink {
   struct EndRun {
     RunSummary summary;
   };
-  using Item = std::variant<FetchResult, BeginRun, EndRun>;
+  // A finished URL: its page (unless !store_page) and, when it has them, its
+  // effects on the crawl state.
+  struct Page {
+    FetchResult result;
+    bool store_page = true;
+    std::optional<UrlEffects> effects;
+  };
+  // The crawl state's operations (StateStore).
+  struct AddUrls {
+    std::vector<StateUrl> urls;
+  };
+  struct Started {
+    std::string url;
+  };
+  struct Take {
+    std::string origin;
+    std::size_t limit = 0;
+    StateStore::Taken taken;
+  };
+  struct Resume {
+    bool restart = false;
+    ResumePoint* out = nullptr;  // filled by the writer; the caller waits for it
+  };
+  using Item = std::variant<Page, BeginRun, EndRun, AddUrls, Started, Take, Resume>;
   using Queue = BatchQueue<Item>;
   using Batch = std::vector<Queue::Entry>;
 
   // `where` names the target in failures the writer cannot place better
   // (e.g. out of memory): the path as the user gave it.
   QueuedSink(std::string where, std::size_t max_queued_bytes);
-  ~QueuedSink() override;
 
   void start_writer();
   void stop_writer() noexcept;
+  // Constructor: this sink keeps the crawl state (state() is not null).
+  void keep_state() { keeps_state_ = true; }
+  // Writer thread: hands `item` to the downstream sink (a page without its
+  // body: the state needs only its URL and effects); waits for run records
+  // and Resume to be written there.
+  void forward(const Item& item);
+  bool has_downstream() const { return downstream_ != nullptr; }
+  // Queues `item` in order with everything else; forwarding sinks use it.
+  // `wait_for_space` false: never blocks (small state operations, pushed by
+  // threads that must not wait).
+  std::uint64_t push(Item item, bool wait_for_space = true);
+  void wait_done(std::uint64_t ticket) { queue_.wait_done(ticket); }
 
   // Writer thread: writes the items of `batch` in order. Called with a
   // non-empty batch; once failed(), only with EndRun items. Must call
@@ -90,6 +143,8 @@ class QueuedSink : public Sink {
   // describe() of a one-item batch, else "cannot store a batch of N items
   // (URL …)" naming the first URL.
   static std::string describe_batch(const Batch& batch);
+  // The URL of a Page item, or "".
+  static const std::string* url_of(const Item& item);
   // Writer thread: `count` results were written.
   void count_written(std::int64_t count) { written_ += count; }
 
@@ -104,6 +159,22 @@ class QueuedSink : public Sink {
   std::atomic<std::int64_t> write_errors_{0};
   std::atomic<std::int64_t> dropped_{0};
 
+  // The StateStore side: pushes the state's operations into the queue.
+  class StateQueue final : public StateStore {
+   public:
+    explicit StateQueue(QueuedSink& sink) : sink_(sink) {}
+    ResumePoint resume(bool restart) override;
+    void add(std::vector<StateUrl> urls) override;
+    void started(const std::string& url) override;
+    void take(std::string origin, std::size_t limit, Taken taken) override;
+
+   private:
+    QueuedSink& sink_;
+  };
+
+  bool keeps_state_ = false;
+  StateQueue state_{*this};
+  std::unique_ptr<QueuedSink> downstream_;
   Queue queue_;
   std::thread writer_;
 };

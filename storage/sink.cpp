@@ -14,3 +14,18 @@ const char* to_string(RunOutcome outcome) noexcept {
 }
 
 }  // namespace crawl
+
+namespace crawl {
+
+const char* to_string(UrlState state) noexcept {
+  switch (state) {
+    case UrlState::queued: return "queued";
+    case UrlState::in_flight: return "in_flight";
+    case UrlState::done: return "done";
+    case UrlState::skipped: return "skipped";
+    case UrlState::failed: return "failed";
+  }
+  return "?";
+}
+
+}  // namespace crawl

@@ -9,12 +9,16 @@
 #include <string>
 
 #include "core/fetch_types.h"
+#include "storage/state_store.h"
 
 namespace crawl {
 
 // Describes one crawl; handed to begin_run() before the first store().
 struct RunInfo {
   std::chrono::system_clock::time_point started_at{};
+  std::optional<std::int64_t> resumed_from;  // the unfinished run this one continues
+  std::int64_t requeued = 0;                 // URLs in flight at its interruption, queued again
+  std::int64_t pid = 0;                      // the crawling process
   std::string mode;         // "threads" | "fibers"
   int concurrency = 0;
   std::string urls_file;
@@ -83,6 +87,15 @@ class Sink {
   virtual std::optional<StorageFailure> begin_run(const RunInfo&) { return failure(); }
   // Queues `result` for writing; returns without waiting for the disk.
   virtual void store(const FetchResult& result) = 0;
+  // Records the end of a URL: its page (when `page`; false for a noindex
+  // page) and its effects on the crawl state(), in one transaction where the
+  // state lives with the pages. Without a state: store(result) if `page`.
+  virtual void settle(const FetchResult& result, bool page, UrlEffects effects) {
+    (void)effects;
+    if (page) store(result);
+  }
+  // The crawl state kept with this output, or nullptr (none kept).
+  virtual StateStore* state() noexcept { return nullptr; }
   // Blocks until everything stored so far is written (durable as the sink
   // defines it) or has failed. Returns the failure, if there is one.
   virtual std::optional<StorageFailure> flush() = 0;

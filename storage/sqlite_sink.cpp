@@ -11,6 +11,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/hash.h"
+#include "core/url_parts.h"
 #include "storage/sink_util.h"
 
 namespace crawl {
@@ -43,7 +45,10 @@ CREATE TABLE IF NOT EXISTS runs(
   peak_rss_bytes INTEGER,
   latency_p50_ms REAL,
   latency_p95_ms REAL,
-  latency_p99_ms REAL);
+  latency_p99_ms REAL,
+  resumed_from INTEGER,
+  requeued INTEGER,
+  pid INTEGER);
 CREATE TABLE IF NOT EXISTS pages(
   url TEXT PRIMARY KEY,
   final_url TEXT,
@@ -59,6 +64,41 @@ CREATE TABLE IF NOT EXISTS pages(
   referrer TEXT,
   run_id INTEGER REFERENCES runs(id));
 CREATE INDEX IF NOT EXISTS pages_run ON pages(run_id);
+CREATE TABLE IF NOT EXISTS urls(
+  fp INTEGER PRIMARY KEY,
+  url TEXT NOT NULL,
+  host TEXT NOT NULL,
+  state TEXT NOT NULL,
+  depth INTEGER,
+  priority REAL,
+  referrer TEXT,
+  kind TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  run_id INTEGER,
+  seq INTEGER);
+CREATE INDEX IF NOT EXISTS urls_queue ON urls(host, priority, seq) WHERE state = 'queued';
+)sql";
+
+// A URL new to the state (added by a page, a sitemap or the seed list).
+constexpr const char* kInsertUrlSql = R"sql(
+INSERT OR IGNORE INTO urls(fp, url, host, state, depth, priority, referrer, kind, attempts, run_id, seq)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+)sql";
+
+// A URL's final state (inserted if the state lost it: a URL taken over from
+// before the state existed).
+constexpr const char* kSettleUrlSql = R"sql(
+INSERT INTO urls(fp, url, host, state, depth, priority, referrer, kind, attempts, run_id, seq)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+ON CONFLICT(fp) DO UPDATE SET state = excluded.state
+)sql";
+
+constexpr const char* kStartedUrlSql =
+    "UPDATE urls SET state = 'in_flight', attempts = attempts + 1 WHERE fp = ?1";
+
+constexpr const char* kTakeUrlsSql = R"sql(
+SELECT url, depth, priority, referrer, kind, attempts FROM urls
+WHERE host = ?1 AND state = 'queued' ORDER BY priority, seq LIMIT ?2
 )sql";
 
 constexpr const char* kUpsertPageSql = R"sql(
@@ -74,8 +114,8 @@ ON CONFLICT(url) DO UPDATE SET
 )sql";
 
 constexpr const char* kInsertRunSql =
-    "INSERT INTO runs(started_at, mode, concurrency, urls_file, settings) "
-    "VALUES(?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO runs(started_at, mode, concurrency, urls_file, settings, resumed_from, requeued, pid) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
 constexpr const char* kUpdateRunSql =
     "UPDATE runs SET finished_at = ?1, pages = ?2, bytes = ?3, errors = ?4, "
@@ -89,6 +129,9 @@ constexpr std::pair<const char*, const char*> kRunsColumnsSinceV1[] = {
     {"skipped", "INTEGER"},          {"cpu_s", "REAL"},
     {"peak_rss_bytes", "INTEGER"},   {"latency_p50_ms", "REAL"},
     {"latency_p95_ms", "REAL"},      {"latency_p99_ms", "REAL"},
+    // version 3
+    {"resumed_from", "INTEGER"},     {"requeued", "INTEGER"},
+    {"pid", "INTEGER"},
 };
 
 [[noreturn]] void throw_db_error(const std::string& path, std::string_view what,
@@ -140,6 +183,12 @@ class BindResults {
 int bind_text_or_null(sqlite3_stmt* stmt, int index, std::string_view s) {
   if (s.empty()) return sqlite3_bind_null(stmt, index);
   return sqlite3_bind_text64(stmt, index, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+}
+
+// Column `i` as text ("" for NULL).
+std::string column_text(sqlite3_stmt* stmt, int i) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))) : std::string();
 }
 
 int bind_double_or_null(sqlite3_stmt* stmt, int index, std::optional<double> v) {
@@ -242,7 +291,16 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
     throw std::runtime_error("SQLite database '" + path_ + "': cannot commit schema: " + error);
   }
 
+  {
+    SqliteStmt q = prepare(db, path_, "SELECT coalesce(max(seq), 0) FROM urls");
+    if (sqlite3_step(q.get()) == SQLITE_ROW) url_seq_ = sqlite3_column_int64(q.get(), 0);
+  }
   upsert_page_ = prepare(db, path_, kUpsertPageSql);
+  insert_url_ = prepare(db, path_, kInsertUrlSql);
+  settle_url_ = prepare(db, path_, kSettleUrlSql);
+  started_url_ = prepare(db, path_, kStartedUrlSql);
+  take_urls_ = prepare(db, path_, kTakeUrlsSql);
+  if (options_.state) keep_state();
   insert_run_ = prepare(db, path_, kInsertRunSql);
   update_run_ = prepare(db, path_, kUpdateRunSql);
 
@@ -300,7 +358,7 @@ void SqliteSink::write_batch(const Batch& batch) {
     if (!should_write(entry.item)) continue;
     const int rc = write_item(entry.item, error);
     if (rc == SQLITE_OK) {
-      pages += std::holds_alternative<FetchResult>(entry.item);
+      if (const auto* page = std::get_if<Page>(&entry.item)) pages += page->store_page && options_.pages;
       continue;
     }
     if (is_row_refusal(rc) && !sqlite3_get_autocommit(db_.get())) {
@@ -316,6 +374,8 @@ void SqliteSink::write_batch(const Batch& batch) {
     return;
   }
   count_written(pages);
+  if (has_downstream())
+    for (const auto& entry : batch) forward(entry.item);
 }
 
 void SqliteSink::lose_batch(const Batch& batch, std::size_t already_failed,
@@ -332,8 +392,15 @@ int SqliteSink::write_item(const Item& item, std::string& error) {
   return std::visit(
       [&](const auto& value) {
         using T = std::decay_t<decltype(value)>;
-        if constexpr (std::is_same_v<T, FetchResult>) {
-          return write_page(value, error);
+        if constexpr (std::is_same_v<T, Page>) {
+          if (value.store_page && options_.pages) {
+            if (const int rc = write_page(value.result, error); rc != SQLITE_OK) return rc;
+          }
+          return value.effects && options_.state ? write_effects(value.result.request, *value.effects, error)
+                                                 : SQLITE_OK;
+        } else if constexpr (!std::is_same_v<T, BeginRun> && !std::is_same_v<T, EndRun>) {
+          if (!options_.state) return SQLITE_OK;  // the state lives downstream
+          return write_state(value, error);
         } else if constexpr (std::is_same_v<T, BeginRun>) {
           return write_begin_run(value.info, error);
         } else {
@@ -341,6 +408,26 @@ int SqliteSink::write_item(const Item& item, std::string& error) {
         }
       },
       item);
+}
+
+template <typename T>
+int SqliteSink::write_state(const T& op, std::string& error) {
+  if constexpr (std::is_same_v<T, AddUrls>) {
+    for (const auto& url : op.urls) {
+      if (const int rc = write_url(insert_url_.get(), url, UrlState::queued, error); rc != SQLITE_OK) return rc;
+    }
+    return SQLITE_OK;
+  } else if constexpr (std::is_same_v<T, Started>) {
+    sqlite3_stmt* stmt = started_url_.get();
+    StmtScope scope(stmt);
+    sqlite3_bind_int64(stmt, 1, static_cast<std::int64_t>(url_fingerprint(op.url)));
+    return step_done(stmt, error);
+  } else if constexpr (std::is_same_v<T, Take>) {
+    return write_take(op, error);
+  } else {
+    static_assert(std::is_same_v<T, Resume>);
+    return write_resume(op, error);
+  }
 }
 
 int SqliteSink::write_page(const FetchResult& r, std::string& error) {
@@ -377,6 +464,138 @@ int SqliteSink::write_page(const FetchResult& r, std::string& error) {
   return step_done(stmt, error);
 }
 
+int SqliteSink::write_url(sqlite3_stmt* stmt, const StateUrl& u, UrlState state, std::string& error) {
+  StmtScope scope(stmt);
+  const std::string_view host = url_origin(u.url);
+  const char* kind = u.kind == RequestKind::sitemap ? "sitemap" : "page";
+  const char* state_text = to_string(state);
+  const std::int64_t run_id = current_run_id_.load();
+  BindResults bind;
+  bind(sqlite3_bind_int64(stmt, 1, static_cast<std::int64_t>(url_fingerprint(u.url))));
+  bind(sqlite3_bind_text64(stmt, 2, u.url.data(), u.url.size(), SQLITE_STATIC, SQLITE_UTF8));
+  bind(sqlite3_bind_text64(stmt, 3, host.data(), host.size(), SQLITE_STATIC, SQLITE_UTF8));
+  bind(sqlite3_bind_text(stmt, 4, state_text, -1, SQLITE_STATIC));
+  bind(sqlite3_bind_int(stmt, 5, u.depth));
+  bind(sqlite3_bind_double(stmt, 6, u.priority));
+  bind(bind_text_or_null(stmt, 7, u.referrer));
+  bind(sqlite3_bind_text(stmt, 8, kind, -1, SQLITE_STATIC));
+  bind(sqlite3_bind_int(stmt, 9, u.attempts));
+  bind(run_id != 0 ? sqlite3_bind_int64(stmt, 10, run_id) : sqlite3_bind_null(stmt, 10));
+  bind(sqlite3_bind_int64(stmt, 11, ++url_seq_));
+  if (const int rc = bind.rc(); rc != SQLITE_OK) {
+    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
+    return rc;
+  }
+  return step_done(stmt, error);
+}
+
+int SqliteSink::write_effects(const FetchRequest& request, const UrlEffects& effects, std::string& error) {
+  StateUrl self{request.url, request.depth, request.priority, request.referrer, request.kind, request.attempt + 1};
+  if (const int rc = write_url(settle_url_.get(), self, effects.state, error); rc != SQLITE_OK) return rc;
+  for (const auto& u : effects.added) {
+    if (const int rc = write_url(insert_url_.get(), u, UrlState::queued, error); rc != SQLITE_OK) return rc;
+  }
+  for (const auto& url : effects.done_too) {
+    StateUrl u{url, request.depth, request.priority, request.url, request.kind, 0};
+    if (const int rc = write_url(insert_url_.get(), u, UrlState::done, error); rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
+int SqliteSink::write_take(const Take& take, std::string& error) {
+  std::vector<StateUrl> urls;
+  {
+    sqlite3_stmt* stmt = take_urls_.get();
+    StmtScope scope(stmt);
+    sqlite3_bind_text64(stmt, 1, take.origin.data(), take.origin.size(), SQLITE_STATIC, SQLITE_UTF8);
+    sqlite3_bind_int64(stmt, 2, static_cast<std::int64_t>(take.limit));
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      StateUrl u;
+      u.url = column_text(stmt, 0);
+      u.depth = sqlite3_column_int(stmt, 1);
+      u.priority = sqlite3_column_double(stmt, 2);
+      u.referrer = column_text(stmt, 3);
+      u.kind = column_text(stmt, 4) == "sitemap" ? RequestKind::sitemap : RequestKind::page;
+      u.attempts = sqlite3_column_int(stmt, 5);
+      urls.push_back(std::move(u));
+    }
+    if (rc != SQLITE_DONE) {
+      error = error_text(rc);
+      return rc;
+    }
+  }
+  take.taken(take.origin, std::move(urls));
+  return SQLITE_OK;
+}
+
+int SqliteSink::write_resume(const Resume& resume, std::string& error) {
+  sqlite3* db = db_.get();
+  ResumePoint& point = *resume.out;
+  point = {};
+  std::optional<std::int64_t> last_run;
+  bool unfinished = false;
+  bool has_urls = false;
+  int rc = SQLITE_OK;
+  {
+    SqliteStmt q = prepare(db, path_, "SELECT id, outcome FROM runs ORDER BY id DESC LIMIT 1");
+    if ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      last_run = sqlite3_column_int64(q.get(), 0);
+      const std::string outcome = column_text(q.get(), 1);
+      unfinished = sqlite3_column_type(q.get(), 1) == SQLITE_NULL || outcome == "interrupted" ||
+                   outcome == "terminated" || outcome == "storage-failed";
+    } else if (rc != SQLITE_DONE) {
+      error = error_text(rc);
+      return rc;
+    }
+  }
+  {
+    SqliteStmt q = prepare(db, path_, "SELECT EXISTS(SELECT 1 FROM urls)");
+    if ((rc = sqlite3_step(q.get())) != SQLITE_ROW) {
+      error = error_text(rc);
+      return rc;
+    }
+    has_urls = sqlite3_column_int(q.get(), 0) != 0;
+  }
+  if (!unfinished || !has_urls || resume.restart) {
+    if (resume.restart && unfinished && has_urls) {
+      SqliteStmt q = prepare(db, path_, "SELECT count(*) FROM urls WHERE state IN ('queued', 'in_flight')");
+      const std::int64_t left = sqlite3_step(q.get()) == SQLITE_ROW ? sqlite3_column_int64(q.get(), 0) : 0;
+      spdlog::warn("--restart: discarding the unfinished crawl of run {} in {}: {} URLs queued or in flight and "
+                   "the record of the URLs it saw (stored pages are kept)",
+                   *last_run, path_, left);
+    }
+    if (has_urls && (rc = exec("DELETE FROM urls", error)) != SQLITE_OK) return rc;
+    url_seq_ = 0;
+    return SQLITE_OK;
+  }
+  point.resumed_run = last_run;
+  if ((rc = exec("UPDATE urls SET state = 'queued' WHERE state = 'in_flight'", error)) != SQLITE_OK) return rc;
+  point.requeued = sqlite3_changes64(db);
+  {
+    SqliteStmt q = prepare(db, path_, "SELECT fp FROM urls");
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW)
+      point.seen.push_back(static_cast<std::uint64_t>(sqlite3_column_int64(q.get(), 0)));
+    if (rc != SQLITE_DONE) {
+      error = error_text(rc);
+      return rc;
+    }
+  }
+  {
+    SqliteStmt q = prepare(db, path_, "SELECT host, count(*) FROM urls WHERE state = 'queued' GROUP BY host");
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+      const std::int64_t n = sqlite3_column_int64(q.get(), 1);
+      point.queued += n;
+      point.queued_by_host.emplace_back(column_text(q.get(), 0), n);
+    }
+    if (rc != SQLITE_DONE) {
+      error = error_text(rc);
+      return rc;
+    }
+  }
+  return SQLITE_OK;
+}
+
 int SqliteSink::write_begin_run(const RunInfo& info, std::string& error) {
   current_run_id_ = 0;
   sqlite3_stmt* stmt = insert_run_.get();
@@ -388,6 +607,9 @@ int SqliteSink::write_begin_run(const RunInfo& info, std::string& error) {
   bind(sqlite3_bind_int(stmt, 3, info.concurrency));
   bind(bind_text_or_null(stmt, 4, info.urls_file));
   bind(bind_text_or_null(stmt, 5, info.settings));
+  bind(info.resumed_from ? sqlite3_bind_int64(stmt, 6, *info.resumed_from) : sqlite3_bind_null(stmt, 6));
+  bind(info.resumed_from ? sqlite3_bind_int64(stmt, 7, info.requeued) : sqlite3_bind_null(stmt, 7));
+  bind(info.pid != 0 ? sqlite3_bind_int64(stmt, 8, info.pid) : sqlite3_bind_null(stmt, 8));
   if (const int rc = bind.rc(); rc != SQLITE_OK) {
     error = std::string("cannot bind: ") + sqlite3_errstr(rc);
     return rc;

@@ -100,12 +100,16 @@ struct SqliteSinkOptions {
   // Name of a registered sqlite3_vfs to open the file with; empty = SQLite's
   // default. Tests register a fault-injecting one.
   std::string vfs;
+  // Keep the crawl state (the urls table; state() is not null).
+  bool state = true;
+  // Store pages (false: a state-only database beside another output).
+  bool pages = true;
 };
 
 class SqliteSink final : public QueuedSink {
  public:
   static constexpr std::size_t kDefaultMaxQueuedBytes = SqliteSinkOptions::kDefaultMaxQueuedBytes;
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens or creates the database at `path` and its schema (waiting for a
   // lock as above), then starts the writer. Throws std::runtime_error naming
@@ -149,6 +153,13 @@ class SqliteSink final : public QueuedSink {
   int write_item(const Item& item, std::string& error);
   int write_page(const FetchResult& r, std::string& error);
   int write_begin_run(const RunInfo& info, std::string& error);
+  // The crawl state: a URL row through `stmt` (insert or settle).
+  int write_url(sqlite3_stmt* stmt, const StateUrl& url, UrlState state, std::string& error);
+  int write_effects(const FetchRequest& request, const UrlEffects& effects, std::string& error);
+  int write_take(const Take& take, std::string& error);
+  template <typename T>
+  int write_state(const T& op, std::string& error);  // AddUrls, Started, Take, Resume
+  int write_resume(const Resume& resume, std::string& error);
   int write_end_run(const RunSummary& s, std::string& error);
   // Steps a statement that returns no rows: SQLITE_OK, or the error.
   int step_done(sqlite3_stmt* stmt, std::string& error);
@@ -167,6 +178,11 @@ class SqliteSink final : public QueuedSink {
   SqliteStmt upsert_page_;
   SqliteStmt insert_run_;
   SqliteStmt update_run_;
+  SqliteStmt insert_url_;
+  SqliteStmt settle_url_;
+  SqliteStmt started_url_;
+  SqliteStmt take_urls_;
+  std::int64_t url_seq_ = 0;  // writer thread: urls.seq of the last URL added
 
   // Writer-thread state; current_run_id_ is also read by current_run_id(),
   // hence atomic (0 = no run).

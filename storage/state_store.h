@@ -1,0 +1,85 @@
+// StateStore: the durable record of a crawl — every URL it has seen, with
+// its state — so that a crawl stopped at any moment (kill -9, Ctrl-C, a
+// reboot) resumes where it stopped. The in-memory frontier is a bounded
+// cache of it.
+//
+// The seam for another store (a shared one, e.g. Redis, for several
+// crawlers): add if unseen, mark handed out, take a host's queued work,
+// settle (done, failed, skipped: with the page, see Sink::settle), resume.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/fetch_types.h"
+
+namespace crawl {
+
+// Where a URL stands. Stored as text (urls.state).
+enum class UrlState {
+  queued,     // waiting to be handed out
+  in_flight,  // handed to the fetcher, no final result recorded yet
+  done,       // fetched: a response under 400
+  skipped,    // not fetched on purpose (robots.txt, a host given up)
+  failed,     // fetched without a response, or a response of 400 or more
+};
+// "queued", "in_flight", "done", "skipped", "failed".
+const char* to_string(UrlState state) noexcept;
+
+// One URL of the crawl state, as queued.
+struct StateUrl {
+  std::string url;       // normalized
+  std::int32_t depth = 0;
+  double priority = 0;
+  std::string referrer;  // empty for seeds
+  RequestKind kind = RequestKind::page;
+  std::int32_t attempts = 0;  // times handed to the fetcher so far
+};
+
+// What a URL's final result does to the crawl state. Stored with the page,
+// in the same transaction where the state shares the page's database.
+struct UrlEffects {
+  UrlState state = UrlState::done;      // the URL's new state: done, failed or skipped
+  std::vector<StateUrl> added;          // URLs it added to the crawl (not seen before)
+  std::vector<std::string> done_too;    // URLs fetched on its way (a redirect's target)
+};
+
+// What the state holds when a run starts.
+struct ResumePoint {
+  std::optional<std::int64_t> resumed_run;  // the unfinished run being continued
+  std::int64_t requeued = 0;                 // URLs in flight at the interruption, queued again
+  std::int64_t queued = 0;                   // URLs waiting, requeued ones included
+  std::vector<std::uint64_t> seen;           // url_fingerprint() of every URL in the state
+  std::vector<std::pair<std::string, std::int64_t>> queued_by_host;  // origin → URLs waiting
+};
+
+// Thread safety: every member may be called from any thread. Writes are
+// queued and applied in call order (with the sink's pages) by one writer.
+class StateStore {
+ public:
+  using Taken = std::function<void(std::string origin, std::vector<StateUrl> urls)>;
+
+  virtual ~StateStore() = default;
+
+  // Before the run (and before begin_run): if the state holds an unfinished
+  // run and !restart, resumes it — URLs in flight go back to the queue —
+  // and returns what it holds; otherwise discards the previous crawl's URLs
+  // (stored pages are kept) and returns an empty point. Blocks.
+  virtual ResumePoint resume(bool restart) = 0;
+  // Adds URLs as queued, those not in the state yet (seeds, sitemaps).
+  virtual void add(std::vector<StateUrl> urls) = 0;
+  // `url` was handed to the fetcher (attempts + 1). Never blocks.
+  virtual void started(const std::string& url) = 0;
+  // Reads up to `limit` queued URLs of `origin`, best priority first, after
+  // every write queued before this call, and hands them to `taken` on the
+  // writer's thread (which must not block). Never blocks. Not called back
+  // if the store has failed.
+  virtual void take(std::string origin, std::size_t limit, Taken taken) = 0;
+};
+
+}  // namespace crawl
