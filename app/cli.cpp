@@ -101,8 +101,10 @@ std::optional<std::optional<PidFileLock>> lock_state(const Config& config) {
   const std::string state = config.state_path();
   if (state.empty()) return std::optional<PidFileLock>();
   const std::filesystem::path lock_path = state + ".lock";
-  std::error_code ec;
-  if (lock_path.has_parent_path()) std::filesystem::create_directories(lock_path.parent_path(), ec);
+  if (config.store == StoreKind::disk && config.state.empty()) {  // OUT/.crawl, which the sink makes anyway
+    std::error_code ec;
+    std::filesystem::create_directories(lock_path.parent_path(), ec);
+  }
   long holder = 0;
   auto lock = PidFileLock::try_lock(lock_path.string(), &holder);
   if (!lock) {
