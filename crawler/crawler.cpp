@@ -321,6 +321,7 @@ void Crawler::request_refills() {
         r.priority = u.priority;
         r.referrer = std::move(u.referrer);
         r.kind = u.kind;
+        r.attempt = u.attempts;  // in flight when an earlier run stopped: counted
         refilled.requests.push_back(std::move(r));
       }
       try {

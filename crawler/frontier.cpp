@@ -118,9 +118,10 @@ void Frontier::refill(const std::string& origin, std::vector<FetchRequest> reque
     const double priority = r.priority;
     const int depth = r.depth;
     const RequestKind kind = r.kind;
+    const auto attempt = static_cast<std::uint8_t>(std::clamp(r.attempt, 0, 255));
     enqueue(origin, host,
             Item{priority, seq_++, r.url.substr(std::min(origin.size(), r.url.size())),
-                 to_referrer(std::move(r.referrer)), depth, kind, 0});
+                 to_referrer(std::move(r.referrer)), depth, kind, attempt});
   }
   want_refill(origin, host);
 }
@@ -182,14 +183,14 @@ void Frontier::promote(Clock::time_point now) {
     waiting_.erase(waiting_.begin());
     host.wait_key.reset();
     const Item& best = host.queue.top();
-    host.ready_key = ReadyKey{best.priority, best.seq, name};
+    host.ready_key = ReadyKey{best.tried(), best.priority, best.seq, name};
     ready_.insert(*host.ready_key);
   }
 }
 
 Frontier::Next Frontier::next(Clock::time_point now) {
   for (promote(now); !ready_.empty(); promote(now)) {
-    std::string name = std::get<2>(*ready_.begin());
+    std::string name = std::get<3>(*ready_.begin());
     Host& host = hosts_.at(name);
     if (host.robots_state == RobotsState::known && now >= host.robots_expires)
       host.robots_state = RobotsState::unknown;  // cached rules expired: fetch them again

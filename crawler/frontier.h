@@ -163,9 +163,16 @@ class Frontier {
     std::int32_t depth;
     RequestKind kind;
     std::uint8_t attempt;
-    bool operator>(const Item& o) const { return std::tie(priority, seq) > std::tie(o.priority, o.seq); }
+    // A URL tried before (a retry, or in flight when a crawl was
+    // interrupted) waits until its host has nothing fresh, as Scrapy lowers
+    // a retry's priority: a URL that fails, or that was being fetched when
+    // the crawler died, does not hold up the others.
+    bool tried() const { return attempt > 0; }
+    bool operator>(const Item& o) const {
+      return std::make_tuple(tried(), priority, seq) > std::make_tuple(o.tried(), o.priority, o.seq);
+    }
   };
-  using ReadyKey = std::tuple<double, std::uint64_t, std::string>;    // best item's priority, seq, host
+  using ReadyKey = std::tuple<bool, double, std::uint64_t, std::string>;  // best item's tried, priority, seq; host
   using WaitKey = std::pair<Clock::time_point, std::string>;          // next_start, host
   enum class RobotsState : std::uint8_t { not_needed, unknown, fetching, known, given_up };
   struct Host {

@@ -76,7 +76,7 @@ CREATE TABLE IF NOT EXISTS urls(
   attempts INTEGER NOT NULL DEFAULT 0,
   run_id INTEGER,
   seq INTEGER);
-CREATE INDEX IF NOT EXISTS urls_queue ON urls(host, priority, seq) WHERE state = 'queued';
+CREATE INDEX IF NOT EXISTS urls_queued ON urls(host, attempts > 0, priority, seq) WHERE state = 'queued';
 )sql";
 
 // A URL new to the state (added by a page, a sitemap or the seed list).
@@ -98,7 +98,7 @@ constexpr const char* kStartedUrlSql =
 
 constexpr const char* kTakeUrlsSql = R"sql(
 SELECT url, depth, priority, referrer, kind, attempts FROM urls
-WHERE host = ?1 AND state = 'queued' ORDER BY priority, seq LIMIT ?2
+WHERE host = ?1 AND state = 'queued' ORDER BY attempts > 0, priority, seq LIMIT ?2
 )sql";
 
 constexpr const char* kUpsertPageSql = R"sql(

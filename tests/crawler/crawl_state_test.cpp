@@ -172,15 +172,17 @@ TEST(CrawlState, AResumeRequeuesWhatWasInFlightAndRestartDiscardsIt) {
     EXPECT_EQ(point.seen.size(), 3u);
     std::map<std::string, std::int64_t> by_host(point.queued_by_host.begin(), point.queued_by_host.end());
     EXPECT_EQ(by_host, (std::map<std::string, std::int64_t>{{kHosts[0], 2}, {kHosts[1], 1}}));
-    // Best priority first, then in the order they were found.
+    // Fresh URLs first (best priority first, then in the order they were
+    // found), then those tried before.
     std::promise<std::vector<StateUrl>> taken;
     sink.state()->take(kHosts[0], 10, [&](std::string, std::vector<StateUrl> urls) { taken.set_value(std::move(urls)); });
     const auto urls = taken.get_future().get();
     ASSERT_EQ(urls.size(), 2u);
-    EXPECT_EQ(urls[0].url, page_url(0, 0));
-    EXPECT_EQ(urls[0].attempts, 1);
-    EXPECT_EQ(urls[1].url, page_url(0, 1));
-    EXPECT_EQ(urls[1].referrer, page_url(0, 0));
+    EXPECT_EQ(urls[0].url, page_url(0, 1));
+    EXPECT_EQ(urls[0].referrer, page_url(0, 0));
+    EXPECT_EQ(urls[0].attempts, 0);
+    EXPECT_EQ(urls[1].url, page_url(0, 0));
+    EXPECT_EQ(urls[1].attempts, 1);
   }
   {
     SqliteSink sink(db);
