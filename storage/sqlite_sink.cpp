@@ -18,6 +18,11 @@
 namespace crawl {
 namespace {
 
+// WAL size (pages of 4 KiB) at which the checkpointer is asked to run, and
+// at which the writer checkpoints itself (the checkpointer is behind).
+constexpr int kCheckpointPages = 1000;
+constexpr int kForceCheckpointPages = 25000;
+
 // read_runs() waits this long for a writer's lock.
 constexpr int kBusyTimeoutMs = 5000;
 // Longest single sleep in SQLite's busy handler before exec_waiting() looks
@@ -264,6 +269,8 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
     }
   }
   if (exec("PRAGMA synchronous=NORMAL", error) != SQLITE_OK) throw_db_error(path_, "PRAGMA synchronous", db);
+  // Replaces SQLite's automatic checkpoint (done by the writer, inside its commit).
+  sqlite3_wal_hook(db, &SqliteSink::on_wal_commit, this);
 
   // Schema check and creation in one write transaction, so two crawls
   // starting on the same file cannot both see "no schema".
@@ -331,7 +338,58 @@ void SqliteSink::migrate_runs_table() {
   }
 }
 
-SqliteSink::~SqliteSink() { stop_writer(); }
+SqliteSink::~SqliteSink() {
+  stop_writer();
+  stop_checkpointer();
+}
+
+int SqliteSink::on_wal_commit(void* self, sqlite3* db, const char* name, int pages) {
+  auto* sink = static_cast<SqliteSink*>(self);
+  if (pages >= kForceCheckpointPages) {
+    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (pages >= kCheckpointPages) {
+    std::lock_guard lock(sink->checkpoint_mutex_);
+    if (!sink->checkpointer_.joinable() && !sink->checkpoint_stop_)
+      sink->checkpointer_ = std::thread([sink] { sink->checkpoint_loop(); });
+    sink->checkpoint_wanted_ = true;
+    sink->checkpoint_cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void SqliteSink::checkpoint_loop() noexcept {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                                 options_.vfs.empty() ? nullptr : options_.vfs.c_str());
+  SqliteDb db(raw);
+  if (rc != SQLITE_OK) {
+    spdlog::debug("{}: no checkpointer connection ({}); the writer checkpoints", path_, sqlite3_errstr(rc));
+    db.reset();
+  } else {
+    sqlite3_busy_timeout(db.get(), 1000);
+  }
+  std::unique_lock lock(checkpoint_mutex_);
+  for (;;) {
+    checkpoint_cv_.wait(lock, [&] { return checkpoint_wanted_ || checkpoint_stop_; });
+    if (checkpoint_stop_) return;
+    checkpoint_wanted_ = false;
+    lock.unlock();
+    if (db) {
+      const int c = sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      if (c != SQLITE_OK && c != SQLITE_BUSY) spdlog::debug("{}: checkpoint: {}", path_, sqlite3_errmsg(db.get()));
+    }
+    lock.lock();
+  }
+}
+
+void SqliteSink::stop_checkpointer() noexcept {
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_one();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
 
 std::optional<std::int64_t> SqliteSink::current_run_id() const {
   const std::int64_t id = current_run_id_.load();
@@ -728,7 +786,7 @@ std::vector<RunRecord> read_runs(const std::string& path, std::int64_t limit) {
       "id",          "started_at",  "finished_at",    "mode",           "concurrency",    "urls_file",
       "settings",    "outcome",     "errors_by_kind", "pages",          "bytes",          "errors",
       "skipped",     "peak_rss_bytes", "elapsed_s",   "pages_per_s",    "cpu_s",          "latency_p50_ms",
-      "latency_p95_ms", "latency_p99_ms"};
+      "latency_p95_ms", "latency_p99_ms", "resumed_from", "requeued",   "pid"};
   std::string sql = "SELECT ";
   for (const char* c : kColumns) {
     if (sql.size() > 7) sql += ", ";
@@ -777,6 +835,9 @@ std::vector<RunRecord> read_runs(const std::string& path, std::int64_t limit) {
     r.latency_p50_ms = real(17);
     r.latency_p95_ms = real(18);
     r.latency_p99_ms = real(19);
+    r.resumed_from = integer(20);
+    r.requeued = integer(21);
+    r.pid = integer(22);
     out.push_back(std::move(r));
   }
   if (step != SQLITE_DONE) throw_db_error(path, "cannot read runs", db.get());

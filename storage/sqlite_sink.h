@@ -5,7 +5,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <vector>
@@ -171,8 +174,22 @@ class SqliteSink final : public QueuedSink {
   // warnings, up to options_.max_lock_wait (only once when !patient).
   int exec_waiting(const char* sql, bool patient, std::string& error);
 
+  // WAL checkpoints run on a thread of their own with its own connection
+  // (PASSIVE: they never block the writer), asked for by the writer's WAL
+  // hook once the WAL holds kCheckpointPages; the writer checkpoints itself
+  // only past kForceCheckpointPages. A checkpoint syncs the database file:
+  // on the writer it stalls every page waiting to be committed.
+  static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
+  void checkpoint_loop() noexcept;
+  void stop_checkpointer() noexcept;
+
   const std::string path_;
   const SqliteSinkOptions options_;
+  std::mutex checkpoint_mutex_;  // guards the two flags below
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool checkpoint_stop_ = false;
+  std::thread checkpointer_;
   // Declared before the statements so they are finalized first.
   SqliteDb db_;
   SqliteStmt upsert_page_;
@@ -196,6 +213,7 @@ struct RunRecord {
   std::string started_at;  // ISO 8601 UTC
   std::optional<std::string> finished_at, mode, urls_file, settings, outcome, errors_by_kind;
   std::optional<std::int64_t> concurrency, pages, bytes, errors, skipped, peak_rss_bytes;
+  std::optional<std::int64_t> resumed_from, requeued, pid;
   std::optional<double> elapsed_s, pages_per_s, cpu_s, latency_p50_ms, latency_p95_ms, latency_p99_ms;
 };
 
