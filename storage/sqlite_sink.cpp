@@ -256,6 +256,19 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
                                std::min(options_.lock_warning_interval, options_.max_lock_wait).count(),
                                1, kMaxBusySliceMs)));
 
+  {
+    // A database of another program is not ours to add tables to (nor to
+    // switch to WAL: checked before anything is written).
+    SqliteStmt t = prepare(db, path_,
+                           "SELECT (SELECT min(name) FROM sqlite_master WHERE type = 'table'), "
+                           "EXISTS(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'runs')");
+    if (sqlite3_step(t.get()) != SQLITE_ROW) throw_db_error(path_, "cannot read the schema", db);
+    const std::string some_table = column_text(t.get(), 0);
+    if (!some_table.empty() && sqlite3_column_int(t.get(), 1) == 0) {
+      throw std::runtime_error("SQLite database '" + path_ + "': not a crawl database (it has tables of another "
+                               "program, e.g. '" + some_table + "'); refusing to write to it");
+    }
+  }
   std::string error;
   // journal_mode answers with the mode in force; anything but "wal" (e.g.
   // ":memory:") still works, only slower for concurrent readers.

@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -724,6 +725,31 @@ TEST_P(CorruptStateTest, StopsWithExit3NamingTheFileAndLeavesItUnchanged) {
   EXPECT_NE(crawl.err().find("file is not a database"), std::string::npos) << "SQLite's message" << crawl.log();
   EXPECT_TRUE(testing::read_file(state) == bytes) << "the state file was changed";
   EXPECT_EQ(served(server), 0u) << "the crawl must stop before any request";
+}
+
+// A SQLite database of another program (a valid file, with tables of its
+// own) is not a crawl state either: refused, untouched.
+TEST(ForeignDatabase, AnotherProgramsDatabaseIsRefusedAndLeftUnchanged) {
+  TempDir dir;
+  TestServer server(fast_site());
+  const auto seeds = seed_file(dir / "urls.txt", server.root_urls());
+  const fs::path db = dir / "places.sqlite";
+  {
+    sqlite3* h = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(h, "CREATE TABLE bookmarks(id INTEGER PRIMARY KEY, url TEXT); "
+                              "INSERT INTO bookmarks(url) VALUES('http://example.com/')",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(h);
+  }
+  const std::string before = testing::read_file(db);
+  Crawl crawl({seeds, "--quiet", "--out", db.string()}, dir / "log");
+  EXPECT_EQ(crawl.wait(), 3) << crawl.log();
+  EXPECT_NE(crawl.err().find(db.string()), std::string::npos) << crawl.log();
+  EXPECT_NE(crawl.err().find("not a crawl database"), std::string::npos) << crawl.log();
+  EXPECT_TRUE(testing::read_file(db) == before) << "the database was changed";
+  EXPECT_EQ(served(server), 0u);
 }
 
 std::string corrupt_case_name(const ::testing::TestParamInfo<CorruptCase>& p) { return p.param.name; }
