@@ -368,5 +368,68 @@ TEST(Frontier, SeenSetCostsAtMostSixteenBytesPerUrl) {
   EXPECT_LE(f.seen_bytes(), 16u * 100000u);
 }
 
+// With a memory bound, URLs beyond it wait "on disk" (in the crawl state)
+// and are asked for host by host once the host's memory queue is empty;
+// what comes back is handed out like the rest, tried URLs after fresh ones.
+TEST(Frontier, BeyondTheMemoryBoundUrlsWaitOnDiskAndAreReadBackWhenTheHostDrains) {
+  Frontier f({.per_host = 4, .delay = 0ms, .memory_queue = 10});  // reads 8 at a time
+  const auto now = Clock::now();
+  for (int i = 0; i < 30; ++i) EXPECT_TRUE(f.add_new("http://a/" + std::to_string(i), 1, i, nullptr));
+  EXPECT_EQ(f.queued(), 30u);
+  EXPECT_EQ(f.queued_in_memory(), f.refill_limit());
+  EXPECT_TRUE(f.take_refills().empty()) << "not while the host has URLs in memory";
+  std::vector<std::string> order;
+  while (f.queued_in_memory() > 0) {
+    auto next = f.next(now);
+    ASSERT_TRUE(next.request);
+    order.push_back(next.request->url);
+    ok(f, *next.request, now);
+  }
+  EXPECT_TRUE(f.has_pending()) << "22 URLs still wait on disk";
+  EXPECT_EQ(f.take_refills(), std::vector<std::string>{"http://a"});
+  EXPECT_TRUE(f.take_refills().empty()) << "one read per host at a time";
+  std::vector<FetchRequest> read;
+  for (int i = 8; i < 16; ++i) read.push_back(req("http://a/" + std::to_string(i), i));
+  read.front().attempt = 1;  // in flight when a crawl stopped: after the others
+  f.refill("http://a", std::move(read));
+  for (int i = 0; i < 8; ++i) {
+    auto next = f.next(now);
+    ASSERT_TRUE(next.request);
+    order.push_back(next.request->url);
+    ok(f, *next.request, now);
+  }
+  EXPECT_EQ(order[8], "http://a/9");
+  EXPECT_EQ(order.back(), "http://a/8");
+  // A short read means the host has nothing more on disk.
+  EXPECT_EQ(f.take_refills(), std::vector<std::string>{"http://a"});
+  f.refill("http://a", {req("http://a/20", 20)});
+  auto last = f.next(now);
+  ASSERT_TRUE(last.request);
+  ok(f, *last.request, now);
+  EXPECT_FALSE(f.has_pending());
+  EXPECT_EQ(f.queued(), 0u);
+}
+
+TEST(Frontier, TheUrlsOnDiskOfAHostGivenUpAreReadBackAndSkipped) {
+  Frontier f({.per_host = 1, .delay = 0ms, .max_host_failures = 1, .memory_queue = 1});
+  const auto now = Clock::now();
+  for (int i = 0; i < 12; ++i) f.add_new("http://a/" + std::to_string(i), 1, 0, nullptr);
+  auto first = f.next(now);
+  ASSERT_TRUE(first.request);
+  f.done(*first.request, Frontier::Outcome::connection_failure, 0, now);  // given up
+  auto skipped = f.take_skipped();
+  for (const auto& [from, to] : {std::pair{1, 9}, std::pair{9, 12}}) {  // a full read, then the rest
+    const auto refills = f.take_refills();
+    ASSERT_EQ(refills, std::vector<std::string>{"http://a"});
+    std::vector<FetchRequest> read;
+    for (int i = from; i < to; ++i) read.push_back(req("http://a/" + std::to_string(i)));
+    f.refill(refills[0], std::move(read));
+    for (auto& s : f.take_skipped()) skipped.push_back(std::move(s));
+  }
+  EXPECT_EQ(skipped.size(), 11u);
+  EXPECT_TRUE(f.take_refills().empty());
+  EXPECT_FALSE(f.has_pending());
+}
+
 }  // namespace
 }  // namespace crawl
