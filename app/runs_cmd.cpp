@@ -51,7 +51,7 @@ std::string render_table(const std::vector<RunRecord>& runs) {
     std::optional<double> mib;
     if (r.peak_rss_bytes) mib = static_cast<double>(*r.peak_rss_bytes) / (1 << 20);
     t.add_row({std::to_string(r.id), short_time(r.started_at), r.mode.value_or("-"), cell(r.concurrency),
-               r.outcome.value_or("unfinished"), cell(r.resumed_from), cell(r.pages), cell(r.errors), cell(r.skipped), cell(r.elapsed_s, 2),
+               r.outcome.value_or("unfinished"), r.resumed_from ? std::to_string(*r.resumed_from) : "", cell(r.pages), cell(r.errors), cell(r.skipped), cell(r.elapsed_s, 2),
                cell(r.pages_per_s, 1), cell(r.cpu_s, 2), cell(mib, 1), cell(r.latency_p50_ms, 1),
                cell(r.latency_p95_ms, 1)});
   }
