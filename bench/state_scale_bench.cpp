@@ -35,18 +35,21 @@
 // on a thread of its own. count(*) walks the whole table (fp is the rowid and
 // random, seq has no index: max(rowid) or max(seq) would be no cheaper, and
 // the only index is partial), so a count that took d waits 9 d before the
-// next: at most ~10% of one core; a sample taken before the next count ends
-// shows the previous one, marked *.
+// next (--count-duty 0.1: at most ~10% of one core); a sample taken before
+// the next count ends shows the previous one, marked *. Also sampled: the
+// sitemap files the server has answered (its own count).
 // When the count reaches every URL of the site (N pages + the seed + the
-// index + K sitemaps), the crawl runs on for --after seconds, then gets
-// SIGINT (a graceful stop: it finishes its transfers and writes its runs
-// row); or it ends by itself first.
+// index + K sitemaps; with --count-duty 0: when the server has answered
+// every sitemap), the crawl runs on for --after seconds, then gets SIGINT (a
+// graceful stop: it finishes its transfers and writes its runs row); or it
+// ends by itself first.
 //
 // Exit code: 0 PASS (all N URLs discovered, peak RSS < --limit-mib), 1 FAIL,
 // 2 bad command line, 3 the bench itself could not run.
 //
 //   build/crawl-state-scale-bench [--urls 10000000] [--hosts 100000] [--per-sitemap 50000]
 //                                 [--interval 1] [--after 10] [--max-time 7200] [--limit-mib 1024]
+//                                 [--count-duty 0.1] [--print-every 10]
 //                                 [--dir /tmp] [--keep] [--csv FILE] [--crawl build/crawl] [-- CRAWL ARGS]
 #include <arpa/inet.h>
 #include <fmt/format.h>
@@ -102,6 +105,7 @@ struct Options {
   double after = 10;        // seconds the crawl runs on once every URL is discovered
   double max_time = 7200;   // seconds before the crawl is stopped anyway (a FAIL)
   double limit_mib = 1024;  // the requirement: peak RSS below this
+  double count_duty = 0.1;  // share of the wall time spent counting the urls table (0: only at the end)
   fs::path dir;             // parent of the temporary directory (default: the system's temp dir)
   fs::path crawl;           // empty: the crawl next to this program
   fs::path csv;             // every sample, if given
@@ -132,6 +136,10 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
       ->check(CLI::Range(0.0, 86400.0));
   app.add_option("--max-time", o.max_time, "seconds before the crawl is stopped anyway (SIGINT; a FAIL)")
       ->check(CLI::Range(1.0, 7 * 86400.0));
+  app.add_option("--count-duty", o.count_duty,
+                 "share of the wall time spent on SELECT count(*) FROM urls (0: only at the end; the stop then "
+                 "comes --after seconds after the last sitemap was served)")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--limit-mib", o.limit_mib, "PASS if the peak RSS stays below this")->check(CLI::Range(1.0, 1e7));
   app.add_option("--dir", o.dir, "where to create the temporary directory (default: $TMPDIR or /tmp)");
   app.add_option("--crawl", o.crawl, "the crawl binary (default: the one next to this program)");
@@ -379,8 +387,8 @@ std::optional<long long> count_urls(const fs::path& db_path) {
 
 // Counts the urls table on a thread of its own, so that a slow count(*)
 // (it walks the whole table) never delays the memory samples. After a count
-// that took d, it waits max(interval, 9 d): counting takes at most ~10% of
-// one core.
+// that took d, it waits max(interval, d (1 - duty) / duty): counting takes
+// at most `duty` of the wall time (0: never counts).
 class UrlCounter {
  public:
   struct Result {
@@ -389,7 +397,8 @@ class UrlCounter {
     std::uint64_t serial = 0;  // counts done so far
   };
 
-  UrlCounter(fs::path db, Seconds interval) : db_(std::move(db)), interval_(interval), thread_([this] { loop(); }) {}
+  UrlCounter(fs::path db, Seconds interval, double duty)
+      : db_(std::move(db)), interval_(interval), duty_(duty), thread_([this] { loop(); }) {}
   ~UrlCounter() { stop(); }
   UrlCounter(const UrlCounter&) = delete;
   UrlCounter& operator=(const UrlCounter&) = delete;
@@ -410,20 +419,21 @@ class UrlCounter {
  private:
   void loop() {
     std::unique_lock lock(mutex_);
-    while (!stop_) {
+    while (!stop_ && duty_ > 0) {
       lock.unlock();
       const auto c0 = Clock::now();
       const auto n = count_urls(db_);
       const Seconds took = Clock::now() - c0;
       lock.lock();
       if (n) latest_ = {*n, took.count() * 1000, latest_.serial + 1};
-      cv_.wait_for(lock, std::chrono::duration_cast<Clock::duration>(std::max(interval_, 9 * took)),
+      cv_.wait_for(lock, std::chrono::duration_cast<Clock::duration>(std::max(interval_, took * ((1 - duty_) / duty_))),
                    [this] { return stop_; });
     }
   }
 
   const fs::path db_;
   const Seconds interval_;
+  const double duty_;
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   bool stop_ = false;
@@ -435,9 +445,10 @@ class UrlCounter {
 
 struct Sample {
   double t = 0;                 // seconds since the crawl's start
-  long long discovered = 0;     // count(*) of urls (the last one taken)
+  long long discovered = 0;     // count(*) of urls (the last one taken); -1: not counted (--count-duty 0)
   bool fresh = false;           // a count finished since the previous sample (else carried)
   double count_ms = 0;          // how long that count took
+  int sitemaps_served = 0;      // sitemap files the server has answered (the index apart)
   long rss_kib = 0, hwm_kib = 0;
   std::uintmax_t db_bytes = 0, wal_bytes = 0;
   double cpu_s = 0;             // the crawl's CPU so far (user + system)
@@ -445,37 +456,39 @@ struct Sample {
 };
 
 void print_header() {
-  fmt::print("{:>8} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}  {}\n", "elapsed", "discovered", "RSS", "peak",
-             "db", "wal", "state", "CPU", "count", "");
-  fmt::print("{:>8} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8}  {}\n", "s", "URLs", "MiB", "MiB", "MiB", "MiB",
-             "MiB", "s", "ms", "");
+  fmt::print("{:>8} {:>12} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7}  {}\n", "elapsed", "discovered",
+             "sitemaps", "RSS", "peak", "db", "wal", "state", "CPU", "count", "");
+  fmt::print("{:>8} {:>12} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>7} {:>7}  {}\n", "s", "URLs", "served", "MiB",
+             "MiB", "MiB", "MiB", "MiB", "s", "ms", "");
 }
 
 void print_sample(const Sample& s) {
-  fmt::print("{:>8.1f} {:>11}{} {:>9.1f} {:>9.1f} {:>9.1f} {:>9.1f} {:>9.1f} {:>8.1f} {:>8}  {}\n", s.t, s.discovered,
-             s.fresh ? ' ' : '*', s.rss_kib / 1024.0, s.hwm_kib / 1024.0, s.db_bytes / kMiB, s.wal_bytes / kMiB,
+  fmt::print("{:>8.1f} {:>11}{} {:>8} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>8.1f} {:>7.1f} {:>7}  {}\n", s.t,
+             s.discovered < 0 ? "-" : std::to_string(s.discovered), s.fresh || s.discovered < 0 ? ' ' : '*',
+             s.sitemaps_served, s.rss_kib / 1024.0, s.hwm_kib / 1024.0, s.db_bytes / kMiB, s.wal_bytes / kMiB,
              (s.db_bytes + s.wal_bytes) / kMiB, s.cpu_s, s.fresh ? fmt::format("{:.0f}", s.count_ms) : "-", s.event);
 }
 
 void write_csv(const fs::path& path, const std::vector<Sample>& samples) {
   std::ofstream out(path);
-  out << "elapsed_s,discovered,fresh_count,count_ms,rss_mib,peak_rss_mib,db_mib,wal_mib,state_mib,cpu_s,event\n";
+  out << "elapsed_s,discovered,fresh_count,count_ms,sitemaps_served,rss_mib,peak_rss_mib,db_mib,wal_mib,state_mib,"
+         "cpu_s,event\n";
   for (const auto& s : samples)
-    out << fmt::format("{:.2f},{},{},{:.1f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{}\n", s.t, s.discovered,
-                       s.fresh ? 1 : 0, s.count_ms, s.rss_kib / 1024.0, s.hwm_kib / 1024.0, s.db_bytes / kMiB,
+    out << fmt::format("{:.2f},{},{},{:.1f},{},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{:.2f},{}\n", s.t, s.discovered,
+                       s.fresh ? 1 : 0, s.count_ms, s.sitemaps_served, s.rss_kib / 1024.0, s.hwm_kib / 1024.0, s.db_bytes / kMiB,
                        s.wal_bytes / kMiB, (s.db_bytes + s.wal_bytes) / kMiB, s.cpu_s, s.event);
   if (!out.flush()) throw std::runtime_error("cannot write " + path.string());
 }
 
 // About `rows` samples spread evenly over the run (each the first sample
-// with a fresh count at or after its moment), plus every sample with an
-// event and the one where VmRSS was highest.
-std::vector<std::size_t> curve_rows(const std::vector<Sample>& samples, std::size_t rows) {
+// at or after its moment, with a fresh count when `counted`), plus every
+// sample with an event and the one where VmRSS was highest.
+std::vector<std::size_t> curve_rows(const std::vector<Sample>& samples, std::size_t rows, bool counted) {
   std::set<std::size_t> pick;
   if (samples.empty()) return {};
   std::vector<std::size_t> fresh;
   for (std::size_t k = 0; k < samples.size(); ++k)
-    if (samples[k].fresh) fresh.push_back(k);
+    if (samples[k].fresh || !counted) fresh.push_back(k);
   const double span = samples.back().t;
   for (std::size_t r = 0; r <= rows && !fresh.empty(); ++r) {
     const double at = span * static_cast<double>(r) / static_cast<double>(rows);
@@ -489,6 +502,13 @@ std::vector<std::size_t> curve_rows(const std::vector<Sample>& samples, std::siz
   }
   pick.insert(top);
   return {pick.begin(), pick.end()};
+}
+
+// Sitemap files (not the index) the server has answered so far.
+int sitemaps_served(const ts::TestServer& server) {
+  int n = 0;
+  for (const auto& [target, count] : server.stats(0).requests_by_target) n += target.starts_with("/sitemaps/");
+  return n;
 }
 
 fs::path make_temp_dir(const fs::path& parent) {
@@ -545,10 +565,10 @@ int run(const Options& o) {
   fmt::print(
       "every {} s: RSS = VmRSS, peak = VmHWM (/proc/PID/status); db, wal = sizes of crawl.db and crawl.db-wal,\n"
       "  state = their sum (the state's urls table and the pages table share the file); discovered = SELECT\n"
-      "  count(*) FROM urls, read-only, on a thread of its own, at most ~10% of one core (* = no count ended\n"
-      "  since the previous sample: the last one, carried); count ms = how long it took; CPU = the crawl's\n"
-      "  user + system so far\n\n",
-      o.interval);
+      "  count(*) FROM urls, read-only, on a thread of its own, at most {:.0f}% of the wall time (* = no count\n"
+      "  ended since the previous sample: the last one, carried); count ms = how long it took; sitemaps served =\n"
+      "  sitemap files the server has answered; CPU = the crawl's user + system so far\n\n",
+      o.interval, o.count_duty * 100);
 
   crawl::ChildOptions child_options;
   child_options.argv = command;
@@ -563,7 +583,7 @@ int run(const Options& o) {
   long peak_hwm_kib = 0;
   std::optional<double> reached_at, stopped_at;
   std::uint64_t last_serial = 0;
-  UrlCounter counter(db, Seconds(o.interval));
+  UrlCounter counter(db, Seconds(o.interval), o.count_duty);
   int signals_sent = 0;
   bool timed_out = false;
   double last_print = -1e9;
@@ -588,11 +608,16 @@ int run(const Options& o) {
     s.fresh = count.serial != last_serial;
     last_serial = count.serial;
     s.count_ms = count.took_ms;
-    discovered = count.count;
+    discovered = o.count_duty > 0 ? count.count : -1;
+    s.sitemaps_served = sitemaps_served(server);
     s.discovered = discovered;
-    if (!reached_at && discovered >= site.total_urls) {
+    if (!reached_at && o.count_duty > 0 && discovered >= site.total_urls) {
       reached_at = s.t;
       s.event = "all URLs discovered";
+    }
+    if (!reached_at && o.count_duty == 0 && s.sitemaps_served >= site.sitemaps) {
+      reached_at = s.t;
+      s.event = "all sitemaps served";
     }
     if (!stopped_at && reached_at && s.t - *reached_at >= o.after) {
       child.signal(SIGINT);
@@ -642,6 +667,7 @@ int run(const Options& o) {
     last.count_ms = Seconds(Clock::now() - c0).count() * 1000;
   }
   last.discovered = discovered;
+  last.sitemaps_served = sitemaps_served(server);
   last.rss_kib = 0;
   last.hwm_kib = peak_hwm_kib;
   last.event = fmt::format("exited {}", exit.exit_code);
@@ -673,7 +699,7 @@ int run(const Options& o) {
 
   fmt::print("\ncurve ({} samples; * = count carried from an earlier sample):\n", samples.size());
   print_header();
-  for (const std::size_t k : curve_rows(samples, 16)) print_sample(samples[k]);
+  for (const std::size_t k : curve_rows(samples, 16, o.count_duty > 0)) print_sample(samples[k]);
   if (!o.csv.empty()) {
     write_csv(o.csv, samples);
     fmt::print("every sample: {}\n", o.csv.string());

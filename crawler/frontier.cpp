@@ -54,6 +54,7 @@ bool Frontier::add_new(std::string url, int depth, double priority, Referrer ref
       (host.on_disk > 0 || host.queue.size() >= refill_size_ || queued_ >= options_.memory_queue)) {
     ++host.on_disk;  // the caller has written it to the state
     ++on_disk_;
+    if (host.refill_pending) ++host.on_disk_since_read;
     want_refill(origin, host);
     return true;
   }
@@ -90,6 +91,7 @@ std::vector<std::string> Frontier::take_refills() {
     host.refill_wanted = false;
     if (!host.queue.empty() || host.on_disk == 0 || host.refill_pending) continue;
     host.refill_pending = true;
+    host.on_disk_since_read = 0;
     ++refills_pending_;
     out.push_back(std::move(name));
   }
@@ -104,7 +106,9 @@ void Frontier::refill(const std::string& origin, std::vector<FetchRequest> reque
   --refills_pending_;
   const auto n = static_cast<std::int64_t>(requests.size());
   if (requests.size() < refill_size_) {
-    drop_on_disk(host);  // that was all of them
+    drop_on_disk(host);  // that was all of them, but for those added since the read was asked for
+    host.on_disk = host.on_disk_since_read;
+    on_disk_ += host.on_disk;
   } else {
     const std::int64_t taken = std::min(n, host.on_disk);
     host.on_disk -= taken;

@@ -194,6 +194,9 @@ class Frontier {
     std::int64_t on_disk = 0;     // queued URLs waiting in the state, not in memory
     bool refill_wanted = false;   // in refill_wanted_
     bool refill_pending = false;  // handed out by take_refills(), not yet refilled
+    // URLs that went to disk while a read was pending: that read may have
+    // missed them (their page committed after it ran).
+    std::int64_t on_disk_since_read = 0;
     CrawlDecision gave_up_reason = CrawlDecision::host_given_up;
     std::string gave_up_because;
   };

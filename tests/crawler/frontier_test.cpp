@@ -431,5 +431,29 @@ TEST(Frontier, TheUrlsOnDiskOfAHostGivenUpAreReadBackAndSkipped) {
   EXPECT_FALSE(f.has_pending());
 }
 
+// A URL that goes to disk while a read of its host is pending may have been
+// written after the read ran: a short read must not forget it.
+TEST(Frontier, AUrlAddedWhileAReadIsPendingIsReadLater) {
+  Frontier f({.per_host = 1, .delay = 0ms, .memory_queue = 1});
+  const auto now = Clock::now();
+  f.add_new("http://a/0", 1, 0, nullptr);
+  f.add_new("http://a/1", 1, 0, nullptr);  // on disk
+  auto first = f.next(now);
+  ASSERT_TRUE(first.request);
+  ok(f, *first.request, now);
+  ASSERT_EQ(f.take_refills(), std::vector<std::string>{"http://a"});
+  f.add_new("http://a/2", 1, 0, nullptr);  // on disk, after the read was asked for
+  f.refill("http://a", {req("http://a/1")});  // short: it did not see /2
+  auto second = f.next(now);
+  ASSERT_TRUE(second.request);
+  ok(f, *second.request, now);
+  EXPECT_TRUE(f.has_pending());
+  ASSERT_EQ(f.take_refills(), std::vector<std::string>{"http://a"});
+  f.refill("http://a", {req("http://a/2")});
+  auto third = f.next(now);
+  ASSERT_TRUE(third.request);
+  EXPECT_EQ(third.request->url, "http://a/2");
+}
+
 }  // namespace
 }  // namespace crawl
