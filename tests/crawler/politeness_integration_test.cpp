@@ -129,10 +129,11 @@ TEST_P(PolitenessTest, CrawlDelayAndDelaySpaceRequestStarts) {
   auto log = server.stats(0).log;
   ASSERT_EQ(log.size(), 8u);  // robots.txt, /, 6 pages
   // Client-side starts are spaced; the server sees them give or take its
-  // own scheduling, so: on average at least the delay, and never close.
-  EXPECT_GE(ms_between(log.front().received, log.back().received) / 7, 245);
+  // own scheduling and the connection's set-up (tens of ms under the
+  // sanitizers), so: on average about the delay, and never close.
+  EXPECT_GE(ms_between(log.front().received, log.back().received) / 7, 235);
   for (std::size_t i = 1; i < log.size(); ++i)
-    EXPECT_GE(ms_between(log[i - 1].received, log[i].received), 150) << log[i].target;
+    EXPECT_GE(ms_between(log[i - 1].received, log[i].received), 100) << log[i].target;
 
   // --delay alone, with a higher --per-host: starts are still spaced.
   TestServer plain(site(1, 6));
@@ -143,9 +144,9 @@ TEST_P(PolitenessTest, CrawlDelayAndDelaySpaceRequestStarts) {
   ASSERT_EQ(r2.code, 0) << r2.err;
   auto log2 = plain.stats(0).log;
   ASSERT_EQ(log2.size(), 8u);
-  EXPECT_GE(ms_between(log2.front().received, log2.back().received) / 7, 145);
+  EXPECT_GE(ms_between(log2.front().received, log2.back().received) / 7, 140);
   for (std::size_t i = 1; i < log2.size(); ++i)
-    EXPECT_GE(ms_between(log2[i - 1].received, log2[i].received), 75) << log2[i].target;
+    EXPECT_GE(ms_between(log2[i - 1].received, log2[i].received), 60) << log2[i].target;
 }
 
 TEST_P(PolitenessTest, RetryAfterPausesTheHostAndTheUrlIsRetried) {
