@@ -45,12 +45,14 @@ class BatchQueue {
 
   // Queues `item` without waiting for the budget (small items pushed by
   // threads that must never block); it still counts against it.
-  std::uint64_t push_now(Item item, std::size_t bytes) {
+  // `wake` false: the consumer is not woken for it (it is not urgent: it
+  // goes with the next item pushed, or with wait_done()).
+  std::uint64_t push_now(Item item, std::size_t bytes, bool wake = true) {
     std::lock_guard lock(mutex_);
     pending_bytes_ += bytes;
     queue_.push_back(Entry{std::move(item), bytes});
     const std::uint64_t ticket = ++pushed_;
-    work_cv_.notify_one();
+    if (wake) work_cv_.notify_one();
     return ticket;
   }
 
@@ -88,6 +90,7 @@ class BatchQueue {
   // Blocks until the item with `ticket` (and all before it) is marked done.
   void wait_done(std::uint64_t ticket) {
     std::unique_lock lock(mutex_);
+    if (done_ < ticket) work_cv_.notify_one();  // items pushed without waking the consumer
     done_cv_.wait(lock, [&] { return done_ >= ticket; });
   }
 

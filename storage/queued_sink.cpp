@@ -55,12 +55,12 @@ void QueuedSink::settle(const FetchResult& result, bool page, UrlEffects effects
   queue_.push(Item{std::in_place_type<Page>, Page{result, page, std::move(kept)}}, bytes);
 }
 
-std::uint64_t QueuedSink::push(Item item, bool wait_for_space) {
+std::uint64_t QueuedSink::push(Item item, bool wait_for_space, bool wake) {
   std::size_t bytes = sizeof(Item);
   if (const auto* add = std::get_if<AddUrls>(&item))
     for (const auto& u : add->urls) bytes += sizeof(StateUrl) + u.url.size() + u.referrer.size();
   if (const auto* page = std::get_if<Page>(&item)) bytes = approx_result_bytes(page->result);
-  return wait_for_space ? queue_.push(std::move(item), bytes) : queue_.push_now(std::move(item), bytes);
+  return wait_for_space ? queue_.push(std::move(item), bytes) : queue_.push_now(std::move(item), bytes, wake);
 }
 
 ResumePoint QueuedSink::StateQueue::resume(bool restart) {
@@ -74,7 +74,9 @@ void QueuedSink::StateQueue::add(std::vector<StateUrl> urls) {
 }
 
 void QueuedSink::StateQueue::started(const std::string& url) {
-  sink_.push(Item{std::in_place_type<Started>, Started{url}}, false);
+  // Not worth a wake-up of the writer per request (a futex call on an event
+  // loop): it is committed with the next page.
+  sink_.push(Item{std::in_place_type<Started>, Started{url}}, false, false);
 }
 
 void QueuedSink::StateQueue::take(std::string origin, std::size_t limit, Taken taken) {

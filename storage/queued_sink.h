@@ -122,7 +122,9 @@ class QueuedSink : public Sink {
   // Queues `item` in order with everything else; forwarding sinks use it.
   // `wait_for_space` false: never blocks (small state operations, pushed by
   // threads that must not wait).
-  std::uint64_t push(Item item, bool wait_for_space = true);
+  // `wake` false (with !wait_for_space): the writer is not woken for it; it
+  // is written with the next item, or by flush().
+  std::uint64_t push(Item item, bool wait_for_space = true, bool wake = true);
   void wait_done(std::uint64_t ticket) { queue_.wait_done(ticket); }
 
   // Writer thread: writes the items of `batch` in order. Called with a

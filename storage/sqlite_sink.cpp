@@ -284,6 +284,8 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
   if (exec("PRAGMA synchronous=NORMAL", error) != SQLITE_OK) throw_db_error(path_, "PRAGMA synchronous", db);
   // Replaces SQLite's automatic checkpoint (done by the writer, inside its commit).
   sqlite3_wal_hook(db, &SqliteSink::on_wal_commit, this);
+  // A WAL that grew (a reader held it back) is cut back once checkpointed.
+  exec("PRAGMA journal_size_limit=67108864", error);
 
   // Schema check and creation in one write transaction, so two crawls
   // starting on the same file cannot both see "no schema".
