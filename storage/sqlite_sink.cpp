@@ -70,7 +70,8 @@ CREATE TABLE IF NOT EXISTS pages(
   run_id INTEGER REFERENCES runs(id));
 CREATE INDEX IF NOT EXISTS pages_run ON pages(run_id);
 CREATE TABLE IF NOT EXISTS urls(
-  fp INTEGER PRIMARY KEY,
+  seq INTEGER PRIMARY KEY,
+  fp INTEGER NOT NULL UNIQUE,
   url TEXT NOT NULL,
   host TEXT NOT NULL,
   state TEXT NOT NULL,
@@ -79,24 +80,18 @@ CREATE TABLE IF NOT EXISTS urls(
   referrer TEXT,
   kind TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
-  run_id INTEGER,
-  seq INTEGER);
+  run_id INTEGER);
 CREATE INDEX IF NOT EXISTS urls_queued ON urls(host, attempts > 0, priority, seq) WHERE state = 'queued';
 )sql";
 
 // A URL new to the state (added by a page, a sitemap or the seed list).
 constexpr const char* kInsertUrlSql = R"sql(
-INSERT OR IGNORE INTO urls(fp, url, host, state, depth, priority, referrer, kind, attempts, run_id, seq)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+INSERT OR IGNORE INTO urls(fp, url, host, state, depth, priority, referrer, kind, attempts, run_id)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
 )sql";
 
-// A URL's final state (inserted if the state lost it: a URL taken over from
-// before the state existed).
-constexpr const char* kSettleUrlSql = R"sql(
-INSERT INTO urls(fp, url, host, state, depth, priority, referrer, kind, attempts, run_id, seq)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-ON CONFLICT(fp) DO UPDATE SET state = excluded.state
-)sql";
+// A URL's final state (its row is inserted if missing: kInsertUrlSql).
+constexpr const char* kSettleUrlSql = "UPDATE urls SET state = ?2 WHERE fp = ?1";
 
 constexpr const char* kStartedUrlSql =
     "UPDATE urls SET state = 'in_flight', attempts = attempts + 1 WHERE fp = ?1";
@@ -313,10 +308,6 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
     throw std::runtime_error("SQLite database '" + path_ + "': cannot commit schema: " + error);
   }
 
-  {
-    SqliteStmt q = prepare(db, path_, "SELECT coalesce(max(seq), 0) FROM urls");
-    if (sqlite3_step(q.get()) == SQLITE_ROW) url_seq_ = sqlite3_column_int64(q.get(), 0);
-  }
   upsert_page_ = prepare(db, path_, kUpsertPageSql);
   insert_url_ = prepare(db, path_, kInsertUrlSql);
   settle_url_ = prepare(db, path_, kSettleUrlSql);
@@ -382,6 +373,9 @@ void SqliteSink::checkpoint_loop() noexcept {
     db.reset();
   } else {
     sqlite3_busy_timeout(db.get(), 1000);
+    // A connection learns that the file is in WAL mode by reading it; until
+    // then a checkpoint does nothing (and says -1 frames).
+    sqlite3_exec(db.get(), "SELECT count(*) FROM sqlite_master", nullptr, nullptr, nullptr);
   }
   std::unique_lock lock(checkpoint_mutex_);
   for (;;) {
@@ -390,8 +384,9 @@ void SqliteSink::checkpoint_loop() noexcept {
     checkpoint_wanted_ = false;
     lock.unlock();
     if (db) {
-      const int c = sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-      if (c != SQLITE_OK && c != SQLITE_BUSY) spdlog::debug("{}: checkpoint: {}", path_, sqlite3_errmsg(db.get()));
+      int log_frames = 0, done_frames = 0;
+      const int c = sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
+      spdlog::debug("{}: checkpoint: {} ({} of {} WAL frames)", path_, sqlite3_errstr(c), done_frames, log_frames);
     }
     lock.lock();
   }
@@ -554,7 +549,6 @@ int SqliteSink::write_url(sqlite3_stmt* stmt, const StateUrl& u, UrlState state,
   bind(sqlite3_bind_text(stmt, 8, kind, -1, SQLITE_STATIC));
   bind(sqlite3_bind_int(stmt, 9, u.attempts));
   bind(run_id != 0 ? sqlite3_bind_int64(stmt, 10, run_id) : sqlite3_bind_null(stmt, 10));
-  bind(sqlite3_bind_int64(stmt, 11, ++url_seq_));
   if (const int rc = bind.rc(); rc != SQLITE_OK) {
     error = std::string("cannot bind: ") + sqlite3_errstr(rc);
     return rc;
@@ -563,8 +557,17 @@ int SqliteSink::write_url(sqlite3_stmt* stmt, const StateUrl& u, UrlState state,
 }
 
 int SqliteSink::write_effects(const FetchRequest& request, const UrlEffects& effects, std::string& error) {
-  StateUrl self{request.url, request.depth, request.priority, request.referrer, request.kind, request.attempt + 1};
-  if (const int rc = write_url(settle_url_.get(), self, effects.state, error); rc != SQLITE_OK) return rc;
+  {
+    sqlite3_stmt* stmt = settle_url_.get();
+    StmtScope scope(stmt);
+    sqlite3_bind_int64(stmt, 1, static_cast<std::int64_t>(url_fingerprint(request.url)));
+    sqlite3_bind_text(stmt, 2, to_string(effects.state), -1, SQLITE_STATIC);
+    if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
+  }
+  if (sqlite3_changes(db_.get()) == 0) {  // not in the state (e.g. stored without it): added as it ends
+    StateUrl self{request.url, request.depth, request.priority, request.referrer, request.kind, request.attempt + 1};
+    if (const int rc = write_url(insert_url_.get(), self, effects.state, error); rc != SQLITE_OK) return rc;
+  }
   for (const auto& u : effects.added) {
     if (const int rc = write_url(insert_url_.get(), u, UrlState::queued, error); rc != SQLITE_OK) return rc;
   }
@@ -639,7 +642,6 @@ int SqliteSink::write_resume(const Resume& resume, std::string& error) {
                    *last_run, path_, left);
     }
     if (has_urls && (rc = exec("DELETE FROM urls", error)) != SQLITE_OK) return rc;
-    url_seq_ = 0;
     return SQLITE_OK;
   }
   point.resumed_run = last_run;

@@ -199,7 +199,6 @@ class SqliteSink final : public QueuedSink {
   SqliteStmt settle_url_;
   SqliteStmt started_url_;
   SqliteStmt take_urls_;
-  std::int64_t url_seq_ = 0;  // writer thread: urls.seq of the last URL added
 
   // Writer-thread state; current_run_id_ is also read by current_run_id(),
   // hence atomic (0 = no run).

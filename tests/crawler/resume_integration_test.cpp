@@ -533,8 +533,9 @@ TEST_P(ResumeTest, CompletedStateStartsAFreshCrawl) {
   if (expect_table(db, "urls")) {
     EXPECT_EQ(column_names(db, "urls"), (std::set<std::string>{"fp", "url", "host", "state", "depth", "priority",
                                                                "referrer", "kind", "attempts", "run_id", "seq"}));
-    EXPECT_EQ(cell(db, "SELECT name FROM pragma_table_info('urls') WHERE pk = 1"), "fp");
+    EXPECT_EQ(cell(db, "SELECT name FROM pragma_table_info('urls') WHERE pk = 1"), "seq");
     EXPECT_EQ(cell(db, "SELECT type FROM pragma_table_info('urls') WHERE name = 'fp'"), "INTEGER");
+    EXPECT_EQ(cell(db, "SELECT count(*) FROM pragma_index_list('urls') WHERE \"unique\" = 1"), "1");
     expect_urls_done(db, site);
     EXPECT_EQ(cell(db, "SELECT count(*) FROM urls WHERE kind = 'page'"), std::to_string(site.size()))
         << "one row per normalized URL";
