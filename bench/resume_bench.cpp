@@ -125,35 +125,6 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
 
 // ------------------------------------------------------- the crawl process
 
-// Watches a child for its end without reaping it (a pidfd), so that
-// ChildProcess::wait() still measures and reaps it, and a run that ends on
-// its own before its kill moment is told apart from one we killed.
-class ExitWatch {
- public:
-  explicit ExitWatch(pid_t pid) : fd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {
-    if (fd_ < 0) throw std::runtime_error(std::string("pidfd_open: ") + std::strerror(errno));
-  }
-  ~ExitWatch() { ::close(fd_); }
-  ExitWatch(const ExitWatch&) = delete;
-  ExitWatch& operator=(const ExitWatch&) = delete;
-
-  // True once the child has ended; false if `deadline` came first.
-  bool wait_until(Clock::time_point deadline) const {
-    for (;;) {
-      const auto left = std::max(Clock::duration::zero(), deadline - Clock::now());
-      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-      const timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-      pollfd p{fd_, POLLIN, 0};
-      const int n = ::ppoll(&p, 1, &timeout, nullptr);
-      if (n > 0) return true;
-      if (n == 0) return false;
-      if (errno != EINTR) throw std::runtime_error(std::string("ppoll: ") + std::strerror(errno));
-    }
-  }
-
- private:
-  int fd_;
-};
 
 // One run of the crawl command, as seen from outside.
 struct RunEnd {
@@ -178,7 +149,7 @@ RunEnd run_crawl(const std::vector<std::string>& argv, const fs::path& log, std:
   RunEnd end;
   const auto started = Clock::now();
   crawl::ChildProcess child(options);
-  const ExitWatch watch(child.pid());
+  const crawl::ExitWatch watch(child.pid());
   const auto grace_deadline = [&] { return Clock::now() + std::chrono::duration_cast<Clock::duration>(grace); };
   if (kill_after && !watch.wait_until(started + std::chrono::duration_cast<Clock::duration>(*kill_after))) {
     end.stopped = Clock::now();

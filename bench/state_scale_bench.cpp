@@ -269,35 +269,6 @@ Site write_site(const Options& o, const fs::path& root_dir, const std::string& r
 
 // ------------------------------------------------------- the crawl process
 
-// Watches a child for its end without reaping it (a pidfd), so that
-// /proc/PID/status can be read up to the end and ChildProcess::wait() still
-// measures and reaps it.
-class ExitWatch {
- public:
-  explicit ExitWatch(pid_t pid) : fd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {
-    if (fd_ < 0) throw std::runtime_error(std::string("pidfd_open: ") + std::strerror(errno));
-  }
-  ~ExitWatch() { ::close(fd_); }
-  ExitWatch(const ExitWatch&) = delete;
-  ExitWatch& operator=(const ExitWatch&) = delete;
-
-  // True once the child has ended; false if `deadline` came first.
-  bool wait_until(Clock::time_point deadline) const {
-    for (;;) {
-      const auto left = std::max(Clock::duration::zero(), deadline - Clock::now());
-      const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
-      const timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
-      pollfd p{fd_, POLLIN, 0};
-      const int n = ::ppoll(&p, 1, &timeout, nullptr);
-      if (n > 0) return true;
-      if (n == 0) return false;
-      if (errno != EINTR) throw std::runtime_error(std::string("ppoll: ") + std::strerror(errno));
-    }
-  }
-
- private:
-  int fd_;
-};
 
 struct Memory {
   long rss_kib = -1;  // VmRSS; -1: not readable (the process has ended)
@@ -576,7 +547,7 @@ int run(const Options& o) {
   child_options.err = crawl::ChildStream::same_as_stdout();
   const auto started = Clock::now();
   crawl::ChildProcess child(child_options);
-  const ExitWatch watch(child.pid());
+  const crawl::ExitWatch watch(child.pid());
 
   std::vector<Sample> samples;
   long long discovered = 0;

@@ -2,12 +2,15 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -243,6 +246,26 @@ bool on_path(const std::string& program) {
     if (::access(candidate.c_str(), X_OK) == 0 && !std::filesystem::is_directory(candidate)) return true;
   }
   return false;
+}
+
+ExitWatch::ExitWatch(pid_t pid) : fd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {
+  if (fd_ < 0) throw std::runtime_error(std::string("pidfd_open: ") + std::strerror(errno));
+}
+
+ExitWatch::~ExitWatch() { ::close(fd_); }
+
+bool ExitWatch::wait_until(std::chrono::steady_clock::time_point deadline) const {
+  using Clock = std::chrono::steady_clock;
+  for (;;) {
+    const auto left = std::max(Clock::duration::zero(), deadline - Clock::now());
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+    const timespec timeout{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+    pollfd p{fd_, POLLIN, 0};
+    const int n = ::ppoll(&p, 1, &timeout, nullptr);
+    if (n > 0) return true;
+    if (n == 0) return false;
+    if (errno != EINTR) throw std::runtime_error(std::string("ppoll: ") + std::strerror(errno));
+  }
 }
 
 }  // namespace crawl

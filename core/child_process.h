@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -95,5 +96,24 @@ std::string last_lines(const std::filesystem::path& file, int n);
 
 // Whether `program` is an executable file on PATH.
 bool on_path(const std::string& program);
+
+// Watches a child for its end without reaping it (a pidfd), so that
+// ChildProcess::wait() still measures and reaps it, /proc/PID can be read up
+// to the end, and a child that ended on its own is told apart from one that
+// is still running at a deadline.
+class ExitWatch {
+ public:
+  // Throws std::runtime_error when the pidfd cannot be opened.
+  explicit ExitWatch(pid_t pid);
+  ~ExitWatch();
+  ExitWatch(const ExitWatch&) = delete;
+  ExitWatch& operator=(const ExitWatch&) = delete;
+
+  // True once the child has ended; false if `deadline` came first.
+  bool wait_until(std::chrono::steady_clock::time_point deadline) const;
+
+ private:
+  int fd_;
+};
 
 }  // namespace crawl

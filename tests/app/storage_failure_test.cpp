@@ -95,11 +95,6 @@ std::string seed_file(const fs::path& dir, const std::vector<std::string>& urls)
   return (dir / "urls.txt").string();
 }
 
-std::uint64_t requests_served(const TestServer& server) {
-  std::uint64_t n = 0;
-  for (int h = 0; h < server.host_count(); ++h) n += server.stats(h).requests;
-  return n;
-}
 
 using testing::split_tabs;
 
@@ -119,7 +114,7 @@ TEST(StorageFailure, FullDiskStopsASqliteCrawlWithExit3AndKeepsWhatWasStored) {
               r.err.find(small.full_text()) != std::string::npos)
       << r.err;
   const std::uint64_t site = server.site_urls().size();
-  EXPECT_LT(requests_served(server), site / 2) << "the crawl should stop soon after the failure";
+  EXPECT_LT(server.total_requests(), site / 2) << "the crawl should stop soon after the failure";
   // What was stored is intact.
   const auto stored = testing::query(db, "SELECT count(*) FROM pages WHERE url LIKE '%/page/%'");
   EXPECT_GT(std::stoi(stored.at(0).at(0)), 0);
@@ -143,7 +138,7 @@ TEST(StorageFailure, FullDiskStopsADiskCrawlWithExit3AndTearsNothing) {
               r.err.find("database or disk is full") != std::string::npos)
       << r.err;
   const std::uint64_t site = server.site_urls().size();
-  EXPECT_LT(requests_served(server), site / 2) << "the crawl should stop soon after the failure";
+  EXPECT_LT(server.total_requests(), site / 2) << "the crawl should stop soon after the failure";
   // Every index line whole; every file it names complete.
   const std::string index = testing::read_file(out / ".crawl/index.tsv");
   ASSERT_FALSE(index.empty());

@@ -242,12 +242,7 @@ std::string seed_file(const fs::path& path, const std::vector<std::string>& urls
   return path.string();
 }
 
-// Requests the server has received, over all its hosts.
-std::uint64_t served(const TestServer& server) {
-  std::uint64_t n = 0;
-  for (int h = 0; h < server.host_count(); ++h) n += server.stats(h).requests;
-  return n;
-}
+
 
 // Waits (polling, at most a few seconds) until the server has no request
 // pending: the delayed answers to a killed crawl are out of the way.
@@ -725,7 +720,7 @@ TEST_P(CorruptStateTest, StopsWithExit3NamingTheFileAndLeavesItUnchanged) {
   EXPECT_NE(crawl.err().find(state.string()), std::string::npos) << "stderr names the file" << crawl.log();
   EXPECT_NE(crawl.err().find("file is not a database"), std::string::npos) << "SQLite's message" << crawl.log();
   EXPECT_TRUE(testing::read_file(state) == bytes) << "the state file was changed";
-  EXPECT_EQ(served(server), 0u) << "the crawl must stop before any request";
+  EXPECT_EQ(server.total_requests(), 0u) << "the crawl must stop before any request";
 }
 
 // A SQLite database of another program (a valid file, with tables of its
@@ -750,7 +745,7 @@ TEST(ForeignDatabase, AnotherProgramsDatabaseIsRefusedAndLeftUnchanged) {
   EXPECT_NE(crawl.err().find(db.string()), std::string::npos) << crawl.log();
   EXPECT_NE(crawl.err().find("not a crawl database"), std::string::npos) << crawl.log();
   EXPECT_TRUE(testing::read_file(db) == before) << "the database was changed";
-  EXPECT_EQ(served(server), 0u);
+  EXPECT_EQ(server.total_requests(), 0u);
 }
 
 std::string corrupt_case_name(const ::testing::TestParamInfo<CorruptCase>& p) { return p.param.name; }
@@ -790,11 +785,11 @@ bool all_threads_stopped(pid_t pid) {
 // few seconds): what a stopped client had already sent has been read.
 std::uint64_t settled(const TestServer& server) {
   const auto deadline = std::chrono::steady_clock::now() + 5s;
-  auto last = served(server);
+  auto last = server.total_requests();
   auto since = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - since < 50ms && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(kPollStep);
-    const auto now = served(server);
+    const auto now = server.total_requests();
     if (now != last) {
       last = now;
       since = std::chrono::steady_clock::now();
@@ -849,7 +844,7 @@ TEST_F(ResumeOnceTest, SecondCrawlOnTheSameStateIsRefused) {
     EXPECT_NE(second.err().find(in_use), std::string::npos) << "expected \"" << in_use << "\"" << second.log();
     EXPECT_LT(secs, 10.0) << "refused at once, not after waiting";
     // The first crawl is stopped: any request now came from the second.
-    EXPECT_EQ(served(server), before) << "the refused crawl sent requests";
+    EXPECT_EQ(server.total_requests(), before) << "the refused crawl sent requests";
   }
   // Another URL list (another server) on the same state: refused before any request.
   {
@@ -860,7 +855,7 @@ TEST_F(ResumeOnceTest, SecondCrawlOnTheSameStateIsRefused) {
         log_dir());
     EXPECT_EQ(second.wait(15s), 2) << second.log();
     EXPECT_NE(second.err().find(in_use), std::string::npos) << second.log();
-    EXPECT_EQ(served(other), 0u) << "the refused crawl sent requests";
+    EXPECT_EQ(other.total_requests(), 0u) << "the refused crawl sent requests";
   }
 
   first.signal(SIGCONT);
@@ -949,7 +944,7 @@ TEST_F(ResumeOnceTest, StoreNoneWithStateKillThenResume) {
                     std::vector<std::string>{"--store", "none", "--state", state.string()};
   Crawl first(args, log_dir());
   ASSERT_TRUE(reaches(
-      first, [&] { return static_cast<long>(served(server)); }, 25, "requests served"));
+      first, [&] { return static_cast<long>(server.total_requests()); }, 25, "requests served"));
   first.signal(SIGKILL);
   ASSERT_EQ(first.wait(), 128 + SIGKILL) << first.log();
   const auto done_before = url_set(state, "SELECT url FROM urls WHERE state = 'done'");
@@ -972,7 +967,7 @@ TEST_F(ResumeOnceTest, StoreNoneAloneKeepsNoState) {
       common_args(seed_file(dir_ / "urls.txt", server.root_urls())) + std::vector<std::string>{"--store", "none"};
   Crawl first(args, log_dir());
   ASSERT_TRUE(reaches(
-      first, [&] { return static_cast<long>(served(server)); }, 25, "requests served"));
+      first, [&] { return static_cast<long>(server.total_requests()); }, 25, "requests served"));
   first.signal(SIGKILL);
   ASSERT_EQ(first.wait(), 128 + SIGKILL) << first.log();
   settled(server);  // what the killed crawl had sent is counted before the reset

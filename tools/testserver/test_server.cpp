@@ -888,6 +888,15 @@ HostStats TestServer::stats(int host) const {
   return h.stats;
 }
 
+std::uint64_t TestServer::total_requests() const {
+  std::uint64_t n = 0;
+  for (const auto& host : impl_->hosts) {
+    std::lock_guard lock(host->mutex);
+    n += host->stats.requests;
+  }
+  return n;
+}
+
 void TestServer::reset_stats() {
   for (auto& host : impl_->hosts) {
     std::lock_guard lock(host->mutex);

@@ -166,7 +166,9 @@ class TestServer {
   void set_response(int host, std::string target, Response response);
   void clear_responses();  // back to the built-in routes on every host
 
-  HostStats stats(int host) const;  // consistent snapshot of one host
+  HostStats stats(int host) const;
+  // Requests received so far, over all hosts (robots.txt included).
+  std::uint64_t total_requests() const;  // consistent snapshot of one host
   // Zeroes counters and empties the log; peaks restart from the number
   // currently in flight/open. Requests in flight when it is called are not
   // logged when they finish.
