@@ -71,6 +71,21 @@ DiskSink::DiskSink(fs::path out_dir, std::size_t max_queued_bytes, FileSystem& f
     throw std::runtime_error("cannot create '" + meta.string() +
                              "': " + (ec ? ec.message() : "exists and is not a directory"));
   }
+  // Bodies are written here and renamed into place: what a crash (kill -9)
+  // leaves half-written is in this directory, never in the tree, and is
+  // removed by the next crawl.
+  temp_dir_ = meta / "tmp";
+  fs::create_directory(temp_dir_, ec);
+  if (ec || !fs::is_directory(temp_dir_)) {
+    throw std::runtime_error("cannot create '" + temp_dir_.string() +
+                             "': " + (ec ? ec.message() : "exists and is not a directory"));
+  }
+  std::size_t leftovers = 0;
+  for (const auto& entry : fs::directory_iterator(temp_dir_, ec)) {
+    std::error_code ignored;
+    leftovers += fs::remove(entry.path(), ignored);
+  }
+  if (leftovers > 0) spdlog::info("{}: removed {} partly written files of an earlier crawl", temp_dir_.string(), leftovers);
   // O_APPEND: each write(2) lands whole at the end; O_CLOEXEC: nothing
   // exec'ed later inherits the descriptor.
   const auto open_append = [&](const fs::path& path) {
@@ -247,13 +262,11 @@ std::optional<DiskSink::Problem> DiskSink::move_file_below(const fs::path& dir) 
 
 std::optional<DiskSink::Problem> DiskSink::write_file_atomically(const fs::path& target,
                                                                  const std::string& body) {
-  const fs::path dir = target.parent_path();
-  const std::string prefix = "." + target.filename().string() + ".tmp.";
   fs::path temp;
   int fd = -1;
   std::error_code err;
   for (int attempt = 0; attempt < kMaxTempAttempts; ++attempt) {
-    temp = dir / (prefix + std::to_string(++temp_counter_));
+    temp = temp_dir_ / (std::to_string(++temp_counter_) + ".tmp");
     err = files_.open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644, fd);
     if (err != std::errc::file_exists) break;
   }

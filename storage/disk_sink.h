@@ -29,8 +29,9 @@ namespace crawl {
 //                            bytes \t errors \t elapsed_s \t pages_per_s \t
 //                            errors_by_kind (JSON)" per end_run.
 //
-// Files appear atomically: bodies go to ".NAME.tmp.N" in the target
-// directory and are renamed into place. Conflicts lose nothing: a regular
+// Files appear atomically: bodies go to ".crawl/tmp/N.tmp" and are renamed
+// into place (same file system); what a crash leaves there is removed when
+// the next crawl opens out_dir. Conflicts lose nothing: a regular
 // file standing where a directory is needed (page /a, then /a/b.html) moves
 // to a/index.html; a target that is a directory gets target/index.html.
 // Each target is checked to lie inside out_dir (lexically, and with symlinks
@@ -125,6 +126,7 @@ class DiskSink final : public QueuedSink {
   int index_fd_ = -1;  // .crawl/index.tsv; writer thread only after construction
   int runs_fd_ = -1;   // .crawl/runs.tsv; writer thread only after construction
   std::uint64_t temp_counter_ = 0;  // writer thread only
+  std::filesystem::path temp_dir_;  // out_dir/.crawl/tmp
 };
 
 }  // namespace crawl
