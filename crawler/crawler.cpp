@@ -95,13 +95,12 @@ Crawler::Crawler(const Config& config, Sink* sink, const StopRequest* stop, Cloc
       sink_(sink),
       stop_(stop),
       clock_(clock ? clock : &steady_clock_),
+      state_(sink ? sink->state() : nullptr),
       frontier_([&] {
         auto o = frontier_options(config);
-        if (sink && sink->state()) o.memory_queue = static_cast<std::size_t>(config.memory_queue);
+        if (state_) o.memory_queue = static_cast<std::size_t>(config.memory_queue);
         return o;
-      }()) {
-  if (sink_) state_ = sink_->state();
-}
+      }()) {}
 
 void Crawler::add_done_callback(Callback callback) { callbacks_.push_back(std::move(callback)); }
 

@@ -32,24 +32,22 @@ bool Frontier::add(FetchRequest request) {
              request.kind);
 }
 
-bool Frontier::add(std::string url, int depth, double priority, Referrer referrer, RequestKind kind) {
-  const std::string origin(url_origin(url));
+bool Frontier::over_quota(const std::string& origin, RequestKind kind) const {
+  if (options_.max_pages_per_host <= 0 || kind != RequestKind::page) return false;
   auto it = hosts_.find(origin);
-  if (it != hosts_.end() && options_.max_pages_per_host > 0 && kind == RequestKind::page &&
-      it->second.dispatched >= options_.max_pages_per_host)
-    return false;  // not even marked seen: nothing is lost by forgetting it
-  if (!seen_.insert(url)) return false;
-  Host& host = it != hosts_.end() ? it->second : host_for(origin);
-  return enqueue(origin, host, Item{priority, seq_++, url.substr(origin.size()), std::move(referrer), depth, kind, 0});
+  return it != hosts_.end() && it->second.dispatched >= options_.max_pages_per_host;
+}
+
+bool Frontier::add(std::string url, int depth, double priority, Referrer referrer, RequestKind kind) {
+  // Over quota: not even marked seen, nothing is lost by forgetting it.
+  if (over_quota(std::string(url_origin(url)), kind) || !seen_.insert(url)) return false;
+  return add_new(std::move(url), depth, priority, std::move(referrer), kind);
 }
 
 bool Frontier::add_new(std::string url, int depth, double priority, Referrer referrer, RequestKind kind) {
   const std::string origin(url_origin(url));
-  auto it = hosts_.find(origin);
-  if (it != hosts_.end() && options_.max_pages_per_host > 0 && kind == RequestKind::page &&
-      it->second.dispatched >= options_.max_pages_per_host)
-    return false;
-  Host& host = it != hosts_.end() ? it->second : host_for(origin);
+  if (over_quota(origin, kind)) return false;
+  Host& host = host_for(origin);
   if (options_.memory_queue > 0 && !host.given_up &&
       (host.on_disk > 0 || host.queue.size() >= refill_size_ || queued_ >= options_.memory_queue)) {
     ++host.on_disk;  // the caller has written it to the state

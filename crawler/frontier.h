@@ -202,6 +202,8 @@ class Frontier {
   };
 
   Host& host_for(const std::string& origin);
+  // Whether a page of `origin` would exceed --max-pages-per-host.
+  bool over_quota(const std::string& origin, RequestKind kind) const;
   void promote(Clock::time_point now);
   // Queues `item` for `host`, or records it skipped if the host was given up.
   bool enqueue(const std::string& origin, Host& host, Item item);

@@ -39,7 +39,7 @@ void QueuedSink::store(const FetchResult& result) {
     ++dropped_;
     return;
   }
-  queue_.push(Item{std::in_place_type<Page>, Page{result, true, std::nullopt}}, approx_result_bytes(result));
+  push(Item{std::in_place_type<Page>, Page{result, true, std::nullopt}});
 }
 
 void QueuedSink::settle(const FetchResult& result, bool page, UrlEffects effects) {
@@ -48,18 +48,25 @@ void QueuedSink::settle(const FetchResult& result, bool page, UrlEffects effects
     return;
   }
   if (!keeps_state_ && !page) return;
-  std::size_t bytes = approx_result_bytes(result);
-  for (const auto& u : effects.added) bytes += sizeof(StateUrl) + u.url.size() + u.referrer.size();
   std::optional<UrlEffects> kept;
   if (keeps_state_) kept = std::move(effects);
-  queue_.push(Item{std::in_place_type<Page>, Page{result, page, std::move(kept)}}, bytes);
+  push(Item{std::in_place_type<Page>, Page{result, page, std::move(kept)}});
+}
+
+std::size_t QueuedSink::item_bytes(const Item& item) {
+  const auto urls_bytes = [](const std::vector<StateUrl>& urls) {
+    std::size_t n = 0;
+    for (const auto& u : urls) n += sizeof(StateUrl) + u.url.size() + u.referrer.size();
+    return n;
+  };
+  if (const auto* page = std::get_if<Page>(&item))
+    return approx_result_bytes(page->result) + (page->effects ? urls_bytes(page->effects->added) : 0);
+  if (const auto* add = std::get_if<AddUrls>(&item)) return sizeof(Item) + urls_bytes(add->urls);
+  return sizeof(Item);
 }
 
 std::uint64_t QueuedSink::push(Item item, bool wait_for_space, bool wake) {
-  std::size_t bytes = sizeof(Item);
-  if (const auto* add = std::get_if<AddUrls>(&item))
-    for (const auto& u : add->urls) bytes += sizeof(StateUrl) + u.url.size() + u.referrer.size();
-  if (const auto* page = std::get_if<Page>(&item)) bytes = approx_result_bytes(page->result);
+  const std::size_t bytes = item_bytes(item);
   return wait_for_space ? queue_.push(std::move(item), bytes) : queue_.push_now(std::move(item), bytes, wake);
 }
 

@@ -125,6 +125,8 @@ class QueuedSink : public Sink {
   // `wake` false (with !wait_for_space): the writer is not woken for it; it
   // is written with the next item, or by flush().
   std::uint64_t push(Item item, bool wait_for_space = true, bool wake = true);
+  // What `item` counts against the queue's byte budget.
+  static std::size_t item_bytes(const Item& item);
   void wait_done(std::uint64_t ticket) { queue_.wait_done(ticket); }
 
   // Writer thread: writes the items of `batch` in order. Called with a
@@ -145,7 +147,7 @@ class QueuedSink : public Sink {
   // describe() of a one-item batch, else "cannot store a batch of N items
   // (URL …)" naming the first URL.
   static std::string describe_batch(const Batch& batch);
-  // The URL of a Page item, or "".
+  // The URL of a Page item, or nullptr.
   static const std::string* url_of(const Item& item);
   // Writer thread: `count` results were written.
   void count_written(std::int64_t count) { written_ += count; }
