@@ -305,6 +305,8 @@ void Crawler::revisit(CopyJob job) {
 
 void Crawler::queue_copy_job(CopyJob job) {
   ++in_flight_;  // until its ResultDone, like a fetch
+  // Handed out, as a fetch is: a later read of its host must not return it again.
+  state_->started(job.request.url);
   {
     std::lock_guard lock(revisit_mutex_);
     revisit_queue_.push_back(std::move(job));

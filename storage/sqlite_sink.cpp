@@ -763,8 +763,9 @@ int SqliteSink::write_page(const FetchResult& r, std::string& error) {
     fetch.error = why;
     return insert_fetch(fetch, error);
   } else {
-    // No good copy (ever): the latest failure (or skip) is what is known.
-    if (has_response) {
+    // No good copy (ever): the latest failure (or skip) is what is known,
+    // with the body of an error response (a 404 page), not that of a broken one.
+    if (has_response && !r.error) {
       const std::string digest = r.body_digest.empty() ? sha1_digest(r.body) : r.body_digest;
       if (const int rc = store_body(digest, r.body, row.body_id, error); rc != SQLITE_OK) return rc;
     }

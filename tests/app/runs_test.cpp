@@ -226,7 +226,7 @@ TEST(RunsCommand, OldDatabaseIsListedThenMigratedByTheNextCrawl) {
   write_file(dir / "urls.txt", site.list);
   auto crawl = run_crawl({(dir / "urls.txt").string(), "--out", db.string(), "-q"}, dir.path());
   ASSERT_EQ(crawl.code, 0) << crawl.err;
-  EXPECT_EQ(query(db, "PRAGMA user_version")[0][0], "3");
+  EXPECT_EQ(query(db, "PRAGMA user_version")[0][0], "4");
   EXPECT_EQ(query(db, "SELECT count(*) FROM runs WHERE resumed_from IS NULL")[0][0], "2");
   EXPECT_EQ(query(db, "SELECT count(*) FROM urls WHERE state = 'done'")[0][0], std::to_string(site.size()));
   const auto rows = query(db, "SELECT id, pages, cpu_s IS NULL, latency_p95_ms IS NULL FROM runs ORDER BY id");

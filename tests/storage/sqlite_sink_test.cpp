@@ -254,7 +254,9 @@ TEST(SqliteSinkUpsert, StoringTheSameUrlAgainReplacesTheRow) {
   EXPECT_EQ(rows[0][2].integer, 200);
 }
 
-TEST(SqliteSinkUpsert, ErrorAfterSuccessClearsTheOldBody) {
+// A re-crawl while the site is down must not lose last night's copy: the
+// failure is recorded beside it, in the history and in `error`.
+TEST(SqliteSinkUpsert, ErrorAfterSuccessKeepsTheGoodCopy) {
   TempDir dir;
   const fs::path db_path = dir.path() / "crawl.db";
   SqliteSink sink(db_path.string());
@@ -262,12 +264,58 @@ TEST(SqliteSinkUpsert, ErrorAfterSuccessClearsTheOldBody) {
   sink.store(error_result("http://127.0.0.1/a"));
   sink.flush();
   Db db(db_path);
-  const auto rows = db.query("SELECT body, error, status, headers FROM pages");
+  const auto rows = db.query("SELECT body, error, CAST(status AS TEXT) FROM pages");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0].bytes, "body");
+  EXPECT_EQ(rows[0][1].bytes, "timeout: Operation timed out after 1000 ms");
+  EXPECT_EQ(rows[0][2].bytes, "200");
+  const auto history = db.query("SELECT change, CAST(status IS NULL AS TEXT), CAST(body_id IS NULL AS TEXT) FROM fetches ORDER BY id");
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0][0].bytes, "new");
+  EXPECT_EQ(history[1][0].bytes, "failing");
+  EXPECT_EQ(history[1][1].bytes, "1");
+  EXPECT_EQ(history[1][2].bytes, "1");
+}
+
+// Without a good copy, the latest failure is what the page row shows.
+TEST(SqliteSinkUpsert, ErrorWithoutAGoodCopyIsTheRow) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  SqliteSink sink(db_path.string());
+  sink.store(error_result("http://127.0.0.1/a"));
+  sink.flush();
+  Db db(db_path);
+  const auto rows = db.query("SELECT body, error, status FROM pages");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_TRUE(rows[0][0].is_null());
   EXPECT_EQ(rows[0][1].bytes, "timeout: Operation timed out after 1000 ms");
   EXPECT_TRUE(rows[0][2].is_null());
-  EXPECT_TRUE(rows[0][3].is_null());
+}
+
+// Each distinct body is stored once, whatever the number of pages or
+// fetches that have it; the digest is SHA-1 in base32.
+TEST(SqliteSinkHistory, IdenticalBodiesAreStoredOnce) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  {
+    SqliteSink sink(db_path.string());
+    sink.store(ok_page("http://127.0.0.1/a", "same"));
+    sink.store(ok_page("http://127.0.0.1/b", "same"));
+    sink.store(ok_page("http://127.0.0.1/a", "same"));
+    sink.store(ok_page("http://127.0.0.1/a", "other"));
+    sink.flush();
+  }
+  Db db(db_path);
+  EXPECT_EQ(db.count("SELECT count(*) FROM bodies"), 2);
+  EXPECT_EQ(db.query("SELECT digest FROM pages WHERE url = 'http://127.0.0.1/b'")[0][0].bytes,
+            "sha1:74ZZAVLTGW5IRU3XKXSBKFF6WA54JGPM");  // base32(SHA-1("same"))
+  const auto history = db.query(
+      "SELECT f.change FROM fetches f JOIN latest l ON l.id = f.page_id WHERE l.url = 'http://127.0.0.1/a' ORDER BY f.id");
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0][0].bytes, "new");
+  EXPECT_EQ(history[1][0].bytes, "unchanged");
+  EXPECT_EQ(history[2][0].bytes, "changed");
+  EXPECT_EQ(db.query("SELECT body FROM pages WHERE url = 'http://127.0.0.1/a'")[0][0].bytes, "other");
 }
 
 TEST(SqliteSinkRuns, BeginAndEndRunFillTheRunsRow) {
@@ -537,7 +585,7 @@ TEST(SqliteSinkFailures, RowRefusedBySqliteIsAFailureAndEarlierRowsStay) {
   {
     Db db(db_path);  // schema exists now; inject a statement-level failure
     db.exec(
-        "CREATE TRIGGER refuse BEFORE INSERT ON pages WHEN NEW.url LIKE '%/bad%' "
+        "CREATE TRIGGER refuse BEFORE INSERT ON latest WHEN NEW.url LIKE '%/bad%' "
         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
   }
   for (int i = 0; i < 50; ++i) sink.store(ok_page("http://127.0.0.1/good" + std::to_string(i), "x"));
@@ -568,7 +616,7 @@ TEST(SqliteSinkFailures, RolledBackTransactionLosesItsBatchAndSaysSo) {
   {
     Db db(db_path);  // RAISE(ROLLBACK) ends the whole batch transaction
     db.exec(
-        "CREATE TRIGGER refuse BEFORE INSERT ON pages WHEN NEW.url LIKE '%/bad%' "
+        "CREATE TRIGGER refuse BEFORE INSERT ON latest WHEN NEW.url LIKE '%/bad%' "
         "BEGIN SELECT RAISE(ROLLBACK, 'injected rollback'); END");
   }
   for (int i = 0; i < 300; ++i) {
