@@ -255,7 +255,8 @@ TEST_F(BatchTest, BogusNotModifiedIsAnErrorAndKeepsTheCopy) {
   server.reset_stats();
   batch();
   for (const auto& r : server.stats(0).log) {
-    if (r.target == "/plain") EXPECT_TRUE(r.if_none_match.empty() && r.if_modified_since.empty());
+    if (r.target != "/plain") continue;
+    EXPECT_TRUE(r.if_none_match.empty() && r.if_modified_since.empty());
   }
   rows = query(db(), "SELECT body, status, error FROM pages WHERE url = '" + root + "plain'");
   ASSERT_EQ(rows.size(), 1u);
@@ -287,6 +288,9 @@ TEST_F(BatchTest, SiteDownKeepsEveryCopyThenRecovers) {
   EXPECT_EQ(count(c, "failing"), static_cast<std::int64_t>(all.size())) << down.log();
   EXPECT_EQ(count(c, "gone"), 0);
   EXPECT_EQ(query(db(), "SELECT count(*) FROM pages WHERE failing_since = 2")[0][0], std::to_string(all.size()));
+  const auto text = testing::run_crawl({"changes", db().string()}, dir_.path());
+  EXPECT_NE(text.out.find(std::to_string(all.size()) + " failing, 0 gone"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("failing    " + root + "  robots_unavailable"), std::string::npos) << text.out;
 
   SiteOptions again = site(1, 12);
   again.port = port;
@@ -295,6 +299,11 @@ TEST_F(BatchTest, SiteDownKeepsEveryCopyThenRecovers) {
   ASSERT_EQ(back.code, 0) << back.log();
   c = changes();
   EXPECT_EQ(count(c, "recovered"), static_cast<std::int64_t>(all.size()));
+  EXPECT_NE(back.out.find(std::to_string(all.size()) + " recovered"), std::string::npos) << back.out;
+  const auto history = testing::run_crawl({"history", root, db().string()}, dir_.path());
+  ASSERT_EQ(history.code, 0) << history.err;
+  for (const char* change : {" new ", " failing ", " recovered "})
+    EXPECT_NE(history.out.find(change), std::string::npos) << change << history.out;
   EXPECT_EQ(query(db(), "SELECT count(*) FROM pages WHERE failing_since IS NULL AND error IS NULL")[0][0],
             std::to_string(all.size()));
 }
@@ -314,6 +323,10 @@ TEST_F(BatchTest, GonePagesKeepTheirLastCopy) {
   const BatchRun second = batch();
   const auto c = changes();
   EXPECT_EQ(with_change(c, "gone"), (std::set<std::string>{root + "extra", server.page_url(0, 9)})) << second.log();
+  const auto text = testing::run_crawl({"changes", db().string(), "--all"}, dir_.path());
+  EXPECT_NE(text.out.find("gone       " + root + "extra  no longer linked"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("gone       " + server.page_url(0, 9) + "  HTTP 410"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("unchanged  " + root), std::string::npos) << text.out;
   const auto rows = query(db(), "SELECT url, body IS NOT NULL, gone_since FROM pages WHERE gone_since IS NOT NULL ORDER BY url");
   ASSERT_EQ(rows.size(), 2u);
   for (const auto& row : rows) {
