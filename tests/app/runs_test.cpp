@@ -199,6 +199,12 @@ CREATE TABLE pages(url TEXT PRIMARY KEY, final_url TEXT, status INTEGER, content
 CREATE INDEX pages_run ON pages(run_id);
 INSERT INTO runs VALUES(1, '2025-01-02T03:04:05.000Z', '2025-01-02T03:04:07.000Z', 'threads', 16,
   'old.txt', 'mode=threads', 42, 4200, 1, '{"timeout":1}', 2.0, 21.0, 'completed');
+INSERT INTO pages VALUES('http://old.invalid/a', 'http://old.invalid/a', 200, 'text/html', CAST('same' AS BLOB),
+  '2025-01-02T03:04:06.000Z', 5.0, 0, NULL, NULL, 'ETag: "x"', NULL, 1);
+INSERT INTO pages VALUES('http://old.invalid/b', 'http://old.invalid/b', 200, 'text/html', CAST('same' AS BLOB),
+  '2025-01-02T03:04:06.000Z', 5.0, 1, NULL, NULL, NULL, 'http://old.invalid/a', 1);
+INSERT INTO pages VALUES('http://old.invalid/c', 'http://old.invalid/c', NULL, NULL, NULL,
+  '2025-01-02T03:04:06.000Z', 5.0, 1, 'timeout: slow', NULL, NULL, 'http://old.invalid/a', 1);
 PRAGMA user_version = 1;
 )sql";
 
@@ -227,6 +233,17 @@ TEST(RunsCommand, OldDatabaseIsListedThenMigratedByTheNextCrawl) {
   auto crawl = run_crawl({(dir / "urls.txt").string(), "--out", db.string(), "-q"}, dir.path());
   ASSERT_EQ(crawl.code, 0) << crawl.err;
   EXPECT_EQ(query(db, "PRAGMA user_version")[0][0], "4");
+  // The old pages are the first version of their URLs; one body for both copies of 'same'.
+  EXPECT_EQ(query(db, "SELECT url, body, digest, error FROM pages WHERE url LIKE 'http://old.invalid/%' ORDER BY url"),
+            (std::vector<std::vector<std::string>>{
+                {"http://old.invalid/a", "same", "sha1:74ZZAVLTGW5IRU3XKXSBKFF6WA54JGPM", "<null>"},
+                {"http://old.invalid/b", "same", "sha1:74ZZAVLTGW5IRU3XKXSBKFF6WA54JGPM", "<null>"},
+                {"http://old.invalid/c", "<null>", "<null>", "timeout: slow"}}));
+  EXPECT_EQ(query(db, "SELECT count(*) FROM bodies WHERE digest = 'sha1:74ZZAVLTGW5IRU3XKXSBKFF6WA54JGPM'")[0][0], "1");
+  EXPECT_EQ(query(db, "SELECT f.change, f.run_id FROM fetches f JOIN latest l ON l.id = f.page_id "
+                      "WHERE l.url LIKE 'http://old.invalid/%' ORDER BY l.url"),
+            (std::vector<std::vector<std::string>>{{"new", "1"}, {"new", "1"}, {"failing", "1"}}));
+  EXPECT_EQ(query(db, "SELECT count(*) FROM pages")[0][0], std::to_string(site.size() + 3));
   EXPECT_EQ(query(db, "SELECT count(*) FROM runs WHERE resumed_from IS NULL")[0][0], "2");
   EXPECT_EQ(query(db, "SELECT count(*) FROM urls WHERE state = 'done'")[0][0], std::to_string(site.size()));
   const auto rows = query(db, "SELECT id, pages, cpu_s IS NULL, latency_p95_ms IS NULL FROM runs ORDER BY id");

@@ -213,3 +213,43 @@ TEST(Config, SizesTakeBinarySuffixes) {
 
 }  // namespace
 }  // namespace crawl
+
+namespace crawl {
+namespace {
+
+TEST(ConfigBatches, DurationsTakeUnits) {
+  EXPECT_EQ(parse_duration("90"), 90);
+  EXPECT_EQ(parse_duration("90s"), 90);
+  EXPECT_EQ(parse_duration("30m"), 1800);
+  EXPECT_EQ(parse_duration("6h"), 21600);
+  EXPECT_EQ(parse_duration("1.5d"), 129600);
+  EXPECT_EQ(parse_duration("2w"), 1209600);
+  for (const char* bad : {"", "h", "-1h", "6x", "6 h", "nanh"}) EXPECT_THROW(parse_duration(bad), std::invalid_argument) << bad;
+}
+
+TEST(ConfigBatches, RevisitAndScheduleOptions) {
+  const auto c = *parse({"u", "--revisit", "adaptive", "--revisit-min", "2h", "--revisit-max", "7d", "--every", "6h",
+                         "--keep-versions", "3", "--keep-newer-than", "30d"})
+                      .config;
+  EXPECT_TRUE(c.revisit_adaptive);
+  EXPECT_EQ(c.revisit_min_s, 7200);
+  EXPECT_EQ(c.revisit_max_s, 7 * 86400);
+  EXPECT_EQ(c.every_s, 21600);
+  EXPECT_EQ(c.keep_versions, 3);
+  EXPECT_EQ(c.keep_newer_than_s, 30 * 86400);
+  const auto d = *parse({"u"}).config;
+  EXPECT_FALSE(d.revisit_adaptive);
+  EXPECT_EQ(d.every_s, 0);
+
+  auto e = error_of({"u", "--revisit", "sometimes"});
+  EXPECT_NE(e.find("--revisit"), std::string::npos) << e;
+  EXPECT_NE(e.find("all|adaptive"), std::string::npos) << e;
+  e = error_of({"u", "--every", "soon"});
+  EXPECT_NE(e.find("--every"), std::string::npos) << e;
+  EXPECT_NE(e.find("s, m, h, d or w"), std::string::npos) << e;
+  e = error_of({"u", "--revisit-min", "2d", "--revisit-max", "1d"});
+  EXPECT_NE(e.find("--revisit-min"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace crawl

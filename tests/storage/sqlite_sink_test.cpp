@@ -811,3 +811,24 @@ TEST(SqliteSinkOpen, NewerSchemaVersionIsRefused) {
 
 }  // namespace
 }  // namespace crawl
+
+namespace crawl {
+namespace {
+
+// Nutch's AdaptiveFetchSchedule rates: -20 % on a change, +40 % when
+// unchanged, within [min, max]; a new page starts at min.
+TEST(RevisitPolicy, IntervalsShrinkOnChangeAndGrowOtherwise) {
+  RevisitPolicy p;
+  p.min_s = 3600;
+  p.max_s = 10000;
+  EXPECT_EQ(p.next_interval(0, true, false), 3600);
+  EXPECT_EQ(p.next_interval(5000, true, false), 3600);
+  EXPECT_DOUBLE_EQ(p.next_interval(3600, false, false), 5040);
+  EXPECT_DOUBLE_EQ(p.next_interval(5040, false, false), 7056);
+  EXPECT_DOUBLE_EQ(p.next_interval(9000, false, false), 10000);  // capped
+  EXPECT_DOUBLE_EQ(p.next_interval(8000, false, true), 6400);
+  EXPECT_DOUBLE_EQ(p.next_interval(4000, false, true), 3600);  // floored
+}
+
+}  // namespace
+}  // namespace crawl
