@@ -21,7 +21,9 @@
 #include "core/process.h"
 #include "crawler/crawler.h"
 #include "core/json_text.h"
+#include "core/time_text.h"
 #include "app/run_stats.h"
+#include "app/history_cmd.h"
 #include "app/runs_cmd.h"
 #include "crawler/seeds.h"
 #include "fetch/fetcher.h"
@@ -129,6 +131,7 @@ class RunFiguresSink final : public Sink {
     inner_->settle(result, page, std::move(effects));
   }
   StateStore* state() noexcept override { return inner_->state(); }
+  std::optional<FetchResult> stored_copy(const std::string& url) override { return inner_->stored_copy(url); }
   std::optional<StorageFailure> flush() override { return inner_->flush(); }
   bool failed() const noexcept override { return inner_->failed(); }
   std::optional<StorageFailure> failure() const override { return inner_->failure(); }
@@ -198,6 +201,20 @@ void print_summary(const Config& config, const CrawlReport& r, std::optional<dou
                            s.errors, kinds.empty() ? "" : " (" + kinds + ")");
   if (r.stats.skipped > 0)
     std::cout << fmt::format("crawl: {} skipped (not fetched on purpose: robots.txt; not errors)\n", r.stats.skipped);
+  if (r.not_modified > 0 || r.not_due > 0)
+    std::cout << fmt::format("crawl: {} not modified (304: stored copy current), {} not due for a revisit\n",
+                             r.not_modified, r.not_due);
+  if (config.store == StoreKind::sqlite && !r.storage_failure) {
+    try {
+      if (const auto changes = read_changes(config.out_path(), 0)) {
+        const auto counts = count_changes(*changes);
+        std::cout << fmt::format("crawl: run {}: {} (crawl changes {})\n", changes->run,
+                                 changes_line(counts), config.out_path());
+      }
+    } catch (const std::exception& e) {
+      spdlog::debug("no change summary: {}", e.what());
+    }
+  }
   if (stall_ms)
     std::cout << fmt::format("crawl: {} event loops, longest loop stall {:.1f} ms\n", config.loops, *stall_ms);
   if (r.left_queued > 0) {
@@ -259,7 +276,10 @@ std::optional<Config> parse_command_line(int argc, const char* const* argv, int*
       if (parsed.exit_code == 0 && parsed.output.find("Usage:") != std::string::npos)
         std::cout << "\nCommands:\n"
                      "  crawl bench [URLS_FILE] [OPTIONS]   compare fetch strategies (crawl bench --help)\n"
-                     "  crawl runs [DB] [--json]            list the crawls recorded in a SQLite file\n";
+                     "  crawl runs [DB] [--json]            list the crawls recorded in a SQLite file\n"
+                     "  crawl changes [DB] [--run N]        what a batch changed: new, changed, gone, …\n"
+                     "  crawl history URL [DB]              every fetch (version) of one page\n"
+                     "  crawl prune [DB] --keep-versions N  delete old versions from the history\n";
       *exit = parsed.exit_code;
       return std::nullopt;
     }
@@ -292,9 +312,9 @@ std::optional<std::vector<Seed>> read_seeds(const Config& config) {
   return std::move(seeds.seeds);
 }
 
-// Runs the crawl; the report, or nullopt with *exit set when it cannot start.
-std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& seeds,
-                                 std::optional<double>* stall_ms, int* exit) {
+// Takes the state's lock for the whole process (every batch of --every);
+// nullopt with *exit set when it cannot.
+std::optional<std::optional<PidFileLock>> take_lock(const Config& config, int* exit) {
   std::optional<std::optional<PidFileLock>> lock;
   try {
     lock = lock_state(config);
@@ -303,10 +323,14 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
     *exit = 3;
     return std::nullopt;
   }
-  if (!lock) {
-    *exit = 2;
-    return std::nullopt;
-  }
+  if (!lock) *exit = 2;
+  return lock;
+}
+
+// Runs one crawl (a batch); the report, or nullopt with *exit set when it
+// cannot start.
+std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& seeds,
+                                 std::optional<double>* stall_ms, int* exit) {
   std::unique_ptr<RunFiguresSink> sink;
   try {
     if (auto inner = make_sink(config)) sink = std::make_unique<RunFiguresSink>(std::move(inner));
@@ -337,37 +361,102 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
   return report;
 }
 
-}  // namespace
-
-int crawl_main(int argc, const char* const* argv) {
-  int exit = 0;
-  const std::optional<Config> config = parse_command_line(argc, argv, &exit);
-  if (!config) return exit;
-  const auto seeds = read_seeds(*config);
-  if (!seeds) return 2;
-
+// One batch: the crawl, its summary and --stats-json; the exit code.
+int run_batch(const Config& config, const std::vector<Seed>& seeds, CrawlReport* out) {
   // Opened (and emptied) now, so a bad path stops the crawl before it starts.
   std::ofstream stats_out;
-  if (!config->stats_json.empty()) {
-    stats_out.open(config->stats_json, std::ios::out | std::ios::trunc);
+  if (!config.stats_json.empty()) {
+    stats_out.open(config.stats_json, std::ios::out | std::ios::trunc);
     if (!stats_out) {
-      std::cerr << "crawl: --stats-json " << config->stats_json << ": cannot open: " << std::strerror(errno) << "\n";
+      std::cerr << "crawl: --stats-json " << config.stats_json << ": cannot open: " << std::strerror(errno) << "\n";
       return 3;
     }
   }
+  int exit = 0;
   std::optional<double> stall_ms;
-  const auto report = crawl(*config, *seeds, &stall_ms, &exit);
+  const auto report = crawl(config, seeds, &stall_ms, &exit);
   if (!report) return exit;
-  print_summary(*config, *report, stall_ms);
+  if (out) *out = *report;
+  print_summary(config, *report, stall_ms);
   if (stats_out.is_open()) {
-    stats_out << stats_json(*config, *report, process_usage());
+    stats_out << stats_json(config, *report, process_usage());
     stats_out.close();
     if (!stats_out) {
-      std::cerr << "crawl: --stats-json " << config->stats_json << ": cannot write\n";
+      std::cerr << "crawl: --stats-json " << config.stats_json << ": cannot write\n";
       return 3;
     }
   }
   return exit_code(*report);
+}
+
+std::string local_time_text(std::chrono::system_clock::time_point t) {
+  return iso8601_utc(t).substr(0, 19) + "Z";
+}
+
+// --every: a batch every config.every_s from the start of the previous one,
+// until a signal. A batch that a signal stops ends the process with its
+// exit code (it resumes when the command is run again); a signal between
+// batches ends it with 0.
+int run_every(Config config) {
+  using Clock = std::chrono::system_clock;
+  const auto every = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(config.every_s));
+  for (std::int64_t batch = 1;; ++batch) {
+    const auto started = Clock::now();
+    std::cout << fmt::format("crawl: batch {} starting at {}\n", batch, local_time_text(started)) << std::flush;
+    int exit = 0;
+    if (const auto seeds = read_seeds(config)) {  // read again: the list may have changed
+      CrawlReport report;
+      exit = run_batch(config, *seeds, &report);
+      const auto outcome = report.summary.outcome;
+      if (exit == 3 || outcome == RunOutcome::interrupted || outcome == RunOutcome::terminated ||
+          outcome == RunOutcome::storage_failed)
+        return exit;
+    } else {
+      std::cerr << "crawl: batch " << batch << " skipped\n";
+    }
+    if (g_stop.count.load() > 0) return 0;
+    auto next = started + every;
+    const auto now = Clock::now();
+    if (next < now) {
+      spdlog::warn("batch {} took {:.0f} s, longer than --every ({:.0f} s): the next one starts now", batch,
+                   std::chrono::duration<double>(now - started).count(), config.every_s);
+      next = now;
+    }
+    std::cout << fmt::format("crawl: batch {} done (exit {}); next batch at {}\n", batch, exit, local_time_text(next))
+              << std::flush;
+    while (Clock::now() < next) {
+      if (g_stop.count.load() > 0) {
+        std::cout << "crawl: stopped between batches (signal " << g_stop.last_signal.load() << ")\n";
+        return 0;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (config.batch_time) *config.batch_time += every;
+  }
+}
+
+}  // namespace
+
+int crawl_main(int argc, const char* const* argv) {
+  int exit = 0;
+  std::optional<Config> config = parse_command_line(argc, argv, &exit);
+  if (!config) return exit;
+  // Tests move the batches' clock (revisit intervals) with this: seconds since the epoch.
+  if (const char* t = std::getenv("CRAWL_BATCH_TIME"); t != nullptr && *t != '\0') {
+    try {
+      config->batch_time = std::chrono::system_clock::time_point(std::chrono::seconds(parse_integer(t)));
+    } catch (const std::exception&) {
+      std::cerr << "crawl: CRAWL_BATCH_TIME=" << t << ": not a number of seconds since 1970\n";
+      return 2;
+    }
+  }
+  const auto lock = take_lock(*config, &exit);  // held until the last batch ends
+  if (!lock) return exit;
+  install_signal_handlers();
+  if (config->every_s > 0) return run_every(*config);
+  const auto seeds = read_seeds(*config);
+  if (!seeds) return 2;
+  return run_batch(*config, *seeds, nullptr);
 }
 
 }  // namespace crawl

@@ -1,10 +1,11 @@
-// The `crawl` binary: where the subcommands meet. `crawl bench …` and
-// `crawl runs …` are recognised by the first argument only, so
-// `crawl URLS_FILE …` parses exactly as before (a URL list really named
-// "bench" or "runs" is given as ./bench).
+// The `crawl` binary: where the subcommands meet. `crawl bench …`,
+// `crawl runs …`, `crawl changes …`, `crawl history …` and `crawl prune …`
+// are recognised by the first argument only, so `crawl URLS_FILE …` parses
+// exactly as before (a URL list really named "runs" is given as ./runs).
 #include <string_view>
 
 #include "app/cli.h"
+#include "app/history_cmd.h"
 #include "app/runs_cmd.h"
 #include "bench/bench.h"
 
@@ -12,5 +13,8 @@ int main(int argc, char** argv) {
   const std::string_view command = argc > 1 ? argv[1] : "";
   if (command == "bench") return crawl::bench_main(argc - 1, argv + 1);
   if (command == "runs") return crawl::runs_main(argc - 1, argv + 1);
+  if (command == "changes") return crawl::changes_main(argc - 1, argv + 1);
+  if (command == "history") return crawl::history_main(argc - 1, argv + 1);
+  if (command == "prune") return crawl::prune_main(argc - 1, argv + 1);
   return crawl::crawl_main(argc, argv);
 }

@@ -63,6 +63,10 @@ std::string Config::summary() const {
   for (const auto& r : exclude) s << " exclude=" << r;
   if (max_pages_per_host > 0) s << " max-pages-per-host=" << max_pages_per_host;
   if (sitemaps) s << " sitemaps=on";
+  if (revisit_adaptive) s << " revisit=adaptive revisit-min=" << revisit_min_s << "s revisit-max=" << revisit_max_s << "s";
+  if (every_s > 0) s << " every=" << every_s << "s";
+  if (keep_versions > 0) s << " keep-versions=" << keep_versions;
+  if (keep_newer_than_s > 0) s << " keep-newer-than=" << keep_newer_than_s << "s";
   if (ignore_nofollow) s << " nofollow=ignored";
   return s.str();
 }
@@ -82,6 +86,25 @@ std::int64_t parse_size(const std::string& text) {
   else throw std::invalid_argument("bad size suffix");
   if (value > (INT64_MAX / mult)) throw std::invalid_argument("size too large");
   return value * mult;
+}
+
+double parse_duration(const std::string& text) {
+  if (text.empty()) throw std::invalid_argument(text);
+  double unit = 1;
+  std::string number = text;
+  switch (text.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    case 'w': unit = 7 * 86400; break;
+    default: unit = 0;
+  }
+  if (unit != 0) number.pop_back();
+  else unit = 1;
+  const double value = parse_number(number);
+  if (value < 0) throw std::invalid_argument(text);
+  return value * unit;
 }
 
 long long parse_integer(const std::string& v) {
@@ -185,6 +208,45 @@ std::vector<OptionSpec> option_specs() {
                "queued URLs held in memory when a state is kept; the rest wait in the state file", "N",
                [=](const Config& c) { return num(c.memory_queue); },
                int_in(&Config::memory_queue, 1, 1000000000)});
+  const auto duration_in = [](double Config::*member, double lo, double hi) {
+    return [=](Config& c, const std::string& v) {
+      const double s = parse_duration(v);
+      if (s < lo || s > hi) throw std::invalid_argument(v);
+      c.*member = s;
+    };
+  };
+  o.push_back({"revisit", "all|adaptive",
+               "pages stored by an earlier batch: all: request each again (conditionally: a 304 costs no body); "
+               "adaptive: only when its revisit interval has passed (shrinks when the page changes, grows when it "
+               "does not); links of pages not requested are followed from the stored copy",
+               "POLICY", [](const Config& c) { return std::string(c.revisit_adaptive ? "adaptive" : "all"); },
+               [](Config& c, const std::string& v) {
+                 if (v != "all" && v != "adaptive") throw std::invalid_argument(v);
+                 c.revisit_adaptive = v == "adaptive";
+               }});
+  o.push_back({"revisit-min", "a duration from 1s to 3650d: a number with s, m, h, d or w",
+               "--revisit adaptive: shortest interval between two fetches of a page (also a new page's)", "DURATION",
+               [=](const Config& c) { return num(c.revisit_min_s) + "s"; },
+               duration_in(&Config::revisit_min_s, 1, 3650 * 86400.0)});
+  o.push_back({"revisit-max", "a duration from 1s to 3650d: a number with s, m, h, d or w",
+               "--revisit adaptive: longest interval between two fetches of a page", "DURATION",
+               [=](const Config& c) { return num(c.revisit_max_s) + "s"; },
+               duration_in(&Config::revisit_max_s, 1, 3650 * 86400.0)});
+  o.push_back({"every", "a duration from 1s to 3650d: a number with s, m, h, d or w",
+               "keep running and start a batch every DURATION (from the start of the previous one; a batch that "
+               "overruns delays the next); SIGTERM or Ctrl-C stops", "DURATION",
+               [=](const Config& c) { return c.every_s > 0 ? num(c.every_s) + "s" : std::string("none: one batch"); },
+               duration_in(&Config::every_s, 1, 3650 * 86400.0)});
+  o.push_back({"keep-versions", "an integer from 1 to 1000000000",
+               "history: keep the newest N versions of each page (older bodies are pruned after each completed "
+               "batch; the latest copy is always kept)", "N",
+               [=](const Config& c) { return c.keep_versions > 0 ? num(c.keep_versions) : std::string("all"); },
+               int_in(&Config::keep_versions, 1, 1000000000)});
+  o.push_back({"keep-newer-than", "a duration from 1s to 36500d: a number with s, m, h, d or w",
+               "history: keep the versions fetched within DURATION (with --keep-versions: either keeps a version)",
+               "DURATION",
+               [=](const Config& c) { return c.keep_newer_than_s > 0 ? num(c.keep_newer_than_s) + "s" : std::string("all"); },
+               duration_in(&Config::keep_newer_than_s, 1, 36500 * 86400.0)});
   o.push_back({"max-depth", "an integer from 0 to 1000000", "link depth to follow from the seeds (0: seeds only)", "N",
                [=](const Config& c) { return num(c.max_depth); }, int_in(&Config::max_depth, 0, 1000000)});
   o.push_back({"max-pages", "an integer >= 0 (0: no limit)", "stop after this many fetches", "N",
@@ -338,6 +400,10 @@ ParsedArgs parse_args(int argc, const char* const* argv) {
                                                   : read_options_file("--config", config_file));
   // Defaults that depend on other settings.
   if (c.concurrency == 0) c.concurrency = c.mode == Mode::fibers ? kFibersConcurrency : kThreadsConcurrency;
+  if (c.revisit_min_s > c.revisit_max_s)
+    throw UsageError("--revisit-min (" + std::to_string(static_cast<long long>(c.revisit_min_s)) +
+                     " s) must not exceed --revisit-max (" +
+                     std::to_string(static_cast<long long>(c.revisit_max_s)) + " s)");
   if (c.loops == 0) c.loops = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   parsed.config = std::move(c);
   return parsed;

@@ -3,6 +3,7 @@
 // validated; knows nothing of curl or SQLite.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -55,6 +56,15 @@ struct Config {
   std::string state;                       // --state PATH: the crawl state's database ("" = the default)
   bool restart = false;                    // --restart: discard an unfinished crawl instead of resuming it
   std::int64_t memory_queue = 100000;      // queued URLs held in memory when a state is kept
+  bool revisit_adaptive = false;           // --revisit adaptive (default: all)
+  double revisit_min_s = 3600;             // --revisit-min
+  double revisit_max_s = 30 * 86400.0;     // --revisit-max
+  double every_s = 0;                      // --every: start a batch every this many seconds (0: one batch)
+  std::int64_t keep_versions = 0;          // --keep-versions: newest versions kept per page (0: all)
+  double keep_newer_than_s = 0;            // --keep-newer-than: versions younger than this kept (0: all)
+  // Not an option: the batch's clock for revisit intervals, when set (the
+  // CRAWL_BATCH_TIME environment variable: tests move time with it).
+  std::optional<std::chrono::system_clock::time_point> batch_time;
 
   // The effective output path (out, or the default for the store kind).
   std::string out_path() const;
@@ -110,5 +120,10 @@ double parse_number(const std::string& text);
 // Parses "10M", "512k", "2G", "1000" (bytes; binary multiples). Throws
 // std::invalid_argument on anything else.
 std::int64_t parse_size(const std::string& text);
+
+// Parses a duration into seconds: a number with an optional unit, s
+// (default), m, h, d or w: "90", "90s", "30m", "6h", "1.5d", "2w". Throws
+// std::invalid_argument on anything else (negative included).
+double parse_duration(const std::string& text);
 
 }  // namespace crawl

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -15,6 +16,16 @@ namespace crawl {
 // crawl politely (robots.txt) or to find pages (a sitemap).
 enum class RequestKind : std::uint8_t { page, robots, sitemap };
 
+// What the crawl knows of a URL stored in an earlier batch (a good copy:
+// a response under 400), read back with its queued URL.
+struct KnownCopy {
+  std::string etag;           // the stored copy's ETag, as the server sent it ("" if none)
+  std::string last_modified;  // its Last-Modified, as sent ("" if none)
+  bool due = true;            // false: --revisit adaptive says not yet; not requested, its links are followed
+  // Whether the request can be conditional (If-None-Match / If-Modified-Since).
+  bool has_validators() const { return !etag.empty() || !last_modified.empty(); }
+};
+
 struct FetchRequest {
   std::string url;       // absolute, normalized http(s) URL
   int depth = 0;         // 0 for seeds, parent depth + 1 for discovered links
@@ -22,6 +33,11 @@ struct FetchRequest {
   std::string referrer;  // page the link was found on; empty for seeds
   RequestKind kind = RequestKind::page;
   int attempt = 0;       // 0 for the first try, n for the n-th retry
+  // Set when a good copy of the URL is stored: the request is conditional
+  // on its validators (a 304 means unchanged).
+  std::shared_ptr<const KnownCopy> known;
+  // Whether it was sent with If-None-Match or If-Modified-Since.
+  bool conditional() const { return known && known->has_validators(); }
 };
 
 // Why a transfer produced no usable response: the kinds of failure the
@@ -84,6 +100,7 @@ struct FetchResult {
   std::string content_type;            // final response's Content-Type, as sent
   std::vector<std::pair<std::string, std::string>> headers;  // final response
   std::string body;                    // decoded (Content-Encoding removed)
+  std::string body_digest;             // sha1_digest(body) (core/digest.h) when computed; else ""
   std::chrono::system_clock::time_point fetched_at{};  // when the transfer started
   double elapsed_ms = 0;               // whole transfer incl. redirects
   double retry_after_s = 0;            // the response's Retry-After, in seconds from now (0: none)

@@ -7,6 +7,8 @@
 #include <unistd.h>
 #include <utility>
 
+#include "core/digest.h"
+
 namespace crawl {
 
 namespace {
@@ -126,7 +128,8 @@ void Crawler::result_ready(FetchResult&& result) noexcept {
     // throw any more, so it is still there. The owner must hear of every
     // result, or the crawl never ends.
     spdlog::error("{}: cannot process the result: {}", result.request.url, e.what());
-    done = ResultDone{std::move(result.request), {}, {}, {}, {}};
+    done = ResultDone{};
+    done.request = std::move(result.request);
   }
   try {
     post(std::move(done), Serving::may_block);
@@ -188,11 +191,40 @@ ResultDone Crawler::read(FetchResult&& r) {
     done.retry = std::move(r);
     return done;
   }
-  guarded(r, "link extraction", [&] { done.discoveries = reader_->read(r); });
   UrlEffects effects;
+  if (!r.error && r.status == 304 && r.request.kind != RequestKind::robots) {
+    // Not Modified: the stored copy is current and its links are followed;
+    // unless nothing was asked for (Heritrix's guard against bogus 304s).
+    if (r.request.conditional() && follow_stored(r.request, done, effects)) {
+      ++not_modified_;
+    } else {
+      r.error = make_error_code(FetchErrc::protocol);
+      r.error_detail = r.request.conditional() ? "HTTP 304 Not Modified, but no copy of the page is stored"
+                                               : "HTTP 304 Not Modified to a request that was not conditional";
+    }
+  } else {
+    guarded(r, "link extraction", [&] { done.discoveries = reader_->read(r); });
+    follow(done, r.request, effects);
+  }
+  // On this thread, not the writer's: the sink decides by it whether the page changed.
+  if (sink_ && r.status > 0 && r.status != 304 && r.body_digest.empty())
+    guarded(r, "digest", [&] { r.body_digest = sha1_digest(r.body); });
+  record(r, done.discoveries.index, std::move(effects));
+  done.request = std::move(r.request);
+  return done;
+}
+
+void Crawler::follow(ResultDone& done, const FetchRequest& from, UrlEffects& effects) {
   for (auto& found : done.discoveries.found) {
     keep_unseen(found);
-    if (state_) append_state_urls(effects.added, found, r.request);
+    if (!state_) continue;
+    append_state_urls(effects.added, found, from);
+    if (known_.size() == 0) continue;
+    std::erase_if(found.urls, [&](std::string& url) {
+      if (!known_.contains(url)) return false;
+      done.via_state.emplace_back(std::move(url), found.kind);
+      return true;
+    });
   }
   if (auto& target = done.discoveries.redirect_target) {
     bool is_new = false;
@@ -202,9 +234,71 @@ ResultDone Crawler::read(FetchResult&& r) {
     }
     if (is_new && state_) effects.done_too.push_back(*target);
   }
-  record(r, done.discoveries.index, std::move(effects));
-  done.request = std::move(r.request);
-  return done;
+}
+
+bool Crawler::follow_stored(const FetchRequest& request, ResultDone& done, UrlEffects& effects) {
+  std::optional<FetchResult> copy;
+  FetchResult named;
+  named.request = request;
+  guarded(named, "reading the stored copy", [&] { copy = sink_ ? sink_->stored_copy(request.url) : std::nullopt; });
+  if (!copy) return false;
+  copy->request = request;
+  guarded(*copy, "link extraction", [&] { done.discoveries = reader_->read(*copy); });
+  follow(done, request, effects);
+  return true;
+}
+
+void Crawler::revisit_loop() {
+  std::unique_lock lock(revisit_mutex_);
+  for (;;) {
+    revisit_cv_.wait(lock, [&] { return revisit_stop_ || !revisit_queue_.empty(); });
+    if (revisit_queue_.empty()) return;  // stopping, nothing left
+    FetchRequest request = std::move(revisit_queue_.front());
+    revisit_queue_.pop_front();
+    lock.unlock();
+    revisit(std::move(request));
+    lock.lock();
+  }
+}
+
+void Crawler::revisit(FetchRequest request) {
+  ResultDone done;
+  try {
+    UrlEffects effects;
+    if (follow_stored(request, done, effects)) {
+      ++not_due_;
+      spdlog::debug("{}: not due for a revisit; links followed from the stored copy", request.url);
+      if (sink_) {
+        FetchResult r;  // no fetch: only the URL's state changes
+        r.request = request;
+        r.final_url = request.url;
+        effects.state = UrlState::done;
+        guarded(r, "storage", [&] { sink_->settle(r, false, std::move(effects)); });
+      }
+    } else {
+      done = ResultDone{};
+      done.requeue = true;
+    }
+    done.request = std::move(request);
+  } catch (const std::exception& e) {
+    spdlog::error("{}: cannot follow the stored copy: {}", request.url, e.what());
+    done = ResultDone{};
+    done.request = std::move(request);
+  }
+  try {
+    post(std::move(done), Serving::may_block);
+  } catch (...) {
+    std::terminate();  // the crawl would never end
+  }
+}
+
+void Crawler::stop_revisits() {
+  {
+    std::lock_guard lock(revisit_mutex_);
+    revisit_stop_ = true;
+  }
+  revisit_cv_.notify_all();
+  if (revisit_thread_.joinable()) revisit_thread_.join();
 }
 
 void Crawler::keep_unseen(FoundUrls& found) {
@@ -214,7 +308,7 @@ void Crawler::keep_unseen(FoundUrls& found) {
 
 void Crawler::append_state_urls(std::vector<StateUrl>& out, const FoundUrls& found, const FetchRequest& from) {
   for (const auto& url : found.urls)
-    out.push_back(StateUrl{url, found.depth, from.priority + 1, from.url, found.kind, 0});
+    out.push_back(StateUrl{url, found.depth, from.priority + 1, from.url, found.kind, 0, {}});
 }
 
 void Crawler::record(const FetchResult& r, bool index, UrlEffects effects) {
@@ -280,7 +374,20 @@ void Crawler::apply(CrawlEvent& event) {
     return;
   }
   if (auto* refilled = std::get_if<Refilled>(&event)) {
-    frontier_.refill(refilled->origin, std::move(refilled->requests));
+    const std::size_t read = refilled->requests.size();
+    std::vector<FetchRequest> fetch;
+    fetch.reserve(read);
+    for (auto& r : refilled->requests) {
+      if (r.known && !r.known->due && r.kind == RequestKind::page && revisit_thread_.joinable()) {
+        ++in_flight_;  // until its ResultDone, like a fetch
+        std::lock_guard lock(revisit_mutex_);
+        revisit_queue_.push_back(std::move(r));
+        revisit_cv_.notify_one();
+      } else {
+        fetch.push_back(std::move(r));
+      }
+    }
+    frontier_.refill(refilled->origin, std::move(fetch), read);
     return;
   }
   apply_done(std::get<ResultDone>(event));
@@ -299,6 +406,13 @@ void Crawler::apply_done(ResultDone& done) {
       record(*done.retry);  // stopping: this attempt is the last one
     }  // else it stays in flight in the state: the resumed crawl fetches it
   }
+  if (done.requeue) {
+    FetchRequest again = std::move(done.request);
+    again.known.reset();
+    frontier_.retry(std::move(again));
+    return;
+  }
+  for (const auto& [url, kind] : done.via_state) frontier_.add_via_state(url, kind);
   if (done.discoveries.found.empty()) return;
   auto referrer = std::make_shared<const std::string>(done.request.url);  // shared by all its links
   for (auto& found : done.discoveries.found)  // new URLs only (keep_unseen)
@@ -321,6 +435,7 @@ void Crawler::request_refills() {
         r.referrer = std::move(u.referrer);
         r.kind = u.kind;
         r.attempt = u.attempts;  // in flight when an earlier run stopped: counted
+        r.known = std::move(u.known);
         refilled.requests.push_back(std::move(r));
       }
       try {
@@ -373,6 +488,12 @@ void Crawler::start(const std::vector<Seed>& seeds, CrawlReport& report) {
   info.urls_file = config_.urls_file;
   info.settings = config_.summary();
   info.pid = static_cast<std::int64_t>(::getpid());
+  if (config_.batch_time) info.started_at = *config_.batch_time;
+  info.revisit.adaptive = config_.revisit_adaptive;
+  info.revisit.min_s = config_.revisit_min_s;
+  info.revisit.max_s = config_.revisit_max_s;
+  info.retention.versions = config_.keep_versions;
+  info.retention.newer_than_s = config_.keep_newer_than_s;
   std::lock_guard lock(owner_);
   if (state_) {
     ResumePoint point = state_->resume(config_.restart);
@@ -381,6 +502,10 @@ void Crawler::start(const std::vector<Seed>& seeds, CrawlReport& report) {
       for (const std::uint64_t fp : point.seen) seen_.insert_fingerprint(fp);
     }
     for (const auto& [origin, count] : point.queued_by_host) frontier_.restore(origin, count);
+    for (const std::uint64_t fp : point.known) known_.insert_fingerprint(fp);
+    if (!point.known.empty())
+      spdlog::info("{} pages are stored from earlier batches: requested conditionally{}", point.known.size(),
+                   config_.revisit_adaptive ? ", when due (--revisit adaptive)" : "");
     if (point.resumed_run) {
       info.resumed_from = report.resumed_from = point.resumed_run;
       info.requeued = report.requeued = point.requeued;
@@ -394,13 +519,18 @@ void Crawler::start(const std::vector<Seed>& seeds, CrawlReport& report) {
   {
     std::lock_guard seen_lock(seen_mutex_);
     for (const auto& seed : seeds)
-      if (seen_.insert(seed.url)) new_seeds.push_back(StateUrl{seed.url, 0, seed.priority, {}, RequestKind::page, 0});
+      if (seen_.insert(seed.url)) new_seeds.push_back(StateUrl{seed.url, 0, seed.priority, {}, RequestKind::page, 0, {}});
   }
   if (report.resumed_from && !new_seeds.empty())
     spdlog::info("{} URLs of {} are new to the crawl: added", new_seeds.size(), config_.urls_file);
   // Written before they are queued: a refill of their host reads them back.
   if (state_) state_->add(new_seeds);
-  for (auto& seed : new_seeds) frontier_.add_new(std::move(seed.url), 0, seed.priority, nullptr);
+  for (auto& seed : new_seeds) {
+    if (known_.contains(seed.url))
+      frontier_.add_via_state(seed.url);  // read back with its stored copy's validators
+    else
+      frontier_.add_new(std::move(seed.url), 0, seed.priority, nullptr);
+  }
 }
 
 CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
@@ -410,6 +540,7 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
   fetcher_ = &fetcher;
   CrawlReport report;
   start(seeds, report);
+  if (state_ && config_.revisit_adaptive) revisit_thread_ = std::thread([this] { revisit_loop(); });
   for (;;) {
     Clock::time_point deadline;
     {
@@ -428,6 +559,7 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
     inbox_.wait(*clock_, deadline);
   }
   fetcher.drain();  // every result_ready() has returned (their events were all applied)
+  stop_revisits();  // idle: its pages were in flight
 
   {
     std::lock_guard lock(owner_);  // a result thread may have been the last owner
@@ -441,6 +573,8 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
 
 void Crawler::finish(CrawlReport& report, Clock::time_point started) {
   report.stats = stats_.snapshot();
+  report.not_modified = not_modified_.load();
+  report.not_due = not_due_.load();
   RunSummary& s = report.summary;
   s.finished_at = std::chrono::system_clock::now();
   s.pages = report.stats.pages;

@@ -23,10 +23,13 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "config/config.h"
@@ -61,6 +64,8 @@ struct CrawlReport {
   std::optional<std::int64_t> resumed_from;  // the unfinished run this one continued
   std::int64_t requeued = 0;                 // URLs in flight at its interruption, queued again
   std::int64_t resumed_queue = 0;            // URLs queued when it resumed
+  std::int64_t not_modified = 0;             // 304s to conditional requests: stored copies confirmed
+  std::int64_t not_due = 0;                  // pages not requested (--revisit adaptive): links followed
 };
 
 class Crawler final : private FetchListener {
@@ -111,6 +116,18 @@ class Crawler final : private FetchListener {
   // Keeps the URLs of `found` not seen before (the seen-set is shared by the
   // result threads and the owner, under seen_mutex_).
   void keep_unseen(FoundUrls& found);
+  // What `done.discoveries` adds to the crawl, found by `from`: its new
+  // URLs (those with a stored copy moved to done.via_state) and a redirect's
+  // target, as state rows in `effects`.
+  void follow(ResultDone& done, const FetchRequest& from, UrlEffects& effects);
+  // A 304 (or not-due) page's links, from its stored copy; false when
+  // none is stored.
+  bool follow_stored(const FetchRequest& request, ResultDone& done, UrlEffects& effects);
+  // The revisit thread (--revisit adaptive): pages not due are not fetched;
+  // their stored copies' links are followed.
+  void revisit_loop();
+  void revisit(FetchRequest request);
+  void stop_revisits();
   // `found` as state rows, found by `from`.
   static void append_state_urls(std::vector<StateUrl>& out, const FoundUrls& found, const FetchRequest& from);
   // Resumes the crawl state (if any) and queues the seeds new to it.
@@ -151,6 +168,14 @@ class Crawler final : private FetchListener {
   StateStore* state_ = nullptr;  // the sink's crawl state, if it keeps one
   std::mutex seen_mutex_;        // guards seen_
   SeenSet seen_;                 // every URL ever queued (and redirect targets)
+  SeenSet known_;                // URLs with a good stored copy (filled by start(), then read-only)
+  std::atomic<std::int64_t> not_modified_{0};
+  std::atomic<std::int64_t> not_due_{0};
+  std::mutex revisit_mutex_;     // guards the three below
+  std::condition_variable revisit_cv_;
+  std::deque<FetchRequest> revisit_queue_;
+  bool revisit_stop_ = false;
+  std::thread revisit_thread_;   // started by run() with --revisit adaptive
   Fetcher* fetcher_ = nullptr;              // set by run() before the first step
 
   std::mutex owner_;  // held by whichever thread is the owner: guards everything below

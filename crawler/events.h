@@ -33,6 +33,10 @@ struct ResultDone {
   std::optional<std::optional<RobotsRules>> robots;  // set for a robots.txt: its rules, or nullopt if unavailable
   std::string robots_failure;                     // why the rules are unavailable
   std::optional<FetchResult> retry;               // set when it is worth another try (not yet recorded)
+  // New URLs with a stored copy: written to the state as queued, to be read
+  // back from it with their validators (Frontier::add_via_state).
+  std::vector<std::pair<std::string, RequestKind>> via_state;
+  bool requeue = false;  // a page not due whose copy is missing: fetch it after all
 };
 
 // URLs of a host read back from the crawl state (Frontier::take_refills).

@@ -56,7 +56,18 @@ bool Frontier::add_new(std::string url, int depth, double priority, Referrer ref
     want_refill(origin, host);
     return true;
   }
-  return enqueue(origin, host, Item{priority, seq_++, url.substr(origin.size()), std::move(referrer), depth, kind, 0});
+  return enqueue(origin, host, Item{priority, seq_++, url.substr(origin.size()), std::move(referrer), depth, kind, 0, nullptr});
+}
+
+bool Frontier::add_via_state(const std::string& url, RequestKind kind) {
+  const std::string origin(url_origin(url));
+  if (over_quota(origin, kind)) return false;
+  Host& host = host_for(origin);
+  ++host.on_disk;
+  ++on_disk_;
+  if (host.refill_pending) ++host.on_disk_since_read;
+  want_refill(origin, host);
+  return true;
 }
 
 void Frontier::restore(const std::string& origin, std::int64_t count) {
@@ -96,14 +107,15 @@ std::vector<std::string> Frontier::take_refills() {
   return out;
 }
 
-void Frontier::refill(const std::string& origin, std::vector<FetchRequest> requests) {
+void Frontier::refill(const std::string& origin, std::vector<FetchRequest> requests, std::size_t read) {
+  if (read == SIZE_MAX) read = requests.size();
   auto it = hosts_.find(origin);
   if (it == hosts_.end() || !it->second.refill_pending) return;
   Host& host = it->second;
   host.refill_pending = false;
   --refills_pending_;
-  const auto n = static_cast<std::int64_t>(requests.size());
-  if (requests.size() < refill_size_) {
+  const auto n = static_cast<std::int64_t>(read);
+  if (read < refill_size_) {
     drop_on_disk(host);  // that was all of them, but for those added since the read was asked for
     host.on_disk = host.on_disk_since_read;
     on_disk_ += host.on_disk;
@@ -123,7 +135,7 @@ void Frontier::refill(const std::string& origin, std::vector<FetchRequest> reque
     const auto attempt = static_cast<std::uint8_t>(std::clamp(r.attempt, 0, 255));
     enqueue(origin, host,
             Item{priority, seq_++, r.url.substr(std::min(origin.size(), r.url.size())),
-                 to_referrer(std::move(r.referrer)), depth, kind, attempt});
+                 to_referrer(std::move(r.referrer)), depth, kind, attempt, std::move(r.known)});
   }
   want_refill(origin, host);
 }
@@ -132,7 +144,8 @@ void Frontier::retry(FetchRequest request) {
   const std::string origin(url_origin(request.url));
   enqueue(origin, host_for(origin),
           Item{request.priority, seq_++, request.url.substr(origin.size()), to_referrer(std::move(request.referrer)),
-               request.depth, request.kind, static_cast<std::uint8_t>(std::min(request.attempt, 255))});
+               request.depth, request.kind, static_cast<std::uint8_t>(std::min(request.attempt, 255)),
+               std::move(request.known)});
 }
 
 bool Frontier::enqueue(const std::string& origin, Host& host, Item item) {
@@ -169,6 +182,7 @@ FetchRequest Frontier::to_request(const std::string& origin, Item&& item) {
   if (item.referrer) r.referrer = *item.referrer;
   r.kind = item.kind;
   r.attempt = item.attempt;
+  r.known = std::move(item.known);
   return r;
 }
 

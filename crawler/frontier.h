@@ -88,6 +88,11 @@ class Frontier {
   bool add_new(std::string url, int depth, double priority, Referrer referrer,
                RequestKind kind = RequestKind::page);
 
+  // A URL the caller has written to the state as queued, to be read back
+  // from it (take_refills()) rather than held in memory: one whose stored
+  // copy the state hands out with it (KnownCopy). Returns whether it counts.
+  bool add_via_state(const std::string& url, RequestKind kind = RequestKind::page);
+
   // Resuming: `count` URLs of `origin` wait in the state.
   void restore(const std::string& origin, std::int64_t count);
   // Hosts whose memory queue is empty while URLs of theirs wait on disk,
@@ -96,7 +101,9 @@ class Frontier {
   std::vector<std::string> take_refills();
   std::size_t refill_limit() const { return refill_size_; }
   // The URLs read for `origin` (best priority first, at most refill_limit()).
-  void refill(const std::string& origin, std::vector<FetchRequest> requests);
+  // `read`: how many the read returned, when the caller kept some of them
+  // (pages not due, which are not fetched); default requests.size().
+  void refill(const std::string& origin, std::vector<FetchRequest> requests, std::size_t read = SIZE_MAX);
 
   // Queues a request handed out before again (a retry; attempt already
   // counted by the caller). The seen-set is not consulted.
@@ -163,6 +170,7 @@ class Frontier {
     std::int32_t depth;
     RequestKind kind;
     std::uint8_t attempt;
+    std::shared_ptr<const KnownCopy> known;  // its stored copy, when read back from the state
     // A URL tried before (a retry, or in flight when a crawl was
     // interrupted) waits until its host has nothing fresh, as Scrapy lowers
     // a retry's priority: a URL that fails, or that was being fetched when

@@ -58,6 +58,26 @@ CURLcode Transfer::attach(CURL* easy) {
   set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_size));
   set(CURLOPT_USERAGENT, options_.user_agent.c_str());
   if (!result_.request.referrer.empty()) set(CURLOPT_REFERER, result_.request.referrer.c_str());
+  // A copy stored by an earlier batch: ask only for a newer one (RFC 9110
+  // 13.1), echoing its validators exactly as the server sent them.
+  headers_.reset();
+  if (result_.request.conditional()) {
+    const KnownCopy& known = *result_.request.known;
+    const auto append = [&](std::string_view name, const std::string& value) {
+      if (value.empty() || value.find_first_of("\r\n") != std::string::npos) return;
+      const std::string line = std::string(name) + ": " + value;
+      curl_slist* grown = curl_slist_append(headers_.get(), line.c_str());
+      if (grown == nullptr) {
+        rc = CURLE_OUT_OF_MEMORY;  // the list so far is still owned by headers_
+        return;
+      }
+      (void)headers_.release();
+      headers_.reset(grown);
+    };
+    append("If-None-Match", known.etag);
+    append("If-Modified-Since", known.last_modified);
+    if (headers_) set(CURLOPT_HTTPHEADER, headers_.get());
+  }
   set(CURLOPT_WRITEFUNCTION, &Transfer::on_write);
   set(CURLOPT_WRITEDATA, static_cast<void*>(this));
   set(CURLOPT_HEADERFUNCTION, &Transfer::on_header);

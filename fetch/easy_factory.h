@@ -11,6 +11,7 @@
 
 #include "config/config.h"
 #include "core/fetch_types.h"
+#include "fetch/curl_handles.h"
 
 namespace crawl {
 
@@ -58,6 +59,7 @@ class Transfer {
   const TransferOptions& options_;
   const std::atomic<bool>* cancel_;
   CURL* easy_ = nullptr;
+  Slist headers_;  // the request's extra header fields (conditional requests)
   FetchResult result_;
   long last_status_ = 0;  // status of the response whose headers are being read
   bool too_large_ = false;

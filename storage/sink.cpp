@@ -1,6 +1,19 @@
 #include "storage/sink.h"
 
+#include <algorithm>
+
 namespace crawl {
+
+double RevisitPolicy::next_interval(double previous_s, bool is_new, bool changed) const {
+  double interval = previous_s > 0 ? previous_s : min_s;
+  if (is_new)
+    interval = min_s;
+  else if (changed)
+    interval *= 1 - kShrink;
+  else
+    interval *= 1 + kGrow;
+  return std::clamp(interval, min_s, std::max(min_s, max_s));
+}
 
 const char* to_string(RunOutcome outcome) noexcept {
   switch (outcome) {

@@ -13,6 +13,32 @@
 
 namespace crawl {
 
+// How a batch revisits the pages stored by earlier ones (--revisit). Every
+// good fetch gets an interval, Nutch's AdaptiveFetchSchedule: a changed
+// page's interval shrinks by kShrink, an unchanged page's grows by kGrow,
+// within [min_s, max_s]; a new page starts at min_s. With `adaptive`, a page
+// whose interval has not passed since the batch that last fetched it is
+// not requested (its stored links are followed).
+struct RevisitPolicy {
+  static constexpr double kShrink = 0.2;  // Nutch's db.fetch.schedule.adaptive.dec_rate
+  static constexpr double kGrow = 0.4;    // Nutch's db.fetch.schedule.adaptive.inc_rate
+  bool adaptive = false;        // false: every page reached is requested (conditionally)
+  double min_s = 3600;          // --revisit-min
+  double max_s = 30 * 86400.0;  // --revisit-max
+  // The interval after a fetch: `previous_s` (0: none yet), `changed` (a new
+  // digest) or not.
+  double next_interval(double previous_s, bool is_new, bool changed) const;
+};
+
+// Which versions of a page the history keeps (--keep-versions,
+// --keep-newer-than, `crawl prune`). A version is a fetch that brought a
+// body the page did not have; the latest good copy is always kept.
+struct Retention {
+  std::int64_t versions = 0;  // keep the newest N versions per page (0: no limit)
+  double newer_than_s = 0;    // keep versions fetched within this many seconds (0: no limit)
+  bool any() const { return versions > 0 || newer_than_s > 0; }
+};
+
 // Describes one crawl; handed to begin_run() before the first store().
 struct RunInfo {
   std::chrono::system_clock::time_point started_at{};
@@ -23,6 +49,8 @@ struct RunInfo {
   int concurrency = 0;
   std::string urls_file;
   std::string settings;     // human-readable summary of the options in force
+  RevisitPolicy revisit;    // intervals are counted from started_at
+  Retention retention;      // applied when the run completes
 };
 
 // How a crawl ended (the `runs.outcome` column, the summary's first word).
@@ -96,6 +124,14 @@ class Sink {
   }
   // The crawl state kept with this output, or nullptr (none kept).
   virtual StateStore* state() noexcept { return nullptr; }
+  // The latest good copy stored for `url` (final_url, status, content_type,
+  // headers, body, body_digest), for a page that answered 304 Not Modified
+  // or is not due: its links are read from it. nullopt when none is stored.
+  // Thread-safe; blocks on a read (never waits for the writer's queue).
+  virtual std::optional<FetchResult> stored_copy(const std::string& url) {
+    (void)url;
+    return std::nullopt;
+  }
   // Blocks until everything stored so far is written (durable as the sink
   // defines it) or has failed. Returns the failure, if there is one.
   virtual std::optional<StorageFailure> flush() = 0;

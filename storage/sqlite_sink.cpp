@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/digest.h"
 #include "core/hash.h"
 #include "core/url_parts.h"
 #include "storage/sink_util.h"
@@ -54,12 +55,18 @@ CREATE TABLE IF NOT EXISTS runs(
   resumed_from INTEGER,
   requeued INTEGER,
   pid INTEGER);
-CREATE TABLE IF NOT EXISTS pages(
-  url TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS bodies(
+  id INTEGER PRIMARY KEY,
+  digest TEXT NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS latest(
+  id INTEGER PRIMARY KEY,
+  url TEXT NOT NULL UNIQUE,
   final_url TEXT,
   status INTEGER,
   content_type TEXT,
-  body BLOB,
+  body_id INTEGER REFERENCES bodies(id),
   fetched_at TEXT,
   elapsed_ms REAL,
   depth INTEGER,
@@ -67,8 +74,34 @@ CREATE TABLE IF NOT EXISTS pages(
   redirects TEXT,
   headers TEXT,
   referrer TEXT,
-  run_id INTEGER REFERENCES runs(id));
-CREATE INDEX IF NOT EXISTS pages_run ON pages(run_id);
+  run_id INTEGER REFERENCES runs(id),
+  etag TEXT,
+  last_modified TEXT,
+  checked_at TEXT,
+  changed_at TEXT,
+  failing_since INTEGER,
+  gone_since INTEGER,
+  revisit_s REAL,
+  next_due TEXT);
+CREATE INDEX IF NOT EXISTS latest_run ON latest(run_id);
+CREATE TABLE IF NOT EXISTS fetches(
+  id INTEGER PRIMARY KEY,
+  page_id INTEGER NOT NULL REFERENCES latest(id),
+  run_id INTEGER REFERENCES runs(id),
+  fetched_at TEXT NOT NULL,
+  status INTEGER,
+  change TEXT NOT NULL,
+  body_id INTEGER REFERENCES bodies(id),
+  etag TEXT,
+  last_modified TEXT,
+  error TEXT);
+CREATE INDEX IF NOT EXISTS fetches_page ON fetches(page_id, id);
+CREATE INDEX IF NOT EXISTS fetches_run ON fetches(run_id);
+CREATE VIEW IF NOT EXISTS pages AS
+SELECT l.url, l.final_url, l.status, l.content_type, b.body, l.fetched_at, l.elapsed_ms, l.depth, l.error,
+       l.redirects, l.headers, l.referrer, l.run_id, b.digest, l.etag, l.last_modified, l.checked_at,
+       l.changed_at, l.failing_since, l.gone_since, l.next_due
+FROM latest l LEFT JOIN bodies b ON b.id = l.body_id;
 CREATE TABLE IF NOT EXISTS urls(
   seq INTEGER PRIMARY KEY,
   fp INTEGER NOT NULL UNIQUE,
@@ -96,21 +129,57 @@ constexpr const char* kSettleUrlSql = "UPDATE urls SET state = ?2 WHERE fp = ?1"
 constexpr const char* kStartedUrlSql =
     "UPDATE urls SET state = 'in_flight', attempts = attempts + 1 WHERE fp = ?1";
 
+// With what is known of the URL's good copy, if one is stored.
 constexpr const char* kTakeUrlsSql = R"sql(
-SELECT url, depth, priority, referrer, kind, attempts FROM urls
-WHERE host = ?1 AND state = 'queued' ORDER BY attempts > 0, priority, seq LIMIT ?2
+SELECT u.url, u.depth, u.priority, u.referrer, u.kind, u.attempts, l.id, l.etag, l.last_modified, l.next_due
+FROM urls u LEFT JOIN latest l ON l.url = u.url AND l.body_id IS NOT NULL AND l.status < 400
+WHERE u.host = ?1 AND u.state = 'queued' ORDER BY u.attempts > 0, u.priority, u.seq LIMIT ?2
 )sql";
 
-constexpr const char* kUpsertPageSql = R"sql(
-INSERT INTO pages(url, final_url, status, content_type, body, fetched_at, elapsed_ms,
-                  depth, error, redirects, headers, referrer, run_id)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+constexpr const char* kSelectLatestSql = R"sql(
+SELECT l.id, l.body_id, l.status, b.digest, l.failing_since, l.gone_since, l.revisit_s, l.etag, l.last_modified,
+       l.final_url, l.content_type, l.fetched_at, l.elapsed_ms, l.depth, l.redirects, l.headers, l.referrer,
+       l.changed_at, l.run_id, l.checked_at
+FROM latest l LEFT JOIN bodies b ON b.id = l.body_id WHERE l.url = ?1
+)sql";
+
+constexpr const char* kInsertBodySql =
+    "INSERT INTO bodies(digest, size, body) VALUES(?1, ?2, ?3) ON CONFLICT(digest) DO NOTHING";
+constexpr const char* kSelectBodySql = "SELECT id FROM bodies WHERE digest = ?1";
+
+constexpr const char* kUpsertLatestSql = R"sql(
+INSERT INTO latest(url, final_url, status, content_type, body_id, fetched_at, elapsed_ms, depth, error,
+                   redirects, headers, referrer, run_id, etag, last_modified, checked_at, changed_at,
+                   failing_since, gone_since, revisit_s, next_due)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
 ON CONFLICT(url) DO UPDATE SET
-  final_url = excluded.final_url, status = excluded.status,
-  content_type = excluded.content_type, body = excluded.body,
-  fetched_at = excluded.fetched_at, elapsed_ms = excluded.elapsed_ms,
+  final_url = excluded.final_url, status = excluded.status, content_type = excluded.content_type,
+  body_id = excluded.body_id, fetched_at = excluded.fetched_at, elapsed_ms = excluded.elapsed_ms,
   depth = excluded.depth, error = excluded.error, redirects = excluded.redirects,
-  headers = excluded.headers, referrer = excluded.referrer, run_id = excluded.run_id
+  headers = excluded.headers, referrer = excluded.referrer, run_id = excluded.run_id,
+  etag = excluded.etag, last_modified = excluded.last_modified, checked_at = excluded.checked_at,
+  changed_at = excluded.changed_at, failing_since = excluded.failing_since,
+  gone_since = excluded.gone_since, revisit_s = excluded.revisit_s, next_due = excluded.next_due
+RETURNING id
+)sql";
+
+constexpr const char* kInsertFetchSql = R"sql(
+INSERT INTO fetches(page_id, run_id, fetched_at, status, change, body_id, etag, last_modified, error)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+)sql";
+
+// A good copy kept: what a 304 or a failure changes beside it (empty
+// checked_at, etag, last_modified and run_id keep theirs).
+constexpr const char* kUpdateKeptSql = R"sql(
+UPDATE latest SET error = ?2, failing_since = ?3, gone_since = ?4, checked_at = coalesce(?5, checked_at),
+  etag = coalesce(?6, etag), last_modified = coalesce(?7, last_modified), revisit_s = ?8, next_due = ?9,
+  run_id = coalesce(?10, run_id)
+WHERE id = ?1
+)sql";
+
+constexpr const char* kReadCopySql = R"sql(
+SELECT l.final_url, l.status, l.content_type, l.headers, b.body, b.digest
+FROM latest l JOIN bodies b ON b.id = l.body_id WHERE l.url = ?1 AND l.status < 400
 )sql";
 
 constexpr const char* kInsertRunSql =
@@ -189,6 +258,43 @@ int bind_text_or_null(sqlite3_stmt* stmt, int index, std::string_view s) {
 std::string column_text(sqlite3_stmt* stmt, int i) {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
   return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt, i))) : std::string();
+}
+
+int bind_int_or_null(sqlite3_stmt* stmt, int index, std::optional<std::int64_t> v) {
+  return v ? sqlite3_bind_int64(stmt, index, *v) : sqlite3_bind_null(stmt, index);
+}
+
+std::optional<std::int64_t> column_int_or_null(sqlite3_stmt* stmt, int i) {
+  if (sqlite3_column_type(stmt, i) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_int64(stmt, i);
+}
+
+// The value of the first header field `name` (lowercase), or "".
+std::string header_value(const std::vector<std::pair<std::string, std::string>>& headers, std::string_view name) {
+  for (const auto& [n, v] : headers) {
+    if (n.size() == name.size() &&
+        std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) { return (a >= 'A' && a <= 'Z' ? static_cast<char>(a + 32) : a) == b; }))
+      return v;
+  }
+  return {};
+}
+
+// SQL functions of the writer's connection: crawl_fp(url) is
+// url_fingerprint() (the key of urls.fp); crawl_sha1(blob) is sha1_digest()
+// (migrating bodies stored before version 4).
+void sql_fingerprint(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  if (p == nullptr) return sqlite3_result_null(ctx);
+  const auto n = static_cast<std::size_t>(sqlite3_value_bytes(argv[0]));
+  sqlite3_result_int64(ctx, static_cast<std::int64_t>(url_fingerprint(std::string_view(p, n))));
+}
+
+void sql_sha1(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
+  const auto* p = static_cast<const char*>(sqlite3_value_blob(argv[0]));
+  const auto n = static_cast<std::size_t>(sqlite3_value_bytes(argv[0]));
+  const std::string digest = sha1_digest(std::string_view(p ? p : "", n));
+  sqlite3_result_text64(ctx, digest.data(), digest.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
 int bind_double_or_null(sqlite3_stmt* stmt, int index, std::optional<double> v) {
@@ -277,6 +383,11 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
     }
   }
   if (exec("PRAGMA synchronous=NORMAL", error) != SQLITE_OK) throw_db_error(path_, "PRAGMA synchronous", db);
+  for (const auto& [name, fn] : {std::pair{"crawl_fp", &sql_fingerprint}, std::pair{"crawl_sha1", &sql_sha1}}) {
+    if (sqlite3_create_function_v2(db, name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, fn, nullptr, nullptr,
+                                   nullptr) != SQLITE_OK)
+      throw_db_error(path_, std::string("cannot register function ") + name, db);
+  }
   // Replaces SQLite's automatic checkpoint (done by the writer, inside its commit).
   sqlite3_wal_hook(db, &SqliteSink::on_wal_commit, this);
   // A WAL that grew (a reader held it back) is cut back once checkpointed.
@@ -298,8 +409,17 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
                              std::to_string(version) + " is newer than this build's " +
                              std::to_string(kSchemaVersion));
   }
+  // Before version 4, `pages` was a table; now it is a view of latest and bodies.
+  bool old_pages = false;
+  {
+    SqliteStmt t = prepare(db, path_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pages'");
+    old_pages = sqlite3_step(t.get()) == SQLITE_ROW;
+  }
+  if (old_pages && exec("DROP INDEX IF EXISTS pages_run; ALTER TABLE pages RENAME TO pages_before_v4", error) != SQLITE_OK)
+    throw_db_error(path_, "cannot migrate the pages table", db);
   if (exec(kSchemaSql, error) != SQLITE_OK) throw_db_error(path_, "cannot create schema", db);
   migrate_runs_table();
+  if (old_pages) migrate_pages_table();
   if (version < kSchemaVersion &&
       exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str(), error) != SQLITE_OK) {
     throw_db_error(path_, "cannot set user_version", db);
@@ -308,7 +428,12 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
     throw std::runtime_error("SQLite database '" + path_ + "': cannot commit schema: " + error);
   }
 
-  upsert_page_ = prepare(db, path_, kUpsertPageSql);
+  select_latest_ = prepare(db, path_, kSelectLatestSql);
+  insert_body_ = prepare(db, path_, kInsertBodySql);
+  select_body_ = prepare(db, path_, kSelectBodySql);
+  upsert_latest_ = prepare(db, path_, kUpsertLatestSql);
+  insert_fetch_ = prepare(db, path_, kInsertFetchSql);
+  update_kept_ = prepare(db, path_, kUpdateKeptSql);
   insert_url_ = prepare(db, path_, kInsertUrlSql);
   settle_url_ = prepare(db, path_, kSettleUrlSql);
   started_url_ = prepare(db, path_, kStartedUrlSql);
@@ -342,6 +467,29 @@ void SqliteSink::migrate_runs_table() {
     if (exec(sql.c_str(), error) != SQLITE_OK) throw_db_error(path_, "cannot add column runs." + std::string(name), db);
     spdlog::debug("SQLite database '{}': added column runs.{}", path_, name);
   }
+}
+
+void SqliteSink::migrate_pages_table() {
+  std::string error;
+  static constexpr const char* kMigrate = R"sql(
+INSERT INTO bodies(digest, size, body)
+  SELECT crawl_sha1(body), length(CAST(body AS BLOB)), body FROM pages_before_v4 WHERE body IS NOT NULL
+  ON CONFLICT(digest) DO NOTHING;
+INSERT INTO latest(url, final_url, status, content_type, body_id, fetched_at, elapsed_ms, depth, error,
+                   redirects, headers, referrer, run_id, checked_at, changed_at)
+  SELECT p.url, p.final_url, p.status, p.content_type,
+         (SELECT b.id FROM bodies b WHERE b.digest = crawl_sha1(p.body)), p.fetched_at, p.elapsed_ms, p.depth,
+         p.error, p.redirects, p.headers, p.referrer, p.run_id, p.fetched_at, p.fetched_at
+  FROM pages_before_v4 p;
+INSERT INTO fetches(page_id, run_id, fetched_at, status, change, body_id, error)
+  SELECT id, run_id, coalesce(fetched_at, ''), status,
+         CASE WHEN body_id IS NOT NULL AND status < 400 THEN 'new' ELSE 'failing' END, body_id, error
+  FROM latest;
+DROP TABLE pages_before_v4;
+)sql";
+  if (exec(kMigrate, error) != SQLITE_OK) throw_db_error(path_, "cannot migrate the pages table", db_.get());
+  spdlog::info("SQLite database '{}': pages moved into the version {} schema (latest, bodies, fetches)", path_,
+               kSchemaVersion);
 }
 
 SqliteSink::~SqliteSink() {
@@ -499,32 +647,243 @@ int SqliteSink::write_state(const T& op, std::string& error) {
 }
 
 int SqliteSink::write_page(const FetchResult& r, std::string& error) {
-  sqlite3_stmt* stmt = upsert_page_.get();
+  const std::int64_t run_id = current_run_id_.load();
+  const std::string fetched_at = iso8601_utc(r.fetched_at);
+  // What is stored for the URL so far.
+  struct Old {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> body_id, status, failing_since, gone_since;
+    std::string digest, changed_at;
+    double revisit_s = 0;
+    bool good() const { return body_id && status && *status < 400; }
+  };
+  std::optional<Old> old;
+  {
+    sqlite3_stmt* stmt = select_latest_.get();
+    StmtScope scope(stmt);
+    sqlite3_bind_text64(stmt, 1, r.request.url.data(), r.request.url.size(), SQLITE_STATIC, SQLITE_UTF8);
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+      Old o;
+      o.id = sqlite3_column_int64(stmt, 0);
+      o.body_id = column_int_or_null(stmt, 1);
+      o.status = column_int_or_null(stmt, 2);
+      o.digest = column_text(stmt, 3);
+      o.failing_since = column_int_or_null(stmt, 4);
+      o.gone_since = column_int_or_null(stmt, 5);
+      o.revisit_s = sqlite3_column_double(stmt, 6);
+      o.changed_at = column_text(stmt, 7);
+      old = std::move(o);
+    } else if (rc != SQLITE_DONE) {
+      error = error_text(rc);
+      return rc;
+    }
+  }
+  const bool old_good = old && old->good();
+  if (r.skipped() && old_good) return SQLITE_OK;  // not a fetch: the good copy stays as it is
+
+  const std::optional<std::int64_t> run = run_id != 0 ? std::optional(run_id) : std::nullopt;
+  const bool has_response = r.status > 0;
+  const bool good = !r.error && has_response && r.status < 400 && r.status != 304;
+  const bool not_modified = !r.error && r.status == 304 && old_good;
+  const std::string etag = header_value(r.headers, "etag");
+  const std::string last_modified = header_value(r.headers, "last-modified");
+  const auto base_time = batch_time_.empty() ? r.fetched_at : run_.started_at;
+  const auto due_after = [&](double interval_s) {
+    return iso8601_utc(base_time + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                       std::chrono::duration<double>(interval_s)));
+  };
+
+  LatestRow row;  // the URL's latest row, when it is replaced as a whole
+  FetchRow fetch;
+  fetch.run_id = run;
+  fetch.fetched_at = fetched_at;
+  if (has_response) fetch.status = r.status;
+  if (good || not_modified) {
+    std::optional<std::int64_t> body_id = old_good ? old->body_id : std::nullopt;
+    std::string digest = old_good ? old->digest : std::string();
+    if (good) {
+      digest = r.body_digest.empty() ? sha1_digest(r.body) : r.body_digest;
+      if (!old_good || digest != old->digest) {
+        if (const int rc = store_body(digest, r.body, body_id, error); rc != SQLITE_OK) return rc;
+      }
+    }
+    const bool is_new = !old_good;
+    const bool changed = !is_new && digest != old->digest;
+    const bool was_failing = old && (old->failing_since || old->gone_since);
+    fetch.change = is_new ? "new" : changed ? "changed" : was_failing ? "recovered" : "unchanged";
+    const double interval = run_.revisit.next_interval(old ? old->revisit_s : 0, is_new, changed);
+    fetch.body_id = body_id;
+    fetch.etag = etag;
+    fetch.last_modified = last_modified;
+    if (not_modified) {
+      // The copy stays; what the 304 says of it is updated (RFC 9111 4.3.4).
+      KeptRow kept;
+      kept.id = old->id;
+      kept.checked_at = fetched_at;
+      kept.etag = etag;
+      kept.last_modified = last_modified;
+      kept.revisit_s = interval;
+      kept.next_due = due_after(interval);
+      kept.run_id = run;
+      if (const int rc = update_kept(kept, error); rc != SQLITE_OK) return rc;
+      fetch.page_id = old->id;
+      return insert_fetch(fetch, error);
+    }
+    row.body_id = body_id;
+    row.etag = etag;
+    row.last_modified = last_modified;
+    row.checked_at = fetched_at;
+    row.changed_at = is_new || changed ? fetched_at : old->changed_at;
+    row.revisit_s = interval;
+    row.next_due = due_after(interval);
+  } else if (old_good) {
+    // A failure never replaces a good copy: it is recorded beside it.
+    const bool gone = !r.error && (r.status == 404 || r.status == 410);
+    const std::string why = r.error ? r.error_string() : "HTTP " + std::to_string(r.status);
+    KeptRow kept;
+    kept.id = old->id;
+    kept.error = why;
+    kept.failing_since = gone ? old->failing_since : old->failing_since ? old->failing_since : run;
+    kept.gone_since = gone ? (old->gone_since ? old->gone_since : run) : old->gone_since;
+    kept.revisit_s = old->revisit_s;
+    // next_due stays empty: due at every batch until it answers again
+    if (const int rc = update_kept(kept, error); rc != SQLITE_OK) return rc;
+    fetch.page_id = old->id;
+    fetch.change = gone ? "gone" : "failing";
+    fetch.error = why;
+    return insert_fetch(fetch, error);
+  } else {
+    // No good copy (ever): the latest failure (or skip) is what is known.
+    if (has_response) {
+      const std::string digest = r.body_digest.empty() ? sha1_digest(r.body) : r.body_digest;
+      if (const int rc = store_body(digest, r.body, row.body_id, error); rc != SQLITE_OK) return rc;
+    }
+    row.error = r.error_string();
+    if (!r.skipped()) row.failing_since = old && old->failing_since ? old->failing_since : run;
+    fetch.change = "failing";
+    fetch.body_id = row.body_id;
+    fetch.error = r.error ? r.error_string() : "HTTP " + std::to_string(r.status);
+  }
+  row.url = &r.request.url;
+  row.result = &r;
+  row.fetched_at = fetched_at;
+  row.run_id = run;
+  std::int64_t page_id = 0;
+  if (const int rc = upsert_latest(row, page_id, error); rc != SQLITE_OK) return rc;
+  if (r.skipped()) return SQLITE_OK;  // not a fetch: no history
+  fetch.page_id = page_id;
+  return insert_fetch(fetch, error);
+}
+
+int SqliteSink::store_body(const std::string& digest, std::string_view body, std::optional<std::int64_t>& id,
+                           std::string& error) {
+  {
+    sqlite3_stmt* stmt = insert_body_.get();
+    StmtScope scope(stmt);
+    BindResults bind;
+    bind(sqlite3_bind_text64(stmt, 1, digest.data(), digest.size(), SQLITE_STATIC, SQLITE_UTF8));
+    bind(sqlite3_bind_int64(stmt, 2, static_cast<std::int64_t>(body.size())));
+    bind(bind_blob(stmt, 3, body));
+    if (const int rc = bind.rc(); rc != SQLITE_OK) {  // e.g. SQLITE_TOOBIG for a body over SQLite's limit
+      error = std::string("cannot bind: ") + sqlite3_errstr(rc);
+      return rc;
+    }
+    if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
+  }
+  if (sqlite3_changes(db_.get()) > 0) {
+    id = sqlite3_last_insert_rowid(db_.get());
+    return SQLITE_OK;
+  }
+  sqlite3_stmt* stmt = select_body_.get();
+  StmtScope scope(stmt);
+  sqlite3_bind_text64(stmt, 1, digest.data(), digest.size(), SQLITE_STATIC, SQLITE_UTF8);
+  const int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_ROW) {
+    error = rc == SQLITE_DONE ? "body " + digest + " vanished" : error_text(rc);
+    return rc == SQLITE_DONE ? SQLITE_CORRUPT : rc;
+  }
+  id = sqlite3_column_int64(stmt, 0);
+  return SQLITE_OK;
+}
+
+int SqliteSink::upsert_latest(const LatestRow& row, std::int64_t& page_id, std::string& error) {
+  const FetchResult& r = *row.result;
+  sqlite3_stmt* stmt = upsert_latest_.get();
   StmtScope scope(stmt);
   const bool has_response = r.status > 0;
   // Kept alive until `scope` resets the statement (bound SQLITE_STATIC).
-  const std::string fetched_at = iso8601_utc(r.fetched_at);
-  const std::string error_text = r.error_string();
   const std::string redirects = r.redirects.empty() ? std::string() : json_string_array(r.redirects);
   const std::string headers = header_lines(r.headers);
-  const std::int64_t run_id = current_run_id_.load();
-
   BindResults bind;
-  bind(sqlite3_bind_text64(stmt, 1, r.request.url.data(), r.request.url.size(), SQLITE_STATIC,
-                           SQLITE_UTF8));
+  bind(sqlite3_bind_text64(stmt, 1, row.url->data(), row.url->size(), SQLITE_STATIC, SQLITE_UTF8));
   bind(bind_text_or_null(stmt, 2, r.final_url));
   bind(has_response ? sqlite3_bind_int64(stmt, 3, r.status) : sqlite3_bind_null(stmt, 3));
   bind(bind_text_or_null(stmt, 4, r.content_type));
-  bind(has_response ? bind_blob(stmt, 5, r.body) : sqlite3_bind_null(stmt, 5));
-  bind(bind_text_or_null(stmt, 6, fetched_at));
+  bind(bind_int_or_null(stmt, 5, row.body_id));
+  bind(bind_text_or_null(stmt, 6, row.fetched_at));
   bind(sqlite3_bind_double(stmt, 7, r.elapsed_ms));
   bind(sqlite3_bind_int(stmt, 8, r.request.depth));
-  bind(bind_text_or_null(stmt, 9, error_text));
+  bind(bind_text_or_null(stmt, 9, row.error));
   bind(bind_text_or_null(stmt, 10, redirects));
   bind(bind_text_or_null(stmt, 11, headers));
   bind(bind_text_or_null(stmt, 12, r.request.referrer));
-  bind(run_id != 0 ? sqlite3_bind_int64(stmt, 13, run_id) : sqlite3_bind_null(stmt, 13));
-  // e.g. SQLITE_TOOBIG for a body over SQLite's limit
+  bind(bind_int_or_null(stmt, 13, row.run_id));
+  bind(bind_text_or_null(stmt, 14, row.etag));
+  bind(bind_text_or_null(stmt, 15, row.last_modified));
+  bind(bind_text_or_null(stmt, 16, row.checked_at));
+  bind(bind_text_or_null(stmt, 17, row.changed_at));
+  bind(bind_int_or_null(stmt, 18, row.failing_since));
+  bind(bind_int_or_null(stmt, 19, std::nullopt));  // gone_since: it answered
+  bind(row.revisit_s > 0 ? sqlite3_bind_double(stmt, 20, row.revisit_s) : sqlite3_bind_null(stmt, 20));
+  bind(bind_text_or_null(stmt, 21, row.next_due));
+  if (const int rc = bind.rc(); rc != SQLITE_OK) {
+    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
+    return rc;
+  }
+  const int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_ROW) {
+    error = error_text(rc);
+    return rc == SQLITE_DONE ? SQLITE_ERROR : rc;
+  }
+  page_id = sqlite3_column_int64(stmt, 0);
+  return step_done(stmt, error);
+}
+
+int SqliteSink::update_kept(const KeptRow& kept, std::string& error) {
+  sqlite3_stmt* stmt = update_kept_.get();
+  StmtScope scope(stmt);
+  BindResults bind;
+  bind(sqlite3_bind_int64(stmt, 1, kept.id));
+  bind(bind_text_or_null(stmt, 2, kept.error));
+  bind(bind_int_or_null(stmt, 3, kept.failing_since));
+  bind(bind_int_or_null(stmt, 4, kept.gone_since));
+  bind(bind_text_or_null(stmt, 5, kept.checked_at));
+  bind(bind_text_or_null(stmt, 6, kept.etag));
+  bind(bind_text_or_null(stmt, 7, kept.last_modified));
+  bind(kept.revisit_s > 0 ? sqlite3_bind_double(stmt, 8, kept.revisit_s) : sqlite3_bind_null(stmt, 8));
+  bind(bind_text_or_null(stmt, 9, kept.next_due));
+  bind(bind_int_or_null(stmt, 10, kept.run_id));
+  if (const int rc = bind.rc(); rc != SQLITE_OK) {
+    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
+    return rc;
+  }
+  return step_done(stmt, error);
+}
+
+int SqliteSink::insert_fetch(const FetchRow& f, std::string& error) {
+  sqlite3_stmt* stmt = insert_fetch_.get();
+  StmtScope scope(stmt);
+  BindResults bind;
+  bind(sqlite3_bind_int64(stmt, 1, f.page_id));
+  bind(bind_int_or_null(stmt, 2, f.run_id));
+  bind(bind_text_or_null(stmt, 3, f.fetched_at));
+  bind(bind_int_or_null(stmt, 4, f.status));
+  bind(sqlite3_bind_text(stmt, 5, f.change, -1, SQLITE_STATIC));
+  bind(bind_int_or_null(stmt, 6, f.body_id));
+  bind(bind_text_or_null(stmt, 7, f.etag));
+  bind(bind_text_or_null(stmt, 8, f.last_modified));
+  bind(bind_text_or_null(stmt, 9, f.error));
   if (const int rc = bind.rc(); rc != SQLITE_OK) {
     error = std::string("cannot bind: ") + sqlite3_errstr(rc);
     return rc;
@@ -565,14 +924,14 @@ int SqliteSink::write_effects(const FetchRequest& request, const UrlEffects& eff
     if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
   }
   if (sqlite3_changes(db_.get()) == 0) {  // not in the state (e.g. stored without it): added as it ends
-    StateUrl self{request.url, request.depth, request.priority, request.referrer, request.kind, request.attempt + 1};
+    StateUrl self{request.url, request.depth, request.priority, request.referrer, request.kind, request.attempt + 1, {}};
     if (const int rc = write_url(insert_url_.get(), self, effects.state, error); rc != SQLITE_OK) return rc;
   }
   for (const auto& u : effects.added) {
     if (const int rc = write_url(insert_url_.get(), u, UrlState::queued, error); rc != SQLITE_OK) return rc;
   }
   for (const auto& url : effects.done_too) {
-    StateUrl u{url, request.depth, request.priority, request.url, request.kind, 0};
+    StateUrl u{url, request.depth, request.priority, request.url, request.kind, 0, {}};
     if (const int rc = write_url(insert_url_.get(), u, UrlState::done, error); rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;
@@ -594,6 +953,15 @@ int SqliteSink::write_take(const Take& take, std::string& error) {
       u.referrer = column_text(stmt, 3);
       u.kind = column_text(stmt, 4) == "sitemap" ? RequestKind::sitemap : RequestKind::page;
       u.attempts = sqlite3_column_int(stmt, 5);
+      if (sqlite3_column_type(stmt, 6) != SQLITE_NULL) {  // a good copy is stored
+        auto known = std::make_shared<KnownCopy>();
+        known->etag = column_text(stmt, 7);
+        known->last_modified = column_text(stmt, 8);
+        const std::string next_due = column_text(stmt, 9);
+        // ISO 8601 UTC texts of one width compare as times.
+        known->due = !run_.revisit.adaptive || next_due.empty() || batch_time_.empty() || next_due <= batch_time_;
+        u.known = std::move(known);
+      }
       urls.push_back(std::move(u));
     }
     if (rc != SQLITE_DONE) {
@@ -642,7 +1010,7 @@ int SqliteSink::write_resume(const Resume& resume, std::string& error) {
                    *last_run, path_, left);
     }
     if (has_urls && (rc = exec("DELETE FROM urls", error)) != SQLITE_OK) return rc;
-    return SQLITE_OK;
+    return read_known(point, error);
   }
   point.resumed_run = last_run;
   if ((rc = exec("UPDATE urls SET state = 'queued' WHERE state = 'in_flight'", error)) != SQLITE_OK) return rc;
@@ -656,6 +1024,7 @@ int SqliteSink::write_resume(const Resume& resume, std::string& error) {
       return rc;
     }
   }
+  if ((rc = read_known(point, error)) != SQLITE_OK) return rc;
   {
     SqliteStmt q = prepare(db, path_, "SELECT host, count(*) FROM urls WHERE state = 'queued' GROUP BY host");
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
@@ -671,8 +1040,23 @@ int SqliteSink::write_resume(const Resume& resume, std::string& error) {
   return SQLITE_OK;
 }
 
+int SqliteSink::read_known(ResumePoint& point, std::string& error) {
+  SqliteStmt q = prepare(db_.get(), path_,
+                         "SELECT crawl_fp(url) FROM latest WHERE body_id IS NOT NULL AND status < 400");
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW)
+    point.known.push_back(static_cast<std::uint64_t>(sqlite3_column_int64(q.get(), 0)));
+  if (rc != SQLITE_DONE) {
+    error = error_text(rc);
+    return rc;
+  }
+  return SQLITE_OK;
+}
+
 int SqliteSink::write_begin_run(const RunInfo& info, std::string& error) {
   current_run_id_ = 0;
+  run_ = info;
+  batch_time_ = iso8601_utc(info.started_at);
   sqlite3_stmt* stmt = insert_run_.get();
   StmtScope scope(stmt);
   const std::string started_at = iso8601_utc(info.started_at);
@@ -728,7 +1112,94 @@ int SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
     return rc;
   }
   if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
+  if (s.outcome == RunOutcome::completed && options_.pages) {
+    if (const int rc = write_batch_end(run_id, finished_at, error); rc != SQLITE_OK) return rc;
+  }
   current_run_id_ = 0;
+  batch_time_.clear();
+  return SQLITE_OK;
+}
+
+namespace {
+
+// The good copies a batch did not reach (its urls rows are the URLs it
+// reached), not yet gone.
+constexpr const char* kUnreachedSql =
+    "FROM latest l WHERE l.gone_since IS NULL AND l.body_id IS NOT NULL AND l.status < 400 "
+    "AND NOT EXISTS (SELECT 1 FROM urls u WHERE u.fp = crawl_fp(l.url))";
+
+// Which fetches rows a retention keeps: per page, its newest version
+// (a row that brought a body: new, changed), the newest `?1` versions (0:
+// no such rule) and those fetched since `?2` ("": no such rule), every row
+// after the oldest version kept, and the rows of the body latest shows.
+constexpr const char* kPruneFetchesSql = R"sql(
+WITH versions AS (
+  SELECT id, page_id, fetched_at,
+         row_number() OVER (PARTITION BY page_id ORDER BY id DESC) AS nth
+  FROM fetches WHERE change IN ('new', 'changed')),
+kept AS (
+  SELECT page_id, min(id) AS first_kept FROM versions
+  WHERE nth = 1 OR (?1 > 0 AND nth <= ?1) OR (?2 <> '' AND fetched_at >= ?2)
+  GROUP BY page_id)
+DELETE FROM fetches WHERE id IN (
+  SELECT f.id FROM fetches f JOIN kept k ON k.page_id = f.page_id
+  WHERE f.id < k.first_kept
+    AND f.body_id IS NOT (SELECT l.body_id FROM latest l WHERE l.id = f.page_id))
+)sql";
+
+constexpr const char* kPruneBodiesSql = R"sql(
+DELETE FROM bodies WHERE NOT EXISTS (SELECT 1 FROM fetches f WHERE f.body_id = bodies.id)
+  AND NOT EXISTS (SELECT 1 FROM latest l WHERE l.body_id = bodies.id)
+)sql";
+
+// Deletes what `retention` does not keep, in the open transaction of `db`.
+int prune(sqlite3* db, const Retention& retention, std::chrono::system_clock::time_point now,
+          std::int64_t& fetches_deleted, std::int64_t& bodies_deleted) {
+  const std::string since =
+      retention.newer_than_s > 0
+          ? iso8601_utc(now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                  std::chrono::duration<double>(retention.newer_than_s)))
+          : std::string();
+  sqlite3_stmt* raw = nullptr;
+  int rc = sqlite3_prepare_v2(db, kPruneFetchesSql, -1, &raw, nullptr);
+  SqliteStmt stmt(raw);
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_bind_int64(stmt.get(), 1, retention.versions);
+  sqlite3_bind_text(stmt.get(), 2, since.c_str(), -1, SQLITE_TRANSIENT);
+  if ((rc = sqlite3_step(stmt.get())) != SQLITE_DONE) return rc;
+  fetches_deleted = sqlite3_changes64(db);
+  if ((rc = sqlite3_exec(db, kPruneBodiesSql, nullptr, nullptr, nullptr)) != SQLITE_OK) return rc;
+  bodies_deleted = sqlite3_changes64(db);
+  return SQLITE_OK;
+}
+
+}  // namespace
+
+int SqliteSink::write_batch_end(std::int64_t run_id, const std::string& now, std::string& error) {
+  if (options_.state) {
+    // Pages it no longer reaches: gone (their last copy kept).
+    const std::string insert =
+        fmt::format("INSERT INTO fetches(page_id, run_id, fetched_at, change, error) "
+                    "SELECT l.id, {}, '{}', 'gone', 'no longer linked' {}",
+                    run_id, now, kUnreachedSql);
+    if (const int rc = exec(insert.c_str(), error); rc != SQLITE_OK) return rc;
+    if (const auto gone = sqlite3_changes64(db_.get()); gone > 0) {
+      const std::string update = fmt::format(
+          "UPDATE latest SET gone_since = {}, next_due = NULL WHERE id IN (SELECT l.id {})", run_id, kUnreachedSql);
+      if (const int rc = exec(update.c_str(), error); rc != SQLITE_OK) return rc;
+      spdlog::info("{} pages stored before were not reached by this batch: reported gone (their copies kept)", gone);
+    }
+  }
+  if (run_.retention.any()) {
+    std::int64_t fetches_deleted = 0, bodies_deleted = 0;
+    if (const int rc = prune(db_.get(), run_.retention, run_.started_at, fetches_deleted, bodies_deleted);
+        rc != SQLITE_OK) {
+      error = error_text(rc);
+      return rc;
+    }
+    if (fetches_deleted > 0)
+      spdlog::info("retention: {} history rows and {} bodies pruned", fetches_deleted, bodies_deleted);
+  }
   return SQLITE_OK;
 }
 
@@ -858,6 +1329,173 @@ std::vector<RunRecord> read_runs(const std::string& path, std::int64_t limit) {
     out.push_back(std::move(r));
   }
   if (step != SQLITE_DONE) throw_db_error(path, "cannot read runs", db.get());
+  return out;
+}
+
+}  // namespace crawl
+
+namespace crawl {
+namespace {
+
+// A read-only connection to `path` (waits kBusyTimeoutMs for a writer).
+SqliteDb open_read_only(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
+  SqliteDb db(raw);
+  if (rc != SQLITE_OK) throw_db_error(path, "cannot open", db.get());
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  return db;
+}
+
+// Throws unless `db` has the version 4 history tables.
+void require_history(sqlite3* db, const std::string& path) {
+  SqliteStmt t = prepare(db, path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('fetches', 'latest', 'bodies')");
+  if (sqlite3_step(t.get()) != SQLITE_ROW || sqlite3_column_int(t.get(), 0) != 3)
+    throw std::runtime_error("SQLite database '" + path +
+                             "': no history (not written by crawl, or by a version older than 4; a crawl "
+                             "into it migrates it)");
+}
+
+std::optional<std::string> text_or_null(sqlite3_stmt* stmt, int i) {
+  if (sqlite3_column_type(stmt, i) == SQLITE_NULL) return std::nullopt;
+  return column_text(stmt, i);
+}
+
+}  // namespace
+
+std::optional<FetchResult> SqliteSink::stored_copy(const std::string& url) {
+  std::lock_guard lock(read_mutex_);
+  if (!reader_) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                                   options_.vfs.empty() ? nullptr : options_.vfs.c_str());
+    SqliteDb db(raw);
+    if (rc != SQLITE_OK) throw_db_error(path_, "cannot open for reading", db.get());
+    sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+    read_copy_ = prepare(db.get(), path_, kReadCopySql);
+    reader_ = std::move(db);
+  }
+  sqlite3_stmt* stmt = read_copy_.get();
+  StmtScope scope(stmt);
+  sqlite3_bind_text64(stmt, 1, url.data(), url.size(), SQLITE_STATIC, SQLITE_UTF8);
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) throw std::runtime_error("SQLite database '" + path_ + "': cannot read the copy of " + url + ": " + sqlite3_errmsg(reader_.get()));
+  FetchResult r;
+  r.request.url = url;
+  r.final_url = column_text(stmt, 0);
+  if (r.final_url.empty()) r.final_url = url;
+  r.status = static_cast<long>(sqlite3_column_int64(stmt, 1));
+  r.content_type = column_text(stmt, 2);
+  const std::string headers = column_text(stmt, 3);
+  for (std::size_t at = 0; at < headers.size();) {
+    std::size_t end = headers.find('\n', at);
+    if (end == std::string::npos) end = headers.size();
+    const std::string_view line(headers.data() + at, end - at);
+    if (const auto colon = line.find(": "); colon != std::string_view::npos)
+      r.headers.emplace_back(std::string(line.substr(0, colon)), std::string(line.substr(colon + 2)));
+    at = end + 1;
+  }
+  const auto* body = static_cast<const char*>(sqlite3_column_blob(stmt, 4));
+  r.body.assign(body ? body : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, 4)));
+  r.body_digest = column_text(stmt, 5);
+  return r;
+}
+
+std::pair<std::int64_t, std::int64_t> prune_history(const std::string& path, const Retention& retention,
+                                                    std::chrono::system_clock::time_point now) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  SqliteDb db(raw);
+  if (rc != SQLITE_OK) throw_db_error(path, "cannot open", db.get());
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  require_history(db.get(), path);
+  if (sqlite3_exec(db.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+    throw_db_error(path, "cannot start a transaction", db.get());
+  std::int64_t fetches = 0, bodies = 0;
+  if (prune(db.get(), retention, now, fetches, bodies) != SQLITE_OK) {
+    const std::string message = sqlite3_errmsg(db.get());
+    sqlite3_exec(db.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    throw std::runtime_error("SQLite database '" + path + "': cannot prune: " + message);
+  }
+  if (sqlite3_exec(db.get(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+    throw_db_error(path, "cannot commit", db.get());
+  return {fetches, bodies};
+}
+
+std::optional<RunChanges> read_changes(const std::string& path, std::int64_t run) {
+  SqliteDb db = open_read_only(path);
+  require_history(db.get(), path);
+  RunChanges out;
+  {
+    SqliteStmt q = prepare(db.get(), path,
+                           run > 0 ? "SELECT id, started_at, outcome FROM runs WHERE id = ?1"
+                                   : "SELECT id, started_at, outcome FROM runs ORDER BY id DESC LIMIT 1");
+    if (run > 0) sqlite3_bind_int64(q.get(), 1, run);
+    const int rc = sqlite3_step(q.get());
+    if (rc == SQLITE_DONE) return std::nullopt;
+    if (rc != SQLITE_ROW) throw_db_error(path, "cannot read runs", db.get());
+    out.run = sqlite3_column_int64(q.get(), 0);
+    out.started_at = column_text(q.get(), 1);
+    out.outcome = text_or_null(q.get(), 2);
+  }
+  // The last row of each page in the run (a page fetched twice in one run,
+  // e.g. resumed, counts once), with the digest it had before the run.
+  static constexpr const char* kSql = R"sql(
+SELECT l.url, f.change, f.status, b.digest, f.error,
+       (SELECT pb.digest FROM fetches p JOIN bodies pb ON pb.id = p.body_id
+        WHERE p.page_id = f.page_id AND p.id < f.id AND (p.run_id IS NOT f.run_id) AND p.body_id IS NOT NULL
+          AND p.change IN ('new', 'changed', 'unchanged', 'recovered')
+        ORDER BY p.id DESC LIMIT 1)
+FROM fetches f JOIN latest l ON l.id = f.page_id LEFT JOIN bodies b ON b.id = f.body_id
+WHERE f.id IN (SELECT max(id) FROM fetches WHERE run_id = ?1 GROUP BY page_id)
+ORDER BY CASE f.change WHEN 'new' THEN 0 WHEN 'changed' THEN 1 WHEN 'recovered' THEN 2 WHEN 'failing' THEN 3
+                       WHEN 'gone' THEN 4 ELSE 5 END, l.url
+)sql";
+  SqliteStmt q = prepare(db.get(), path, kSql);
+  sqlite3_bind_int64(q.get(), 1, out.run);
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+    PageChange c;
+    c.url = column_text(q.get(), 0);
+    c.change = column_text(q.get(), 1);
+    c.status = column_int_or_null(q.get(), 2);
+    c.digest = text_or_null(q.get(), 3);
+    c.error = text_or_null(q.get(), 4);
+    c.previous_digest = text_or_null(q.get(), 5);
+    out.pages.push_back(std::move(c));
+  }
+  if (rc != SQLITE_DONE) throw_db_error(path, "cannot read the history", db.get());
+  return out;
+}
+
+std::vector<PageVersion> read_history(const std::string& path, const std::string& url) {
+  SqliteDb db = open_read_only(path);
+  require_history(db.get(), path);
+  static constexpr const char* kSql = R"sql(
+SELECT f.id, f.run_id, f.status, b.size, f.fetched_at, f.change, b.digest, f.etag, f.last_modified, f.error
+FROM fetches f JOIN latest l ON l.id = f.page_id LEFT JOIN bodies b ON b.id = f.body_id
+WHERE l.url = ?1 ORDER BY f.id
+)sql";
+  SqliteStmt q = prepare(db.get(), path, kSql);
+  sqlite3_bind_text(q.get(), 1, url.c_str(), -1, SQLITE_TRANSIENT);
+  std::vector<PageVersion> out;
+  int rc = SQLITE_OK;
+  while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
+    PageVersion v;
+    v.fetch_id = sqlite3_column_int64(q.get(), 0);
+    v.run_id = column_int_or_null(q.get(), 1);
+    v.status = column_int_or_null(q.get(), 2);
+    v.size = column_int_or_null(q.get(), 3);
+    v.fetched_at = column_text(q.get(), 4);
+    v.change = column_text(q.get(), 5);
+    v.digest = text_or_null(q.get(), 6);
+    v.etag = text_or_null(q.get(), 7);
+    v.last_modified = text_or_null(q.get(), 8);
+    v.error = text_or_null(q.get(), 9);
+    out.push_back(std::move(v));
+  }
+  if (rc != SQLITE_DONE) throw_db_error(path, "cannot read the history", db.get());
   return out;
 }
 

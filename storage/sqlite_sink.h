@@ -11,6 +11,8 @@
 #include <thread>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "storage/queued_sink.h"
@@ -18,36 +20,42 @@
 
 namespace crawl {
 
-// Schema (version 2, in PRAGMA user_version), created if absent, so repeated
-// crawls append to the same file:
+// Schema (version 4, in PRAGMA user_version), created if absent, so repeated
+// crawls (batches) add to the same file. Every column is documented in the
+// README ("What is stored"):
 //
-//   runs(id INTEGER PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT,
-//        mode TEXT, concurrency INTEGER, urls_file TEXT, settings TEXT,
-//        pages INTEGER, bytes INTEGER, errors INTEGER,
-//        errors_by_kind TEXT  -- JSON object {"timeout":3,…}
-//        elapsed_s REAL, pages_per_s REAL, outcome TEXT,
-//        -- since version 2 (NULL where unknown):
-//        skipped INTEGER, cpu_s REAL, peak_rss_bytes INTEGER,
-//        latency_p50_ms REAL, latency_p95_ms REAL, latency_p99_ms REAL)
-//   pages(url TEXT PRIMARY KEY, final_url TEXT,
-//         status INTEGER       -- NULL when there was no response
-//         content_type TEXT    -- NULL when none was sent
-//         body BLOB            -- NULL when there was no response
-//         fetched_at TEXT      -- ISO 8601 UTC with ms, "…T13:05:01.123Z"
-//         elapsed_ms REAL, depth INTEGER,
-//         error TEXT           -- NULL when ok, else FetchResult::error_string()
-//         redirects TEXT       -- JSON array of URLs, NULL if none
-//         headers TEXT         -- "Name: value" lines joined by "\n"; NULL if none
-//         referrer TEXT        -- NULL for seeds
-//         run_id INTEGER REFERENCES runs(id))  -- NULL outside begin/end_run
-//   index pages_run ON pages(run_id)
+//   runs       one row per run (begin_run/end_run): when, how, figures, outcome.
+//   bodies     each distinct body once: id, digest ("sha1:BASE32", unique), size, body.
+//   latest     one row per URL: its latest good copy (a response under 400:
+//              status, headers, body_id …) or, if it never had one, its latest
+//              failure; the validators (etag, last_modified) sent with it;
+//              checked_at / changed_at; failing_since / gone_since (run ids);
+//              revisit_s / next_due (the revisit schedule).
+//   fetches    the history: one row per fetch (page_id, run_id, fetched_at,
+//              status, change, body_id, etag, last_modified, error), plus one
+//              'gone' row when a completed batch no longer reaches a page.
+//              change is new | changed | unchanged | recovered | failing | gone.
+//   pages      a VIEW of latest joined with bodies: url, final_url, status,
+//              content_type, body, fetched_at, … digest, etag, last_modified.
+//   urls       the crawl state (state_store.h), when kept here.
 //
-// A version-1 file (from an older build) is migrated when opened: the
-// version-2 columns of `runs` are added with ALTER TABLE, old rows keep NULL
-// in them, and user_version becomes 2.
+// How a result changes them (write_page):
+//  - a good response (< 400, not 304): its body is stored unless its digest
+//    is; latest takes it; change = new (no good copy before), changed (a new
+//    digest), unchanged, or recovered (same digest, after failing or gone).
+//  - 304 Not Modified (the crawler lets through only answers to a
+//    conditional request for a stored copy): unchanged (or recovered); latest
+//    keeps its copy, checked_at and validators are updated.
+//  - a failure (no response, or >= 400): never replaces a good copy; latest
+//    records the error and failing_since (404/410: gone_since); change =
+//    failing or gone. A URL without a good copy keeps its latest failure.
+//  - skipped (robots.txt): a good copy is left alone; else recorded as before.
+// A completed run whose state lives here marks the pages with a good copy it
+// did not reach as gone, and applies RunInfo::retention.
 //
-// One row per URL: storing a URL again (later in the run or in a later run)
-// replaces the row (upsert), so the table holds the latest fetch.
+// An older file (versions 1 to 3, with a `pages` table) is migrated when
+// opened: its rows move into latest and bodies (one 'new' fetch each), the
+// newer columns of `runs` are added with ALTER TABLE.
 //
 // Ownership and threads: the connection and its prepared statements belong
 // to the writer thread started by the constructor; no other thread touches
@@ -112,7 +120,7 @@ struct SqliteSinkOptions {
 class SqliteSink final : public QueuedSink {
  public:
   static constexpr std::size_t kDefaultMaxQueuedBytes = SqliteSinkOptions::kDefaultMaxQueuedBytes;
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Opens or creates the database at `path` and its schema (waiting for a
   // lock as above), then starts the writer. Throws std::runtime_error naming
@@ -145,8 +153,15 @@ class SqliteSink final : public QueuedSink {
   // Id of the runs row of the current run, between begin_run and end_run.
   std::optional<std::int64_t> current_run_id() const;
 
+  // From latest and bodies, on a read connection of its own (opened on
+  // first use, shared under a mutex): never waits for the writer.
+  std::optional<FetchResult> stored_copy(const std::string& url) override;
+
  private:
   void migrate_runs_table();  // adds the columns newer than version 1
+  void migrate_pages_table();  // a version 1-3 `pages` table into latest, bodies, fetches
+  // A completed run: pages it did not reach are gone; old versions pruned.
+  int write_batch_end(std::int64_t run_id, const std::string& now, std::string& error);
   void write_batch(const Batch& batch) override;
   // Loses the open transaction and the batch: rollback, count, fail().
   void lose_batch(const Batch& batch, std::size_t already_failed, std::int64_t run_at_start,
@@ -155,6 +170,35 @@ class SqliteSink final : public QueuedSink {
   // `error` set.
   int write_item(const Item& item, std::string& error);
   int write_page(const FetchResult& r, std::string& error);
+  // A URL's latest row, replaced as a whole (a good response; a failure
+  // or skip of a URL without a good copy). Unset optionals bind NULL.
+  struct LatestRow {
+    const std::string* url = nullptr;
+    const FetchResult* result = nullptr;
+    std::string fetched_at, error, etag, last_modified, checked_at, changed_at, next_due;
+    std::optional<std::int64_t> body_id, run_id, failing_since;
+    double revisit_s = 0;
+  };
+  // Beside a kept good copy (kKeptSql): empty strings / optionals keep the old value,
+  // except error, failing_since, gone_since, revisit_s and next_due, always set.
+  struct KeptRow {
+    std::int64_t id = 0;
+    std::string error, checked_at, etag, last_modified, next_due;
+    std::optional<std::int64_t> failing_since, gone_since, run_id;
+    double revisit_s = 0;
+  };
+  struct FetchRow {  // a row of fetches
+    std::int64_t page_id = 0;
+    std::optional<std::int64_t> run_id, status, body_id;
+    std::string fetched_at, etag, last_modified, error;
+    const char* change = "new";
+  };
+  // The id of the body with `digest`, inserted if new.
+  int store_body(const std::string& digest, std::string_view body, std::optional<std::int64_t>& id,
+                 std::string& error);
+  int upsert_latest(const LatestRow& row, std::int64_t& page_id, std::string& error);
+  int update_kept(const KeptRow& kept, std::string& error);
+  int insert_fetch(const FetchRow& fetch, std::string& error);
   int write_begin_run(const RunInfo& info, std::string& error);
   // The crawl state: a URL row through `stmt` (insert or settle).
   int write_url(sqlite3_stmt* stmt, const StateUrl& url, UrlState state, std::string& error);
@@ -163,6 +207,7 @@ class SqliteSink final : public QueuedSink {
   template <typename T>
   int write_state(const T& op, std::string& error);  // AddUrls, Started, Take, Resume
   int write_resume(const Resume& resume, std::string& error);
+  int read_known(ResumePoint& point, std::string& error);  // ResumePoint::known
   int write_end_run(const RunSummary& s, std::string& error);
   // Steps a statement that returns no rows: SQLITE_OK, or the error.
   int step_done(sqlite3_stmt* stmt, std::string& error);
@@ -192,7 +237,12 @@ class SqliteSink final : public QueuedSink {
   std::thread checkpointer_;
   // Declared before the statements so they are finalized first.
   SqliteDb db_;
-  SqliteStmt upsert_page_;
+  SqliteStmt select_latest_;
+  SqliteStmt insert_body_;
+  SqliteStmt select_body_;
+  SqliteStmt upsert_latest_;
+  SqliteStmt insert_fetch_;
+  SqliteStmt update_kept_;
   SqliteStmt insert_run_;
   SqliteStmt update_run_;
   SqliteStmt insert_url_;
@@ -203,7 +253,48 @@ class SqliteSink final : public QueuedSink {
   // Writer-thread state; current_run_id_ is also read by current_run_id(),
   // hence atomic (0 = no run).
   std::atomic<std::int64_t> current_run_id_{0};
+  RunInfo run_;  // the current run's begin_run() (writer thread)
+  std::string batch_time_;  // run_.started_at as stored (ISO 8601), "" outside a run
+
+  std::mutex read_mutex_;  // guards reader_ and read_copy_
+  SqliteDb reader_;
+  SqliteStmt read_copy_;
 };
+
+// Prunes the history of the SQLite file at `path` (`crawl prune`): see
+// Retention. Returns {fetch rows deleted, bodies deleted}. Throws
+// std::runtime_error naming `path` on failure.
+std::pair<std::int64_t, std::int64_t> prune_history(const std::string& path, const Retention& retention,
+                                                    std::chrono::system_clock::time_point now);
+
+// What one run did to the pages (`crawl changes`).
+struct PageChange {
+  std::string url;
+  std::string change;  // new | changed | unchanged | recovered | failing | gone
+  std::optional<std::int64_t> status;
+  std::optional<std::string> digest, previous_digest, error;
+};
+struct RunChanges {
+  std::int64_t run = 0;
+  std::string started_at;
+  std::optional<std::string> outcome;
+  std::vector<PageChange> pages;  // ordered by change, then URL
+};
+// The changes of run `run` (0: the last run) of the SQLite file at `path`,
+// read-only. nullopt when it has no such run. Throws std::runtime_error
+// naming `path` when it cannot be read or has no history (an older file).
+std::optional<RunChanges> read_changes(const std::string& path, std::int64_t run);
+
+// One version of a page (`crawl history`): a row of `fetches`.
+struct PageVersion {
+  std::int64_t fetch_id = 0;
+  std::optional<std::int64_t> run_id, status, size;
+  std::string fetched_at, change;
+  std::optional<std::string> digest, etag, last_modified, error;
+};
+// The history of `url` (as stored: normalized), oldest first; empty when
+// the URL is unknown. Throws like read_changes().
+std::vector<PageVersion> read_history(const std::string& path, const std::string& url);
 
 // One row of the `runs` table as read back; empty optionals are NULL
 // (not recorded yet, or a column an older build did not have).

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -39,6 +40,8 @@ struct StateUrl {
   std::string referrer;  // empty for seeds
   RequestKind kind = RequestKind::page;
   std::int32_t attempts = 0;  // times handed to the fetcher so far
+  // Set by take() when a good copy of the URL is stored (an earlier batch).
+  std::shared_ptr<const KnownCopy> known;
 };
 
 // What a URL's final result does to the crawl state. Stored with the page,
@@ -55,6 +58,10 @@ struct ResumePoint {
   std::int64_t requeued = 0;                 // URLs in flight at the interruption, queued again
   std::int64_t queued = 0;                   // URLs waiting, requeued ones included
   std::vector<std::uint64_t> seen;           // url_fingerprint() of every URL in the state
+  // url_fingerprint() of every URL with a good copy stored by an earlier
+  // batch: when such a URL is reached, it is queued through the state, whose
+  // take() hands it out with its validators (KnownCopy).
+  std::vector<std::uint64_t> known;
   std::vector<std::pair<std::string, std::int64_t>> queued_by_host;  // origin → URLs waiting
 };
 
@@ -75,7 +82,8 @@ class StateStore {
   virtual void add(std::vector<StateUrl> urls) = 0;
   // `url` was handed to the fetcher (attempts + 1). Never blocks.
   virtual void started(const std::string& url) = 0;
-  // Reads up to `limit` queued URLs of `origin`, best priority first, after
+  // Reads up to `limit` queued URLs of `origin`, best priority first, with
+  // what is known of their stored copies (StateUrl::known), after
   // every write queued before this call, and hands them to `taken` on the
   // writer's thread (which must not block). Never blocks. Not called back
   // if the store has failed.

@@ -155,9 +155,9 @@ TEST(CrawlState, AResumeRequeuesWhatWasInFlightAndRestartDiscardsIt) {
     SqliteSink sink(db);
     ASSERT_FALSE(sink.state()->resume(false).resumed_run);
     sink.begin_run(RunInfo{});
-    sink.state()->add({StateUrl{page_url(0, 0), 0, 0, {}, RequestKind::page, 0},
-                       StateUrl{page_url(0, 1), 1, 1, page_url(0, 0), RequestKind::page, 0},
-                       StateUrl{page_url(1, 0), 1, 1, page_url(0, 0), RequestKind::page, 0}});
+    sink.state()->add({StateUrl{page_url(0, 0), 0, 0, {}, RequestKind::page, 0, {}},
+                       StateUrl{page_url(0, 1), 1, 1, page_url(0, 0), RequestKind::page, 0, {}},
+                       StateUrl{page_url(1, 0), 1, 1, page_url(0, 0), RequestKind::page, 0, {}}});
     sink.state()->started(page_url(0, 0));
     sink.state()->started(page_url(1, 0));
     ASSERT_FALSE(sink.flush());

@@ -11,7 +11,12 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = Frontier::Clock;
 
-FetchRequest req(std::string url, double priority = 0) { return FetchRequest{std::move(url), 0, priority, {}}; }
+FetchRequest req(std::string url, double priority = 0) {
+  FetchRequest r;
+  r.url = std::move(url);
+  r.priority = priority;
+  return r;
+}
 
 // Releases the lease of a request handed out, as a success.
 void ok(Frontier& f, const FetchRequest& r, Clock::time_point now = Clock::now()) {
