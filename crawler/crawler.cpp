@@ -202,6 +202,11 @@ ResultDone Crawler::read(FetchResult&& r) {
       r.error_detail = r.request.conditional() ? "HTTP 304 Not Modified, but no copy of the page is stored"
                                                : "HTTP 304 Not Modified to a request that was not conditional";
     }
+  } else if (r.request.known && (r.error || (r.status >= 400 && r.status != 404 && r.status != 410))) {
+    // A failure of a page stored before: the copy stays, and its links are
+    // still followed, so one bad answer does not lose the pages below it
+    // (a 404 or 410 says the page is gone: its links are not followed).
+    follow_stored(r.request, done, effects);
   } else {
     guarded(r, "link extraction", [&] { done.discoveries = reader_->read(r); });
     follow(done, r.request, effects);
@@ -253,19 +258,25 @@ void Crawler::revisit_loop() {
   for (;;) {
     revisit_cv_.wait(lock, [&] { return revisit_stop_ || !revisit_queue_.empty(); });
     if (revisit_queue_.empty()) return;  // stopping, nothing left
-    FetchRequest request = std::move(revisit_queue_.front());
+    CopyJob job = std::move(revisit_queue_.front());
     revisit_queue_.pop_front();
     lock.unlock();
-    revisit(std::move(request));
+    revisit(std::move(job));
     lock.lock();
   }
 }
 
-void Crawler::revisit(FetchRequest request) {
+void Crawler::revisit(CopyJob job) {
   ResultDone done;
+  FetchRequest& request = job.request;
   try {
     UrlEffects effects;
-    if (follow_stored(request, done, effects)) {
+    if (job.failure) {
+      // Not fetched (its host given up, its robots.txt unavailable): the
+      // failure is recorded beside the copy, whose links are still followed.
+      follow_stored(request, done, effects);
+      record(*job.failure, true, std::move(effects));
+    } else if (follow_stored(request, done, effects)) {
       ++not_due_;
       spdlog::debug("{}: not due for a revisit; links followed from the stored copy", request.url);
       if (sink_) {
@@ -290,6 +301,15 @@ void Crawler::revisit(FetchRequest request) {
   } catch (...) {
     std::terminate();  // the crawl would never end
   }
+}
+
+void Crawler::queue_copy_job(CopyJob job) {
+  ++in_flight_;  // until its ResultDone, like a fetch
+  {
+    std::lock_guard lock(revisit_mutex_);
+    revisit_queue_.push_back(std::move(job));
+  }
+  revisit_cv_.notify_one();
 }
 
 void Crawler::stop_revisits() {
@@ -378,11 +398,9 @@ void Crawler::apply(CrawlEvent& event) {
     std::vector<FetchRequest> fetch;
     fetch.reserve(read);
     for (auto& r : refilled->requests) {
-      if (r.known && !r.known->due && r.kind == RequestKind::page && revisit_thread_.joinable()) {
-        ++in_flight_;  // until its ResultDone, like a fetch
-        std::lock_guard lock(revisit_mutex_);
-        revisit_queue_.push_back(std::move(r));
-        revisit_cv_.notify_one();
+      if (r.known && !r.known->due && r.kind == RequestKind::page && config_.revisit_adaptive &&
+          revisit_thread_.joinable()) {
+        queue_copy_job(CopyJob{std::move(r), std::nullopt});
       } else {
         fetch.push_back(std::move(r));
       }
@@ -476,6 +494,11 @@ void Crawler::record_skipped(std::vector<Frontier::Skipped>&& skipped) {
     r.fetched_at = std::chrono::system_clock::now();
     r.error = make_error_code(s.reason);
     r.error_detail = std::move(s.detail);
+    if (r.request.known && !r.skipped() && revisit_thread_.joinable() && !stopping_) {
+      FetchRequest request = r.request;
+      queue_copy_job(CopyJob{std::move(request), std::move(r)});
+      continue;
+    }
     record(r);
   }
 }
@@ -540,7 +563,7 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
   fetcher_ = &fetcher;
   CrawlReport report;
   start(seeds, report);
-  if (state_ && config_.revisit_adaptive) revisit_thread_ = std::thread([this] { revisit_loop(); });
+  if (state_) revisit_thread_ = std::thread([this] { revisit_loop(); });
   for (;;) {
     Clock::time_point deadline;
     {

@@ -123,10 +123,19 @@ class Crawler final : private FetchListener {
   // A 304 (or not-due) page's links, from its stored copy; false when
   // none is stored.
   bool follow_stored(const FetchRequest& request, ResultDone& done, UrlEffects& effects);
-  // The revisit thread (--revisit adaptive): pages not due are not fetched;
-  // their stored copies' links are followed.
+  // The stored-copy thread (when a state is kept): the links of a page
+  // with a stored copy are followed from it when the page is not fetched —
+  // not due (--revisit adaptive), or not fetched because its host was given
+  // up or its robots.txt is unavailable (`failure`: recorded) — so a batch
+  // reaches what the previous one did and reports it failing, not gone.
+  struct CopyJob {
+    FetchRequest request;
+    std::optional<FetchResult> failure;
+  };
   void revisit_loop();
-  void revisit(FetchRequest request);
+  void revisit(CopyJob job);
+  // Owner: hands `job` to the stored-copy thread (in flight until its ResultDone).
+  void queue_copy_job(CopyJob job);
   void stop_revisits();
   // `found` as state rows, found by `from`.
   static void append_state_urls(std::vector<StateUrl>& out, const FoundUrls& found, const FetchRequest& from);
@@ -173,9 +182,9 @@ class Crawler final : private FetchListener {
   std::atomic<std::int64_t> not_due_{0};
   std::mutex revisit_mutex_;     // guards the three below
   std::condition_variable revisit_cv_;
-  std::deque<FetchRequest> revisit_queue_;
+  std::deque<CopyJob> revisit_queue_;
   bool revisit_stop_ = false;
-  std::thread revisit_thread_;   // started by run() with --revisit adaptive
+  std::thread revisit_thread_;   // started by run() when a state is kept
   Fetcher* fetcher_ = nullptr;              // set by run() before the first step
 
   std::mutex owner_;  // held by whichever thread is the owner: guards everything below

@@ -289,6 +289,14 @@ void sql_fingerprint(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_int64(ctx, static_cast<std::int64_t>(url_fingerprint(std::string_view(p, n))));
 }
 
+void sql_origin(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  if (p == nullptr) return sqlite3_result_null(ctx);
+  const auto n = static_cast<std::size_t>(sqlite3_value_bytes(argv[0]));
+  const std::string_view origin = url_origin(std::string_view(p, n));
+  sqlite3_result_text64(ctx, origin.data(), origin.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
 void sql_sha1(sqlite3_context* ctx, int, sqlite3_value** argv) {
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) return sqlite3_result_null(ctx);
   const auto* p = static_cast<const char*>(sqlite3_value_blob(argv[0]));
@@ -383,7 +391,8 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
     }
   }
   if (exec("PRAGMA synchronous=NORMAL", error) != SQLITE_OK) throw_db_error(path_, "PRAGMA synchronous", db);
-  for (const auto& [name, fn] : {std::pair{"crawl_fp", &sql_fingerprint}, std::pair{"crawl_sha1", &sql_sha1}}) {
+  for (const auto& [name, fn] : {std::pair{"crawl_fp", &sql_fingerprint}, std::pair{"crawl_origin", &sql_origin},
+                             std::pair{"crawl_sha1", &sql_sha1}}) {
     if (sqlite3_create_function_v2(db, name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr, fn, nullptr, nullptr,
                                    nullptr) != SQLITE_OK)
       throw_db_error(path_, std::string("cannot register function ") + name, db);
@@ -1123,10 +1132,12 @@ int SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
 namespace {
 
 // The good copies a batch did not reach (its urls rows are the URLs it
-// reached), not yet gone.
+// reached), not yet gone, on hosts that answered in this batch (a host that
+// is down hides what its pages link to: its pages are not gone for that).
 constexpr const char* kUnreachedSql =
     "FROM latest l WHERE l.gone_since IS NULL AND l.body_id IS NOT NULL AND l.status < 400 "
-    "AND NOT EXISTS (SELECT 1 FROM urls u WHERE u.fp = crawl_fp(l.url))";
+    "AND NOT EXISTS (SELECT 1 FROM urls u WHERE u.fp = crawl_fp(l.url)) "
+    "AND crawl_origin(l.url) IN temp.answered_hosts";
 
 // Which fetches rows a retention keeps: per page, its newest version
 // (a row that brought a body: new, changed), the newest `?1` versions (0:
@@ -1177,6 +1188,11 @@ int prune(sqlite3* db, const Retention& retention, std::chrono::system_clock::ti
 
 int SqliteSink::write_batch_end(std::int64_t run_id, const std::string& now, std::string& error) {
   if (options_.state) {
+    if (const int rc = exec("DROP TABLE IF EXISTS temp.answered_hosts; "
+                            "CREATE TEMP TABLE answered_hosts AS SELECT DISTINCT host FROM urls WHERE state = 'done'",
+                            error);
+        rc != SQLITE_OK)
+      return rc;
     // Pages it no longer reaches: gone (their last copy kept).
     const std::string insert =
         fmt::format("INSERT INTO fetches(page_id, run_id, fetched_at, change, error) "
@@ -1189,6 +1205,7 @@ int SqliteSink::write_batch_end(std::int64_t run_id, const std::string& now, std
       if (const int rc = exec(update.c_str(), error); rc != SQLITE_OK) return rc;
       spdlog::info("{} pages stored before were not reached by this batch: reported gone (their copies kept)", gone);
     }
+    if (const int rc = exec("DROP TABLE temp.answered_hosts", error); rc != SQLITE_OK) return rc;
   }
   if (run_.retention.any()) {
     std::int64_t fetches_deleted = 0, bodies_deleted = 0;

@@ -52,10 +52,14 @@ class Client {
     host_ = u.encoded_host_and_port();
   }
 
-  void send(std::string_view target, bool keep_alive = true, http::verb method = http::verb::get) {
+  using Fields = std::vector<std::pair<http::field, std::string>>;
+
+  void send(std::string_view target, bool keep_alive = true, http::verb method = http::verb::get,
+            const Fields& fields = {}) {
     http::request<http::empty_body> req{method, target, 11};
     req.set(http::field::host, host_);
     req.keep_alive(keep_alive);
+    for (const auto& [name, value] : fields) req.insert(name, value);
     http::write(socket_, req);
   }
 
@@ -83,11 +87,19 @@ class Client {
 };
 
 // One request on a fresh connection (Connection: close).
-Response fetch(const std::string& url, http::verb method = http::verb::get) {
+Response fetch(const std::string& url, http::verb method = http::verb::get, const Client::Fields& fields = {}) {
   const auto u = urls::parse_uri(url).value();
   Client client(url);
-  client.send(u.encoded_target(), false, method);
+  client.send(u.encoded_target(), false, method, fields);
   return client.receive(method == http::verb::head);
+}
+
+// A GET with If-None-Match / If-Modified-Since (empty: not sent).
+Response fetch_if(const std::string& url, const std::string& if_none_match, const std::string& if_modified_since = {}) {
+  Client::Fields fields;
+  if (!if_none_match.empty()) fields.emplace_back(http::field::if_none_match, if_none_match);
+  if (!if_modified_since.empty()) fields.emplace_back(http::field::if_modified_since, if_modified_since);
+  return fetch(url, http::verb::get, fields);
 }
 
 std::string header(const Response& res, http::field field) { return std::string(res[field]); }
@@ -204,6 +216,36 @@ TEST(TestServerProgram, ControlModeAnswersStatsAndResetAndEndsWithItsStdin) {
 
   server.close_stdin();  // as when crawl bench ends, however it ends
   EXPECT_EQ(server.wait().exit_code, 0);
+}
+
+TEST(TestServerProgram, ValidatorAndRotateEtagFlags) {
+  const auto program = std::filesystem::path(CRAWL_BIN).parent_path() / "crawl-testserver";
+  for (const char* flag : {"--validators", "--rotate-etags"}) {
+    SCOPED_TRACE(flag);
+    crawl::ChildOptions o;
+    o.argv = {program.string(), "--control", "--hosts", "1", "--pages", "2", flag};
+    o.in = crawl::ChildStream::pipe();
+    o.out = crawl::ChildStream::pipe();
+    crawl::ChildProcess server(o);
+    const std::string root = read_line(server.stdout_fd());
+    EXPECT_EQ(read_line(server.stdout_fd()), "ready site_pages=3 error_pages=0");
+    const auto first = fetch(root + "page/1.html");
+    const auto etag = header(first, http::field::etag);
+    EXPECT_FALSE(etag.empty());
+    const auto again = fetch_if(root + "page/1.html", etag);
+    if (std::string_view(flag) == "--validators") {
+      EXPECT_EQ(again.result(), http::status::not_modified);
+      EXPECT_FALSE(header(first, http::field::last_modified).empty());
+    } else {
+      EXPECT_EQ(again.result(), http::status::ok);
+      EXPECT_NE(header(again, http::field::etag), etag);
+    }
+    write_line(server.stdin_fd(), "stats");
+    EXPECT_NE(read_line(server.stdout_fd()).find(std::string(" not_modified=") + (again.result_int() == 304 ? "1" : "0")),
+              std::string::npos);
+    server.close_stdin();
+    EXPECT_EQ(server.wait().exit_code, 0);
+  }
 }
 
 TEST(TestServer, RootsAndPagesServeHtmlOfPageSize) {
@@ -581,6 +623,9 @@ TEST(TestServer, SetResponseOverridesExactTargets) {
   bad.status = 200;
   bad.headers = {{"X-Evil", "a\r\nSet-Cookie: b"}};
   EXPECT_THROW(server.set_response(0, "/x", bad), std::invalid_argument);
+  bad.headers.clear();
+  bad.etag = "\"a\"\r\nX-Evil: 1";
+  EXPECT_THROW(server.set_response(0, "/x", bad), std::invalid_argument);
 }
 
 TEST(TestServer, SetResponseFailsFirstRequestsWithRetryAfter) {
@@ -804,6 +849,400 @@ TEST(TestServer, StaticRootServesFilesAndRefusesEscapes) {
     }
   }
   fs::remove_all(dir);
+}
+
+// --- Validators and conditional requests (RFC 9110 8.8, 13.1, 13.2, 15.4.5) ---
+
+Custom validated(std::string etag, std::string last_modified = {}) {
+  Custom c;
+  c.body = "<p>validated</p>";
+  c.etag = std::move(etag);
+  c.last_modified = std::move(last_modified);
+  return c;
+}
+
+// 15.4.5: a 304 has no content; the connection carries on with the next request.
+TEST(TestServerConditional, Rfc9110Sec1541IfNoneMatchHitGets304WithoutBodyOnAKeptConnection) {
+  TestServer server(small_site());
+  const std::string modified = "Tue, 15 Nov 1994 12:45:26 GMT";
+  server.set_response(0, "/doc", validated("\"v1\"", modified));
+  Client client(server.root_url(0));
+  for (int round = 0; round < 2; ++round) {
+    client.send("/doc", true, http::verb::get, {{http::field::if_none_match, "\"v1\""}});
+    const auto hit = client.receive();
+    EXPECT_EQ(hit.result(), http::status::not_modified);
+    EXPECT_EQ(header(hit, http::field::etag), "\"v1\"");
+    EXPECT_EQ(header(hit, http::field::last_modified), modified);
+    EXPECT_TRUE(hit.body().empty());
+    EXPECT_EQ(hit.count(http::field::content_length), 0u);
+    EXPECT_EQ(hit.count(http::field::content_type), 0u);
+    client.send("/doc");  // same connection: a body sent with the 304 would garble this
+    const auto full = client.receive();
+    EXPECT_EQ(full.result(), http::status::ok);
+    EXPECT_EQ(full.body(), "<p>validated</p>");
+    EXPECT_EQ(header(full, http::field::etag), "\"v1\"");
+    EXPECT_EQ(header(full, http::field::last_modified), modified);
+  }
+  client.send("/doc", true, http::verb::head, {{http::field::if_none_match, "\"v1\""}});
+  EXPECT_EQ(client.receive(true).result(), http::status::not_modified);
+  client.send("/doc", false);
+  EXPECT_EQ(client.receive().body(), "<p>validated</p>");
+  beast::error_code ec;
+  EXPECT_EQ(client.read_to_end(ec), "");
+  const auto stats = server.stats(0);
+  EXPECT_EQ(stats.peak_connections, 1);
+  EXPECT_EQ(stats.not_modified, 3u);
+  ASSERT_EQ(stats.log.size(), 6u);
+  EXPECT_EQ(stats.log[0].status, 304);
+  EXPECT_EQ(stats.log[1].status, 200);
+}
+
+// 13.1.2 + 8.8.3.2: weak comparison, lists, `*`.
+TEST(TestServerConditional, Rfc9110Sec1312IfNoneMatchWeakComparisonListsAndStar) {
+  TestServer server(small_site());
+  server.set_response(0, "/strong", validated("\"v1\""));
+  server.set_response(0, "/weak", validated("W/\"w\""));
+  server.set_response(0, "/none", validated(""));
+  const struct {
+    const char* target;
+    const char* if_none_match;
+    unsigned status;
+  } cases[] = {
+      {"/strong", "\"v1\"", 304},
+      {"/strong", "W/\"v1\"", 304},           // W/ ignored on the request side
+      {"/weak", "\"w\"", 304},                // and on the response side
+      {"/weak", "W/\"w\"", 304},
+      {"/strong", "\"v2\"", 200},
+      {"/strong", "\"v10\"", 200},
+      {"/strong", "\"V1\"", 200},             // case-sensitive
+      {"/strong", "v1", 200},                 // not the same opaque-tag
+      {"/strong", "\"a\", \"v1\"", 304},
+      {"/strong", "\"a\",W/\"v1\" , \"b\"", 304},
+      {"/strong", "\"a,\\\"v1\\\"\", \"b\"", 200},  // commas and quotes inside a tag
+      {"/strong", "\"x,y\", \"v1\"", 304},
+      {"/strong", "\"a\", \"b\"", 200},
+      {"/strong", "*", 304},
+      {"/strong", " * ", 304},
+      {"/none", "*", 200},                    // `*` needs a current representation with an ETag
+      {"/none", "\"v1\"", 200},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(std::string(c.target) + " If-None-Match: " + c.if_none_match);
+    const auto res = fetch_if(server.root_url(0) + std::string(c.target).substr(1), c.if_none_match);
+    EXPECT_EQ(res.result_int(), c.status);
+    EXPECT_EQ(res.body().empty(), c.status == 304);
+  }
+  // Two field lines make one list (RFC 9110 5.3).
+  const auto two_lines = fetch(server.root_url(0) + "strong", http::verb::get,
+                               {{http::field::if_none_match, "\"a\""}, {http::field::if_none_match, "\"v1\""}});
+  EXPECT_EQ(two_lines.result(), http::status::not_modified);
+}
+
+// 13.1.3: If-Modified-Since equal to or later than Last-Modified → 304.
+TEST(TestServerConditional, Rfc9110Sec1313IfModifiedSinceEqualOrLater) {
+  TestServer server(small_site());
+  const auto modified = std::chrono::sys_days{std::chrono::year(1994) / 11 / 6} + std::chrono::hours(8) +
+                        std::chrono::minutes(49) + std::chrono::seconds(37);
+  server.set_response(0, "/doc", validated("", http_date(modified)));
+  server.set_response(0, "/odd", validated("", "yesterday"));
+  const auto url = server.root_url(0) + "doc";
+  const struct {
+    std::string if_modified_since;
+    unsigned status;
+  } cases[] = {
+      {http_date(modified), 304},
+      {http_date(modified + std::chrono::seconds(1)), 304},
+      {http_date(modified + std::chrono::hours(24 * 400)), 304},
+      {http_date(modified - std::chrono::seconds(1)), 200},
+      {"Sunday, 06-Nov-94 08:49:37 GMT", 304},  // RFC 850, obsolete but accepted
+      {"Sun Nov  6 08:49:37 1994", 304},        // asctime
+      {"Sun Nov  6 08:49:36 1994", 200},
+      {"not a date", 200},
+      {"Sun, 06 Nov 1994 08:49:37", 200},       // no GMT
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE("If-Modified-Since: " + c.if_modified_since);
+    EXPECT_EQ(fetch_if(url, "", c.if_modified_since).result_int(), c.status);
+  }
+  EXPECT_EQ(fetch_if(server.root_url(0) + "odd", "", "yesterday").result(), http::status::not_modified);  // string-equal
+  EXPECT_EQ(fetch_if(server.root_url(0) + "odd", "", "today").result(), http::status::ok);
+}
+
+// 13.1.3: If-Modified-Since is ignored when If-None-Match is present.
+TEST(TestServerConditional, Rfc9110Sec1313IfModifiedSinceIgnoredWithIfNoneMatch) {
+  TestServer server(small_site());
+  const std::string modified = "Tue, 15 Nov 1994 12:45:26 GMT";
+  server.set_response(0, "/doc", validated("\"v1\"", modified));
+  const auto url = server.root_url(0) + "doc";
+  EXPECT_EQ(fetch_if(url, "", modified).result(), http::status::not_modified);
+  EXPECT_EQ(fetch_if(url, "\"other\"", modified).result(), http::status::ok);
+  EXPECT_EQ(fetch_if(url, "\"v1\"", "Mon, 01 Jan 1900 00:00:00 GMT").result(), http::status::not_modified);
+}
+
+// 13.2.2: preconditions only ever turn a 2xx into a 304.
+TEST(TestServerConditional, Rfc9110Sec1322OnlySuccessfulResponsesBecome304) {
+  TestServer server(small_site());
+  auto gone = validated("\"v1\"");
+  gone.status = 404;
+  server.set_response(0, "/gone", gone);
+  const auto res = fetch_if(server.root_url(0) + "gone", "\"v1\"");
+  EXPECT_EQ(res.result(), http::status::not_found);
+  EXPECT_EQ(header(res, http::field::etag), "\"v1\"");
+  auto flaky = validated("\"v1\"");
+  flaky.fail_first = 1;
+  server.set_response(0, "/flaky", flaky);
+  const auto failed = fetch_if(server.root_url(0) + "flaky", "\"v1\"");
+  EXPECT_EQ(failed.result(), http::status::service_unavailable);
+  EXPECT_EQ(failed.count(http::field::etag), 0u);  // no validators on the failures
+  EXPECT_EQ(fetch_if(server.root_url(0) + "flaky", "\"v1\"").result(), http::status::not_modified);
+}
+
+TEST(TestServerConditional, ConditionalFalseSendsValidatorsButNeverAnswers304) {
+  TestServer server(small_site());
+  const std::string modified = "Tue, 15 Nov 1994 12:45:26 GMT";
+  auto plain = validated("\"v1\"", modified);
+  plain.conditional = false;
+  server.set_response(0, "/doc", plain);
+  const auto url = server.root_url(0) + "doc";
+  for (const auto& [inm, ims] : {std::pair<std::string, std::string>{"\"v1\"", ""}, {"*", ""}, {"", modified}}) {
+    SCOPED_TRACE(inm + " / " + ims);
+    const auto res = fetch_if(url, inm, ims);
+    EXPECT_EQ(res.result(), http::status::ok);
+    EXPECT_EQ(res.body(), "<p>validated</p>");
+    EXPECT_EQ(header(res, http::field::etag), "\"v1\"");
+    EXPECT_EQ(header(res, http::field::last_modified), modified);
+  }
+  EXPECT_EQ(server.stats(0).not_modified, 0u);
+}
+
+TEST(TestServerConditional, RotateEtagDiffersOnEveryRequestAndIsNever304) {
+  TestServer server(small_site());
+  auto rotating = validated("\"r\"", "Tue, 15 Nov 1994 12:45:26 GMT");
+  rotating.rotate_etag = true;
+  server.set_response(1, "/doc", rotating);
+  auto unquoted = validated("u");
+  unquoted.rotate_etag = true;
+  server.set_response(1, "/u", unquoted);
+  const auto url = server.root_url(1) + "doc";
+  const auto first = fetch(url);
+  EXPECT_EQ(header(first, http::field::etag), "\"r-1\"");
+  const auto second = fetch_if(url, header(first, http::field::etag));
+  EXPECT_EQ(second.result(), http::status::ok);
+  EXPECT_EQ(second.body(), "<p>validated</p>");
+  EXPECT_EQ(header(second, http::field::etag), "\"r-2\"");
+  EXPECT_EQ(fetch_if(url, "*").result(), http::status::ok);
+  EXPECT_EQ(fetch_if(url, "", "Tue, 15 Nov 1994 12:45:26 GMT").result(), http::status::ok);
+  server.reset_stats();  // does not restart N
+  EXPECT_EQ(header(fetch(url), http::field::etag), "\"r-5\"");
+  server.set_response(1, "/doc", rotating);  // nor does setting it again
+  EXPECT_EQ(header(fetch(url), http::field::etag), "\"r-6\"");
+  EXPECT_EQ(header(fetch(server.root_url(1) + "u"), http::field::etag), "u-1");
+  EXPECT_EQ(server.stats(1).not_modified, 0u);
+}
+
+TEST(TestServerConditional, Always304AnswersUnconditionalRequests) {
+  TestServer server(small_site());
+  auto broken = validated("\"b\"");
+  broken.always_304 = true;
+  broken.fail_first = 1;
+  server.set_response(0, "/broken", broken);
+  auto bare = validated("");
+  bare.always_304 = true;
+  server.set_response(0, "/bare", bare);
+  Client client(server.root_url(0));
+  client.send("/broken");
+  EXPECT_EQ(client.receive().result(), http::status::service_unavailable);  // fail_first first
+  for (int i = 0; i < 2; ++i) {
+    client.send("/broken");
+    const auto res = client.receive();
+    EXPECT_EQ(res.result(), http::status::not_modified);
+    EXPECT_TRUE(res.body().empty());
+    EXPECT_EQ(header(res, http::field::etag), "\"b\"");
+  }
+  client.send("/broken", true, http::verb::get, {{http::field::if_none_match, "\"other\""}});
+  EXPECT_EQ(client.receive().result(), http::status::not_modified);
+  client.send("/bare");
+  const auto res = client.receive();
+  EXPECT_EQ(res.result(), http::status::not_modified);
+  EXPECT_EQ(res.count(http::field::etag), 0u);
+  EXPECT_EQ(res.count(http::field::last_modified), 0u);
+  client.send("/page/0.html");
+  EXPECT_EQ(client.receive().body().size(), 3000u);
+  EXPECT_EQ(server.stats(0).not_modified, 4u);
+}
+
+// `html` with each host's "127.0.1.H:PORT" replaced by "host-H", to compare
+// pages of two servers (their ports differ).
+std::string without_authorities(const TestServer& server, std::string html) {
+  for (int h = 0; h < server.host_count(); ++h) {
+    const std::string root = server.root_url(h);
+    const std::string authority = root.substr(7, root.size() - 8);  // between "http://" and "/"
+    for (std::size_t at; (at = html.find(authority)) != std::string::npos;)
+      html.replace(at, authority.size(), "host-" + std::to_string(h));
+  }
+  return html;
+}
+
+SiteOptions validated_site() {
+  auto options = small_site();
+  options.validators = true;
+  return options;
+}
+
+TEST(TestServerConditional, GeneratedPagesCarryStableValidatorsAndRevalidate) {
+  TestServer plain(small_site());
+  TestServer server(validated_site());
+  static const std::regex kEtag("\"[0-9a-f]{16}\"");
+  std::set<std::string> etags;
+  for (const std::string path : {"", "page/0.html", "page/5.html"}) {
+    SCOPED_TRACE(path);
+    const auto url = server.root_url(1) + path;
+    const auto first = fetch(url);
+    const auto etag = header(first, http::field::etag);
+    EXPECT_TRUE(std::regex_match(etag, kEtag)) << etag;
+    EXPECT_EQ(header(first, http::field::last_modified), "Thu, 01 Jan 2026 00:00:00 GMT");
+    EXPECT_EQ(without_authorities(server, first.body()),  // same page, validators added
+              without_authorities(plain, fetch(plain.root_url(1) + path).body()));
+    EXPECT_EQ(fetch(plain.root_url(1) + path).count(http::field::etag), 0u);
+    EXPECT_EQ(header(fetch(url), http::field::etag), etag);  // stable
+    etags.insert(etag);
+    const auto revalidated = fetch_if(url, etag);
+    EXPECT_EQ(revalidated.result(), http::status::not_modified);
+    EXPECT_TRUE(revalidated.body().empty());
+    EXPECT_EQ(header(revalidated, http::field::etag), etag);
+    EXPECT_EQ(fetch_if(url, "", "Thu, 01 Jan 2026 00:00:00 GMT").result(), http::status::not_modified);
+    EXPECT_EQ(fetch_if(url, "", "Wed, 31 Dec 2025 23:59:59 GMT").result(), http::status::ok);
+    EXPECT_EQ(fetch_if(url, "\"0000000000000000\"").result(), http::status::ok);
+  }
+  EXPECT_EQ(etags.size(), 3u);
+  EXPECT_NE(header(fetch(server.page_url(0, 5)), http::field::etag), header(fetch(server.page_url(1, 5)), http::field::etag));
+
+  auto errors = validated_site();
+  errors.error_rate = 1;
+  TestServer broken(errors);
+  const auto error_page = fetch_if(broken.page_url(0, 0), "*");
+  EXPECT_EQ(error_page.result(), http::status::internal_server_error);
+  EXPECT_EQ(error_page.count(http::field::etag), 0u);
+  EXPECT_EQ(fetch(server.root_url(0) + "sitemap.xml").count(http::field::etag), 0u);
+}
+
+TEST(TestServerConditional, RotateEtagsOnGeneratedPages) {
+  auto options = small_site();
+  options.rotate_etags = true;
+  options.validators = true;  // overridden
+  TestServer server(options);
+  std::set<std::string> etags;
+  std::string previous = "*";
+  for (int i = 0; i < 4; ++i) {
+    const auto res = fetch_if(server.page_url(0, 2), previous);
+    EXPECT_EQ(res.result(), http::status::ok);
+    EXPECT_EQ(res.body().size(), 3000u);
+    EXPECT_EQ(res.count(http::field::last_modified), 0u);
+    previous = header(res, http::field::etag);
+    EXPECT_TRUE(previous.ends_with("-" + std::to_string(i + 1) + "\"")) << previous;
+    etags.insert(previous);
+  }
+  EXPECT_EQ(etags.size(), 4u);
+  EXPECT_EQ(header(fetch(server.root_url(0)), http::field::etag).substr(17), "-1\"");
+  EXPECT_EQ(server.stats(0).not_modified, 0u);
+}
+
+TEST(TestServerConditional, SetPageVersionChangesBodyAndValidatorsKeepsLinks) {
+  TestServer server(validated_site());
+  for (const int page : {3, -1}) {
+    SCOPED_TRACE(page);
+    const auto url = page < 0 ? server.root_url(0) : server.page_url(0, page);
+    const auto v0 = fetch(url);
+    server.set_page_version(0, page, 2);
+    const auto v2 = fetch(url);
+    EXPECT_NE(v2.body(), v0.body());
+    EXPECT_NE(v2.body().find("version 2"), std::string::npos);
+    EXPECT_EQ(hrefs(v2.body()), hrefs(v0.body()));
+    if (page >= 0) {
+      EXPECT_EQ(v2.body().size(), 3000u);
+    }
+    EXPECT_NE(header(v2, http::field::etag), header(v0, http::field::etag));
+    EXPECT_EQ(header(v2, http::field::last_modified), "Thu, 01 Jan 2026 00:00:02 GMT");
+    // The old validators no longer match; the new ones do.
+    EXPECT_EQ(fetch_if(url, header(v0, http::field::etag)).body(), v2.body());
+    EXPECT_EQ(fetch_if(url, "", header(v0, http::field::last_modified)).result(), http::status::ok);
+    EXPECT_EQ(fetch_if(url, header(v2, http::field::etag)).result(), http::status::not_modified);
+    EXPECT_EQ(fetch(page < 0 ? server.root_url(1) : server.page_url(1, page)).body().find("version"),
+              std::string::npos);  // per host
+    server.set_page_version(0, page, 0);
+    const auto back = fetch(url);
+    EXPECT_EQ(back.body(), v0.body());
+    EXPECT_EQ(header(back, http::field::etag), header(v0, http::field::etag));
+  }
+  EXPECT_THROW(server.set_page_version(3, 0, 1), std::out_of_range);
+  EXPECT_THROW(server.set_page_version(0, 12, 1), std::out_of_range);
+  EXPECT_THROW(server.set_page_version(0, -2, 1), std::out_of_range);
+  EXPECT_THROW(server.set_page_version(0, 0, -1), std::invalid_argument);
+}
+
+TEST(TestServerConditional, RemovePageAnswers404Or410UntilRestored) {
+  TestServer server(validated_site());
+  const auto before = fetch(server.page_url(0, 3));
+  server.set_page_version(0, 3, 1);
+  server.remove_page(0, 3);
+  server.remove_page(0, 4, 410);
+  server.remove_page(2, -1, 410);
+  const auto missing = fetch_if(server.page_url(0, 3), "*");
+  EXPECT_EQ(missing.result(), http::status::not_found);
+  EXPECT_EQ(missing.count(http::field::etag), 0u);
+  EXPECT_EQ(missing.count(http::field::last_modified), 0u);
+  EXPECT_EQ(hrefs(missing.body()).size(), 0u);
+  EXPECT_EQ(fetch(server.page_url(0, 4)).result(), http::status::gone);
+  EXPECT_EQ(fetch(server.root_url(2)).result(), http::status::gone);
+  EXPECT_EQ(fetch(server.page_url(1, 3)).result(), http::status::ok);  // per host
+  server.restore_page(0, 3);
+  server.restore_page(0, 4);
+  server.restore_page(0, 5);  // not removed: no-op
+  const auto restored = fetch(server.page_url(0, 3));
+  EXPECT_EQ(restored.result(), http::status::ok);
+  EXPECT_NE(restored.body().find("version 1"), std::string::npos);  // the version it had
+  EXPECT_EQ(hrefs(restored.body()), hrefs(before.body()));
+  EXPECT_EQ(fetch(server.page_url(0, 4)).result(), http::status::ok);
+  EXPECT_EQ(fetch(server.root_url(2)).result(), http::status::gone);
+  EXPECT_THROW(server.remove_page(0, 3, 200), std::invalid_argument);
+  EXPECT_THROW(server.remove_page(0, 20), std::out_of_range);
+}
+
+TEST(TestServerConditional, StatsCountNotModifiedAndBodyBytes) {
+  TestServer server(validated_site());
+  const auto root = server.root_url(0);
+  const auto page = fetch(server.page_url(0, 1));
+  std::uint64_t expected = page.body().size();
+  EXPECT_EQ(fetch(server.page_url(0, 1), http::verb::head).count(http::field::etag), 1u);  // HEAD: no body bytes
+  EXPECT_EQ(fetch_if(server.page_url(0, 1), header(page, http::field::etag)).result(), http::status::not_modified);
+  EXPECT_EQ(fetch_if(server.page_url(0, 2), "", header(page, http::field::last_modified)).result_int(), 304u);
+  expected += fetch(root + "big?bytes=1000").body().size();
+  expected += fetch(root + "big-chunked?bytes=70000").body().size();
+  expected += fetch(root + "status/404").body().size();
+  EXPECT_EQ(fetch(root + "status/304").result_int(), 304u);
+  const auto stats = server.stats(0);
+  EXPECT_EQ(expected, 3000u + 1000u + 70000u + fetch(root + "status/404").body().size());
+  EXPECT_EQ(stats.body_bytes, expected);
+  EXPECT_EQ(stats.not_modified, 3u);
+  server.reset_stats();
+  EXPECT_EQ(server.stats(0).body_bytes, 0u);
+  EXPECT_EQ(server.stats(0).not_modified, 0u);
+}
+
+TEST(TestServerConditional, RequestLogRecordsConditionalHeaders) {
+  TestServer server(validated_site());
+  fetch(server.page_url(0, 1));
+  fetch_if(server.page_url(0, 1), "\"a\"", "Thu, 01 Jan 2026 00:00:00 GMT");
+  fetch(server.page_url(0, 1), http::verb::get,
+        {{http::field::if_none_match, "\"a\""}, {http::field::if_none_match, "W/\"b\""}});
+  const auto log = server.stats(0).log;
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[0].if_none_match, "");
+  EXPECT_EQ(log[0].if_modified_since, "");
+  EXPECT_EQ(log[1].if_none_match, "\"a\"");
+  EXPECT_EQ(log[1].if_modified_since, "Thu, 01 Jan 2026 00:00:00 GMT");
+  EXPECT_EQ(log[1].status, 200);  // If-None-Match present and not matching: IMS ignored
+  EXPECT_EQ(log[2].if_none_match, "\"a\", W/\"b\"");
 }
 
 }  // namespace

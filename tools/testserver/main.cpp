@@ -7,6 +7,7 @@
 // (site_urls() and error_urls() sizes), then commands on stdin, one per
 // line, each answered by one line on stdout:
 //   stats  -> stats requests=R peak_concurrent_requests=P peak_connections=C
+//             not_modified=N body_bytes=B
 //             (sums over the hosts since the last reset)
 //   reset  -> ok   (TestServer::reset_stats)
 //   quit   -> ends the server, as does the end of stdin (so it never
@@ -30,15 +31,19 @@ namespace ts = crawl::testserver;
 
 std::string stats_line(const ts::TestServer& server) {
   std::uint64_t requests = 0;
+  std::uint64_t not_modified = 0, body_bytes = 0;
   long long peak_requests = 0, peak_connections = 0;
   for (int h = 0; h < server.host_count(); ++h) {
     const auto stats = server.stats(h);
     requests += stats.requests;
     peak_requests += stats.peak_concurrent_requests;
     peak_connections += stats.peak_connections;
+    not_modified += stats.not_modified;
+    body_bytes += stats.body_bytes;
   }
   return "stats requests=" + std::to_string(requests) + " peak_concurrent_requests=" + std::to_string(peak_requests) +
-         " peak_connections=" + std::to_string(peak_connections);
+         " peak_connections=" + std::to_string(peak_connections) + " not_modified=" + std::to_string(not_modified) +
+         " body_bytes=" + std::to_string(body_bytes);
 }
 
 // Answers the --control commands on stdin until "quit" or its end, then
@@ -98,6 +103,10 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingDirectory);
   app.add_option("--threads", options.threads, "io_context threads")
       ->check(CLI::Range(1, 1024))->capture_default_str();
+  app.add_flag("--validators", options.validators,
+               "generated pages carry ETag and Last-Modified and answer conditional requests with 304");
+  app.add_flag("--rotate-etags", options.rotate_etags,
+               "generated pages carry an ETag that changes on every request and never answer 304");
   bool control = false;
   app.add_flag("--control", control, "after the roots print a ready line, then answer stats/reset/quit on stdin "
                                      "and stop at its end (see main.cpp)");
@@ -124,7 +133,8 @@ int main(int argc, char** argv) {
       const auto stats = server.stats(i);
       std::cerr << server.root_url(i) << " requests=" << stats.requests
                 << " peak_concurrent_requests=" << stats.peak_concurrent_requests
-                << " peak_connections=" << stats.peak_connections << '\n';
+                << " peak_connections=" << stats.peak_connections << " not_modified=" << stats.not_modified
+                << " body_bytes=" << stats.body_bytes << '\n';
     }
     if (commands.joinable()) {
       if (!commands_finished.load()) {

@@ -10,8 +10,10 @@
 #include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <mutex>
 #include <optional>
@@ -127,20 +129,6 @@ std::string status_page(unsigned code) {
   return small_page(std::to_string(code) + " " + std::string(http::obsolete_reason(http::int_to_status(code))));
 }
 
-// A set_response() response; `failing` for one of its first fail_first requests.
-HttpResponse custom_response(const Response& custom, bool failing) {
-  if (failing) {
-    auto res = make(http::status::ok, status_page(static_cast<unsigned>(custom.fail_status)));
-    res.result(static_cast<unsigned>(custom.fail_status));
-    if (!custom.fail_retry_after.empty()) res.set(http::field::retry_after, custom.fail_retry_after);
-    return res;
-  }
-  auto res = make(http::status::ok, custom.body, custom.content_type);
-  res.result(static_cast<unsigned>(custom.status));
-  for (const auto& [name, value] : custom.headers) res.insert(name, value);
-  return res;
-}
-
 // <?xml …?> + a sitemap protocol root element around `entries`.
 std::string sitemap_xml(std::string_view root, const std::string& entries) {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<" + std::string(root) +
@@ -178,14 +166,175 @@ std::optional<std::string> percent_decode(std::string_view s) {
   return out;
 }
 
+// Every value of a header field, joined by ", " (RFC 9110 5.3); "" if absent.
+std::string field_values(const Request& req, http::field field) {
+  std::string out;
+  const auto range = req.equal_range(field);
+  for (auto i = range.first; i != range.second; ++i) {
+    if (!out.empty()) out += ", ";
+    out.append(i->value());
+  }
+  return out;
+}
+
+// The ETag of a generated body: 16 hex digits of FNV-1a 64, mixed.
+std::string body_etag(std::string_view body) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : body) h = (h ^ c) * 0x100000001b3ULL;
+  char text[24];
+  std::snprintf(text, sizeof text, "\"%016llx\"", static_cast<unsigned long long>(mix(h)));
+  return text;
+}
+
+// `etag` with "-n" before its closing quote, or appended without one.
+std::string rotated_etag(std::string etag, std::uint64_t n) {
+  const auto at = etag.ends_with('"') && etag.size() >= 2 ? etag.size() - 1 : etag.size();
+  return etag.insert(at, "-" + std::to_string(n));
+}
+
+// An HTTP-date (RFC 9110 5.6.7): IMF-fixdate, or the obsolete RFC 850 and
+// asctime forms, which recipients must accept too.
+std::optional<std::chrono::sys_seconds> parse_http_date(std::string_view text) {
+  namespace chrono = std::chrono;
+  static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  const std::string s(text);
+  char weekday[16] = {}, month[4] = {};
+  int day = 0, year = 0, hour = 0, minute = 0, second = 0, end = -1;
+  // Each form must match to the last character (%n), "GMT" included.
+  auto whole = [&](int fields) { return fields == 7 && end == static_cast<int>(s.size()); };
+  bool parsed = whole(std::sscanf(s.c_str(), "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", weekday, &day, month,
+                                  &year, &hour, &minute, &second, &end));
+  if (!parsed) {  // RFC 850: two-digit year, read as 1970..2069
+    end = -1;
+    parsed = whole(std::sscanf(s.c_str(), "%15[A-Za-z], %2d-%3[A-Za-z]-%2d %2d:%2d:%2d GMT%n", weekday, &day, month,
+                               &year, &hour, &minute, &second, &end));
+    if (parsed) year += year < 70 ? 2000 : 1900;
+  }
+  if (!parsed) {  // asctime
+    end = -1;
+    parsed = whole(std::sscanf(s.c_str(), "%3[A-Za-z] %3[A-Za-z] %2d %2d:%2d:%2d %4d%n", weekday, month, &day, &hour,
+                               &minute, &second, &year, &end));
+  }
+  const auto m = std::strlen(month) == 3 ? kMonths.find(month) : std::string_view::npos;
+  if (!parsed || m == std::string_view::npos || m % 3 != 0) return std::nullopt;
+  const chrono::year_month_day date{chrono::year(year), chrono::month(unsigned(m / 3 + 1)), chrono::day(unsigned(day))};
+  if (!date.ok() || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60)
+    return std::nullopt;
+  return chrono::sys_days(date) + chrono::hours(hour) + chrono::minutes(minute) + chrono::seconds(second);
+}
+
+// If-None-Match (RFC 9110 13.1.2): `*`, or a list of entity-tags of which
+// one equals `etag` by weak comparison (8.8.3.2: opaque-tags, W/ ignored).
+bool none_match_hits(std::string_view list, std::string_view etag) {
+  const auto opaque = [](std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; };
+  const auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!list.empty() && blank(list.front())) list.remove_prefix(1);
+  while (!list.empty() && blank(list.back())) list.remove_suffix(1);
+  if (etag.empty()) return false;
+  if (list == "*") return true;
+  const auto mine = opaque(etag);
+  for (std::size_t i = 0; i < list.size();) {
+    if (blank(list[i]) || list[i] == ',') {
+      ++i;
+      continue;
+    }
+    // Quoted opaque-tags may contain commas: find the closing quote first.
+    const std::size_t start = i;
+    if (list.substr(i).starts_with("W/")) i += 2;
+    std::size_t end = list.find(',', i);
+    if (i < list.size() && list[i] == '"') {
+      const auto close = list.find('"', i + 1);
+      end = close == std::string_view::npos ? list.size() : close + 1;
+    }
+    if (end == std::string_view::npos) end = list.size();
+    auto tag = list.substr(start, end - start);
+    while (!tag.empty() && blank(tag.back())) tag.remove_suffix(1);
+    if (opaque(tag) == mine) return true;
+    i = end;
+  }
+  return false;
+}
+
+// The validators of a response and whether conditional requests may turn it
+// into a 304 (see "Validators and conditional requests" in the header).
+struct Validators {
+  std::string etag;           // sent verbatim; empty: none
+  std::string last_modified;  // sent verbatim; empty: none
+  bool conditional = false;   // a matching If-None-Match / If-Modified-Since gets 304
+  bool always_304 = false;    // every request gets 304
+};
+
+// Whether the request's preconditions say the client's copy is current.
+// If-Modified-Since counts only without If-None-Match (RFC 9110 13.1.3).
+bool not_modified(const Request& req, const Validators& v) {
+  if (req.count(http::field::if_none_match) > 0)
+    return none_match_hits(field_values(req, http::field::if_none_match), v.etag);
+  if (req.count(http::field::if_modified_since) == 0 || v.last_modified.empty()) return false;
+  const auto since = field_values(req, http::field::if_modified_since);
+  if (since == v.last_modified) return true;
+  const auto since_time = parse_http_date(since);
+  const auto modified = parse_http_date(v.last_modified);
+  return since_time && modified && *since_time >= *modified;
+}
+
 // What a request gets. Decided by Router (pure), carried out by Session.
 struct Reply {
   enum class Kind { message, big, reset } kind = Kind::message;
   HttpResponse response;
+  Validators validators;  // Kind::message only; applied by apply_validators()
   std::uint64_t big_bytes = 0;  // Kind::big: body length
   bool chunked = false;         // Kind::big: chunked instead of Content-Length
   std::chrono::milliseconds extra_delay{0};
 };
+
+// A set_response() response; `failing` for one of its first fail_first
+// requests; `n`: the target's requests so far (Response::rotate_etag).
+Reply custom_response(const Response& custom, bool failing, std::uint64_t n) {
+  Reply reply;
+  auto& res = reply.response;
+  if (failing) {
+    res = make(http::status::ok, status_page(static_cast<unsigned>(custom.fail_status)));
+    res.result(static_cast<unsigned>(custom.fail_status));
+    if (!custom.fail_retry_after.empty()) res.set(http::field::retry_after, custom.fail_retry_after);
+    return reply;
+  }
+  res = make(http::status::ok, custom.body, custom.content_type);
+  res.result(static_cast<unsigned>(custom.status));
+  for (const auto& [name, value] : custom.headers) res.insert(name, value);
+  reply.validators.etag = custom.rotate_etag && !custom.etag.empty() ? rotated_etag(custom.etag, n) : custom.etag;
+  reply.validators.last_modified = custom.last_modified;
+  reply.validators.conditional = custom.conditional && !custom.rotate_etag;
+  reply.validators.always_304 = custom.always_304;
+  return reply;
+}
+
+// Sends the reply's validators and turns it into a 304 when asked to. Only a
+// 2xx is answered 304 on a match (RFC 9110 13.2.2: other responses ignore
+// preconditions); always_304 is a broken server and answers 304 regardless.
+void apply_validators(const Request& req, Reply& reply) {
+  const auto& v = reply.validators;
+  auto& res = reply.response;
+  if (reply.kind != Reply::Kind::message) return;
+  if (!v.etag.empty()) res.set(http::field::etag, v.etag);
+  if (!v.last_modified.empty()) res.set(http::field::last_modified, v.last_modified);
+  const bool success = res.result_int() >= 200 && res.result_int() < 300;
+  if (!v.always_304 && !(v.conditional && success && not_modified(req, v))) return;
+  res.result(http::status::not_modified);
+  res.body().clear();  // Session::send drops Content-Type and Content-Length
+}
+
+// The run-time state of one generated page (set_page_version(), remove_page(),
+// rotate_etags), kept by its Host.
+struct PageState {
+  int version = 0;
+  int removed_status = 0;     // 0: served
+  std::uint64_t requests = 0;  // since start; counted only with rotate_etags
+};
+// Counts a request of page N (-1: the index) and returns the page's state.
+using PageLookup = std::function<PageState(int page)>;
+
+// Last-Modified of version 0 of every generated page; version V is V s later.
+constexpr std::chrono::sys_seconds kFirstVersionTime{std::chrono::sys_days{std::chrono::year(2026) / 1 / 1}};
 
 // Maps requests to replies. Immutable after construction, so sessions on any
 // thread share it without locking.
@@ -219,7 +368,7 @@ class Router {
     return reachable_.empty() || reachable_[std::size_t(host) * std::size_t(options_.pages_per_host) + std::size_t(page)];
   }
 
-  Reply route(int host, const Request& req) const {
+  Reply route(int host, const Request& req, const PageLookup& page_states) const {
     Reply reply;
     const std::string_view target = req.target();
     const auto q = target.find('?');
@@ -231,15 +380,24 @@ class Router {
     } else if (!static_root_.empty()) {
       serve_file(path, reply);
     } else {
-      generated(host, path, query, reply);
+      generated(host, path, query, reply, page_states);
     }
     return reply;
   }
 
-  std::string page_html(int host, int page) const {
+  std::string index_html(int host, int version) const {
+    std::string text = "<a href=\"/page/0.html\">first page</a>";
+    if (version != 0) text += " version " + std::to_string(version);
+    return small_page("Host " + std::to_string(host), text);
+  }
+
+  // Version V != 0 adds a paragraph and takes its size from the filler.
+  std::string page_html(int host, int page, int version) const {
     const std::string title = "Host " + std::to_string(host) + " page " + std::to_string(page);
     std::string s = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + title +
-                    "</title></head>\n<body>\n<h1>" + title + "</h1>\n<ul>\n";
+                    "</title></head>\n<body>\n<h1>" + title + "</h1>\n";
+    if (version != 0) s += "<p>version " + std::to_string(version) + "</p>\n";
+    s += "<ul>\n";
     auto link = [&s](const std::string& href, const std::string& text) {
       s += "<li><a href=\"" + href + "\">" + text + "</a></li>\n";
     };
@@ -365,7 +523,30 @@ class Router {
     return res;
   }
 
-  void generated(int host, std::string_view path, std::string_view query, Reply& reply) const {
+  // The index or a page, as its state says, with validators if asked for.
+  void generated_page(int host, int page, const PageState& state, Reply& reply) const {
+    auto& res = reply.response;
+    if (state.removed_status != 0) {
+      res = make(http::status::ok, status_page(static_cast<unsigned>(state.removed_status)));
+      res.result(static_cast<unsigned>(state.removed_status));
+      return;
+    }
+    if (page >= 0 && is_error_page(host, page)) {
+      res = make(http::status::internal_server_error, small_page("500 Internal Server Error", "error page"));
+      return;
+    }
+    res = make(http::status::ok, page < 0 ? index_html(host, state.version) : page_html(host, page, state.version));
+    if (options_.rotate_etags) {
+      reply.validators.etag = rotated_etag(body_etag(res.body()), state.requests);
+    } else if (options_.validators) {
+      reply.validators.etag = body_etag(res.body());
+      reply.validators.last_modified = http_date(kFirstVersionTime + std::chrono::seconds(state.version));
+      reply.validators.conditional = true;
+    }
+  }
+
+  void generated(int host, std::string_view path, std::string_view query, Reply& reply,
+                 const PageLookup& page_states) const {
     auto& res = reply.response;
     auto redirect = [&res](std::string location) {
       res = make(http::status::found, small_page("302 Found", "Moved to " + location));
@@ -373,16 +554,12 @@ class Router {
     };
     std::optional<std::uint64_t> n;
     if (path == "/") {
-      res = make(http::status::ok,
-                 small_page("Host " + std::to_string(host), "<a href=\"/page/0.html\">first page</a>"));
+      generated_page(host, -1, page_states(-1), reply);
     } else if (path.starts_with("/page/") && path.ends_with(".html") &&
                (n = parse_uint(path.substr(6, path.size() - 11))) && *n < std::uint64_t(options_.pages_per_host) &&
                std::to_string(*n) == path.substr(6, path.size() - 11)) {
       const int page = static_cast<int>(*n);
-      if (is_error_page(host, page))
-        res = make(http::status::internal_server_error, small_page("500 Internal Server Error", "error page"));
-      else
-        res = make(http::status::ok, page_html(host, page));
+      generated_page(host, page, page_states(page), reply);
     } else if (path == "/sitemap.xml" || path == "/sitemap.xml.gz" || path == "/sitemap-a.xml" ||
                path == "/sitemap-b.xml.gz") {
       const int pages = options_.pages_per_host;
@@ -502,6 +679,11 @@ struct Host {
   std::uint64_t epoch = 0;      // bumped by reset_stats(), which empties the log
   std::uint64_t sequence = 0;   // requests read since start
   std::map<std::string, Custom, std::less<>> responses;  // by request-target
+  // Requests since start that found a set_response() response, by target;
+  // never reset (Response::rotate_etag).
+  std::map<std::string, std::uint64_t, std::less<>> custom_requests;
+  std::map<int, PageState> pages;  // by page (-1: index); absent = version 0, served
+  bool count_page_requests = false;  // rotate_etags; set before serving, then read-only
 
   void connection_opened() {
     std::lock_guard lock(mutex);
@@ -511,22 +693,39 @@ struct Host {
     std::lock_guard lock(mutex);
     --open;
   }
-  RequestTicket request_started(std::string_view target) {
+  RequestTicket request_started(const Request& req) {
+    const std::string target(req.target());
+    LoggedRequest entry{target, std::chrono::steady_clock::now(), {}, 0,
+                        field_values(req, http::field::if_none_match),
+                        field_values(req, http::field::if_modified_since)};
     std::lock_guard lock(mutex);
     ++stats.requests;
-    ++stats.requests_by_target[std::string(target)];
+    ++stats.requests_by_target[target];
     stats.peak_concurrent_requests = std::max(stats.peak_concurrent_requests, ++in_flight);
-    stats.log.push_back({std::string(target), std::chrono::steady_clock::now(), {}, 0});
+    stats.log.push_back(std::move(entry));
     return {epoch, stats.log.size() - 1, sequence++};
   }
   // status 0: ended without a response.
-  void request_finished(const RequestTicket& ticket, int status) {
+  void request_finished(const RequestTicket& ticket, int status, std::uint64_t body_bytes = 0) {
     std::lock_guard lock(mutex);
     --in_flight;
     if (ticket.epoch != epoch) return;
     auto& entry = stats.log[ticket.log_index];
     entry.responded = std::chrono::steady_clock::now();
     entry.status = status;
+    if (status == 304) ++stats.not_modified;
+    stats.body_bytes += body_bytes;
+  }
+
+  PageState page_request(int page) {
+    std::lock_guard lock(mutex);
+    if (count_page_requests) {
+      auto& state = pages[page];
+      ++state.requests;
+      return state;
+    }
+    const auto it = pages.find(page);
+    return it == pages.end() ? PageState{} : it->second;
   }
 
   // The set_response() reply for this request, if there is one.
@@ -534,17 +733,20 @@ struct Host {
     if (req.method() != http::verb::get && req.method() != http::verb::head) return std::nullopt;
     std::shared_ptr<const Response> response;
     bool failing = false;
+    std::uint64_t n = 0;
     {
       std::lock_guard lock(mutex);
-      const auto it = responses.find(std::string_view(req.target()));
+      const std::string_view target = req.target();
+      const auto it = responses.find(target);
       if (it == responses.end()) return std::nullopt;
       response = it->second.response;
       failing = it->second.served < response->fail_first;
       if (failing) ++it->second.served;  // stop counting once past fail_first
+      auto counted = custom_requests.find(target);
+      if (counted == custom_requests.end()) counted = custom_requests.emplace(std::string(target), 0).first;
+      n = ++counted->second;
     }
-    Reply reply;
-    reply.response = custom_response(*response, failing);
-    return reply;
+    return custom_response(*response, failing, n);
   }
 };
 
@@ -576,12 +778,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code ec, std::size_t) {
     if (ec) return close();  // EOF, timeout, malformed request: just hang up
     in_request_ = true;
-    ticket_ = host_.request_started(req_.target());
+    ticket_ = host_.request_started(req_);
     try {
       if (auto custom = host_.custom_reply(req_))
         reply_ = std::move(*custom);
       else
-        reply_ = router_.route(host_.index, req_);
+        reply_ = router_.route(host_.index, req_, [this](int page) { return host_.page_request(page); });
+      apply_validators(req_, reply_);
     } catch (const std::exception& e) {
       reply_ = Reply{};
       reply_.response = HttpResponse{http::status::internal_server_error, 11};
@@ -604,8 +807,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // this never hides a politeness violation, while decrementing only in
     // the write's completion handler would (the handler may run after the
     // client already sent its next request on another connection).
-    finish_request(reply_.response.result_int());
     auto& res = reply_.response;
+    const bool head = req_.method() == http::verb::head;
+    finish_request(res.result_int(), head ? 0 : reply_.kind == Reply::Kind::big ? reply_.big_bytes : res.body().size());
     res.version(req_.version());
     res.keep_alive(req_.keep_alive());
     res.set(http::field::server, "crawl-testserver");
@@ -616,7 +820,7 @@ class Session : public std::enable_shared_from_this<Session> {
       res.erase(http::field::content_length);  // RFC 9110 8.6: none on 204, optional on 304
       res.erase(http::field::content_type);
     }
-    if (req_.method() == http::verb::head) res.body().clear();  // keeps Content-Length
+    if (head) res.body().clear();  // keeps Content-Length
     http::message_generator msg(std::move(res));
     beast::async_write(stream_, std::move(msg),
                        [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
@@ -662,10 +866,10 @@ class Session : public std::enable_shared_from_this<Session> {
     asio::async_write(stream_, http::make_chunk_last(), next);
   }
 
-  void finish_request(int status) {
+  void finish_request(int status, std::uint64_t body_bytes = 0) {
     if (!in_request_) return;
     in_request_ = false;
-    host_.request_finished(ticket_, status);
+    host_.request_finished(ticket_, status, body_bytes);
   }
 
   void on_written(beast::error_code ec) {
@@ -740,6 +944,7 @@ struct TestServer::Impl {
         throw std::runtime_error("testserver: too many hosts for 127.0.0.0/8 from " + options.first_address);
       auto host = std::make_unique<Host>();
       host->index = i;
+      host->count_page_requests = options.rotate_etags;
       try {
         const tcp::endpoint endpoint(address, options.port);
         host->acceptor = std::make_unique<tcp::acceptor>(asio::make_strand(*ioc));
@@ -817,6 +1022,16 @@ struct TestServer::Impl {
       throw std::out_of_range("testserver: no host " + std::to_string(index));
     return *hosts[static_cast<std::size_t>(index)];
   }
+
+  // host(index), checking that `page` is a generated page (-1: the index).
+  Host& page_host(int index, int page) const {
+    Host& h = host(index);
+    if (!router->options().static_root.empty())
+      throw std::logic_error("testserver: no generated pages in static-root mode");
+    if (page < -1 || page >= router->options().pages_per_host)
+      throw std::out_of_range("testserver: no page " + std::to_string(page));
+    return h;
+  }
 };
 
 TestServer::TestServer(SiteOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -866,7 +1081,8 @@ void TestServer::set_response(int host, std::string target, Response response) {
   if (!target.starts_with('/')) throw std::invalid_argument("testserver: target must start with '/': " + target);
   if (!valid_status(response.status) || (response.fail_first > 0 && !valid_status(response.fail_status)))
     throw std::invalid_argument("testserver: status must be in 200..599");
-  bool valid_fields = is_field_value(response.content_type) && is_field_value(response.fail_retry_after);
+  bool valid_fields = is_field_value(response.content_type) && is_field_value(response.fail_retry_after) &&
+                      is_field_value(response.etag) && is_field_value(response.last_modified);
   for (const auto& [name, value] : response.headers)
     valid_fields = valid_fields && !name.empty() && is_field_value(name) && is_field_value(value);
   if (!valid_fields) throw std::invalid_argument("testserver: header fields must not contain line breaks");
@@ -880,6 +1096,26 @@ void TestServer::clear_responses() {
     std::lock_guard lock(host->mutex);
     host->responses.clear();
   }
+}
+
+void TestServer::set_page_version(int host, int page, int version) {
+  if (version < 0) throw std::invalid_argument("testserver: page version must be >= 0");
+  Host& h = impl_->page_host(host, page);
+  std::lock_guard lock(h.mutex);
+  h.pages[page].version = version;
+}
+
+void TestServer::remove_page(int host, int page, int status) {
+  if (status < 400 || status > 599) throw std::invalid_argument("testserver: removed page status must be in 400..599");
+  Host& h = impl_->page_host(host, page);
+  std::lock_guard lock(h.mutex);
+  h.pages[page].removed_status = status;
+}
+
+void TestServer::restore_page(int host, int page) {
+  Host& h = impl_->page_host(host, page);
+  std::lock_guard lock(h.mutex);
+  if (const auto it = h.pages.find(page); it != h.pages.end()) it->second.removed_status = 0;
 }
 
 HostStats TestServer::stats(int host) const {

@@ -60,6 +60,34 @@
 // from the roots reaches (a BFS over the generated links), error pages
 // included; error_urls() is the part of it that answers 500.
 //
+// Validators and conditional requests (RFC 9110 8.8, 13.1): a GET or HEAD
+// whose response carries validators may be answered `304 Not Modified`
+// instead: ETag and Last-Modified (and a set_response() response's extra
+// header fields), no Content-Type, no Content-Length, no body; the
+// connection stays open for the next request. Only a response that would be
+// 2xx is ever turned into a 304 this way (RFC 9110 13.2.2). The request
+// matches when
+//   - If-None-Match is present: one of its entity-tags (a comma-separated
+//     list; several header lines count as one list) equals the ETag by weak
+//     comparison (RFC 9110 8.8.3.2: opaque-tags compared, W/ ignored), or it
+//     is `*` (there is an ETag);
+//   - otherwise, If-Modified-Since is string-equal to Last-Modified, or both
+//     parse as HTTP-dates (IMF-fixdate, RFC 850 or asctime) and
+//     If-Modified-Since is not earlier.
+// Generated pages carry validators with SiteOptions::validators (ETag
+// "<16 hex digits of a hash of the body>", Last-Modified = 2026-01-01
+// 00:00:00 UTC plus the page's version in seconds) or rotating ETags with
+// SiteOptions::rotate_etags; set_response() responses with Response::etag,
+// last_modified, conditional, rotate_etag and always_304. Error pages,
+// removed pages and all other routes carry none.
+//
+// Page versions and removals (set_page_version(), remove_page()): version V
+// of a generated page (the index or /page/N.html) has the same links, the
+// same size and a body that differs by a "version V" paragraph; version 0 is
+// the page as described above. A removed page answers its status (404, 410,
+// …) with a small HTML body and no validators, so its links are gone; pages
+// only it links to become unreachable, which site_urls() does not reflect.
+//
 // Static-root mode (static_root non-empty): a single host serving files under
 // static_root (index.html for directories; paths escaping the root → 404).
 #pragma once
@@ -90,6 +118,14 @@ struct SiteOptions {
   unsigned short port = 0;             // 0 = ephemeral port per host; else all hosts use it
   std::string static_root;             // non-empty: ONE host serving files from this directory
   int threads = 1;                     // io_context threads
+  // Generated pages (index and /page/N.html, not error or removed pages)
+  // carry ETag and Last-Modified and answer conditional requests with 304;
+  // see "Validators and conditional requests".
+  bool validators = false;
+  // Generated pages carry an ETag that differs on every request, as
+  // Response::rotate_etag (N counts the requests of that page since start),
+  // no Last-Modified, and are never answered 304. Overrides `validators`.
+  bool rotate_etags = false;
 };
 
 // One request as the server saw it.
@@ -100,6 +136,10 @@ struct LoggedRequest {
   // without a response (/reset, stop()); default-constructed while pending.
   std::chrono::steady_clock::time_point responded;
   int status = 0;  // status sent; 0 = none (yet)
+  // The request's If-None-Match and If-Modified-Since values (several lines
+  // of a field joined by ", "); empty when absent.
+  std::string if_none_match;
+  std::string if_modified_since;
 };
 
 struct HostStats {
@@ -107,6 +147,11 @@ struct HostStats {
   int peak_concurrent_requests = 0;  // max requests in flight (read complete → response write begins)
   int peak_connections = 0;          // max open TCP connections at once
   std::map<std::string, int> requests_by_target;  // request-target (path?query) → count
+  std::uint64_t not_modified = 0;    // 304 responses sent (any route)
+  // Response body bytes sent (all responses; none for HEAD, no chunk
+  // framing): what a crawler pays for. Counted when a response starts, like
+  // LoggedRequest::responded, so a body cut short still counts in full.
+  std::uint64_t body_bytes = 0;
   std::vector<LoggedRequest> log;    // every request, in arrival order
 };
 
@@ -124,10 +169,31 @@ struct Response {
   int fail_first = 0;
   int fail_status = 503;
   std::string fail_retry_after;
+  // Validators, sent verbatim when non-empty (not on the fail_first
+  // failures): `ETag: <etag>` (include the quotes: "\"v1\"", "W/\"x\"") and
+  // `Last-Modified: <last_modified>` (see http_date()).
+  std::string etag;
+  std::string last_modified;
+  // true: conditional GET/HEAD requests that match the validators get 304
+  // (see "Validators and conditional requests"); false: validators are sent
+  // but a request is never answered 304.
+  bool conditional = true;
+  // true: the ETag sent is etag with "-N" inserted before its closing quote
+  // (appended when there is none), N = the host's requests of this target
+  // since start that found a set_response() response for it (1-based;
+  // neither reset_stats() nor set_response() restarts it), so it differs on
+  // every request; and the response is never 304 (a server that ignores
+  // conditional requests).
+  bool rotate_etag = false;
+  // true: a broken server: every request of the target (past fail_first)
+  // gets 304 with the validators that are set and no body, conditional or
+  // not. Wins over rotate_etag's "never 304".
+  bool always_304 = false;
 };
 
-// Thread safety: all const methods, reset_stats(), set_response() and
-// clear_responses() may be called from any thread while the server runs;
+// Thread safety: all const methods, reset_stats(), set_response(),
+// clear_responses(), set_page_version(), remove_page() and restore_page()
+// may be called from any thread while the server runs;
 // stop() may be called from any thread except one of the server's own
 // io_context threads.
 class TestServer {
@@ -165,6 +231,22 @@ class TestServer {
   // header field containing a line break.
   void set_response(int host, std::string target, Response response);
   void clear_responses();  // back to the built-in routes on every host
+
+  // Generated pages that change and disappear between crawls (see "Page
+  // versions and removals"). `page` is N of /page/N.html, or -1 for the index
+  // `/`. Thread-safe; affect requests read after the call; a set_response()
+  // response for the same target still wins. Throw std::out_of_range for a
+  // bad host or page, std::invalid_argument for a negative version or a
+  // status outside 400..599, std::logic_error in static-root mode.
+  //
+  // From now on the page is version `version` (0 = as at start): a body that
+  // differs per version (and hence a different ETag and Last-Modified with
+  // SiteOptions::validators), the same links.
+  void set_page_version(int host, int page, int version);
+  // From now on the page answers `status` (404, 410, …), until restore_page().
+  void remove_page(int host, int page, int status = 404);
+  // Serves the page again, at the version it had (no-op if not removed).
+  void restore_page(int host, int page);
 
   HostStats stats(int host) const;
   // Requests received so far, over all hosts (robots.txt included).
