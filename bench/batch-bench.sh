@@ -31,15 +31,15 @@
 #     6th (other pages than in step 3) changed, batch B:
 #     exactly those "changed" (the digest decides, not the ETag);
 #  5. server 1 again: a sync batch (must report exactly step 4's pages changed),
-#     nginx stopped, a batch (errors expected), every stored body and digest
-#     must survive; nginx started again, a batch: every page "recovered".
+#     nginx stopped, a batch (errors expected, at most one per page), every
+#     stored body and digest must survive; nginx started again, a batch: every page "recovered".
 # Crawl command: crawl URLS --out DB --max-depth 100 --quiet --delay 0
 # --per-host 4 (CRAWL_OPTS replaces "--delay 0 --per-host 4"). Wall time is
 # the crawl process's, measured here; "crawl s" and CPU are the run's
 # elapsed_s and cpu_s from `crawl runs DB --json`. Bytes are the sum of
 # nginx's $body_bytes_sent over the batch's access log (truncated before each
 # batch). Checks whose command the binary lacks (`crawl changes`, the digest
-# column) print SKIP. Exit 1 if any check fails. About 20 s on 2 cores.
+# column) print SKIP. Exit 1 if any check fails. Under a minute on 2 cores.
 # On loopback a body costs next to nothing to send, so a batch of 304s is
 # about as long as a batch of 200s: the time goes into the per-page work a 304
 # does not save (a request, reading and parsing the stored copy for its links,
@@ -185,9 +185,10 @@ elif cmd == "runstat":       # RUNS_BEFORE < crawl runs --json
     runs = json.load(sys.stdin)
     if len(runs) > int(args[0]):
         r = runs[-1]
-        out(runs=len(runs), elapsed="%.2f" % r["elapsed_s"], cpu="%.2f" % (r.get("cpu_s") or 0), outcome=r.get("outcome"))
+        out(runs=len(runs), elapsed="%.2f" % r["elapsed_s"], cpu="%.2f" % (r.get("cpu_s") or 0), outcome=r.get("outcome"),
+            errors=r.get("errors", "-"))
     else:
-        out(runs=len(runs), elapsed="-", cpu="-", outcome="no-run-recorded")
+        out(runs=len(runs), elapsed="-", cpu="-", outcome="no-run-recorded", errors="-")
 elif cmd == "check":         # DB SITE BASE SERVED: every served file stored, body (and digest) = the file
     db, site, base, served = args
     rows, has_digest = stored(db)
@@ -316,7 +317,7 @@ echo "site: $doc_pkg, $(find "$tmp/site" -name '*.html' | wc -l) HTML files, $(d
 echo "command: crawl URLS --out DB --max-depth 100 --quiet ${crawl_opts[*]}; nginx rate per connection: ${RATE:-unlimited}"
 
 has_changes=0; "$crawl" --help 2>/dev/null | grep -qE '^ *crawl changes' && has_changes=1
-declare -A W C E R S2 S3 B P M RC   # per batch: wall, cpu, crawl elapsed, requests, 200, 304, bytes, pages, DB MiB, exit code
+declare -A W C E R S2 S3 B P M RC ERR   # per batch: wall, cpu, crawl elapsed, requests, 200, 304, bytes, pages, DB MiB, exit code, errors
 order=()
 checks=()   # "name|figure|target|PASS/FAIL/SKIP"
 failed=0
@@ -339,13 +340,13 @@ batch() {
   t1=$(date +%s.%N)
   W[$name]=$(python3 -c "print('%.2f' % ($t1 - $t0))")
   eval "$(py logstats "$log")"
-  eval "$("$crawl" runs "$db" --json 2>/dev/null | py runstat "$nruns" || echo 'elapsed=- cpu=- outcome=-')"
-  C[$name]=$cpu E[$name]=$elapsed R[$name]=$req S2[$name]=$s200 S3[$name]=$s304 B[$name]=$bytes RC[$name]=$rc
+  eval "$("$crawl" runs "$db" --json 2>/dev/null | py runstat "$nruns" || echo 'elapsed=- cpu=- outcome=- errors=-')"
+  C[$name]=$cpu E[$name]=$elapsed R[$name]=$req S2[$name]=$s200 S3[$name]=$s304 B[$name]=$bytes RC[$name]=$rc ERR[$name]=$errors
   P[$name]=$(sqlite3 "$db" "select count(*) from pages where status = 200 and body is not null" 2>/dev/null || echo -)
   M[$name]=$(du -cm "$db"* 2>/dev/null | tail -1 | cut -f1)
   order+=("$name")
-  printf '%-9s wall %5ss (crawl %5ss, CPU %5ss)  requests %4d (200: %4d, 304: %4d, other: %d, with validators: %d)  body bytes %9d  pages stored %4s  DB %s MiB  exit %d (%s)\n' \
-    "$name" "${W[$name]}" "$elapsed" "$cpu" "$req" "$s200" "$s304" "$other" "$cond" "$bytes" "${P[$name]}" "${M[$name]}" "$rc" "$outcome"
+  printf '%-9s wall %5ss (crawl %5ss, CPU %5ss)  requests %4d (200: %4d, 304: %4d, other: %d, with validators: %d)  body bytes %9d  pages stored %4s  errors %s  DB %s MiB  exit %d (%s)\n' \
+    "$name" "${W[$name]}" "$elapsed" "$cpu" "$req" "$s200" "$s304" "$other" "$cond" "$bytes" "${P[$name]}" "$errors" "${M[$name]}" "$rc" "$outcome"
   grep -E '^crawl: (completed|stopped|interrupted|failed)' "$tmp/$name.out" | head -1 | sed 's/^/          /' || true
 }
 # current NAME DB BASE SERVED: every served file stored and equal to the file
@@ -429,6 +430,8 @@ batch down "$db1" "$tmp/urls1.txt" "$log1"
 eval "$(py snapcmp "$db1" "$tmp/snap.json")"
 echo "          stored pages before $before, after $after, lost $lost, digests altered $altered"
 check "down: stored pages survive" "$after of $before, lost $lost, altered $altered" "all, 0, 0" $(( after == before && lost == 0 && altered == 0 ))
+nerr=${ERR[down]}; [[ $nerr =~ ^[0-9]+$ ]] || nerr=0
+check "down: at most one error per page" "$nerr errors, $before pages" "<= $((before + 1))" $(( nerr <= before + 1 ))
 current down "$db1" "$base1" "$tmp/served1.txt"
 if [ "$has_changes" = 1 ] && "$crawl" changes "$db1" --json > "$tmp/down.changes.json" 2>/dev/null; then
   echo "          crawl changes: $(py changes "$tmp/down.changes.json" "$db1" "$base1" failing all 2>/dev/null | sed -E "s/.*counts='([^']*)'.*/\1/")"
@@ -442,9 +445,9 @@ changes up "$db1" "$base1" recovered all
 # ---------------------------------------------------------------- summary
 echo
 echo "== summary ($doc_pkg on nginx, rate per connection ${RATE:-unlimited}; crawl ${crawl_opts[*]})"
-printf '%-7s %7s %7s %7s %6s %6s %6s %10s %7s %7s %5s\n' batch "wall s" "crawl s" "CPU s" reqs 200s 304s "body bytes" stored "DB MiB" exit
+printf '%-7s %7s %7s %7s %6s %6s %6s %10s %7s %7s %7s %5s\n' batch "wall s" "crawl s" "CPU s" reqs 200s 304s "body bytes" stored errors "DB MiB" exit
 for b in "${order[@]}"; do
-  printf '%-7s %7s %7s %7s %6s %6s %6s %10s %7s %7s %5s\n' "$b" "${W[$b]}" "${E[$b]}" "${C[$b]}" "${R[$b]}" "${S2[$b]}" "${S3[$b]}" "${B[$b]}" "${P[$b]}" "${M[$b]}" "${RC[$b]}"
+  printf '%-7s %7s %7s %7s %6s %6s %6s %10s %7s %7s %7s %5s\n' "$b" "${W[$b]}" "${E[$b]}" "${C[$b]}" "${R[$b]}" "${S2[$b]}" "${S3[$b]}" "${B[$b]}" "${P[$b]}" "${ERR[$b]}" "${M[$b]}" "${RC[$b]}"
 done
 echo
 printf '%-52s %-34s %-16s %s\n' check figure target result
