@@ -314,7 +314,7 @@ echo "nginx $("$nginx_bin" -v 2>&1 | sed 's|.*/||'): server 1 $base1 (index.html
 echo "$base1/index.html" > "$tmp/urls1.txt"
 echo "$base2/index.html" > "$tmp/urls2.txt"
 echo "site: $doc_pkg, $(find "$tmp/site" -name '*.html' | wc -l) HTML files, $(du -sh "$tmp/site" | cut -f1)B; crawl: $crawl"
-echo "command: crawl URLS --out DB --max-depth 100 --quiet ${crawl_opts[*]}; nginx rate per connection: ${RATE:-unlimited}"
+echo "command: crawl URLS --out DB --max-depth 100 --quiet ${crawl_opts[*]}; nginx rate per response: ${RATE:-unlimited}"
 
 has_changes=0; "$crawl" --help 2>/dev/null | grep -qE '^ *crawl changes' && has_changes=1
 declare -A W C E R S2 S3 B P M RC ERR   # per batch: wall, cpu, crawl elapsed, requests, 200, 304, bytes, pages, DB MiB, exit code, errors
@@ -444,7 +444,7 @@ changes up "$db1" "$base1" recovered all
 
 # ---------------------------------------------------------------- summary
 echo
-echo "== summary ($doc_pkg on nginx, rate per connection ${RATE:-unlimited}; crawl ${crawl_opts[*]})"
+echo "== summary ($doc_pkg on nginx, rate per response ${RATE:-unlimited}; crawl ${crawl_opts[*]})"
 printf '%-7s %7s %7s %7s %6s %6s %6s %10s %7s %7s %7s %5s\n' batch "wall s" "crawl s" "CPU s" reqs 200s 304s "body bytes" stored errors "DB MiB" exit
 for b in "${order[@]}"; do
   printf '%-7s %7s %7s %7s %6s %6s %6s %10s %7s %7s %7s %5s\n' "$b" "${W[$b]}" "${E[$b]}" "${C[$b]}" "${R[$b]}" "${S2[$b]}" "${S3[$b]}" "${B[$b]}" "${P[$b]}" "${ERR[$b]}" "${M[$b]}" "${RC[$b]}"
