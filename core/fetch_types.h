@@ -101,6 +101,9 @@ struct FetchResult {
   std::vector<std::pair<std::string, std::string>> headers;  // final response
   std::string body;                    // decoded (Content-Encoding removed)
   std::string body_digest;             // sha1_digest(body) (core/digest.h) when computed; else ""
+  // An HTML page's links as extracted (web/links.h serialize_page_links),
+  // kept with the stored copy so a 304 needs no parse; "" when none.
+  std::string links;
   std::chrono::system_clock::time_point fetched_at{};  // when the transfer started
   double elapsed_ms = 0;               // whole transfer incl. redirects
   double retry_after_s = 0;            // the response's Retry-After, in seconds from now (0: none)

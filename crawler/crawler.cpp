@@ -208,7 +208,9 @@ ResultDone Crawler::read(FetchResult&& r) {
     // (a 404 or 410 says the page is gone: its links are not followed).
     follow_stored(r.request, done, effects);
   } else {
-    guarded(r, "link extraction", [&] { done.discoveries = reader_->read(r); });
+    // The links are kept with a stored page (the state lives there) for a later 304.
+    std::string* links_out = state_ && sink_ ? &r.links : nullptr;
+    guarded(r, "link extraction", [&] { done.discoveries = reader_->read(r, links_out); });
     follow(done, r.request, effects);
   }
   // On this thread, not the writer's: the sink decides by it whether the page changed.
@@ -305,8 +307,9 @@ void Crawler::revisit(CopyJob job) {
 
 void Crawler::queue_copy_job(CopyJob job) {
   ++in_flight_;  // until its ResultDone, like a fetch
-  // Handed out, as a fetch is: a later read of its host must not return it again.
-  state_->started(job.request.url);
+  // Handed out, as a fetch is: a later read of its host must not return it
+  // again (a skipped page was marked when the frontier skipped it).
+  if (!job.failure) state_->started(job.request.url);
   {
     std::lock_guard lock(revisit_mutex_);
     revisit_queue_.push_back(std::move(job));
@@ -363,8 +366,13 @@ void Crawler::step(Serving serving) {
   for (auto& event : events_) apply(event);
   events_.clear();
   wake_at_ = dispatch();
+  for (auto& s : frontier_.take_skipped()) {
+    // Handed out (to be recorded), before any later read of its host's
+    // queued URLs could return it again.
+    if (state_ && s.request.kind != RequestKind::robots) state_->started(s.request.url);
+    skipped_.push_back(std::move(s));
+  }
   request_refills();
-  for (auto& s : frontier_.take_skipped()) skipped_.push_back(std::move(s));
   if (serving == Serving::may_block) record_skipped(std::exchange(skipped_, {}));
   finished_ = in_flight_ == 0 && skipped_.empty() && (stopping_ || limit_reached() || !frontier_.has_pending());
 }

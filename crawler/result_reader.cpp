@@ -33,7 +33,7 @@ bool header_is(std::string_view name, std::string_view wanted) {
 ResultReader::ResultReader(const Config& config, const CrawlScope& scope)
     : config_(config), scope_(scope), robots_token_(product_token(config.user_agent)) {}
 
-Discoveries ResultReader::read(const FetchResult& r) const {
+Discoveries ResultReader::read(const FetchResult& r, std::string* links_out) const {
   Discoveries d;
   auto final_url = normalize_url(r.final_url);
   if (final_url && *final_url != r.request.url) d.redirect_target = *final_url;
@@ -41,7 +41,7 @@ Discoveries ResultReader::read(const FetchResult& r) const {
   const std::string& base = final_url ? *final_url : r.request.url;
   if (r.request.kind == RequestKind::sitemap) return read_sitemap(r, base);
   if (!is_html(r.content_type)) return d;
-  Discoveries html = read_html(r, base);
+  Discoveries html = read_html(r, base, links_out);
   html.redirect_target = std::move(d.redirect_target);
   return html;
 }
@@ -65,13 +65,16 @@ Discoveries ResultReader::read_sitemap(const FetchResult& r, const std::string& 
   return d;
 }
 
-Discoveries ResultReader::read_html(const FetchResult& r, const std::string& base) const {
+Discoveries ResultReader::read_html(const FetchResult& r, const std::string& base, std::string* links_out) const {
   Discoveries d;
   bool nofollow = false, noindex = false;
   if (!config_.ignore_nofollow)  // each X-Robots-Tag header has its own user-agent scope
     for (const auto& [name, value] : r.headers)
       if (header_is(name, "X-Robots-Tag")) apply_robots_directives(value, robots_token_, nofollow, noindex);
-  PageLinks page = extract_page_links(r.body, base, robots_token_);
+  std::optional<PageLinks> cached;
+  if (!r.links.empty()) cached = parse_page_links(r.links);
+  PageLinks page = cached ? std::move(*cached) : extract_page_links(r.body, base, robots_token_);
+  if (links_out && !cached) *links_out = serialize_page_links(page);
   if (!config_.ignore_nofollow) {
     nofollow = nofollow || page.meta_nofollow;
     noindex = noindex || page.meta_noindex;

@@ -36,8 +36,11 @@ class ResultReader {
   ResultReader(const Config& config, const CrawlScope& scope);
 
   // The links of a page, or the URLs and nested sitemaps of a sitemap, for a
-  // result of kind page or sitemap. Only 2xx responses have any.
-  Discoveries read(const FetchResult& result) const;
+  // result of kind page or sitemap. Only 2xx responses have any. An HTML
+  // page whose result.links is set (a stored copy's) is not parsed: its
+  // links are read from there. `links_out`, when given, receives an HTML
+  // page's links as extracted (serialize_page_links), to store with it.
+  Discoveries read(const FetchResult& result, std::string* links_out = nullptr) const;
 
   // The rules a robots.txt response gives (RFC 9309 §2.3.1): a 2xx is parsed
   // for our product token; other answers allow everything; a server error,
@@ -49,7 +52,7 @@ class ResultReader {
 
  private:
   Discoveries read_sitemap(const FetchResult& result, const std::string& base) const;
-  Discoveries read_html(const FetchResult& result, const std::string& base) const;
+  Discoveries read_html(const FetchResult& result, const std::string& base, std::string* links_out) const;
 
   const Config& config_;
   const CrawlScope& scope_;

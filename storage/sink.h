@@ -125,8 +125,9 @@ class Sink {
   // The crawl state kept with this output, or nullptr (none kept).
   virtual StateStore* state() noexcept { return nullptr; }
   // The latest good copy stored for `url` (final_url, status, content_type,
-  // headers, body, body_digest), for a page that answered 304 Not Modified
-  // or is not due: its links are read from it. nullopt when none is stored.
+  // headers, body_digest, and its links — or, when they were not kept, its
+  // body), for a page that answered 304 Not Modified or is not due: its
+  // links are read from it. nullopt when none is stored.
   // Thread-safe; blocks on a read (never waits for the writer's queue).
   virtual std::optional<FetchResult> stored_copy(const std::string& url) {
     (void)url;

@@ -43,7 +43,7 @@ inline std::string tsv_field(std::string_view s) {
 // Memory a queued copy of `r` holds, roughly: what backpressure counts.
 inline std::size_t approx_result_bytes(const FetchResult& r) {
   std::size_t n = sizeof(FetchResult) + r.request.url.size() + r.request.referrer.size() +
-                  r.final_url.size() + r.content_type.size() + r.body.size() +
+                  r.final_url.size() + r.content_type.size() + r.body.size() + r.links.size() +
                   r.error_detail.size();
   for (const auto& u : r.redirects) n += u.size() + sizeof(std::string);
   for (const auto& [k, v] : r.headers) n += k.size() + v.size() + 2 * sizeof(std::string);

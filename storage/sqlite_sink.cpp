@@ -82,7 +82,8 @@ CREATE TABLE IF NOT EXISTS latest(
   failing_since INTEGER,
   gone_since INTEGER,
   revisit_s REAL,
-  next_due TEXT);
+  next_due TEXT,
+  links TEXT);
 CREATE INDEX IF NOT EXISTS latest_run ON latest(run_id);
 CREATE TABLE IF NOT EXISTS fetches(
   id INTEGER PRIMARY KEY,
@@ -150,8 +151,8 @@ constexpr const char* kSelectBodySql = "SELECT id FROM bodies WHERE digest = ?1"
 constexpr const char* kUpsertLatestSql = R"sql(
 INSERT INTO latest(url, final_url, status, content_type, body_id, fetched_at, elapsed_ms, depth, error,
                    redirects, headers, referrer, run_id, etag, last_modified, checked_at, changed_at,
-                   failing_since, gone_since, revisit_s, next_due)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+                   failing_since, gone_since, revisit_s, next_due, links)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)
 ON CONFLICT(url) DO UPDATE SET
   final_url = excluded.final_url, status = excluded.status, content_type = excluded.content_type,
   body_id = excluded.body_id, fetched_at = excluded.fetched_at, elapsed_ms = excluded.elapsed_ms,
@@ -159,7 +160,8 @@ ON CONFLICT(url) DO UPDATE SET
   headers = excluded.headers, referrer = excluded.referrer, run_id = excluded.run_id,
   etag = excluded.etag, last_modified = excluded.last_modified, checked_at = excluded.checked_at,
   changed_at = excluded.changed_at, failing_since = excluded.failing_since,
-  gone_since = excluded.gone_since, revisit_s = excluded.revisit_s, next_due = excluded.next_due
+  gone_since = excluded.gone_since, revisit_s = excluded.revisit_s, next_due = excluded.next_due,
+  links = excluded.links
 RETURNING id
 )sql";
 
@@ -177,8 +179,10 @@ UPDATE latest SET error = ?2, failing_since = ?3, gone_since = ?4, checked_at = 
 WHERE id = ?1
 )sql";
 
+// The body only when its links were not kept (they are all a 304 needs).
 constexpr const char* kReadCopySql = R"sql(
-SELECT l.final_url, l.status, l.content_type, l.headers, b.body, b.digest
+SELECT l.final_url, l.status, l.content_type, l.headers, CASE WHEN l.links IS NULL THEN b.body END, b.digest,
+       l.links
 FROM latest l JOIN bodies b ON b.id = l.body_id WHERE l.url = ?1 AND l.status < 400
 )sql";
 
@@ -847,6 +851,7 @@ int SqliteSink::upsert_latest(const LatestRow& row, std::int64_t& page_id, std::
   bind(bind_int_or_null(stmt, 19, std::nullopt));  // gone_since: it answered
   bind(row.revisit_s > 0 ? sqlite3_bind_double(stmt, 20, row.revisit_s) : sqlite3_bind_null(stmt, 20));
   bind(bind_text_or_null(stmt, 21, row.next_due));
+  bind(bind_text_or_null(stmt, 22, row.body_id && r.status < 400 ? std::string_view(r.links) : std::string_view()));
   if (const int rc = bind.rc(); rc != SQLITE_OK) {
     error = std::string("cannot bind: ") + sqlite3_errstr(rc);
     return rc;
@@ -1417,6 +1422,7 @@ std::optional<FetchResult> SqliteSink::stored_copy(const std::string& url) {
   const auto* body = static_cast<const char*>(sqlite3_column_blob(stmt, 4));
   r.body.assign(body ? body : "", static_cast<std::size_t>(sqlite3_column_bytes(stmt, 4)));
   r.body_digest = column_text(stmt, 5);
+  r.links = column_text(stmt, 6);
   return r;
 }
 

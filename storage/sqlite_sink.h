@@ -30,7 +30,8 @@ namespace crawl {
 //              status, headers, body_id …) or, if it never had one, its latest
 //              failure; the validators (etag, last_modified) sent with it;
 //              checked_at / changed_at; failing_since / gone_since (run ids);
-//              revisit_s / next_due (the revisit schedule).
+//              revisit_s / next_due (the revisit schedule); links (an HTML
+//              copy's links as extracted, so a 304 needs no parse).
 //   fetches    the history: one row per fetch (page_id, run_id, fetched_at,
 //              status, change, body_id, etag, last_modified, error), plus one
 //              'gone' row when a completed batch no longer reaches a page.

@@ -226,3 +226,40 @@ void apply_robots_directives(std::string_view value, std::string_view robots_tok
 }
 
 }  // namespace crawl
+
+namespace crawl {
+
+std::string serialize_page_links(const PageLinks& links) {
+  std::size_t size = 24;
+  for (const auto& u : links.links) size += u.size() + 2;
+  for (const auto& u : links.nofollow_links) size += u.size() + 2;
+  std::string out;
+  out.reserve(size);
+  out += "crawl-links 1 ";
+  if (links.meta_nofollow) out += 'F';
+  if (links.meta_noindex) out += 'I';
+  if (!links.meta_nofollow && !links.meta_noindex) out += '-';
+  for (const auto& u : links.links) (out += "\n+") += u;
+  for (const auto& u : links.nofollow_links) (out += "\n-") += u;
+  return out;
+}
+
+std::optional<PageLinks> parse_page_links(std::string_view text) {
+  constexpr std::string_view kMagic = "crawl-links 1 ";
+  if (text.substr(0, kMagic.size()) != kMagic) return std::nullopt;
+  PageLinks out;
+  std::size_t end = text.find('\n');
+  const std::string_view flags = text.substr(kMagic.size(), end == std::string_view::npos ? std::string_view::npos : end - kMagic.size());
+  out.meta_nofollow = flags.find('F') != std::string_view::npos;
+  out.meta_noindex = flags.find('I') != std::string_view::npos;
+  while (end != std::string_view::npos) {
+    const std::size_t start = end + 1;
+    end = text.find('\n', start);
+    const std::string_view line = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (line.size() < 2 || (line[0] != '+' && line[0] != '-')) return std::nullopt;
+    (line[0] == '+' ? out.links : out.nofollow_links).emplace_back(line.substr(1));
+  }
+  return out;
+}
+
+}  // namespace crawl

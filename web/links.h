@@ -2,6 +2,7 @@
 // with the robots directives a page gives about its links: rel=nofollow and <meta name=robots>.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,15 @@ struct PageLinks {
 // any nesting depth: no tree is built). Time is linear in the input.
 PageLinks extract_page_links(std::string_view html, std::string_view page_url,
                              std::string_view robots_token = "");
+
+// PageLinks as text, to keep beside a stored page so that a later batch
+// that finds it unchanged (304) follows its links without parsing it again:
+// a first line "crawl-links 1 FLAGS" (F: meta nofollow, I: meta noindex,
+// - : neither), then one line per link, "+URL" followable, "-URL" nofollow.
+// Normalized URLs hold no line breaks.
+std::string serialize_page_links(const PageLinks& links);
+// The PageLinks of serialize_page_links(), or nullopt for any other text.
+std::optional<PageLinks> parse_page_links(std::string_view text);
 
 // extract_page_links(html, page_url).links: the followable links (rel=nofollow ones left out).
 std::vector<std::string> extract_links(std::string_view html, std::string_view page_url);

@@ -345,3 +345,28 @@ TEST(ApplyRobotsDirectives, NeverClearsFlags) {
 
 }  // namespace
 }  // namespace crawl
+
+namespace crawl {
+namespace {
+
+TEST(SerializedPageLinks, RoundTripAndRejectsOtherText) {
+  PageLinks links;
+  links.links = {"http://a.test/", "http://a.test/x?y=1&z=%0A"};
+  links.nofollow_links = {"http://b.test/n"};
+  links.meta_noindex = true;
+  const std::string text = serialize_page_links(links);
+  const auto back = parse_page_links(text);
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->links, links.links);
+  EXPECT_EQ(back->nofollow_links, links.nofollow_links);
+  EXPECT_FALSE(back->meta_nofollow);
+  EXPECT_TRUE(back->meta_noindex);
+  const auto empty = parse_page_links(serialize_page_links(PageLinks{}));
+  ASSERT_TRUE(empty.has_value());
+  EXPECT_TRUE(empty->links.empty());
+  for (const char* bad : {"", "<html>", "crawl-links 2 -", "crawl-links 1 -\nhttp://x/"})
+    EXPECT_FALSE(parse_page_links(bad).has_value()) << bad;
+}
+
+}  // namespace
+}  // namespace crawl
