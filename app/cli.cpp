@@ -132,6 +132,9 @@ class RunFiguresSink final : public Sink {
   }
   StateStore* state() noexcept override { return inner_->state(); }
   std::optional<FetchResult> stored_copy(const std::string& url) override { return inner_->stored_copy(url); }
+  std::optional<KnownCopy> known_copy(const std::string& url, const std::string& due_before) override {
+    return inner_->known_copy(url, due_before);
+  }
   std::optional<StorageFailure> flush() override { return inner_->flush(); }
   bool failed() const noexcept override { return inner_->failed(); }
   std::optional<StorageFailure> failure() const override { return inner_->failure(); }

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "core/digest.h"
+#include "core/time_text.h"
 
 namespace crawl {
 
@@ -229,7 +230,12 @@ void Crawler::follow(ResultDone& done, const FetchRequest& from, UrlEffects& eff
     if (known_.size() == 0) continue;
     std::erase_if(found.urls, [&](std::string& url) {
       if (!known_.contains(url)) return false;
-      done.via_state.emplace_back(std::move(url), found.kind);
+      std::optional<KnownCopy> copy;
+      FetchResult named;
+      named.request.url = url;
+      guarded(named, "reading the stored copy", [&] { copy = sink_->known_copy(url, due_before_); });
+      if (!copy) return false;  // none after all (a fingerprint collision): a fresh URL
+      done.known.push_back({std::move(url), found.depth, found.kind, std::make_shared<const KnownCopy>(std::move(*copy))});
       return true;
     });
   }
@@ -440,9 +446,22 @@ void Crawler::apply_done(ResultDone& done) {
     frontier_.retry(std::move(again));
     return;
   }
-  for (const auto& [url, kind] : done.via_state) frontier_.add_via_state(url, kind);
-  if (done.discoveries.found.empty()) return;
+  if (done.discoveries.found.empty() && done.known.empty()) return;
   auto referrer = std::make_shared<const std::string>(done.request.url);  // shared by all its links
+  for (auto& k : done.known) {
+    if (!k.copy->due && k.kind == RequestKind::page && config_.revisit_adaptive && revisit_thread_.joinable()) {
+      FetchRequest r;
+      r.url = std::move(k.url);
+      r.depth = k.depth;
+      r.priority = done.request.priority + 1;
+      r.referrer = done.request.url;
+      r.kind = k.kind;
+      r.known = std::move(k.copy);
+      queue_copy_job(CopyJob{std::move(r), std::nullopt});
+    } else {
+      frontier_.add_new(std::move(k.url), k.depth, done.request.priority + 1, referrer, k.kind, std::move(k.copy));
+    }
+  }
   for (auto& found : done.discoveries.found)  // new URLs only (keep_unseen)
     for (auto& url : found.urls)
       frontier_.add_new(std::move(url), found.depth, done.request.priority + 1, referrer, found.kind);
@@ -558,11 +577,25 @@ void Crawler::start(const std::vector<Seed>& seeds, CrawlReport& report) {
     spdlog::info("{} URLs of {} are new to the crawl: added", new_seeds.size(), config_.urls_file);
   // Written before they are queued: a refill of their host reads them back.
   if (state_) state_->add(new_seeds);
+  if (config_.revisit_adaptive) due_before_ = iso8601_utc(info.started_at);
   for (auto& seed : new_seeds) {
-    if (known_.contains(seed.url))
-      frontier_.add_via_state(seed.url);  // read back with its stored copy's validators
-    else
-      frontier_.add_new(std::move(seed.url), 0, seed.priority, nullptr);
+    std::shared_ptr<const KnownCopy> known;
+    if (known_.contains(seed.url)) {
+      FetchResult named;
+      named.request.url = seed.url;
+      guarded(named, "reading the stored copy", [&] {
+        if (auto copy = sink_->known_copy(seed.url, due_before_)) known = std::make_shared<const KnownCopy>(std::move(*copy));
+      });
+    }
+    if (known && !known->due && revisit_thread_.joinable()) {
+      FetchRequest r;
+      r.url = std::move(seed.url);
+      r.priority = seed.priority;
+      r.known = std::move(known);
+      queue_copy_job(CopyJob{std::move(r), std::nullopt});
+    } else {
+      frontier_.add_new(std::move(seed.url), 0, seed.priority, nullptr, RequestKind::page, std::move(known));
+    }
   }
 }
 
@@ -572,8 +605,8 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
   reader_.emplace(config_, *scope_);
   fetcher_ = &fetcher;
   CrawlReport report;
-  start(seeds, report);
   if (state_) revisit_thread_ = std::thread([this] { revisit_loop(); });
+  start(seeds, report);
   for (;;) {
     Clock::time_point deadline;
     {

@@ -117,8 +117,8 @@ class Crawler final : private FetchListener {
   // result threads and the owner, under seen_mutex_).
   void keep_unseen(FoundUrls& found);
   // What `done.discoveries` adds to the crawl, found by `from`: its new
-  // URLs (those with a stored copy moved to done.via_state) and a redirect's
-  // target, as state rows in `effects`.
+  // URLs (those with a stored copy moved to done.known, with its
+  // validators) and a redirect's target, as state rows in `effects`.
   void follow(ResultDone& done, const FetchRequest& from, UrlEffects& effects);
   // A 304 (or not-due) page's links, from its stored copy; false when
   // none is stored.
@@ -178,6 +178,7 @@ class Crawler final : private FetchListener {
   std::mutex seen_mutex_;        // guards seen_
   SeenSet seen_;                 // every URL ever queued (and redirect targets)
   SeenSet known_;                // URLs with a good stored copy (filled by start(), then read-only)
+  std::string due_before_;       // --revisit adaptive: copies due after this (the batch's start) are not; "" all due
   std::atomic<std::int64_t> not_modified_{0};
   std::atomic<std::int64_t> not_due_{0};
   std::mutex revisit_mutex_;     // guards the three below

@@ -33,9 +33,16 @@ struct ResultDone {
   std::optional<std::optional<RobotsRules>> robots;  // set for a robots.txt: its rules, or nullopt if unavailable
   std::string robots_failure;                     // why the rules are unavailable
   std::optional<FetchResult> retry;               // set when it is worth another try (not yet recorded)
-  // New URLs with a stored copy: written to the state as queued, to be read
-  // back from it with their validators (Frontier::add_via_state).
-  std::vector<std::pair<std::string, RequestKind>> via_state;
+  // New URLs with a stored copy (not in discoveries.found), with what is
+  // known of it: queued with their validators, or, when not due, handed to
+  // the stored-copy thread.
+  struct Known {
+    std::string url;
+    int depth = 0;
+    RequestKind kind = RequestKind::page;
+    std::shared_ptr<const KnownCopy> copy;
+  };
+  std::vector<Known> known;
   bool requeue = false;  // a page not due whose copy is missing: fetch it after all
 };
 

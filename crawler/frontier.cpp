@@ -44,7 +44,8 @@ bool Frontier::add(std::string url, int depth, double priority, Referrer referre
   return add_new(std::move(url), depth, priority, std::move(referrer), kind);
 }
 
-bool Frontier::add_new(std::string url, int depth, double priority, Referrer referrer, RequestKind kind) {
+bool Frontier::add_new(std::string url, int depth, double priority, Referrer referrer, RequestKind kind,
+                       std::shared_ptr<const KnownCopy> known) {
   const std::string origin(url_origin(url));
   if (over_quota(origin, kind)) return false;
   Host& host = host_for(origin);
@@ -56,18 +57,7 @@ bool Frontier::add_new(std::string url, int depth, double priority, Referrer ref
     want_refill(origin, host);
     return true;
   }
-  return enqueue(origin, host, Item{priority, seq_++, url.substr(origin.size()), std::move(referrer), depth, kind, 0, nullptr});
-}
-
-bool Frontier::add_via_state(const std::string& url, RequestKind kind) {
-  const std::string origin(url_origin(url));
-  if (over_quota(origin, kind)) return false;
-  Host& host = host_for(origin);
-  ++host.on_disk;
-  ++on_disk_;
-  if (host.refill_pending) ++host.on_disk_since_read;
-  want_refill(origin, host);
-  return true;
+  return enqueue(origin, host, Item{priority, seq_++, url.substr(origin.size()), std::move(referrer), depth, kind, 0, std::move(known)});
 }
 
 void Frontier::restore(const std::string& origin, std::int64_t count) {

@@ -85,8 +85,9 @@ class Frontier {
   // seen-set lookup. With memory_queue, a URL its host cannot hold in memory
   // now is counted as waiting on disk (the caller has written it to the
   // state). Returns whether it was queued.
+  // `known`: what is known of its stored copy (the request is conditional).
   bool add_new(std::string url, int depth, double priority, Referrer referrer,
-               RequestKind kind = RequestKind::page);
+               RequestKind kind = RequestKind::page, std::shared_ptr<const KnownCopy> known = nullptr);
 
   // A URL the caller has written to the state as queued, to be read back
   // from it (take_refills()) rather than held in memory: one whose stored

@@ -133,6 +133,14 @@ class Sink {
     (void)url;
     return std::nullopt;
   }
+  // What is known of the good copy stored for `url` (its validators; due
+  // unless its next revisit is after `due_before`, an ISO 8601 UTC time; ""
+  // : due), or nullopt when none is stored. Thread-safe; blocks on a read.
+  virtual std::optional<KnownCopy> known_copy(const std::string& url, const std::string& due_before) {
+    (void)url;
+    (void)due_before;
+    return std::nullopt;
+  }
   // Blocks until everything stored so far is written (durable as the sink
   // defines it) or has failed. Returns the failure, if there is one.
   virtual std::optional<StorageFailure> flush() = 0;

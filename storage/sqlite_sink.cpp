@@ -1386,8 +1386,7 @@ std::optional<std::string> text_or_null(sqlite3_stmt* stmt, int i) {
 
 }  // namespace
 
-std::optional<FetchResult> SqliteSink::stored_copy(const std::string& url) {
-  std::lock_guard lock(read_mutex_);
+sqlite3* SqliteSink::reader() {
   if (!reader_) {
     sqlite3* raw = nullptr;
     const int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
@@ -1396,8 +1395,35 @@ std::optional<FetchResult> SqliteSink::stored_copy(const std::string& url) {
     if (rc != SQLITE_OK) throw_db_error(path_, "cannot open for reading", db.get());
     sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
     read_copy_ = prepare(db.get(), path_, kReadCopySql);
+    read_known_ = prepare(db.get(), path_,
+                          "SELECT etag, last_modified, next_due FROM latest "
+                          "WHERE url = ?1 AND body_id IS NOT NULL AND status < 400");
     reader_ = std::move(db);
   }
+  return reader_.get();
+}
+
+std::optional<KnownCopy> SqliteSink::known_copy(const std::string& url, const std::string& due_before) {
+  std::lock_guard lock(read_mutex_);
+  sqlite3* db = reader();
+  sqlite3_stmt* stmt = read_known_.get();
+  StmtScope scope(stmt);
+  sqlite3_bind_text64(stmt, 1, url.data(), url.size(), SQLITE_STATIC, SQLITE_UTF8);
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW)
+    throw std::runtime_error("SQLite database '" + path_ + "': cannot read the copy of " + url + ": " + sqlite3_errmsg(db));
+  KnownCopy known;
+  known.etag = column_text(stmt, 0);
+  known.last_modified = column_text(stmt, 1);
+  const std::string next_due = column_text(stmt, 2);
+  known.due = due_before.empty() || next_due.empty() || next_due <= due_before;
+  return known;
+}
+
+std::optional<FetchResult> SqliteSink::stored_copy(const std::string& url) {
+  std::lock_guard lock(read_mutex_);
+  reader();
   sqlite3_stmt* stmt = read_copy_.get();
   StmtScope scope(stmt);
   sqlite3_bind_text64(stmt, 1, url.data(), url.size(), SQLITE_STATIC, SQLITE_UTF8);

@@ -157,6 +157,7 @@ class SqliteSink final : public QueuedSink {
   // From latest and bodies, on a read connection of its own (opened on
   // first use, shared under a mutex): never waits for the writer.
   std::optional<FetchResult> stored_copy(const std::string& url) override;
+  std::optional<KnownCopy> known_copy(const std::string& url, const std::string& due_before) override;
 
  private:
   void migrate_runs_table();  // adds the columns newer than version 1
@@ -257,9 +258,11 @@ class SqliteSink final : public QueuedSink {
   RunInfo run_;  // the current run's begin_run() (writer thread)
   std::string batch_time_;  // run_.started_at as stored (ISO 8601), "" outside a run
 
-  std::mutex read_mutex_;  // guards reader_ and read_copy_
+  std::mutex read_mutex_;  // guards reader_, read_copy_ and read_known_
   SqliteDb reader_;
   SqliteStmt read_copy_;
+  SqliteStmt read_known_;
+  sqlite3* reader();  // opens reader_ (with read_mutex_ held)
 };
 
 // Prunes the history of the SQLite file at `path` (`crawl prune`): see
