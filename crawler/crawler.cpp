@@ -105,6 +105,8 @@ Crawler::Crawler(const Config& config, Sink* sink, const StopRequest* stop, Cloc
         return o;
       }()) {}
 
+Crawler::~Crawler() { stop_revisits(); }
+
 void Crawler::add_done_callback(Callback callback) { callbacks_.push_back(std::move(callback)); }
 
 // ---- the fetcher's threads ----------------------------------------------------
@@ -414,8 +416,7 @@ void Crawler::apply(CrawlEvent& event) {
     std::vector<FetchRequest> fetch;
     fetch.reserve(read);
     for (auto& r : refilled->requests) {
-      if (r.known && !r.known->due && r.kind == RequestKind::page && config_.revisit_adaptive &&
-          revisit_thread_.joinable()) {
+      if (r.known && !r.known->due && r.kind == RequestKind::page && config_.revisit_adaptive && state_) {
         queue_copy_job(CopyJob{std::move(r), std::nullopt});
       } else {
         fetch.push_back(std::move(r));
@@ -449,7 +450,7 @@ void Crawler::apply_done(ResultDone& done) {
   if (done.discoveries.found.empty() && done.known.empty()) return;
   auto referrer = std::make_shared<const std::string>(done.request.url);  // shared by all its links
   for (auto& k : done.known) {
-    if (!k.copy->due && k.kind == RequestKind::page && config_.revisit_adaptive && revisit_thread_.joinable()) {
+    if (!k.copy->due && k.kind == RequestKind::page && config_.revisit_adaptive && state_) {
       FetchRequest r;
       r.url = std::move(k.url);
       r.depth = k.depth;
@@ -523,7 +524,7 @@ void Crawler::record_skipped(std::vector<Frontier::Skipped>&& skipped) {
     r.fetched_at = std::chrono::system_clock::now();
     r.error = make_error_code(s.reason);
     r.error_detail = std::move(s.detail);
-    if (r.request.known && !r.skipped() && revisit_thread_.joinable() && !stopping_) {
+    if (r.request.known && !r.skipped() && state_ && !stopping_) {
       FetchRequest request = r.request;
       queue_copy_job(CopyJob{std::move(request), std::move(r)});
       continue;
@@ -587,7 +588,7 @@ void Crawler::start(const std::vector<Seed>& seeds, CrawlReport& report) {
         if (auto copy = sink_->known_copy(seed.url, due_before_)) known = std::make_shared<const KnownCopy>(std::move(*copy));
       });
     }
-    if (known && !known->due && revisit_thread_.joinable()) {
+    if (known && !known->due && state_) {
       FetchRequest r;
       r.url = std::move(seed.url);
       r.priority = seed.priority;

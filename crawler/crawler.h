@@ -75,6 +75,9 @@ class Crawler final : private FetchListener {
   // sink may be null (--store none); clock null means SteadyClock. config,
   // sink, stop and clock must outlive the crawler.
   Crawler(const Config& config, Sink* sink, const StopRequest* stop = nullptr, Clock* clock = nullptr);
+  ~Crawler() override;  // joins the stored-copy thread if run() did not
+  Crawler(const Crawler&) = delete;
+  Crawler& operator=(const Crawler&) = delete;
 
   // What the fetcher reports to (make_fetcher(config, crawler.listener())).
   FetchListener& listener() { return *this; }
