@@ -4,13 +4,12 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <filesystem>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
+#include "app/subcommand.h"
 #include "app/text_table.h"
 #include "config/config.h"
 #include "core/json_text.h"
@@ -24,31 +23,6 @@ constexpr const char* kKinds[] = {"new", "changed", "unchanged", "recovered", "f
 template <class T>
 boost::json::value or_null(const std::optional<T>& v) {
   return v ? boost::json::value(*v) : boost::json::value(nullptr);
-}
-
-// Parses the command line; nullopt when the program ends here with *exit.
-std::optional<int> parse(CLI::App& app, const char* name, int argc, const char* const* argv) {
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    std::ostringstream out, err;
-    const int code = app.exit(e, out, err);
-    std::cout << out.str() << err.str();
-    return code;
-  } catch (const CLI::ParseError& e) {
-    std::ostringstream out, err;
-    app.exit(e, out, err);
-    std::cerr << "crawl " << name << ": " << err.str() << "Run crawl " << name << " --help for more information.\n";
-    return 2;
-  }
-  return std::nullopt;
-}
-
-bool exists_or_say(const char* name, const std::string& db) {
-  std::error_code ec;
-  if (std::filesystem::exists(db, ec)) return true;
-  std::cerr << "crawl " << name << ": " << db << ": no such file (give the --out of a crawl with --store sqlite)\n";
-  return false;
 }
 
 }  // namespace
@@ -83,8 +57,8 @@ int changes_main(int argc, const char* const* argv) {
   app.add_flag("--all", all, "list unchanged pages too");
   app.footer("\nA page fetched twice in one run (a resumed run) counts once, with its last fetch.\n"
              "Exit codes: 0 listed, 2 bad option, no such file or no such run, 3 the file cannot be read.");
-  if (auto exit = parse(app, "changes", argc, argv)) return *exit;
-  if (!exists_or_say("changes", db)) return 2;
+  if (auto exit = parse_subcommand(app, "changes", argc, argv)) return *exit;
+  if (!db_exists_or_say("changes", db)) return 2;
   std::optional<RunChanges> changes;
   try {
     changes = read_changes(db, run);
@@ -149,8 +123,8 @@ int history_main(int argc, const char* const* argv) {
   app.add_option("DB", db, "the SQLite file written by crawl (--store sqlite)")->type_name("FILE")->capture_default_str();
   app.add_flag("--json", json, "print a JSON array of the fetches");
   app.footer("\nExit codes: 0 listed, 2 bad option, no such file or URL never fetched, 3 the file cannot be read.");
-  if (auto exit = parse(app, "history", argc, argv)) return *exit;
-  if (!exists_or_say("history", db)) return 2;
+  if (auto exit = parse_subcommand(app, "history", argc, argv)) return *exit;
+  if (!db_exists_or_say("history", db)) return 2;
   std::vector<PageVersion> versions;
   try {
     versions = read_history(db, url);
@@ -224,7 +198,7 @@ int prune_main(int argc, const char* const* argv) {
                     ->type_name("DURATION");
   app.footer("\nA version is a fetch that brought a new body. Exit codes: 0 pruned, 2 bad option or no such file, "
              "3 the file cannot be written.");
-  if (auto exit = parse(app, "prune", argc, argv)) return *exit;
+  if (auto exit = parse_subcommand(app, "prune", argc, argv)) return *exit;
   if (keep->count() == 0 && newer->count() == 0) {
     std::cerr << "crawl prune: give --keep-versions N or --keep-newer-than DURATION (or both)\n";
     return 2;
@@ -240,7 +214,7 @@ int prune_main(int argc, const char* const* argv) {
       return 2;
     }
   }
-  if (!exists_or_say("prune", db)) return 2;
+  if (!db_exists_or_say("prune", db)) return 2;
   try {
     const auto [fetches, bodies] = prune_history(db, retention, std::chrono::system_clock::now());
     std::cout << fmt::format("crawl prune: {}: {} history rows and {} bodies deleted\n", db, fetches, bodies);

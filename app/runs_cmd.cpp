@@ -3,13 +3,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "core/json_text.h"
+#include "app/subcommand.h"
 #include "app/text_table.h"
 #include "storage/sqlite_sink.h"
 
@@ -115,24 +114,8 @@ int runs_main(int argc, const char* const* argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.footer("\nExit codes: 0 listed, 2 bad option or no such file, 3 the file cannot be read or has no runs table.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    std::ostringstream out, err;
-    const int code = app.exit(e, out, err);
-    std::cout << out.str() << err.str();
-    return code;
-  } catch (const CLI::ParseError& e) {
-    std::ostringstream out, err;
-    app.exit(e, out, err);
-    std::cerr << "crawl runs: " << err.str() << "Run crawl runs --help for more information.\n";
-    return 2;
-  }
-  std::error_code ec;
-  if (!std::filesystem::exists(db, ec)) {
-    std::cerr << "crawl runs: " << db << ": no such file (give the --out of a crawl with --store sqlite)\n";
-    return 2;
-  }
+  if (auto exit = parse_subcommand(app, "runs", argc, argv)) return *exit;
+  if (!db_exists_or_say("runs", db)) return 2;
   std::vector<RunRecord> runs;
   try {
     runs = read_runs(db, limit);

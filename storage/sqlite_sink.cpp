@@ -244,8 +244,12 @@ class BindResults {
   void operator()(int result) {
     if (rc_ == SQLITE_OK) rc_ = result;
   }
-  // SQLITE_OK, or the first bind's error code.
-  int rc() const { return rc_; }
+  // SQLITE_OK, or the first bind's error code (e.g. SQLITE_TOOBIG for a
+  // body over SQLite's length limit) with `error` saying so.
+  int check(std::string& error) const {
+    if (rc_ != SQLITE_OK) error = std::string("cannot bind: ") + sqlite3_errstr(rc_);
+    return rc_;
+  }
 
  private:
   int rc_ = SQLITE_OK;
@@ -799,10 +803,7 @@ int SqliteSink::store_body(const std::string& digest, std::string_view body, std
     bind(sqlite3_bind_text64(stmt, 1, digest.data(), digest.size(), SQLITE_STATIC, SQLITE_UTF8));
     bind(sqlite3_bind_int64(stmt, 2, static_cast<std::int64_t>(body.size())));
     bind(bind_blob(stmt, 3, body));
-    if (const int rc = bind.rc(); rc != SQLITE_OK) {  // e.g. SQLITE_TOOBIG for a body over SQLite's limit
-      error = std::string("cannot bind: ") + sqlite3_errstr(rc);
-      return rc;
-    }
+    if (const int rc = bind.check(error); rc != SQLITE_OK) return rc;  // e.g. SQLITE_TOOBIG: a body over SQLite's limit
     if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
   }
   if (sqlite3_changes(db_.get()) > 0) {
@@ -852,10 +853,7 @@ int SqliteSink::upsert_latest(const LatestRow& row, std::int64_t& page_id, std::
   bind(row.revisit_s > 0 ? sqlite3_bind_double(stmt, 20, row.revisit_s) : sqlite3_bind_null(stmt, 20));
   bind(bind_text_or_null(stmt, 21, row.next_due));
   bind(bind_text_or_null(stmt, 22, row.body_id && r.status < 400 ? std::string_view(r.links) : std::string_view()));
-  if (const int rc = bind.rc(); rc != SQLITE_OK) {
-    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
-    return rc;
-  }
+  if (const int rc = bind.check(error); rc != SQLITE_OK) return rc;
   const int rc = sqlite3_step(stmt);
   if (rc != SQLITE_ROW) {
     error = error_text(rc);
@@ -879,10 +877,7 @@ int SqliteSink::update_kept(const KeptRow& kept, std::string& error) {
   bind(kept.revisit_s > 0 ? sqlite3_bind_double(stmt, 8, kept.revisit_s) : sqlite3_bind_null(stmt, 8));
   bind(bind_text_or_null(stmt, 9, kept.next_due));
   bind(bind_int_or_null(stmt, 10, kept.run_id));
-  if (const int rc = bind.rc(); rc != SQLITE_OK) {
-    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
-    return rc;
-  }
+  if (const int rc = bind.check(error); rc != SQLITE_OK) return rc;
   return step_done(stmt, error);
 }
 
@@ -899,10 +894,7 @@ int SqliteSink::insert_fetch(const FetchRow& f, std::string& error) {
   bind(bind_text_or_null(stmt, 7, f.etag));
   bind(bind_text_or_null(stmt, 8, f.last_modified));
   bind(bind_text_or_null(stmt, 9, f.error));
-  if (const int rc = bind.rc(); rc != SQLITE_OK) {
-    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
-    return rc;
-  }
+  if (const int rc = bind.check(error); rc != SQLITE_OK) return rc;
   return step_done(stmt, error);
 }
 
@@ -923,10 +915,7 @@ int SqliteSink::write_url(sqlite3_stmt* stmt, const StateUrl& u, UrlState state,
   bind(sqlite3_bind_text(stmt, 8, kind, -1, SQLITE_STATIC));
   bind(sqlite3_bind_int(stmt, 9, u.attempts));
   bind(run_id != 0 ? sqlite3_bind_int64(stmt, 10, run_id) : sqlite3_bind_null(stmt, 10));
-  if (const int rc = bind.rc(); rc != SQLITE_OK) {
-    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
-    return rc;
-  }
+  if (const int rc = bind.check(error); rc != SQLITE_OK) return rc;
   return step_done(stmt, error);
 }
 
@@ -1084,10 +1073,7 @@ int SqliteSink::write_begin_run(const RunInfo& info, std::string& error) {
   bind(info.resumed_from ? sqlite3_bind_int64(stmt, 6, *info.resumed_from) : sqlite3_bind_null(stmt, 6));
   bind(info.resumed_from ? sqlite3_bind_int64(stmt, 7, info.requeued) : sqlite3_bind_null(stmt, 7));
   bind(info.pid != 0 ? sqlite3_bind_int64(stmt, 8, info.pid) : sqlite3_bind_null(stmt, 8));
-  if (const int rc = bind.rc(); rc != SQLITE_OK) {
-    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
-    return rc;
-  }
+  if (const int rc = bind.check(error); rc != SQLITE_OK) return rc;
   if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
   current_run_id_ = sqlite3_last_insert_rowid(db_.get());
   return SQLITE_OK;
@@ -1122,10 +1108,7 @@ int SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
   bind(bind_double_or_null(stmt, 13, s.latency_p50_ms));
   bind(bind_double_or_null(stmt, 14, s.latency_p95_ms));
   bind(bind_double_or_null(stmt, 15, s.latency_p99_ms));
-  if (const int rc = bind.rc(); rc != SQLITE_OK) {
-    error = std::string("cannot bind: ") + sqlite3_errstr(rc);
-    return rc;
-  }
+  if (const int rc = bind.check(error); rc != SQLITE_OK) return rc;
   if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
   if (s.outcome == RunOutcome::completed && options_.pages) {
     if (const int rc = write_batch_end(run_id, finished_at, error); rc != SQLITE_OK) return rc;
