@@ -209,7 +209,7 @@ void print_summary(const Config& config, const CrawlReport& r, std::optional<dou
                              r.not_modified, r.not_due);
   if (config.store == StoreKind::sqlite && !r.storage_failure) {
     try {
-      if (const auto changes = read_changes(config.out_path(), 0)) {
+      if (const auto changes = read_changes(config.out_path(), 0, /*pages=*/false)) {
         const auto counts = count_changes(*changes);
         std::cout << fmt::format("crawl: run {}: {} (crawl changes {})\n", changes->run,
                                  changes_line(counts), config.out_path());

@@ -30,7 +30,7 @@ boost::json::value or_null(const std::optional<T>& v) {
 std::map<std::string, std::int64_t> count_changes(const RunChanges& changes) {
   std::map<std::string, std::int64_t> counts;
   for (const char* kind : kKinds) counts[kind] = 0;
-  for (const auto& p : changes.pages) ++counts[p.change];
+  for (const auto& [kind, n] : changes.counts) counts[kind] = n;
   return counts;
 }
 

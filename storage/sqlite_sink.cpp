@@ -1456,7 +1456,7 @@ std::pair<std::int64_t, std::int64_t> prune_history(const std::string& path, con
   return {fetches, bodies};
 }
 
-std::optional<RunChanges> read_changes(const std::string& path, std::int64_t run) {
+std::optional<RunChanges> read_changes(const std::string& path, std::int64_t run, bool pages) {
   SqliteDb db = open_read_only(path);
   require_history(db.get(), path);
   RunChanges out;
@@ -1473,7 +1473,18 @@ std::optional<RunChanges> read_changes(const std::string& path, std::int64_t run
     out.outcome = text_or_null(q.get(), 2);
   }
   // The last row of each page in the run (a page fetched twice in one run,
-  // e.g. resumed, counts once), with the digest it had before the run.
+  // e.g. resumed, counts once).
+  {
+    SqliteStmt q = prepare(db.get(), path,
+                           "SELECT change, count(*) FROM fetches WHERE id IN "
+                           "(SELECT max(id) FROM fetches WHERE run_id = ?1 GROUP BY page_id) GROUP BY change");
+    sqlite3_bind_int64(q.get(), 1, out.run);
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) out.counts[column_text(q.get(), 0)] = sqlite3_column_int64(q.get(), 1);
+    if (rc != SQLITE_DONE) throw_db_error(path, "cannot read the history", db.get());
+  }
+  if (!pages) return out;
+  // The same rows, with the digest each page had before the run.
   static constexpr const char* kSql = R"sql(
 SELECT l.url, f.change, f.status, b.digest, f.error,
        (SELECT pb.digest FROM fetches p JOIN bodies pb ON pb.id = p.body_id

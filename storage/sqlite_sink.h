@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <thread>
 #include <optional>
@@ -282,12 +283,14 @@ struct RunChanges {
   std::int64_t run = 0;
   std::string started_at;
   std::optional<std::string> outcome;
-  std::vector<PageChange> pages;  // ordered by change, then URL
+  std::map<std::string, std::int64_t> counts;  // change → pages (kinds with none absent)
+  std::vector<PageChange> pages;  // ordered by change, then URL; empty unless asked for
 };
 // The changes of run `run` (0: the last run) of the SQLite file at `path`,
-// read-only. nullopt when it has no such run. Throws std::runtime_error
-// naming `path` when it cannot be read or has no history (an older file).
-std::optional<RunChanges> read_changes(const std::string& path, std::int64_t run);
+// read-only: the counts, and with `pages` every page. nullopt when it has no
+// such run. Throws std::runtime_error naming `path` when it cannot be read
+// or has no history (an older file).
+std::optional<RunChanges> read_changes(const std::string& path, std::int64_t run, bool pages = true);
 
 // One version of a page (`crawl history`): a row of `fetches`.
 struct PageVersion {
