@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -15,6 +16,11 @@ namespace crawl {
 // What a request is for: a page to crawl, or a file the crawler reads to
 // crawl politely (robots.txt) or to find pages (a sitemap).
 enum class RequestKind : std::uint8_t { page, robots, sitemap };
+
+// How much of a robots.txt is read and parsed: RFC 9309 §2.5 asks for at
+// least 500 KiB; the rest of a larger file is ignored (not an error), and
+// --max-size does not apply to it.
+inline constexpr std::size_t kRobotsParseLimit = 500 * 1024;
 
 // What the crawl knows of a URL stored in an earlier batch (a good copy:
 // a response under 400), read back with its queued URL.

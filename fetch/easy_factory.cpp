@@ -1,5 +1,7 @@
 #include "fetch/easy_factory.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <mutex>
 #include <string_view>
@@ -55,7 +57,9 @@ CURLcode Transfer::attach(CURL* easy) {
   set(CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl supports; bodies arrive decoded
   set(CURLOPT_TIMEOUT_MS, ms(options_.timeout_s));
   set(CURLOPT_CONNECTTIMEOUT_MS, ms(options_.connect_timeout_s));
-  set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_size));
+  // A robots.txt is read up to kRobotsParseLimit whatever its size (on_write).
+  if (result_.request.kind != RequestKind::robots)
+    set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_size));
   set(CURLOPT_USERAGENT, options_.user_agent.c_str());
   if (!result_.request.referrer.empty()) set(CURLOPT_REFERER, result_.request.referrer.c_str());
   // A copy stored by an earlier batch: ask only for a newer one (RFC 9110
@@ -91,7 +95,15 @@ CURLcode Transfer::attach(CURL* easy) {
 size_t Transfer::on_write(char* data, size_t size, size_t n, void* self) noexcept {
   auto* t = static_cast<Transfer*>(self);
   const size_t bytes = size * n;
-  if (t->result_.body.size() + bytes > static_cast<size_t>(t->options_.max_size)) {
+  // A robots.txt is read up to kRobotsParseLimit (--max-size does not apply);
+  // past it the transfer ends (CURLE_WRITE_ERROR) and finish() takes what was read.
+  const bool robots = t->result_.request.kind == RequestKind::robots;
+  if (robots && t->result_.body.size() + bytes > kRobotsParseLimit) {
+    t->result_.body.append(data, kRobotsParseLimit - t->result_.body.size());
+    t->robots_cut_ = true;
+    return 0;
+  }
+  if (!robots && t->result_.body.size() + bytes > static_cast<size_t>(t->options_.max_size)) {
     t->too_large_ = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
@@ -148,7 +160,10 @@ FetchResult Transfer::finish(CURLcode code) {
 
   result_.final_url = effective ? effective : result_.request.url;
   result_.elapsed_ms = static_cast<double>(total_us) / 1000.0;
-  if (code == CURLE_OK) {
+  if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && robots_cut_)) {
+    if (robots_cut_)
+      spdlog::info("{}: larger than {} KiB; the rest is ignored (RFC 9309 2.5)", result_.request.url,
+                   kRobotsParseLimit / 1024);
     result_.status = status;
     if (type) result_.content_type = type;
     // curl parses both forms of Retry-After (delay-seconds, HTTP-date).

@@ -63,6 +63,7 @@ class Transfer {
   FetchResult result_;
   long last_status_ = 0;  // status of the response whose headers are being read
   bool too_large_ = false;
+  bool robots_cut_ = false;  // a robots.txt past kRobotsParseLimit: the rest is not read
   char errbuf_[CURL_ERROR_SIZE] = {};
 };
 

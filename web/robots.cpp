@@ -9,7 +9,6 @@
 namespace crawl {
 namespace {
 
-constexpr std::size_t kMaxRobotsBytes = 500 * 1024;  // RFC 9309 §2.5
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
 bool is_token_char(char c) {
@@ -107,8 +106,28 @@ bool RobotsRules::allowed(std::string_view path_and_query) const {
   return best_disallow < 0 || best_allow >= best_disallow;
 }
 
+namespace {
+
+// "Disallow /x": a known key, blanks, one value without blanks (Google's
+// parser accepts whitespace in place of the colon).
+bool missing_colon(std::string_view line, std::string& key, std::string_view& value) {
+  line = trim(line);
+  const auto blank = line.find_first_of(" \t");
+  if (blank == std::string_view::npos) return false;
+  std::string k(line.substr(0, blank));
+  std::transform(k.begin(), k.end(), k.begin(), lower);
+  const std::string_view v = trim(line.substr(blank));
+  if (v.empty() || v.find_first_of(" \t") != std::string_view::npos) return false;
+  if (k != "user-agent" && k != "allow" && k != "disallow" && k != "crawl-delay" && k != "sitemap") return false;
+  key = std::move(k);
+  value = v;
+  return true;
+}
+
+}  // namespace
+
 RobotsRules parse_robots(std::string_view text, std::string_view user_agent_token) {
-  if (text.size() > kMaxRobotsBytes) text = text.substr(0, kMaxRobotsBytes);
+  if (text.size() > kRobotsParseLimit) text = text.substr(0, kRobotsParseLimit);
   if (text.starts_with(kUtf8Bom)) text.remove_prefix(kUtf8Bom.size());
   const std::string ours = product_token(user_agent_token);
 
@@ -124,11 +143,15 @@ RobotsRules parse_robots(std::string_view text, std::string_view user_agent_toke
     text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
 
     if (const auto hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    const auto colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    std::string key(trim(line.substr(0, colon)));
-    std::transform(key.begin(), key.end(), key.begin(), lower);
-    const std::string_view value = trim(line.substr(colon + 1));
+    std::string key;
+    std::string_view value;
+    if (const auto colon = line.find(':'); colon != std::string_view::npos) {
+      key = trim(line.substr(0, colon));
+      value = trim(line.substr(colon + 1));
+      std::transform(key.begin(), key.end(), key.begin(), lower);
+    } else if (!missing_colon(line, key, value)) {
+      continue;
+    }
 
     if (key == "user-agent") {
       if (!in_agent_run) group_is_ours = group_is_star = false;

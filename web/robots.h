@@ -5,6 +5,8 @@
 #pragma once
 
 #include <optional>
+
+#include "core/fetch_types.h"
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,9 +40,12 @@ class RobotsRules {
   friend RobotsRules disallow_all();
 };
 
-// Parses `text` (only the first 500 KiB are considered, RFC 9309 §2.5) for
-// the crawler whose product token is `user_agent_token` (e.g. "crawl", see
-// product_token()). Never fails: lines that do not parse are ignored.
+// Parses `text` (only the first kRobotsParseLimit bytes) for the crawler
+// whose product token is `user_agent_token` (e.g. "crawl", see
+// product_token()). Never fails: lines that do not parse are ignored. A
+// rule line missing its colon ("Disallow /private": a known key, blanks,
+// one value) is read as if it had one, as Google's parser does: the site's
+// intent is clear, and obeying it is the polite reading.
 RobotsRules parse_robots(std::string_view text, std::string_view user_agent_token);
 
 // Everything allowed: for a 4xx robots.txt (RFC 9309 §2.3.1.3).

@@ -120,6 +120,27 @@ TEST_P(PolitenessTest, RobotsTxtIsFetchedFirstAndObeyed) {
   EXPECT_EQ(again.stats(0).requests, 21u);
 }
 
+// A robots.txt larger than --max-size is read up to 500 KiB (RFC 9309 2.5)
+// and obeyed, not given up as unavailable; a rule missing its colon is
+// obeyed as Google's parser does.
+TEST_P(PolitenessTest, OversizeRobotsTxtIsReadUpTo500KiBAndAColonlessRuleIsObeyed) {
+  TestServer server(site(1));
+  std::string big = "User-agent: *\nDisallow: /page/1.html\nDisallow /page/2.html\n";
+  while (big.size() < 1200 * 1024) big += "# filler filler filler filler filler filler filler filler filler\n";
+  big += "Disallow: /page/3.html\n";  // past 500 KiB: not read
+  server.set_response(0, "/robots.txt", text(big));
+  auto r = crawl({seed_file(dir_, server.root_urls()), "--out", db(), "--max-depth", "100", "--quiet",
+                  "--max-size", "100k"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  auto stats = server.stats(0);
+  EXPECT_EQ(stats.requests_by_target["/robots.txt"], 1) << "read once, not retried as unavailable";
+  EXPECT_EQ(stats.requests_by_target.count("/page/1.html"), 0u);
+  EXPECT_EQ(stats.requests_by_target.count("/page/2.html"), 0u) << "Disallow without a colon is obeyed";
+  EXPECT_EQ(stats.requests_by_target["/page/3.html"], 1) << "a rule past 500 KiB is not read";
+  const auto skipped = query(db(), "SELECT url FROM pages WHERE error LIKE 'robots_disallowed%' ORDER BY url");
+  ASSERT_EQ(skipped.size(), 2u) << skipped[0][0] << " " << skipped.back()[0];
+}
+
 TEST_P(PolitenessTest, CrawlDelayAndDelaySpaceRequestStarts) {
   TestServer server(site(1, 6));
   server.set_response(0, "/robots.txt", text("User-agent: *\nCrawl-delay: 0.25\n"));

@@ -386,3 +386,31 @@ TEST(RobotsExamples, LongestMatchSection5_2) {
 
 }  // namespace
 }  // namespace crawl
+
+namespace crawl {
+namespace {
+
+// Google's parser accepts whitespace in place of a missing colon; so do we,
+// for a known key and a single value.
+TEST(RobotsSyntax, RuleMissingItsColonIsObeyed) {
+  const auto r = parse_robots("User-agent *\nDisallow /private\nAllow\t/private/ok\n", "crawl");
+  EXPECT_FALSE(r.allowed("/private/x"));
+  EXPECT_TRUE(r.allowed("/private/ok"));
+  EXPECT_TRUE(r.allowed("/public"));
+  // Not rules: an unknown key, two values, no value.
+  const auto n = parse_robots("User-agent: *\nForbid /a\nDisallow /b /c\nDisallow\n", "crawl");
+  EXPECT_TRUE(n.allowed("/a"));
+  EXPECT_TRUE(n.allowed("/b"));
+  EXPECT_TRUE(n.allowed("/c"));
+}
+
+TEST(RobotsSyntax, OnlyTheFirst500KiBAreParsed) {
+  std::string text = "User-agent: *\nDisallow: /early\n";
+  text += std::string(kRobotsParseLimit, '#') + "\nDisallow: /late\n";
+  const auto r = parse_robots(text, "crawl");
+  EXPECT_FALSE(r.allowed("/early"));
+  EXPECT_TRUE(r.allowed("/late"));
+}
+
+}  // namespace
+}  // namespace crawl
