@@ -155,3 +155,24 @@ TEST(ReadSeedFile, DirectoryThrowsWithThePath) {
 
 }  // namespace
 }  // namespace crawl
+
+namespace crawl {
+namespace {
+
+// A binary URL list must not write raw bytes (escape sequences) to the
+// user's terminal: control bytes and bytes that are not UTF-8 are shown as
+// \xNN, UTF-8 text as it is, and a long line is cut.
+TEST(ParseSeedList, WarningsShowBinaryLinesEscaped) {
+  const std::string text = std::string("\x1b[2Jhttp://x\x07\xff\n") + "caf\xC3\xA9 x y\n" + std::string(5000, 'a') + "\n";
+  const SeedList list = parse_seed_list(text, "u.txt");
+  ASSERT_EQ(list.warnings.size(), 3u);
+  EXPECT_NE(list.warnings[0].find("'\\x1B[2Jhttp://x\\x07\\xFF'"), std::string::npos) << list.warnings[0];
+  for (const auto& w : list.warnings)
+    for (const char c : w) EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7F) << w;
+  EXPECT_NE(list.warnings[1].find("caf\xC3\xA9 x y"), std::string::npos) << list.warnings[1];
+  EXPECT_LT(list.warnings[2].size(), 400u);
+  EXPECT_NE(list.warnings[2].find("…"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace crawl
