@@ -120,6 +120,12 @@ size_t Transfer::on_header(char* data, size_t size, size_t n, void* self) noexce
   const size_t bytes = size * n;
   std::string_view line(data, bytes);
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.starts_with("HTTP/")) t->header_bytes_ = 0;
+  t->header_bytes_ += bytes;
+  if (t->header_bytes_ > kMaxHeaderBytes || t->result_.headers.size() >= kMaxHeaderFields) {
+    t->header_flood_ = true;
+    return 0;  // ends the transfer: finish() says why
+  }
   try {
     if (line.starts_with("HTTP/")) {
       // A new response. If the previous one was a redirect curl is
@@ -173,9 +179,17 @@ FetchResult Transfer::finish(CURLcode code) {
     return std::move(result_);
   }
   // No usable response: keep what identifies the attempt, drop partial data.
+  const bool body_started = !result_.body.empty();
   result_.body.clear();
   result_.status = 0;
   result_.content_type.clear();
+  if (header_flood_)
+    return fail(make_error_code(FetchErrc::protocol),
+                "response headers over " + std::to_string(kMaxHeaderBytes / 1024) + " KiB or " +
+                    std::to_string(kMaxHeaderFields) + " fields");
+  // curl refuses a header line over its 100 KiB limit as "out of memory".
+  if (code == CURLE_OUT_OF_MEMORY && header_bytes_ > 0 && !body_started)
+    return fail(make_error_code(FetchErrc::protocol), "a response header line over curl's 100 KiB limit");
   // Our write callback refused the body: that is our own decision, not curl's write error.
   if (too_large_)
     return fail(make_error_code(FetchErrc::too_large),

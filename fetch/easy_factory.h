@@ -15,6 +15,12 @@
 
 namespace crawl {
 
+// Bounds on a response's header section (each response of a redirect
+// chain): past them the transfer ends as a protocol error, not a connection
+// failure. curl itself refuses a single header line over 100 KiB.
+inline constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
+inline constexpr std::size_t kMaxHeaderFields = 1000;
+
 struct TransferOptions {
   double timeout_s = 30;          // whole transfer, redirects included
   double connect_timeout_s = 10;
@@ -64,6 +70,8 @@ class Transfer {
   long last_status_ = 0;  // status of the response whose headers are being read
   bool too_large_ = false;
   bool robots_cut_ = false;  // a robots.txt past kRobotsParseLimit: the rest is not read
+  std::size_t header_bytes_ = 0;   // of the response being read
+  bool header_flood_ = false;      // past kMaxHeaderBytes / kMaxHeaderFields: aborted
   char errbuf_[CURL_ERROR_SIZE] = {};
 };
 

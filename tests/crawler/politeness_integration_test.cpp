@@ -141,6 +141,33 @@ TEST_P(PolitenessTest, OversizeRobotsTxtIsReadUpTo500KiBAndAColonlessRuleIsObeye
   ASSERT_EQ(skipped.size(), 2u) << skipped[0][0] << " " << skipped.back()[0];
 }
 
+// Oversized headers or a flood of header fields cost their URL a protocol
+// error with a clear message, never the host: it is not a connection
+// failure towards --max-host-failures. (A single line over curl's 100 KiB
+// limit is reported as such too; the test server cannot send one.)
+TEST_P(PolitenessTest, HeaderFloodsAreProtocolErrorsOfTheirUrlOnly) {
+  TestServer server(site(1, 10));
+  const std::string root = server.root_url(0);
+  std::vector<std::string> seeds = {root};
+  for (int i = 0; i < 4; ++i) {
+    testserver::Response giant = text("<html>giant</html>");
+    for (int f = 0; f < 5; ++f) giant.headers.emplace_back("X-Giant" + std::to_string(f), std::string(60 * 1024, 'g'));
+    server.set_response(0, "/giant" + std::to_string(i), giant);
+    testserver::Response flood = text("<html>flood</html>");
+    for (int f = 0; f < 1500; ++f) flood.headers.emplace_back("X-F" + std::to_string(f), "v");
+    server.set_response(0, "/flood" + std::to_string(i), flood);
+    seeds.push_back(root + "giant" + std::to_string(i));
+    seeds.push_back(root + "flood" + std::to_string(i));
+  }
+  auto r = crawl({seed_file(dir_, seeds), "--out", db(), "--max-depth", "100", "--quiet", "--retries", "0",
+                  "--max-host-failures", "2", "--per-host", "1"});
+  EXPECT_EQ(r.code, 4) << r.out << r.err;
+  const auto errors = query(db(), "SELECT url, error FROM pages WHERE error IS NOT NULL ORDER BY url");
+  ASSERT_EQ(errors.size(), 8u) << r.err;
+  for (const auto& row : errors) EXPECT_EQ(row[1], "protocol: response headers over 256 KiB or 1000 fields") << row[0];
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM pages WHERE status = 200")[0][0], "11") << "the host was not given up";
+}
+
 TEST_P(PolitenessTest, CrawlDelayAndDelaySpaceRequestStarts) {
   TestServer server(site(1, 6));
   server.set_response(0, "/robots.txt", text("User-agent: *\nCrawl-delay: 0.25\n"));
