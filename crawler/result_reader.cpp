@@ -73,7 +73,7 @@ Discoveries ResultReader::read_html(const FetchResult& r, const std::string& bas
       if (header_is(name, "X-Robots-Tag")) apply_robots_directives(value, robots_token_, nofollow, noindex);
   std::optional<PageLinks> cached;
   if (!r.links.empty()) cached = parse_page_links(r.links);
-  PageLinks page = cached ? std::move(*cached) : extract_page_links(r.body, base, robots_token_);
+  PageLinks page = cached ? std::move(*cached) : extract_page_links(r.body, base, robots_token_, content_type_charset(r.content_type));
   if (links_out && !cached) *links_out = serialize_page_links(page);
   if (!config_.ignore_nofollow) {
     nofollow = nofollow || page.meta_nofollow;

@@ -9,8 +9,12 @@
 // upstream. Tag and attribute names arrive lowercased and entity-decoded.
 #include "web/links.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 
 #include <limits>
 #include <memory>
@@ -130,8 +134,29 @@ void on_start_element(void* user, const xmlChar* name, const xmlChar** attrs) no
 
 }  // namespace
 
+std::string content_type_charset(std::string_view content_type) {
+  std::string lower(content_type);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (std::size_t at = lower.find(';'); at != std::string::npos; at = lower.find(';', at + 1)) {
+    std::size_t p = at + 1;
+    while (p < lower.size() && (lower[p] == ' ' || lower[p] == '\t')) ++p;
+    if (lower.compare(p, 8, "charset=") != 0) continue;
+    p += 8;
+    std::string value;
+    if (p < lower.size() && lower[p] == '"') {
+      const std::size_t end = lower.find('"', p + 1);
+      value = lower.substr(p + 1, end == std::string::npos ? std::string::npos : end - p - 1);
+    } else {
+      const std::size_t end = lower.find_first_of("; \t", p);
+      value = lower.substr(p, end == std::string::npos ? std::string::npos : end - p);
+    }
+    return value;
+  }
+  return {};
+}
+
 PageLinks extract_page_links(std::string_view html, std::string_view page_url,
-                             std::string_view robots_token) {
+                             std::string_view robots_token, std::string_view charset) {
   static const bool initialized = (xmlInitParser(), true);  // once, thread-safe
   (void)initialized;
 
@@ -145,6 +170,12 @@ PageLinks extract_page_links(std::string_view html, std::string_view page_url,
   Parser parser(htmlCreatePushParserCtxt(&sax, &found, nullptr, 0, nullptr, XML_CHAR_ENCODING_NONE));
   if (!parser) return {};
   htmlCtxtUseOptions(parser.get(), HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | XML_PARSE_HUGE);
+  // The HTTP header's charset wins over the document's (as in browsers).
+  if (!charset.empty()) {
+    const std::string name(charset);
+    if (xmlCharEncodingHandlerPtr handler = xmlFindCharEncodingHandler(name.c_str()))
+      xmlSwitchToEncoding(parser.get(), handler);
+  }
   // Fed in chunks: htmlParseChunk takes an int length.
   constexpr std::size_t kChunk = 1 << 20;
   for (std::size_t at = 0; at < html.size(); at += kChunk) {

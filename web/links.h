@@ -38,8 +38,16 @@ struct PageLinks {
 //
 // Pure and thread-safe. Safe on arbitrary bytes (not-HTML and broken HTML are parsed leniently;
 // any nesting depth: no tree is built). Time is linear in the input.
+// `charset`: the encoding the HTTP Content-Type names (its charset
+// parameter, e.g. "utf-8"), which wins over the document's <meta charset>
+// as in browsers; "" or a name libxml2 does not know: the document's own
+// declaration, else Latin-1.
 PageLinks extract_page_links(std::string_view html, std::string_view page_url,
-                             std::string_view robots_token = "");
+                             std::string_view robots_token = "", std::string_view charset = "");
+
+// The charset parameter of a Content-Type value, lowercased, unquoted
+// ("text/html; charset=\"UTF-8\"" → "utf-8"), or "".
+std::string content_type_charset(std::string_view content_type);
 
 // PageLinks as text, to keep beside a stored page so that a later batch
 // that finds it unchanged (304) follows its links without parsing it again:

@@ -168,6 +168,20 @@ TEST_P(PolitenessTest, HeaderFloodsAreProtocolErrorsOfTheirUrlOnly) {
   EXPECT_EQ(query(db(), "SELECT count(*) FROM pages WHERE status = 200")[0][0], "11") << "the host was not given up";
 }
 
+// A UTF-8 page that names its charset only in Content-Type: its non-ASCII
+// hrefs are requested as UTF-8, not read as Latin-1.
+TEST_P(PolitenessTest, HttpCharsetDecidesHowLinksAreRead) {
+  TestServer server(site(1, 2));
+  testserver::Response page = text("<html><body><a href=\"/caf\xC3\xA9\">caf\xC3\xA9</a></body></html>");
+  page.content_type = "text/html; charset=UTF-8";
+  server.set_response(0, "/utf8", page);
+  server.set_response(0, "/caf%C3%A9", text("<html>ok</html>"));
+  const std::string root = server.root_url(0);
+  auto r = crawl({seed_file(dir_, {root + "utf8"}), "--out", db(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(server.stats(0).requests_by_target["/caf%C3%A9"], 1) << r.err;
+}
+
 TEST_P(PolitenessTest, CrawlDelayAndDelaySpaceRequestStarts) {
   TestServer server(site(1, 6));
   server.set_response(0, "/robots.txt", text("User-agent: *\nCrawl-delay: 0.25\n"));

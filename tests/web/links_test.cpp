@@ -370,3 +370,33 @@ TEST(SerializedPageLinks, RoundTripAndRejectsOtherText) {
 
 }  // namespace
 }  // namespace crawl
+
+namespace crawl {
+namespace {
+
+TEST(ContentTypeCharset, ReadsTheParameter) {
+  EXPECT_EQ(content_type_charset("text/html; charset=UTF-8"), "utf-8");
+  EXPECT_EQ(content_type_charset("text/html;charset=\"ISO-8859-1\""), "iso-8859-1");
+  EXPECT_EQ(content_type_charset("text/html; q=1; charset=windows-1252 ; x=y"), "windows-1252");
+  EXPECT_EQ(content_type_charset("text/html"), "");
+  EXPECT_EQ(content_type_charset(""), "");
+}
+
+// The HTTP charset decides how hrefs are read: a UTF-8 page that says so
+// only in its Content-Type has its non-ASCII links read as UTF-8 (they were
+// read as Latin-1: /café became /caf%C3%83%C2%A9); the header wins over a
+// <meta charset> that contradicts it; without either, the document decides.
+TEST(ExtractLinksCharset, HttpCharsetWinsAndUtf8IsReadAsUtf8) {
+  const std::string utf8 = "<html><body><a href=\"/caf\xC3\xA9\">x</a></body></html>";
+  EXPECT_EQ(extract_page_links(utf8, "http://h.test/", "", "utf-8").links, Links{"http://h.test/caf%C3%A9"});
+  const std::string latin1 = "<html><body><a href=\"/caf\xE9\">x</a></body></html>";
+  EXPECT_EQ(extract_page_links(latin1, "http://h.test/", "", "iso-8859-1").links, Links{"http://h.test/caf%C3%A9"});
+  const std::string meta_lies = "<html><head><meta charset=\"iso-8859-1\"></head><body><a href=\"/caf\xC3\xA9\">x</a>";
+  EXPECT_EQ(extract_page_links(meta_lies, "http://h.test/", "", "utf-8").links, Links{"http://h.test/caf%C3%A9"});
+  const std::string meta_utf8 = "<html><head><meta charset=\"utf-8\"></head><body><a href=\"/caf\xC3\xA9\">x</a>";
+  EXPECT_EQ(extract_page_links(meta_utf8, "http://h.test/").links, Links{"http://h.test/caf%C3%A9"});
+  EXPECT_EQ(extract_page_links(utf8, "http://h.test/", "", "no-such-charset").links.size(), 1u);
+}
+
+}  // namespace
+}  // namespace crawl
