@@ -308,6 +308,12 @@ std::optional<std::vector<Seed>> read_seeds(const Config& config) {
     return std::nullopt;
   }
   for (const auto& w : seeds.warnings) spdlog::warn("{}", w);
+  std::erase_if(seeds.seeds, [&](const Seed& seed) {
+    if (seed.url.size() <= static_cast<std::size_t>(config.max_url_length)) return false;
+    spdlog::warn("{}:{}: URL longer than --max-url-length {} ({} characters): skipped", config.urls_file, seed.line,
+                 config.max_url_length, seed.url.size());
+    return true;
+  });
   if (seeds.seeds.empty()) {
     std::cerr << "crawl: " << config.urls_file << ": no valid URL to crawl\n";
     return std::nullopt;

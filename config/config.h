@@ -32,6 +32,7 @@ struct Config {
   StoreKind store = StoreKind::sqlite;
   std::string out;                         // "" → crawl.db (sqlite) / crawl-out (disk)
   int max_depth = 5;                       // wget's -l default
+  std::int64_t max_url_length = 2083;      // longer links are not followed (Scrapy's and Heritrix's bound)
   std::int64_t max_pages = 0;              // 0 = unlimited
   Scope scope = Scope::host;
   std::vector<std::string> include;        // --include REGEX: follow only links matching one (if any given)

@@ -7,7 +7,8 @@
 
 namespace crawl {
 
-CrawlScope::CrawlScope(const Config& config, const std::vector<Seed>& seeds) : scope_(config.scope) {
+CrawlScope::CrawlScope(const Config& config, const std::vector<Seed>& seeds)
+    : scope_(config.scope), max_length_(static_cast<std::size_t>(config.max_url_length)) {
   for (const auto& seed : seeds) {
     const std::string host(url_host(seed.url));
     seed_hosts_.insert(host);
@@ -18,6 +19,7 @@ CrawlScope::CrawlScope(const Config& config, const std::vector<Seed>& seeds) : s
 }
 
 bool CrawlScope::contains(const std::string& url) const {
+  if (url.size() > max_length_) return false;
   switch (scope_) {
     case Scope::host:
       if (!seed_hosts_.contains(std::string(url_host(url)))) return false;

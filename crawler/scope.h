@@ -21,11 +21,12 @@ class CrawlScope {
   // Whether `url` (normalized) may be crawled: its host is a seed's host
   // (scope host), or its registrable domain is a seed's (scope domain), or
   // any (scope any); it matches an --include (if any is given) and no
-  // --exclude.
+  // --exclude; and it is no longer than --max-url-length (checked first).
   bool contains(const std::string& url) const;
 
  private:
   Scope scope_;
+  std::size_t max_length_;
   std::unordered_set<std::string> seed_hosts_;
   std::unordered_set<std::string> seed_domains_;  // their registrable domains
   std::vector<boost::regex> include_, exclude_;

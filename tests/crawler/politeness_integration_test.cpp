@@ -182,6 +182,26 @@ TEST_P(PolitenessTest, HttpCharsetDecidesHowLinksAreRead) {
   EXPECT_EQ(server.stats(0).requests_by_target["/caf%C3%A9"], 1) << r.err;
 }
 
+// URLs longer than --max-url-length (default 2083) are neither followed nor
+// crawled; a seed that long is reported with its line.
+TEST_P(PolitenessTest, OverlongUrlsAreNotFollowedNorCrawled) {
+  TestServer server(site(1, 2));
+  const std::string root = server.root_url(0);
+  const std::string long_path = "/l" + std::string(2100, 'x');
+  testserver::Response links = text("<html><a href=\"" + long_path + "\">long</a><a href=\"/short\">s</a></html>");
+  links.content_type = "text/html";
+  server.set_response(0, "/links", links);
+  server.set_response(0, "/short", text("<html>short</html>"));
+  auto r = crawl({seed_file(dir_, {root + "links", root + "seed" + std::string(2100, 'y')}), "--out", db(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(server.stats(0).requests_by_target["/short"], 1) << r.out << r.err;
+  EXPECT_EQ(server.stats(0).requests_by_target.count(long_path), 0u);
+  EXPECT_NE(r.err.find(":2: URL longer than --max-url-length 2083"), std::string::npos) << r.err;
+  const auto longer = crawl({seed_file(dir_, {root + "links"}), "--out", db(), "--quiet", "--max-url-length", "5000",
+                             "--restart"});
+  EXPECT_EQ(server.stats(0).requests_by_target[long_path], 1) << longer.err;
+}
+
 TEST_P(PolitenessTest, CrawlDelayAndDelaySpaceRequestStarts) {
   TestServer server(site(1, 6));
   server.set_response(0, "/robots.txt", text("User-agent: *\nCrawl-delay: 0.25\n"));
