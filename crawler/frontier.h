@@ -89,11 +89,6 @@ class Frontier {
   bool add_new(std::string url, int depth, double priority, Referrer referrer,
                RequestKind kind = RequestKind::page, std::shared_ptr<const KnownCopy> known = nullptr);
 
-  // A URL the caller has written to the state as queued, to be read back
-  // from it (take_refills()) rather than held in memory: one whose stored
-  // copy the state hands out with it (KnownCopy). Returns whether it counts.
-  bool add_via_state(const std::string& url, RequestKind kind = RequestKind::page);
-
   // Resuming: `count` URLs of `origin` wait in the state.
   void restore(const std::string& origin, std::int64_t count);
   // Hosts whose memory queue is empty while URLs of theirs wait on disk,

@@ -224,10 +224,14 @@ TEST(RobotsOtherRecords, UnknownKeysIgnored) {
   EXPECT_FALSE(rules.allowed("/b"));
 }
 
-TEST(RobotsOtherRecords, LinesWithoutKeyValueIgnored) {
-  const auto rules = parse_robots("garbage\nUser-agent crawl\nUser-agent: *\nDisallow /a\nDisallow: /b\n", "crawl");
-  EXPECT_TRUE(rules.allowed("/a"));
+// Garbage lines are ignored; a known key missing its colon is read (see
+// RobotsSyntax.RuleMissingItsColonIsObeyed).
+TEST(RobotsOtherRecords, GarbageLinesIgnoredAMissingColonRead) {
+  const auto rules =
+      parse_robots("garbage\nUser-agent crawl\nUser-agent: *\nDisallow /a\nDisallow: /b\nno such line\n", "crawl");
+  EXPECT_FALSE(rules.allowed("/a"));
   EXPECT_FALSE(rules.allowed("/b"));
+  EXPECT_TRUE(rules.allowed("/c"));
 }
 
 TEST(RobotsOtherRecords, SitemapsCollectedGlobally) {
