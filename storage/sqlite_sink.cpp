@@ -24,7 +24,7 @@ namespace {
 constexpr int kCheckpointPages = 1000;
 constexpr int kForceCheckpointPages = 25000;
 
-// read_runs() waits this long for a writer's lock.
+// Connections beside the writer's (open_connection) wait this long for a lock.
 constexpr int kBusyTimeoutMs = 5000;
 // Longest single sleep in SQLite's busy handler before exec_waiting() looks
 // at the clock again.
@@ -220,6 +220,21 @@ SqliteStmt prepare(sqlite3* db, const std::string& path, const char* sql) {
   if (rc != SQLITE_OK) throw_db_error(path, "cannot prepare statement", db);
   return stmt;
 }
+
+// A connection to `path` beside the writer's (the readers, `crawl prune`):
+// `flags` SQLITE_OPEN_READONLY or READWRITE, through `vfs` ("" SQLite's
+// default), waiting up to kBusyTimeoutMs for another writer's lock.
+// Throws naming `path` when it cannot be opened.
+SqliteDb open_connection(const std::string& path, int flags, const std::string& vfs = {}) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, vfs.empty() ? nullptr : vfs.c_str());
+  SqliteDb db(raw);
+  if (rc != SQLITE_OK) throw_db_error(path, "cannot open", db.get());
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  return db;
+}
+
+SqliteDb open_read_only(const std::string& path) { return open_connection(path, SQLITE_OPEN_READONLY); }
 
 // Resets a statement and drops its bindings when leaving scope, so the
 // SQLITE_STATIC pointers bound below never outlive the data they point to.
@@ -1257,11 +1272,7 @@ int SqliteSink::exec_waiting(const char* sql, bool patient, std::string& error) 
 }
 
 std::vector<RunRecord> read_runs(const std::string& path, std::int64_t limit) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  SqliteDb db(raw);
-  if (rc != SQLITE_OK) throw_db_error(path, "cannot open", db.get());
-  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  SqliteDb db = open_read_only(path);
 
   std::vector<std::string> have;
   {
@@ -1343,16 +1354,6 @@ std::vector<RunRecord> read_runs(const std::string& path, std::int64_t limit) {
 namespace crawl {
 namespace {
 
-// A read-only connection to `path` (waits kBusyTimeoutMs for a writer).
-SqliteDb open_read_only(const std::string& path) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr);
-  SqliteDb db(raw);
-  if (rc != SQLITE_OK) throw_db_error(path, "cannot open", db.get());
-  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-  return db;
-}
-
 // Throws unless `db` has the version 4 history tables.
 void require_history(sqlite3* db, const std::string& path) {
   SqliteStmt t = prepare(db, path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('fetches', 'latest', 'bodies')");
@@ -1371,12 +1372,7 @@ std::optional<std::string> text_or_null(sqlite3_stmt* stmt, int i) {
 
 sqlite3* SqliteSink::reader() {
   if (!reader_) {
-    sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path_.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                                   options_.vfs.empty() ? nullptr : options_.vfs.c_str());
-    SqliteDb db(raw);
-    if (rc != SQLITE_OK) throw_db_error(path_, "cannot open for reading", db.get());
-    sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+    SqliteDb db = open_connection(path_, SQLITE_OPEN_READONLY, options_.vfs);
     read_copy_ = prepare(db.get(), path_, kReadCopySql);
     read_known_ = prepare(db.get(), path_,
                           "SELECT etag, last_modified, next_due FROM latest "
@@ -1437,11 +1433,7 @@ std::optional<FetchResult> SqliteSink::stored_copy(const std::string& url) {
 
 std::pair<std::int64_t, std::int64_t> prune_history(const std::string& path, const Retention& retention,
                                                     std::chrono::system_clock::time_point now) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-  SqliteDb db(raw);
-  if (rc != SQLITE_OK) throw_db_error(path, "cannot open", db.get());
-  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  SqliteDb db = open_connection(path, SQLITE_OPEN_READWRITE);
   require_history(db.get(), path);
   if (sqlite3_exec(db.get(), "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
     throw_db_error(path, "cannot start a transaction", db.get());
