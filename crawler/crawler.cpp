@@ -212,7 +212,7 @@ ResultDone Crawler::read(FetchResult&& r) {
     follow_stored(r.request, done, effects);
   } else {
     // The links are kept with a stored page (the state lives there) for a later 304.
-    std::string* links_out = state_ && sink_ ? &r.links : nullptr;
+    std::string* links_out = state_ ? &r.links : nullptr;
     guarded(r, "link extraction", [&] { done.discoveries = reader_->read(r, links_out); });
     follow(done, r.request, effects);
   }
@@ -231,13 +231,9 @@ void Crawler::follow(ResultDone& done, const FetchRequest& from, UrlEffects& eff
     append_state_urls(effects.added, found, from);
     if (known_.size() == 0) continue;
     std::erase_if(found.urls, [&](std::string& url) {
-      if (!known_.contains(url)) return false;
-      std::optional<KnownCopy> copy;
-      FetchResult named;
-      named.request.url = url;
-      guarded(named, "reading the stored copy", [&] { copy = sink_->known_copy(url, due_before_); });
-      if (!copy) return false;  // none after all (a fingerprint collision): a fresh URL
-      done.known.push_back({std::move(url), found.depth, found.kind, std::make_shared<const KnownCopy>(std::move(*copy))});
+      auto copy = known_copy(url);
+      if (!copy) return false;  // a fresh URL
+      done.known.push_back({std::move(url), found.depth, found.kind, std::move(copy)});
       return true;
     });
   }
@@ -249,6 +245,23 @@ void Crawler::follow(ResultDone& done, const FetchRequest& from, UrlEffects& eff
     }
     if (is_new && state_) effects.done_too.push_back(*target);
   }
+}
+
+std::shared_ptr<const KnownCopy> Crawler::known_copy(const std::string& url) {
+  if (!known_.contains(url)) return nullptr;
+  std::shared_ptr<const KnownCopy> known;
+  FetchResult named;  // for the log line, if the read fails
+  named.request.url = url;
+  guarded(named, "reading the stored copy", [&] {
+    // None after all (a fingerprint collision): a fresh URL.
+    if (auto copy = sink_->known_copy(url, due_before_)) known = std::make_shared<const KnownCopy>(std::move(*copy));
+  });
+  return known;
+}
+
+bool Crawler::not_due(const FetchRequest& request) const {
+  return state_ && config_.revisit_adaptive && request.kind == RequestKind::page && request.known &&
+         !request.known->due;
 }
 
 bool Crawler::follow_stored(const FetchRequest& request, ResultDone& done, UrlEffects& effects) {
@@ -416,7 +429,7 @@ void Crawler::apply(CrawlEvent& event) {
     std::vector<FetchRequest> fetch;
     fetch.reserve(read);
     for (auto& r : refilled->requests) {
-      if (r.known && !r.known->due && r.kind == RequestKind::page && config_.revisit_adaptive && state_) {
+      if (not_due(r)) {
         queue_copy_job(CopyJob{std::move(r), std::nullopt});
       } else {
         fetch.push_back(std::move(r));
@@ -450,17 +463,17 @@ void Crawler::apply_done(ResultDone& done) {
   if (done.discoveries.found.empty() && done.known.empty()) return;
   auto referrer = std::make_shared<const std::string>(done.request.url);  // shared by all its links
   for (auto& k : done.known) {
-    if (!k.copy->due && k.kind == RequestKind::page && config_.revisit_adaptive && state_) {
-      FetchRequest r;
-      r.url = std::move(k.url);
-      r.depth = k.depth;
-      r.priority = done.request.priority + 1;
+    FetchRequest r;
+    r.url = std::move(k.url);
+    r.depth = k.depth;
+    r.priority = done.request.priority + 1;
+    r.kind = k.kind;
+    r.known = std::move(k.copy);
+    if (not_due(r)) {
       r.referrer = done.request.url;
-      r.kind = k.kind;
-      r.known = std::move(k.copy);
       queue_copy_job(CopyJob{std::move(r), std::nullopt});
     } else {
-      frontier_.add_new(std::move(k.url), k.depth, done.request.priority + 1, referrer, k.kind, std::move(k.copy));
+      frontier_.add_new(std::move(r.url), r.depth, r.priority, referrer, r.kind, std::move(r.known));
     }
   }
   for (auto& found : done.discoveries.found)  // new URLs only (keep_unseen)
@@ -580,23 +593,14 @@ void Crawler::start(const std::vector<Seed>& seeds, CrawlReport& report) {
   if (state_) state_->add(new_seeds);
   if (config_.revisit_adaptive) due_before_ = iso8601_utc(info.started_at);
   for (auto& seed : new_seeds) {
-    std::shared_ptr<const KnownCopy> known;
-    if (known_.contains(seed.url)) {
-      FetchResult named;
-      named.request.url = seed.url;
-      guarded(named, "reading the stored copy", [&] {
-        if (auto copy = sink_->known_copy(seed.url, due_before_)) known = std::make_shared<const KnownCopy>(std::move(*copy));
-      });
-    }
-    if (known && !known->due && state_) {
-      FetchRequest r;
-      r.url = std::move(seed.url);
-      r.priority = seed.priority;
-      r.known = std::move(known);
+    FetchRequest r;
+    r.known = known_copy(seed.url);
+    r.url = std::move(seed.url);
+    r.priority = seed.priority;
+    if (not_due(r))
       queue_copy_job(CopyJob{std::move(r), std::nullopt});
-    } else {
-      frontier_.add_new(std::move(seed.url), 0, seed.priority, nullptr, RequestKind::page, std::move(known));
-    }
+    else
+      frontier_.add_new(std::move(r.url), 0, r.priority, nullptr, RequestKind::page, std::move(r.known));
   }
 }
 

@@ -123,6 +123,12 @@ class Crawler final : private FetchListener {
   // URLs (those with a stored copy moved to done.known, with its
   // validators) and a redirect's target, as state rows in `effects`.
   void follow(ResultDone& done, const FetchRequest& from, UrlEffects& effects);
+  // What is known of the good copy stored for `url` (validators, due or
+  // not), or nullptr: none stored (known_ says first, without a read).
+  std::shared_ptr<const KnownCopy> known_copy(const std::string& url);
+  // A page --revisit adaptive says not to request now: its links are
+  // followed from its stored copy by the stored-copy thread.
+  bool not_due(const FetchRequest& request) const;
   // A 304 (or not-due) page's links, from its stored copy; false when
   // none is stored.
   bool follow_stored(const FetchRequest& request, ResultDone& done, UrlEffects& effects);
