@@ -2,11 +2,13 @@
 // No curl here: storage and the crawler include this without knowing curl.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -98,6 +100,12 @@ inline std::error_code make_error_code(CrawlDecision d) noexcept {
 // "robots_disallowed", …): the message of its default error condition.
 std::string error_kind_name(const std::error_code& ec);
 
+// ASCII case-insensitive equality, as header field names compare.
+inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+}
+
 struct FetchResult {
   FetchRequest request;
   std::string final_url;               // after redirects; == request.url if none
@@ -118,6 +126,12 @@ struct FetchResult {
   std::string error_detail;            // libcurl's message, when error is set
 
   bool ok() const { return !error; }
+  // The value of the first header field `name` (any case), or "".
+  std::string_view header(std::string_view name) const {
+    for (const auto& [n, v] : headers)
+      if (ascii_iequals(n, name)) return v;
+    return {};
+  }
   // Not fetched on purpose (robots.txt disallows it): not an error.
   bool skipped() const { return error == make_error_code(CrawlDecision::robots_disallowed); }
   // "" when ok, else "kind: detail" e.g. "timeout: Operation timed out after…".

@@ -22,12 +22,6 @@ bool is_html(std::string_view content_type) {
   return t == "text/html" || t == "application/xhtml+xml";
 }
 
-bool header_is(std::string_view name, std::string_view wanted) {
-  return name.size() == wanted.size() && std::equal(name.begin(), name.end(), wanted.begin(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-         });
-}
-
 }  // namespace
 
 ResultReader::ResultReader(const Config& config, const CrawlScope& scope)
@@ -70,7 +64,7 @@ Discoveries ResultReader::read_html(const FetchResult& r, const std::string& bas
   bool nofollow = false, noindex = false;
   if (!config_.ignore_nofollow)  // each X-Robots-Tag header has its own user-agent scope
     for (const auto& [name, value] : r.headers)
-      if (header_is(name, "X-Robots-Tag")) apply_robots_directives(value, robots_token_, nofollow, noindex);
+      if (ascii_iequals(name, "X-Robots-Tag")) apply_robots_directives(value, robots_token_, nofollow, noindex);
   std::optional<PageLinks> cached;
   if (!r.links.empty()) cached = parse_page_links(r.links);
   PageLinks page = cached ? std::move(*cached) : extract_page_links(r.body, base, robots_token_, content_type_charset(r.content_type));

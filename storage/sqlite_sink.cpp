@@ -292,16 +292,6 @@ std::optional<std::int64_t> column_int_or_null(sqlite3_stmt* stmt, int i) {
   return sqlite3_column_int64(stmt, i);
 }
 
-// The value of the first header field `name` (lowercase), or "".
-std::string header_value(const std::vector<std::pair<std::string, std::string>>& headers, std::string_view name) {
-  for (const auto& [n, v] : headers) {
-    if (n.size() == name.size() &&
-        std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) { return (a >= 'A' && a <= 'Z' ? static_cast<char>(a + 32) : a) == b; }))
-      return v;
-  }
-  return {};
-}
-
 // SQL functions of the writer's connection: crawl_fp(url) is
 // url_fingerprint() (the key of urls.fp); crawl_sha1(blob) is sha1_digest()
 // (migrating bodies stored before version 4).
@@ -718,8 +708,8 @@ int SqliteSink::write_page(const FetchResult& r, std::string& error) {
   const bool has_response = r.status > 0;
   const bool good = !r.error && has_response && r.status < 400 && r.status != 304;
   const bool not_modified = !r.error && r.status == 304 && old_good;
-  const std::string etag = header_value(r.headers, "etag");
-  const std::string last_modified = header_value(r.headers, "last-modified");
+  const std::string etag(r.header("ETag"));
+  const std::string last_modified(r.header("Last-Modified"));
   const auto base_time = batch_time_.empty() ? r.fetched_at : run_.started_at;
   const auto due_after = [&](double interval_s) {
     return iso8601_utc(base_time + std::chrono::duration_cast<std::chrono::system_clock::duration>(
