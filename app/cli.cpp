@@ -398,7 +398,8 @@ int run_batch(const Config& config, const std::vector<Seed>& seeds, CrawlReport*
   return exit_code(*report);
 }
 
-std::string local_time_text(std::chrono::system_clock::time_point t) {
+// "2026-12-01T06:00:00Z": when a batch starts, to the second.
+std::string utc_seconds(std::chrono::system_clock::time_point t) {
   return iso8601_utc(t).substr(0, 19) + "Z";
 }
 
@@ -411,7 +412,7 @@ int run_every(Config config) {
   const auto every = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(config.every_s));
   for (std::int64_t batch = 1;; ++batch) {
     const auto started = Clock::now();
-    std::cout << fmt::format("crawl: batch {} starting at {}\n", batch, local_time_text(started)) << std::flush;
+    std::cout << fmt::format("crawl: batch {} starting at {}\n", batch, utc_seconds(started)) << std::flush;
     int exit = 0;
     if (const auto seeds = read_seeds(config)) {  // read again: the list may have changed
       CrawlReport report;
@@ -431,7 +432,7 @@ int run_every(Config config) {
                    std::chrono::duration<double>(now - started).count(), config.every_s);
       next = now;
     }
-    std::cout << fmt::format("crawl: batch {} done (exit {}); next batch at {}\n", batch, exit, local_time_text(next))
+    std::cout << fmt::format("crawl: batch {} done (exit {}); next batch at {}\n", batch, exit, utc_seconds(next))
               << std::flush;
     while (Clock::now() < next) {
       if (g_stop.count.load() > 0) {

@@ -171,9 +171,7 @@ int history_main(int argc, const char* const* argv) {
                {"digest", A::left},
                {"etag / error", A::left}});
   for (const auto& v : versions) {
-    std::string time = v.fetched_at.substr(0, 19);
-    if (time.size() > 10) time[10] = ' ';
-    t.add_row({std::to_string(v.fetch_id), v.run_id ? std::to_string(*v.run_id) : "-", time,
+    t.add_row({std::to_string(v.fetch_id), v.run_id ? std::to_string(*v.run_id) : "-", short_time(v.fetched_at),
                v.status ? std::to_string(*v.status) : "-", v.change, v.size ? std::to_string(*v.size) : "-",
                v.digest.value_or("-"), v.error ? *v.error : v.etag.value_or("")});
   }

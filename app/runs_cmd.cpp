@@ -22,13 +22,6 @@ std::string cell(const std::optional<T>& v, int decimals = 0) {
   else return fmt::format("{}", *v);
 }
 
-// "2026-11-22T13:05:01.123Z" → "2026-11-22 13:05:01" (the header says UTC).
-std::string short_time(const std::string& iso) {
-  std::string s = iso.substr(0, 19);
-  if (s.size() > 10 && s[10] == 'T') s[10] = ' ';
-  return s;
-}
-
 std::string render_table(const std::vector<RunRecord>& runs) {
   using A = TextTable::Align;
   TextTable t({{"id", A::right},

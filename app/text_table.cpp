@@ -4,6 +4,12 @@
 
 namespace crawl {
 
+std::string short_time(const std::string& iso) {
+  std::string s = iso.substr(0, 19);
+  if (s.size() > 10 && s[10] == 'T') s[10] = ' ';
+  return s;
+}
+
 std::size_t display_width(const std::string& s) {
   std::size_t n = 0;
   for (const char c : s)

@@ -31,6 +31,10 @@ class TextTable {
   std::vector<std::vector<std::string>> rows_;
 };
 
+// "2026-11-22T13:05:01.123Z" → "2026-11-22 13:05:01", for a table cell
+// under a header that says UTC.
+std::string short_time(const std::string& iso);
+
 // Number of UTF-8 code points in `s` (its width in a terminal, for the
 // characters these tables use).
 std::size_t display_width(const std::string& s);
