@@ -198,6 +198,9 @@ PageLinks extract_page_links(std::string_view html, std::string_view page_url,
     std::vector<std::string>& out = nofollow ? page.nofollow_links : page.links;
     for (const auto& href : found.hrefs) {
       if (href.nofollow != nofollow) continue;
+      // An empty href is the document itself (URL standard), an empty frame src about:blank
+      // (HTML): neither is a link to follow.
+      if (trim(href.value).empty()) continue;
       std::optional<std::string> link = resolve_url(base_url, href.value);
       if (link && seen.insert(*link).second) out.push_back(std::move(*link));
     }

@@ -1,14 +1,16 @@
 #include "web/url.h"
 
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
+#include <boost/url/ipv6_address.hpp>
 #include <idn2.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 
 namespace crawl {
 namespace {
@@ -43,65 +45,112 @@ std::string scheme_of(std::string_view s) {
   return lowercase(s.substr(0, colon));
 }
 
-// Bytes RFC 3986 allows verbatim in a reference without fragment ('[' and ']' only in the
-// host; '%' only before two hex digits — both handled by the caller).
-bool is_uri_char(unsigned char c) {
-  static constexpr std::string_view kAllowed = "-._~!$&'()*+,;=:@/?[]%";
-  return is_alpha(static_cast<char>(c)) || is_digit(static_cast<char>(c)) ||
-         kAllowed.find(static_cast<char>(c)) != std::string_view::npos;
-}
+// An href (or URL) read the way the WHATWG URL parser reads it, split into RFC 3986's parts.
+// Views into `text`, which owns the bytes; the parts are still raw (not yet percent-encoded).
+struct Reference {
+  std::string text;
+  std::string scheme;  // lowercase; "" for a relative reference
+  std::optional<std::pair<std::size_t, std::size_t>> authority;  // [begin, end) in text
+  std::size_t path_begin = 0;
+  std::size_t path_end = 0;
+  std::optional<std::size_t> query_begin;  // just after the '?'
 
-// Rewrites an href the way the WHATWG URL parser reads it, into a string RFC 3986 (and so
-// Boost.URL) can parse. `base_scheme` is the lowercase scheme of the base, "" when there is
-// none. nullopt if the href is empty or has a scheme other than http(s).
-std::optional<std::string> prepare(std::string_view href, std::string_view base_scheme) {
+  std::string_view authority_text() const {
+    return std::string_view(text).substr(authority->first, authority->second - authority->first);
+  }
+  std::string_view path() const {
+    return std::string_view(text).substr(path_begin, path_end - path_begin);
+  }
+  std::optional<std::string_view> query() const {
+    if (!query_begin) return std::nullopt;
+    return std::string_view(text).substr(*query_begin);
+  }
+};
+
+// Reads an href as the WHATWG URL parser does for the special schemes http and https:
+// leading and trailing C0 controls and spaces stripped, tab/LF/CR removed anywhere, the
+// fragment dropped (fragments never reach the frontier), '\' read as '/' before the query,
+// "http:h", "http:/h" and "http:///h" read as "http://h" (but as relative references when the
+// base has the same scheme, as in browsers). `base_scheme` is the lowercase scheme of the base,
+// "" when there is none. nullopt if the href has a scheme other than http(s).
+std::optional<Reference> read_reference(std::string_view href, std::string_view base_scheme) {
   while (!href.empty() && static_cast<unsigned char>(href.front()) <= 0x20) href.remove_prefix(1);
   while (!href.empty() && static_cast<unsigned char>(href.back()) <= 0x20) href.remove_suffix(1);
-  std::string s;
+  Reference r;
+  std::string& s = r.text;
+  s.reserve(href.size());
   for (char c : href) {
+    if (c == '#') break;
     if (c != '\t' && c != '\n' && c != '\r') s += c;
   }
-  if (s.empty()) return std::nullopt;
-  s.erase(std::min(s.find('#'), s.size()));  // fragments never reach the frontier
-
-  const std::string scheme = scheme_of(s);
-  if (!scheme.empty() && !is_http_scheme(scheme)) return std::nullopt;
-  // Only http(s) URLs remain (by their own scheme or the base's), where '\' means '/'
-  // before the query.
-  for (std::size_t i = 0; i < s.size() && s[i] != '?'; ++i) {
+  r.scheme = scheme_of(s);
+  if (!r.scheme.empty() && !is_http_scheme(r.scheme)) return std::nullopt;
+  const std::size_t query = s.find('?');
+  for (std::size_t i = 0; i < std::min(query, s.size()); ++i) {
     if (s[i] == '\\') s[i] = '/';
   }
-  std::string_view rest = std::string_view(s).substr(scheme.empty() ? 0 : scheme.size() + 1);
-  const bool relative = scheme.empty() || (scheme == base_scheme && !rest.starts_with("//"));
-  std::string out;
-  if (!relative || rest.starts_with("//")) {
-    // An authority follows: "http:h", "http:/h" and "http:///h" all mean "http://h".
-    if (!relative) out = scheme + ":";
-    out += "//";
-    rest.remove_prefix(std::min(rest.find_first_not_of('/'), rest.size()));
+  std::size_t at = r.scheme.empty() ? 0 : r.scheme.size() + 1;
+  const bool slashes = s.compare(at, 2, "//") == 0;
+  if ((!r.scheme.empty() && r.scheme != base_scheme) || slashes) {
+    at = std::min(s.find_first_not_of('/', at), s.size());  // any number of slashes
+    const std::size_t end = std::min(s.find_first_of("/?", at), s.size());
+    r.authority.emplace(at, end);
+    at = end;
   }
-  const std::size_t authority_end =
-      out.empty() ? 0 : std::min(rest.find_first_of("/?"), rest.size());
-  // "a_b:c" has no valid scheme, so it is a path; RFC 3986 needs "./" to read it as one.
-  if (out.empty() && rest.substr(0, rest.find_first_of("/?")).find(':') != std::string_view::npos) {
-    out = "./";
-  }
+  r.path_begin = at;
+  r.path_end = std::min(query, s.size());
+  if (query != std::string::npos) r.query_begin = query + 1;
+  return r;
+}
 
-  for (std::size_t i = 0; i < rest.size(); ++i) {
-    const auto c = static_cast<unsigned char>(rest[i]);
-    const bool keep =
-        is_uri_char(c) &&
-        (c != '%' || (i + 2 < rest.size() && is_hex(rest[i + 1]) && is_hex(rest[i + 2]))) &&
-        ((c != '[' && c != ']') || i < authority_end);
-    if (keep) {
-      out += static_cast<char>(c);
+// RFC 3986 "pchar" and "query" characters besides unreserved ones and '%'.
+bool is_sub_delim_or_colon_at_slash(char c) {
+  static constexpr std::string_view kAllowed = "!$&'()*+,;=:@/?";
+  return kAllowed.find(c) != std::string_view::npos;
+}
+
+bool is_unreserved(char c) {
+  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+int hex_value(char c) {
+  if (is_digit(c)) return c - '0';
+  const char l = to_lower(c);
+  return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
+}
+
+void append_percent(std::string& out, unsigned char c) {
+  out += '%';
+  out += kHexDigits[c >> 4];
+  out += kHexDigits[c & 0xF];
+}
+
+// A path or query in canonical form, in one pass: %XX of an unreserved character decoded, other
+// %XX with uppercase hex; every byte RFC 3986 does not allow there percent-encoded (controls,
+// space, non-ASCII, '"', '<', '>', '[', ']', '\', '^', '`', '{', '|', '}', a '%' that starts no
+// escape); in a query also '\'', which WHATWG's special-query percent-encode set encodes.
+void append_canonical_component(std::string& out, std::string_view s, bool query) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '%') {
+      const int hi = i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
+      const int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+      if (lo < 0) {  // a '%' that starts no escape stands for itself
+        append_percent(out, '%');
+        continue;
+      }
+      const auto octet = static_cast<unsigned char>(hi * 16 + lo);
+      if (is_unreserved(static_cast<char>(octet)))
+        out += static_cast<char>(octet);
+      else
+        append_percent(out, octet);
+      i += 2;
+    } else if (is_unreserved(c) || (is_sub_delim_or_colon_at_slash(c) && !(query && c == '\''))) {
+      out += c;
     } else {
-      out += '%';
-      out += kHexDigits[c >> 4];
-      out += kHexDigits[c & 0xF];
+      append_percent(out, static_cast<unsigned char>(c));
     }
   }
-  return out;
 }
 
 // RFC 3986 §5.2.4, step by step.
@@ -130,11 +179,6 @@ std::string remove_dot_segments(std::string_view in) {
     }
   }
   return out;
-}
-
-std::optional<std::string_view> query_of(const urls::url_view& u) {
-  if (!u.has_query()) return std::nullopt;
-  return u.encoded_query();
 }
 
 // Every %XX decoded; a '%' that starts no escape stays.
@@ -213,42 +257,188 @@ std::optional<std::string> canonical_host(std::string_view encoded_host) {
   return out;
 }
 
-// Builds the canonical form (see url.h) of the URL with the given scheme, the authority of
-// `authority`, and the given path and query, all still percent-encoded as parsed.
-std::optional<std::string> canonical(std::string_view scheme, const urls::url_view& authority,
-                                     std::string_view path, std::optional<std::string_view> query) {
-  const std::string lower_scheme = lowercase(scheme);
-  if (!is_http_scheme(lower_scheme) || !authority.has_authority()) return std::nullopt;
-  // Boost 1.81 parses "http://h:x/" as port "" and path "x/"; RFC 3986 (and WHATWG) reject it.
-  if (!path.empty() && !path.starts_with('/')) return std::nullopt;
-  const std::string_view encoded_host = authority.encoded_host();
-  std::string host;
-  if (encoded_host.starts_with('[')) {  // an IP literal: ASCII by grammar
-    host = lowercase(normalize_percent_encoding(encoded_host));
-    if (host.find('%') != std::string::npos) return std::nullopt;
-  } else if (auto name = canonical_host(encoded_host)) {
-    host = std::move(*name);
-  } else {
-    return std::nullopt;
+// WHATWG URL "IPv4 number parser": decimal, octal after a leading "0", hex after "0x"; "" after
+// the prefix is 0. Values above 2^32 saturate (every such value is too large anyway).
+std::optional<std::uint64_t> ipv4_number(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  int radix = 10;
+  if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    radix = 16;
+    s.remove_prefix(2);
+  } else if (s.size() >= 2 && s[0] == '0') {
+    radix = 8;
+    s.remove_prefix(1);
   }
+  std::uint64_t value = 0;
+  for (char c : s) {
+    const int digit = hex_value(c);
+    if (digit < 0 || digit >= radix) return std::nullopt;
+    value = std::min<std::uint64_t>(value * radix + digit, std::uint64_t{1} << 33);
+  }
+  return value;
+}
 
-  std::string out = lower_scheme + "://";
-  if (authority.has_userinfo()) {
-    out += std::string_view(authority.encoded_userinfo());
-    out += '@';
+// WHATWG URL "ends in a number checker": the last label (a trailing empty one aside) is all
+// digits or a valid "0x" number, so the host must be an IPv4 address.
+bool ends_in_a_number(std::string_view host) {
+  if (host.ends_with('.')) {
+    if (host.size() == 1) return false;
+    host.remove_suffix(1);
   }
-  out += host;
-  if (const std::string_view port = authority.port(); !port.empty()) {
+  const std::string_view last = host.substr(host.rfind('.') + 1);
+  if (!last.empty() && std::all_of(last.begin(), last.end(), is_digit)) return true;
+  return last.starts_with("0x") && ipv4_number(last).has_value();  // host is lowercase here
+}
+
+// WHATWG URL "IPv4 parser" → dotted decimal: "0x7f.1" and "2130706433" are 127.0.0.1. nullopt
+// where the standard fails (more than four parts, an empty or invalid part, a value too large).
+std::optional<std::string> canonical_ipv4(std::string_view host) {
+  if (host.ends_with('.') && host.size() > 1) host.remove_suffix(1);
+  std::uint64_t parts[4];
+  std::size_t count = 0;
+  while (true) {
+    const std::size_t dot = host.find('.');
+    if (count == 4) return std::nullopt;
+    const auto number = ipv4_number(host.substr(0, dot));
+    if (!number) return std::nullopt;
+    parts[count++] = *number;
+    if (dot == std::string_view::npos) break;
+    host.remove_prefix(dot + 1);
+  }
+  for (std::size_t i = 0; i + 1 < count; ++i)
+    if (parts[i] > 255) return std::nullopt;
+  if (parts[count - 1] >= (std::uint64_t{1} << (8 * (5 - count)))) return std::nullopt;
+  std::uint64_t address = parts[count - 1];
+  for (std::size_t i = 0; i + 1 < count; ++i) address += parts[i] << (8 * (3 - i));
+  std::string out;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    if (shift != 24) out += '.';
+    out += std::to_string((address >> shift) & 0xFF);
+  }
+  return out;
+}
+
+// An IP literal ("[...]") → WHATWG URL "IPv6 serializer" form: lowercase hex pieces without
+// leading zeros, the first longest run of two or more zero pieces written "::", an embedded IPv4
+// tail written as hex ("[::127.0.0.1]" → "[::7f00:1]"). Boost.URL parses (RFC 3986's IPv6address;
+// no zone identifiers, no IPvFuture, as in WHATWG). nullopt if it is not an IPv6 address.
+std::optional<std::string> canonical_ipv6(std::string_view literal) {
+  if (literal.size() < 2 || literal.back() != ']') return std::nullopt;
+  const auto parsed = urls::parse_ipv6_address(literal.substr(1, literal.size() - 2));
+  if (!parsed) return std::nullopt;
+  const auto bytes = parsed->to_bytes();
+  unsigned pieces[8];
+  for (int i = 0; i < 8; ++i) pieces[i] = bytes[2 * i] << 8 | bytes[2 * i + 1];
+  int best = -1, best_len = 1;  // a single zero piece is not compressed
+  for (int i = 0; i < 8;) {
+    int j = i;
+    while (j < 8 && pieces[j] == 0) ++j;
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j == i ? i + 1 : j;
+  }
+  std::string out = "[";
+  for (int i = 0; i < 8; ++i) {
+    if (i == best) {
+      out += i == 0 ? "::" : ":";
+      i += best_len - 1;
+      continue;
+    }
+    char hex[4];
+    const auto [end, ec] = std::to_chars(hex, hex + 4, pieces[i], 16);
+    out.append(hex, end);
+    if (i != 7) out += ':';
+  }
+  out += ']';
+  return out;
+}
+
+// WHATWG URL userinfo percent-encode set, plus a '%' that starts no escape (RFC 3986).
+void append_userinfo(std::string& out, std::string_view s) {
+  static constexpr std::string_view kEncoded = "\"#<>?`{}/:;=@[\\]^|";
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const bool escape = c == '%' && i + 2 < s.size() && is_hex(s[i + 1]) && is_hex(s[i + 2]);
+    if (c <= 0x20 || c >= 0x7F || (c == '%' && !escape) ||
+        kEncoded.find(static_cast<char>(c)) != std::string_view::npos)
+      append_percent(out, c);
+    else
+      out += static_cast<char>(c);
+  }
+}
+
+// Appends the canonical authority of `authority` (raw, as read) for `lower_scheme`: WHATWG URL
+// authority parsing — userinfo up to the last '@', split at its first ':' and written only when
+// not empty; the host (IPv6 literal, IPv4 in any WHATWG number form, or a domain); the port,
+// digits only, the scheme's default dropped. false if the authority is not valid.
+bool append_authority(std::string& out, std::string_view authority, std::string_view lower_scheme) {
+  const std::size_t at = authority.rfind('@');
+  if (at != std::string_view::npos) {
+    const std::string_view userinfo = authority.substr(0, at);
+    const std::size_t colon = userinfo.find(':');
+    const std::string_view user = userinfo.substr(0, colon);
+    const std::string_view password =
+        colon == std::string_view::npos ? std::string_view() : userinfo.substr(colon + 1);
+    if (!user.empty() || !password.empty()) {
+      append_userinfo(out, user);
+      if (!password.empty()) {
+        out += ':';
+        append_userinfo(out, password);
+      }
+      out += '@';
+    }
+    authority.remove_prefix(at + 1);
+  }
+  std::size_t host_end = authority.find(':');
+  if (authority.starts_with('[')) {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) return false;
+    host_end = close + 1 == authority.size() ? std::string_view::npos : close + 1;
+    if (host_end != std::string_view::npos && authority[host_end] != ':') return false;
+    const auto literal = canonical_ipv6(authority.substr(0, close + 1));
+    if (!literal) return false;
+    out += *literal;
+  } else {
+    auto host = canonical_host(authority.substr(0, host_end));
+    if (!host) return false;
+    if (ends_in_a_number(*host)) {
+      host = canonical_ipv4(*host);
+      if (!host) return false;
+    }
+    out += *host;
+  }
+  if (host_end != std::string_view::npos) {
+    const std::string_view port = authority.substr(host_end + 1);
+    if (port.empty()) return true;
+    if (!std::all_of(port.begin(), port.end(), is_digit)) return false;
     std::uint16_t number = 0;
     const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
-    if (ec != std::errc() || end != port.data() + port.size()) return std::nullopt;
-    if (number != (lower_scheme == "https" ? 443 : 80)) {
-      out.append(":").append(std::to_string(number));
-    }
+    if (ec != std::errc() || end != port.data() + port.size()) return false;
+    if (number != (lower_scheme == "https" ? 443 : 80)) out.append(":").append(std::to_string(number));
   }
-  const std::string clean_path = remove_dot_segments(normalize_percent_encoding(path));
-  out += clean_path.empty() ? "/" : clean_path;
-  if (query && !query->empty()) out.append("?").append(normalize_percent_encoding(*query));
+  return true;
+}
+
+// The canonical form (see url.h) of the http(s) URL with the given lowercase scheme, authority
+// (raw, as read), path and query (raw, or already canonical: the form is idempotent).
+std::optional<std::string> canonical(std::string_view lower_scheme, std::string_view authority,
+                                     std::string_view path, std::optional<std::string_view> query) {
+  std::string out;
+  out.reserve(lower_scheme.size() + authority.size() + path.size() + (query ? query->size() : 0) + 8);
+  out.append(lower_scheme).append("://");
+  if (!append_authority(out, authority, lower_scheme)) return std::nullopt;
+  const std::size_t path_at = out.size();
+  append_canonical_component(out, path, false);
+  // Dot segments are removed after decoding, so "%2e%2E" counts as ".." (as in WHATWG).
+  const std::string clean_path = remove_dot_segments(std::string_view(out).substr(path_at));
+  out.resize(path_at);
+  out += clean_path.empty() || clean_path.front() != '/' ? "/" + clean_path : clean_path;
+  if (query && !query->empty()) {
+    out += '?';
+    append_canonical_component(out, *query, true);
+  }
   return out;
 }
 
@@ -292,41 +482,33 @@ std::string normalize_percent_encoding(std::string_view s) {
 }
 
 std::optional<std::string> normalize_url(std::string_view url) {
-  const std::optional<std::string> prepared = prepare(url, "");
-  if (!prepared) return std::nullopt;
-  const auto parsed = urls::parse_uri(*prepared);
-  if (!parsed) return std::nullopt;
-  return canonical(parsed->scheme(), *parsed, parsed->encoded_path(), query_of(*parsed));
+  const std::optional<Reference> r = read_reference(url, "");
+  if (!r || r->scheme.empty() || !r->authority) return std::nullopt;
+  return canonical(r->scheme, r->authority_text(), r->path(), r->query());
 }
 
-// RFC 3986 §5.2.2 over Boost.URL's parse. Boost 1.81's own resolve() and normalize() are not
-// used: they leave ".." above the root ("http://a/../g", boostorg/url#808), decode "%2F" in
-// paths into '/', and set_path("/") yields "/./" (boostorg/url#674).
+// RFC 3986 §5.2.2 over the parts read_reference() finds (Boost 1.81's parser and resolve() are
+// not used: it misreads "http://1.2.3.4./" and "http://a@b@c/", leaves ".." above the root
+// — boostorg/url#808 — and decodes "%2F" in paths into '/').
 std::optional<std::string> resolve_url(std::string_view base, std::string_view href) {
-  const auto b = urls::parse_uri(base);
-  if (!b) return std::nullopt;
-  const std::optional<std::string> prepared = prepare(href, lowercase(b->scheme()));
-  if (!prepared) return std::nullopt;
-  const auto r = urls::parse_uri_reference(*prepared);
+  const std::string base_scheme = scheme_of(base.substr(0, base.find_first_of("/?#")));
+  const std::optional<Reference> r = read_reference(href, base_scheme);
   if (!r) return std::nullopt;
-
-  if (r->has_scheme()) return canonical(r->scheme(), *r, r->encoded_path(), query_of(*r));
-  if (r->has_authority()) return canonical(b->scheme(), *r, r->encoded_path(), query_of(*r));
-  const std::string_view ref_path = r->encoded_path();
-  if (ref_path.empty()) {
-    return canonical(b->scheme(), *b, b->encoded_path(),
-                     r->has_query() ? query_of(*r) : query_of(*b));
-  }
+  if (!r->scheme.empty() && r->authority)
+    return canonical(r->scheme, r->authority_text(), r->path(), r->query());
+  const std::optional<Reference> b = read_reference(base, "");
+  if (!b || b->scheme.empty() || !b->authority) return std::nullopt;
+  if (r->authority) return canonical(b->scheme, r->authority_text(), r->path(), r->query());
+  const std::string_view ref_path = r->path();
+  if (ref_path.empty())
+    return canonical(b->scheme, b->authority_text(), b->path(), r->query_begin ? r->query() : b->query());
   std::string path;
   if (!ref_path.starts_with('/')) {  // §5.2.3 merge
-    const std::string_view base_path = b->encoded_path();
-    path = b->has_authority() && base_path.empty()
-               ? "/"
-               : std::string(base_path.substr(0, base_path.rfind('/') + 1));
+    const std::string_view base_path = b->path();
+    path = base_path.empty() ? "/" : std::string(base_path.substr(0, base_path.rfind('/') + 1));
   }
   path += ref_path;
-  return canonical(b->scheme(), *b, path, query_of(*r));
+  return canonical(b->scheme, b->authority_text(), path, r->query());
 }
-
 
 }  // namespace crawl

@@ -3,14 +3,19 @@
 // Pure functions, thread-safe. Every URL that enters the frontier goes through normalize_url()
 // or resolve_url(), so two spellings of one resource compare equal as strings.
 //
-// Canonical form (RFC 3986 §6.2.2 syntax-based and §6.2.3 scheme-based normalization):
-// lowercase scheme and host (punycode for IDNs, below); percent-encoding with uppercase hex and
-// unreserved characters decoded (reserved ones such as %2F stay encoded); dot segments removed;
-// default port (80 http, 443 https) and empty port removed, leading zeros dropped; empty path
-// becomes "/"; an empty query ("?" with nothing after it) is dropped; the fragment is dropped;
-// userinfo is kept as is.
-// Boost.URL parses; normalization and RFC 3986 §5.2 resolution are done here, because
-// Boost 1.81's normalize()/resolve() get several of these cases wrong (see url.cpp).
+// Canonical form: a browser's href (WHATWG URL serialization) with RFC 3986 §6.2.2/§6.2.3
+// normalization on top. Lowercase scheme and host (punycode for IDNs, below); percent-encoding
+// with uppercase hex and unreserved characters decoded (reserved ones such as %2F stay encoded);
+// dot segments removed ("%2e" counts as '.'); default port (80 http, 443 https) and empty port
+// removed, leading zeros dropped; empty path becomes "/"; an empty query ("?" with nothing after
+// it) is dropped; the fragment is dropped. Userinfo is written as WHATWG writes it: dropped when
+// both user and password are empty ("http://:@h/" is "http://h/"), ":" only before a password,
+// the userinfo percent-encode set encoded. Where browsers leave a byte raw that RFC 3986 does not
+// allow ('|', '^', '`', '{', '}', a '%' that starts no escape), it is percent-encoded, so every
+// output is a valid RFC 3986 URI. The query also encodes the apostrophe (WHATWG special-query set).
+// tests/web/url_wpt_test.cpp checks this against every web-platform-tests URL case with an http(s)
+// input or base; the few cases where we differ (IDNA, below) are listed there with the reason.
+// Parsing and RFC 3986 §5.2 resolution are done here (url.cpp says why not Boost.URL's).
 //
 // Input is read with the WHATWG URL standard's forgiveness, as browsers read hrefs: leading and
 // trailing C0 controls and spaces are stripped, tab/LF/CR removed anywhere, '\' read as '/',
@@ -24,8 +29,11 @@
 // "http://xn--bcher-kva.example/"; "xn--" labels are checked and kept. A host that is not a
 // valid IDN (bad punycode, invalid UTF-8, disallowed code points such as emoji — stricter than
 // browsers there, see url.cpp) or that contains a forbidden character ('/', '%', space, …) after
-// decoding is rejected. Not supported: WHATWG's IPv4 number forms ("http://0x7f.1/") are kept
-// as names.
+// decoding is rejected. A host that ends in a number is read by WHATWG's IPv4 parser and written
+// in dotted decimal ("http://0x7f.1/" and "http://2130706433/" are "http://127.0.0.1/"), or
+// rejected where that parser fails ("http://1.2.3.4.5/", "http://256.0.0.1/"). IPv6 literals are
+// written as WHATWG's IPv6 serializer writes them ("[0:0::1]" is "[::1]", "[::1.2.3.4]" is
+// "[::102:304]").
 #pragma once
 
 #include <optional>
@@ -39,10 +47,12 @@ namespace crawl {
 std::optional<std::string> normalize_url(std::string_view url);
 
 // Resolves an href found on a page at `base` (an absolute http(s) URL, normally already
-// normalized) per RFC 3986 §5.2 → normalized absolute URL, or nullopt for hrefs that are empty,
-// unparsable, or of a scheme other than http(s) (mailto:, javascript:, data:, tel:, ftp:, …).
-// "#frag" resolves to the base itself; "//host/x" takes the base's scheme; "http:x" on an http
-// base is relative, as in browsers (the RFC §5.4.2 "backward compatibility" reading).
+// normalized) per RFC 3986 §5.2 → normalized absolute URL, or nullopt for hrefs that are
+// unparsable or of a scheme other than http(s) (mailto:, javascript:, data:, tel:, ftp:, …).
+// "" and "#frag" resolve to the base itself (URL standard; link extraction skips empty hrefs);
+// "//host/x" takes the base's scheme; "http:x" on an http base is relative, as in browsers (the
+// RFC §5.4.2 "backward compatibility" reading). A base of another scheme ("about:blank") serves
+// only absolute http(s) hrefs.
 std::optional<std::string> resolve_url(std::string_view base, std::string_view href);
 
 

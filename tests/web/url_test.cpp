@@ -97,8 +97,61 @@ TEST(NormalizeUrl, FragmentIsDropped) {
   });
 }
 
-TEST(NormalizeUrl, UserinfoIsKept) {
-  expect_normalized({{"http://u:p@example.com:80", "http://u:p@example.com/"}});
+TEST(NormalizeUrl, WhatwgUserinfoIsKeptUnlessEmpty) {
+  expect_normalized({
+      {"http://u:p@example.com:80", "http://u:p@example.com/"},
+      {"http://@example.com/", "http://example.com/"},
+      {"http://:@example.com/", "http://example.com/"},
+      {"http://u:@example.com/", "http://u@example.com/"},
+      {"http://:p@example.com/", "http://:p@example.com/"},
+      // The last '@' ends the userinfo; the userinfo percent-encode set applies.
+      {"http://a@b@example.com/", "http://a%40b@example.com/"},
+      {"http://u:p:q[]@example.com/", "http://u:p%3Aq%5B%5D@example.com/"},
+  });
+}
+
+// WHATWG URL "IPv4 parser": a host that ends in a number is an IPv4 address in any of its
+// number forms, written in dotted decimal; one that is not a valid address fails.
+TEST(NormalizeUrl, WhatwgIpv4NumberFormsBecomeDottedDecimal) {
+  expect_normalized({
+      {"http://0x7f.1/", "http://127.0.0.1/"},
+      {"http://2130706433/", "http://127.0.0.1/"},
+      {"http://0177.0.0.1/", "http://127.0.0.1/"},
+      {"http://192.168.257/", "http://192.168.1.1/"},
+      {"http://1.2.3.4./", "http://1.2.3.4/"},
+      {"http://%30%78%37%66.1/", "http://127.0.0.1/"},
+      {"http://1.2.3.4.5/", std::nullopt},
+      {"http://256.0.0.1/", std::nullopt},
+      {"http://4294967296/", std::nullopt},
+      {"http://1.2.3.08/", std::nullopt},
+      {"http://foo.0x4/", std::nullopt},
+      {"http://0..1/", std::nullopt},
+      // Not ending in a number: a domain name.
+      {"http://1.2.3.com/", "http://1.2.3.com/"},
+      {"http://0xg/", "http://0xg/"},
+  });
+}
+
+// WHATWG URL "IPv6 serializer": lowercase, no leading zeros, the first longest zero run as "::".
+TEST(NormalizeUrl, WhatwgIpv6LiteralsAreCompressed) {
+  expect_normalized({
+      {"http://[0:0:0:0:0:0:0:1]/", "http://[::1]/"},
+      {"http://[1:0::]/", "http://[1::]/"},
+      {"http://[2001:DB8:0:0:1:0:0:1]/", "http://[2001:db8::1:0:0:1]/"},
+      {"http://[::127.0.0.1]/", "http://[::7f00:1]/"},
+      {"http://[1:0:1:0:1:0:1:0]/", "http://[1:0:1:0:1:0:1:0]/"},
+      {"http://[::1]x/", std::nullopt},
+      {"http://[::1%25eth0]/", std::nullopt},
+      {"http://[1::2::3]/", std::nullopt},
+  });
+}
+
+// WHATWG URL "special-query percent-encode set" includes the apostrophe; the path set does not.
+TEST(NormalizeUrl, WhatwgSpecialQueryEncodesApostrophe) {
+  expect_normalized({
+      {"http://h/a'b?c'd", "http://h/a'b?c%27d"},
+      {"http://h/?%27", "http://h/?%27"},
+  });
 }
 
 TEST(NormalizeUrl, HostLiteralsAreKept) {
@@ -219,7 +272,7 @@ TEST(NormalizeUrl, IsIdempotent) {
 }
 
 // RFC 3986 §5.4.1 "Normal Examples". "g:h" is a valid URI of another scheme, which the crawler
-// rejects; "" is the base itself per the RFC, which resolve_url reports as "no link".
+// rejects; "" is the base itself, as in browsers.
 TEST(ResolveUrl, Rfc3986Sec541NormalExamples) {
   expect_resolved("http://a/b/c/d;p?q",
                   {
@@ -237,7 +290,7 @@ TEST(ResolveUrl, Rfc3986Sec541NormalExamples) {
                       {";x", "http://a/b/c/;x"},
                       {"g;x", "http://a/b/c/g;x"},
                       {"g;x?y#s", "http://a/b/c/g;x?y"},
-                      {"", std::nullopt},
+                      {"", "http://a/b/c/d;p?q"},
                       {".", "http://a/b/c/"},
                       {"./", "http://a/b/c/"},
                       {"..", "http://a/b/"},
@@ -288,8 +341,8 @@ TEST(ResolveUrl, WhatwgRealWorldHrefs) {
           {"//other.host/x", "http://other.host/x"},       // scheme-relative
           {"?q=1", "http://example.com/dir/page.html?q=1"},
           {"#frag", "http://example.com/dir/page.html"},
-          {"", std::nullopt},
-          {"   ", std::nullopt},
+          {"", "http://example.com/dir/page.html"},  // the document itself, as "#x"
+          {"   ", "http://example.com/dir/page.html"},
           {"mailto:x@y", std::nullopt},
           {"javascript:void(0)", std::nullopt},
           {"JavaScript:alert(1)", std::nullopt},
