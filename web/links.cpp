@@ -21,6 +21,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "web/charset.h"
 #include "web/url.h"
 
 namespace crawl {
@@ -162,25 +163,40 @@ PageLinks extract_page_links(std::string_view html, std::string_view page_url,
 
   Found found;
   found.robots_token = robots_token;
+  // The page is decoded here, in the encoding a browser would choose (charset.h), and handed
+  // to libxml2 as UTF-8 with its own <meta> detection off: libxml2 2.9 reads a <meta charset>
+  // anywhere in the document, ignores a BOM once told an encoding, and switches to Latin-1
+  // for the rest of the page at the first malformed UTF-8 byte.
+  const SniffedEncoding encoding = sniff_html_encoding(html, charset);
+  std::string storage;
+  std::string_view text = decode_to_utf8(html.substr(encoding.bom_size), encoding.name, storage);
+  // HTML's tokenizer reads U+0000 in an attribute value as U+FFFD; libxml2 would end the value
+  // there ("/a\0b" would be a link to "/a").
+  if (text.find('\0') != std::string_view::npos) {
+    std::string replaced;
+    replaced.reserve(text.size() + 16);
+    for (const char c : text) {
+      if (c == '\0')
+        replaced += "\xEF\xBF\xBD";
+      else
+        replaced += c;
+    }
+    storage = std::move(replaced);
+    text = storage;
+  }
+
   htmlSAXHandler sax{};
   sax.startElement = on_start_element;
   sax.endElement = on_end_element;
-  // Push parser: the encoding is detected from a BOM or <meta charset>;
-  // invalid UTF-8 falls back to Latin-1 as browsers do.
-  Parser parser(htmlCreatePushParserCtxt(&sax, &found, nullptr, 0, nullptr, XML_CHAR_ENCODING_NONE));
+  Parser parser(htmlCreatePushParserCtxt(&sax, &found, nullptr, 0, nullptr, XML_CHAR_ENCODING_UTF8));
   if (!parser) return {};
-  htmlCtxtUseOptions(parser.get(), HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET | XML_PARSE_HUGE);
-  // The HTTP header's charset wins over the document's (as in browsers).
-  if (!charset.empty()) {
-    const std::string name(charset);
-    if (xmlCharEncodingHandlerPtr handler = xmlFindCharEncodingHandler(name.c_str()))
-      xmlSwitchToEncoding(parser.get(), handler);
-  }
+  htmlCtxtUseOptions(parser.get(), HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                       HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | XML_PARSE_HUGE);
   // Fed in chunks: htmlParseChunk takes an int length.
   constexpr std::size_t kChunk = 1 << 20;
-  for (std::size_t at = 0; at < html.size(); at += kChunk) {
-    const std::size_t n = std::min(kChunk, html.size() - at);
-    htmlParseChunk(parser.get(), html.data() + at, static_cast<int>(n), 0);
+  for (std::size_t at = 0; at < text.size(); at += kChunk) {
+    const std::size_t n = std::min(kChunk, text.size() - at);
+    htmlParseChunk(parser.get(), text.data() + at, static_cast<int>(n), 0);
   }
   htmlParseChunk(parser.get(), nullptr, 0, 1);
 

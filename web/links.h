@@ -38,10 +38,10 @@ struct PageLinks {
 //
 // Pure and thread-safe. Safe on arbitrary bytes (not-HTML and broken HTML are parsed leniently;
 // any nesting depth: no tree is built). Time is linear in the input.
-// `charset`: the encoding the HTTP Content-Type names (its charset
-// parameter, e.g. "utf-8"), which wins over the document's <meta charset>
-// as in browsers; "" or a name libxml2 does not know: the document's own
-// declaration, else Latin-1.
+// `charset`: the charset parameter of the HTTP Content-Type (a WHATWG encoding label, e.g.
+// "utf-8", "latin1"; "" for none). The page is decoded as browsers decode it (charset.h): a BOM,
+// else this charset, else a <meta> in the first 1024 bytes, else UTF-8 if the body is valid
+// UTF-8, else windows-1252. A NUL in an href reads as U+FFFD, as in HTML.
 PageLinks extract_page_links(std::string_view html, std::string_view page_url,
                              std::string_view robots_token = "", std::string_view charset = "");
 

@@ -398,5 +398,22 @@ TEST(ExtractLinksCharset, HttpCharsetWinsAndUtf8IsReadAsUtf8) {
   EXPECT_EQ(extract_page_links(utf8, "http://h.test/", "", "no-such-charset").links.size(), 1u);
 }
 
+TEST(ExtractLinksCharset, MetaThenSniffingThenBomWins) {
+  const Links cafe{"http://h.test/caf%C3%A9"};
+  // <meta charset="iso-8859-1"> is windows-1252 (WHATWG labels): 0x80 is the euro sign.
+  const std::string meta_latin1 =
+      "<html><head><meta charset=\"iso-8859-1\"></head><body><a href=\"/caf\xE9\x80\">x</a>";
+  EXPECT_EQ(extract_page_links(meta_latin1, "http://h.test/").links, Links{"http://h.test/caf%C3%A9%E2%82%AC"});
+  // No declaration: valid UTF-8 is read as UTF-8, anything else as windows-1252.
+  EXPECT_EQ(extract_page_links("<a href=\"/caf\xC3\xA9\">x</a>", "http://h.test/").links, cafe);
+  EXPECT_EQ(extract_page_links("<a href=\"/caf\xE9\">x</a>", "http://h.test/").links, cafe);
+  // A BOM wins over the header and the <meta>.
+  const std::string bom = "\xEF\xBB\xBF<meta charset=\"iso-8859-1\"><a href=\"/caf\xC3\xA9\">x</a>";
+  EXPECT_EQ(extract_page_links(bom, "http://h.test/", "", "windows-1252").links, cafe);
+  // A NUL in an href reads as U+FFFD, not as the end of the value.
+  EXPECT_EQ(extract_page_links(std::string("<a href=\"/a\0b\">x</a>", 20), "http://h.test/").links,
+            Links{"http://h.test/a%EF%BF%BDb"});
+}
+
 }  // namespace
 }  // namespace crawl
