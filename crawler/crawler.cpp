@@ -10,6 +10,7 @@
 #include "core/digest.h"
 #include "core/time_text.h"
 #include "core/printable.h"
+#include "core/url_parts.h"
 #include "web/url.h"
 
 namespace crawl {
@@ -231,6 +232,7 @@ ResultDone Crawler::read(FetchResult&& r) {
 }
 
 void Crawler::follow(ResultDone& done, const FetchRequest& from, UrlEffects& effects) {
+  for (const auto& [name, n] : done.discoveries.bounds) stats_.count_bound(name, n);
   for (auto& found : done.discoveries.found) {
     keep_unseen(found);
     if (!state_) continue;
@@ -259,10 +261,12 @@ void Crawler::follow_redirect(FetchResult& r, ResultDone& done, UrlEffects& effe
   // A seed's redirect makes its target's host a seed's (Heritrix's
   // seedsRedirectNewSeeds): http://example.com/ → https://www.example.com/.
   if (r.request.depth == 0 && r.request.kind == RequestKind::page) scope_->add_seed_host(*target);
+  Taken taken;
   {
     std::lock_guard lock(seen_mutex_);
-    if (!seen_.insert(*target)) return;  // queued or fetched already: a loop ends here
+    taken = take_unseen(*target);
   }
+  if (taken == Taken::seen) return;  // queued or fetched already: a loop ends here
   FetchRequest next;
   next.url = std::move(*target);
   next.depth = r.request.depth;  // a redirect is not a link: same depth
@@ -285,8 +289,16 @@ void Crawler::follow_redirect(FetchResult& r, ResultDone& done, UrlEffects& effe
                     " redirects (--max-redirect)");
     return;
   }
-  if (std::string why = scope_->rejection(next.url); !why.empty()) {
-    not_fetched(make_error_code(CrawlDecision::out_of_scope), "redirect from " + r.request.url + ": " + why);
+  if (taken == Taken::over_host_cap) {
+    stats_.count_bound(bound::urls_per_host);
+    not_fetched(make_error_code(CrawlDecision::out_of_scope),
+                "redirect from " + r.request.url + ": more than --max-urls-per-host " +
+                    std::to_string(config_.max_urls_per_host) + " URLs queued for its host");
+    return;
+  }
+  if (Rejection why = scope_->rejection(next.url)) {
+    if (!why.bound.empty()) stats_.count_bound(why.bound);
+    not_fetched(make_error_code(CrawlDecision::out_of_scope), "redirect from " + r.request.url + ": " + why.reason);
     return;
   }
   if (state_) {
@@ -401,9 +413,28 @@ void Crawler::stop_revisits() {
   if (revisit_thread_.joinable()) revisit_thread_.join();
 }
 
+Crawler::Taken Crawler::take_unseen(const std::string& url) {
+  if (seen_.contains(url)) return Taken::seen;
+  if (config_.max_urls_per_host > 0) {
+    auto& queued = host_urls_[std::string(url_origin(url))];
+    if (queued >= config_.max_urls_per_host) return Taken::over_host_cap;
+    ++queued;
+  }
+  seen_.insert(url);
+  return Taken::fresh;
+}
+
 void Crawler::keep_unseen(FoundUrls& found) {
-  std::lock_guard lock(seen_mutex_);
-  std::erase_if(found.urls, [&](const std::string& url) { return !seen_.insert(url); });
+  std::int64_t over = 0;
+  {
+    std::lock_guard lock(seen_mutex_);
+    std::erase_if(found.urls, [&](const std::string& url) {
+      const Taken taken = take_unseen(url);
+      over += taken == Taken::over_host_cap;
+      return taken != Taken::fresh;
+    });
+  }
+  stats_.count_bound(bound::urls_per_host, over);
 }
 
 void Crawler::append_state_urls(std::vector<StateUrl>& out, const FoundUrls& found, const FetchRequest& from) {

@@ -29,7 +29,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -116,9 +118,14 @@ class Crawler final : private FetchListener {
   // `effects`: what it does to the crawl state (UrlEffects::state is set
   // here from the result).
   void record(const FetchResult& result, bool index = true, UrlEffects effects = {});
-  // Keeps the URLs of `found` not seen before (the seen-set is shared by the
-  // result threads and the owner, under seen_mutex_).
+  // Keeps the URLs of `found` not seen before and within
+  // --max-urls-per-host (the seen-set is shared by the result threads and
+  // the owner, under seen_mutex_); counts the ones over the host cap.
   void keep_unseen(FoundUrls& found);
+  enum class Taken { fresh, seen, over_host_cap };
+  // Marks `url` seen if it is fresh and its host is under the cap; the
+  // caller holds seen_mutex_.
+  Taken take_unseen(const std::string& url);
   // What `done.discoveries` adds to the crawl, found by `from`: its new
   // URLs (those with a stored copy moved to done.known, with its
   // validators), as state rows in `effects`.
@@ -192,6 +199,7 @@ class Crawler final : private FetchListener {
   StateStore* state_ = nullptr;  // the sink's crawl state, if it keeps one
   std::mutex seen_mutex_;        // guards seen_
   SeenSet seen_;                 // every URL ever queued
+  std::unordered_map<std::string, std::int64_t> host_urls_;  // URLs queued per origin this run (under seen_mutex_)
   SeenSet known_;                // URLs with a good stored copy (filled by start(), then read-only)
   std::string due_before_;       // --revisit adaptive: copies due after this (the batch's start) are not; "" all due
   std::atomic<std::int64_t> not_modified_{0};
