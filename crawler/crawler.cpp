@@ -153,11 +153,19 @@ void Crawler::serve(Serving serving) {
   // A fetcher that answers inside submit() (a test's) calls back into the
   // owner's own step: the event waits for that step's next round.
   if (t_serving) return;
+  // An event loop (or the state's writer) never steps: a step dispatches,
+  // which matches URLs against robots.txt rules and walks the frontier, and
+  // a loop that did it would stall its transfers. run()'s thread steps, or
+  // the result thread whose result_ready() follows every transfer_ended().
+  if (serving == Serving::never_block) {
+    inbox_.notify();
+    return;
+  }
   while (!inbox_.empty() && owner_.try_lock()) {
     std::unique_lock lock(owner_, std::adopt_lock);
     {
       const InStep in_step;
-      step(serving);
+      step();
     }
     const bool wake_run = finished_ || !skipped_.empty() || (wake_at_ && *wake_at_ < planned_wake_);
     lock.unlock();
@@ -466,7 +474,7 @@ void Crawler::record(const FetchResult& r, bool index, UrlEffects effects) {
 
 // ---- the owner ------------------------------------------------------------------
 
-void Crawler::step(Serving serving) {
+void Crawler::step() {
   check_stop();
   inbox_.take(events_);
   for (auto& event : events_) apply(event);
@@ -479,7 +487,7 @@ void Crawler::step(Serving serving) {
     skipped_.push_back(std::move(s));
   }
   request_refills();
-  if (serving == Serving::may_block) record_skipped(std::exchange(skipped_, {}));
+  record_skipped(std::exchange(skipped_, {}));
   finished_ = in_flight_ == 0 && skipped_.empty() && (stopping_ || limit_reached() || !frontier_.has_pending());
 }
 
@@ -710,7 +718,7 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
       std::lock_guard lock(owner_);
       {
         const InStep in_step;
-        step(Serving::may_block);
+        step();
       }
       if (finished_) break;
       // Wake on a host's delay running out, at least every kStopPoll to

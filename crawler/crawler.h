@@ -166,18 +166,20 @@ class Crawler final : private FetchListener {
   // Asks the state for the URLs of hosts that drained (owner).
   void request_refills();
 
-  // Whether a step may block (store skipped URLs into a sink that applies
-  // backpressure): not on an event loop.
+  // Whether the caller may run a step (which may block storing skipped URLs
+  // into a sink that applies backpressure, and costs the robots.txt matching
+  // of dispatch): not on an event loop, nor on the state's writer.
   enum class Serving { may_block, never_block };
   // Posts `event`, then acts as the owner if nobody is.
   void post(CrawlEvent event, Serving serving);
-  // Runs step() while events are queued and owner_ is free; wakes run()'s
-  // thread when the crawl may be over, a host is ready sooner than it
-  // planned to wake, or skipped URLs wait to be recorded.
+  // may_block: runs step() while events are queued and owner_ is free;
+  // wakes run()'s thread when the crawl may be over, a host is ready sooner
+  // than it planned to wake, or skipped URLs wait to be recorded.
+  // never_block: wakes run()'s thread, which steps.
   void serve(Serving serving);
 
   // The owner's side: with owner_ held.
-  void step(Serving serving);
+  void step();
   void check_stop();
   void apply(CrawlEvent& event);
   void apply_done(ResultDone& done);
