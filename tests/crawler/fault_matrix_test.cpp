@@ -235,7 +235,13 @@ TEST_F(FaultMatrix, SitemapBombStaysUnderItsMemoryBound) {
   ASSERT_TRUE(c.run.code == 0 || c.run.code == 8) << c.run.err;
   EXPECT_GT(c.bound("sitemap-urls"), 3 * (900'000 - 50'000));
   EXPECT_LT(c.bound("sitemap-urls"), 3 * (1'250'000 - 50'000));
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // Shadow memory and the freed-memory quarantine multiply RSS (TSan showed
+  // 540 MiB for the same crawl): the figure is printed, the bound is the
+  // Release build's.
+#else
   EXPECT_LT(c.peak_rss_mib(), 300.0);
+#endif
 }
 
 // A UTF-8 page that names its charset only in Content-Type: its non-ASCII
