@@ -17,11 +17,10 @@
 namespace crawl {
 
 struct TransferOptions {
-  double timeout_s = 30;          // whole transfer, redirects included
+  double timeout_s = 30;          // whole transfer (a robots.txt's redirects included)
   double connect_timeout_s = 10;
   std::int64_t max_size = 10 * 1024 * 1024;  // decoded body bytes
   std::string user_agent;
-  long max_redirects = 10;
 };
 
 TransferOptions transfer_options(const Config& config);
