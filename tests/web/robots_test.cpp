@@ -450,6 +450,59 @@ TEST(RobotsLinearMatching, PathologicalRulesCostPerCheck) {
   }
 }
 
+// The cost of one allowed() at the caps the crawl enforces: a robots.txt
+// read up to kRobotsParseLimit (500 KiB) and a URL of --max-url-length's
+// default, 2,083 octets. allowed() tries every rule that could beat the best
+// match so far, each in time rule + path, so the worst file is the one with
+// the most rules that each scan the whole path and match nothing: one short
+// unanchored rule per line. The other shapes are one huge rule (its segments
+// cannot outnumber the path's octets before it fails) and many rules with a
+// literal prefix (rejected after a few octets). Printed, not asserted (the
+// figure is for the frontier's lock, issue 12; sanitizer builds are slower).
+TEST(RobotsLinearMatching, CostAtTheCaps) {
+  constexpr std::size_t kUrlCap = 2083;
+  const std::string path = "/" + std::string(kUrlCap - 1, 'a');
+  const auto fill = [](const std::string& head, const auto& rule_of) {
+    std::string text = head;
+    for (std::size_t i = 0;; ++i) {
+      const std::string line = rule_of(i);
+      if (text.size() + line.size() > kRobotsParseLimit) return text;
+      text += line;
+    }
+  };
+  // Distinct rules (a deduplicating parser would fold repeats): two octets
+  // from [b-z] after a run-long "a" scan, so none matches the path.
+  const auto two = [](std::size_t i) {
+    return std::string{static_cast<char>('b' + i % 25), static_cast<char>('b' + i / 25 % 25)};
+  };
+  struct Shape {
+    const char* name;
+    std::string text;
+  };
+  const Shape shapes[] = {
+      {"one short unanchored rule per line (Allow:*a<xy>)",
+       fill("User-agent:*\n", [&](std::size_t i) { return "Allow:*a" + two(i) + "\n"; })},
+      {"one short rule of one-octet segments per line (Allow:*a*<x>)",
+       fill("User-agent:*\n", [&](std::size_t i) { return "Allow:*a*" + two(i).substr(0, 1) + "\n"; })},
+      {"one rule of 250,000 '*a' then 'b'",
+       fill("User-agent:*\nDisallow:/", [](std::size_t) { return std::string("*a"); }) + "b\n"},
+      {"many rules with a literal prefix (Disallow:/x<xy>*a)",
+       fill("User-agent:*\n", [&](std::size_t i) { return "Disallow:/x" + two(i) + "*a\n"; })},
+  };
+  for (const auto& shape : shapes) {
+    const auto rules = parse_robots(shape.text, "crawl");
+    constexpr int kChecks = 5;
+    bool any_disallowed = false;
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < kChecks; ++i) any_disallowed = !rules.allowed(path) || any_disallowed;
+    const std::chrono::duration<double, std::micro> elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_FALSE(any_disallowed) << shape.name;
+    std::size_t lines = std::count(shape.text.begin(), shape.text.end(), '\n');
+    std::printf("robots allowed() at the caps: %s: %zu lines in %zu bytes, %zu-octet URL: %.0f us per check\n",
+                shape.name, lines, shape.text.size(), path.size(), elapsed.count() / kChecks);
+  }
+}
+
 // The same checks with the old backtracking matcher, for comparison (about
 // 3 s for the second rule in a Release build):
 //   robots_test --gtest_also_run_disabled_tests --gtest_filter='*CostPerCheck*'
