@@ -48,8 +48,10 @@ std::optional<double> LatencyHistogram::percentile(double q) const {
 
 void Stats::record(const FetchResult& result) {
   if (result.skipped()) {
+    std::string kind = error_kind_name(result.error);
     std::lock_guard lock(mu_);
     ++now_.skipped;
+    ++now_.skipped_by_kind[std::move(kind)];
     return;
   }
   std::string kind = error_kind(result);
@@ -66,6 +68,12 @@ void Stats::record(const FetchResult& result) {
     ++now_.errors;
     ++now_.errors_by_kind[kind];
   }
+}
+
+void Stats::count_bound(std::string_view bound, std::int64_t n) {
+  if (n <= 0) return;
+  std::lock_guard lock(mu_);
+  now_.bounds[std::string(bound)] += n;
 }
 
 Stats::Snapshot Stats::snapshot() const {
