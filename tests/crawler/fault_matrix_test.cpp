@@ -260,5 +260,22 @@ TEST_F(FaultMatrix, CharsetInTheHeaderOnly) {
   EXPECT_TRUE(targets(server.stats(0)).contains("/caf%C3%A9.html"));
 }
 
+// A windows-1252 page that names its charset only in <meta> (iso-8859-1 is read as
+// windows-1252): its é and € links are requested as UTF-8, percent-encoded.
+TEST_F(FaultMatrix, CharsetInTheMetaOnly) {
+  SiteOptions o;
+  o.hosts = 1;
+  TestServer server(o);
+  Response page;
+  page.body = "<html><head><meta charset=\"iso-8859-1\"></head><body><a href=\"/caf\xE9.html\">caf\xE9</a> <a href=\"/\x80.html\">\x80</a></body></html>";
+  page.content_type = "text/html";
+  server.set_response(0, "/latin1", page);
+  const auto c = crawl("charset in <meta> only", {server.root_url(0) + "latin1"}, {"--max-depth", "1"},
+                       "/caf%C3%A9.html, /%E2%82%AC.html requested");
+  ASSERT_TRUE(c.run.code == 0 || c.run.code == 8) << c.run.err;
+  EXPECT_TRUE(targets(server.stats(0)).contains("/caf%C3%A9.html"));
+  EXPECT_TRUE(targets(server.stats(0)).contains("/%E2%82%AC.html"));  // 0x80 is the euro sign, not U+0080
+}
+
 }  // namespace
 }  // namespace crawl
