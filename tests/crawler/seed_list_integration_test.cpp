@@ -111,7 +111,8 @@ TEST(SeedListIntegration, BinaryBytesWithoutNulAreWarnedEscapedAndTheGoodLineCra
   std::mt19937 random(12);
   std::string text = "\x1b]0;title\x07\x1b[2J\xC2\x9B" "31m\n";  // terminal escapes, first
   for (int i = 0; i < 4 << 20; ++i) text += static_cast<char>(1 + random() % 255);
-  text += "\n" + server.root_url(0) + "\n";
+  text += '\n';
+  text += server.root_url(0) + '\n';
   testing::write_file(dir / "urls.bin", text);
   const auto e = run_bounded({(dir / "urls.bin").string(), "--out", (dir / "c.db").string(), "--max-depth", "0"},
                              dir.path(), 120s);
@@ -148,7 +149,7 @@ TEST(SeedListIntegration, AGigabyteLineThroughAPipeIsSkippedWithoutBeingHeld) {
     for (std::size_t done = 0; ok && done < kLine; done += chunk.size()) {
       ok = ::write(fd, chunk.data(), chunk.size()) == static_cast<ssize_t>(chunk.size());
     }
-    const std::string rest = "\n" + server.root_url(0) + "\n";
+    const std::string rest = '\n' + server.root_url(0) + '\n';
     if (ok) ok = ::write(fd, rest.data(), rest.size()) == static_cast<ssize_t>(rest.size());
     ::close(fd);
   });
