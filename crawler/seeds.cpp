@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -62,7 +63,7 @@ class SeedParser {
  public:
   explicit SeedParser(std::string_view filename) : filename_(filename) {}
 
-  int next_number() const { return number_ + 1; }
+  std::int64_t next_number() const { return number_ + 1; }
 
   void line(std::string_view line) {
     ++number_;
@@ -123,9 +124,9 @@ class SeedParser {
   static constexpr std::size_t kShownBytes = 300;  // of a line, in a warning
 
   std::string_view filename_;
-  int number_ = 0;  // lines seen
+  std::int64_t number_ = 0;  // lines seen
   SeedList list_;
-  std::unordered_map<std::string, int> first_line_;  // normalized URL → line listing it first
+  std::unordered_map<std::string, std::int64_t> first_line_;  // normalized URL → line listing it first
   std::size_t unshown_ = 0;                          // warnings beyond kMaxSeedWarnings
 };
 

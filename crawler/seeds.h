@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +30,7 @@ namespace crawl {
 struct Seed {
   std::string url;  // normalized (url.h)
   double priority = 0;
-  int line = 0;  // 1-based line in the file
+  std::int64_t line = 0;  // 1-based line in the file
 };
 
 struct SeedList {

@@ -26,7 +26,7 @@ constexpr int kMaxTempAttempts = 100;
 // NAME.9 (wget's numbering of copies), then NAME~HASH of the URL.
 constexpr int kMaxNumberedCopies = 9;
 
-constexpr char kHexDigits[] = "0123456789abcdef";
+constexpr char kHexDigits[] = "0123456789ABCDEF";
 
 // The key of a saved path in owners_: ASCII letters folded, so that names
 // differing only in case count as one (they are one file on macOS's and
