@@ -311,7 +311,7 @@ std::optional<Config> parse_command_line(int argc, const char* const* argv, int*
 std::optional<std::vector<Seed>> read_seeds(const Config& config) {
   SeedList seeds;
   try {
-    seeds = read_seed_file(config.urls_file);
+    seeds = read_seed_file(config.urls_file, static_cast<std::size_t>(config.max_url_length));
   } catch (const std::exception& e) {
     std::cerr << "crawl: " << e.what() << "\n";
     return std::nullopt;

@@ -11,6 +11,8 @@ std::string printable(std::string_view line, std::size_t max_bytes) {
     bool valid = len > 0 && i + len <= line.size();
     for (std::size_t k = 1; valid && k < len; ++k) valid = (static_cast<unsigned char>(line[i + k]) >> 6) == 0x2;
     if (valid && len == 1 && (c < 0x20 || c == 0x7F)) valid = false;
+    // C1 controls (U+0080..U+009F) in UTF-8: terminals act on some (U+009B is CSI).
+    if (valid && len == 2 && c == 0xC2 && static_cast<unsigned char>(line[i + 1]) < 0xA0) valid = false;
     if (!valid) {
       static constexpr char kHex[] = "0123456789ABCDEF";
       out += "\\x";

@@ -1,5 +1,6 @@
 // Text from outside (a URL list, a server's header) as it can be shown on a
-// terminal or in a log: control bytes and bytes that are not UTF-8 as \xNN,
+// terminal or in a log: control bytes (C0, DEL, and C1 in UTF-8) and bytes
+// that are not UTF-8 as \xNN,
 // cut after `max_bytes` with "…" (a binary file must not write escape
 // sequences to the user's terminal).
 #pragma once

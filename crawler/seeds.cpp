@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -57,49 +58,136 @@ std::string why_not_a_seed(std::string_view url) {
 }
 
 
-}  // namespace
+// Turns lines into seeds and warnings, one line at a time.
+class SeedParser {
+ public:
+  explicit SeedParser(std::string_view filename) : filename_(filename) {}
 
-SeedList parse_seed_list(std::string_view text, std::string_view filename) {
-  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
-  SeedList list;
-  std::unordered_map<std::string, int> first_line;  // normalized URL → line listing it first
-  for (int number = 1; !text.empty(); ++number) {
-    const std::size_t newline = std::min(text.find('\n'), text.size());
-    std::string_view line = text.substr(0, newline);
-    text.remove_prefix(std::min(newline + 1, text.size()));
+  std::int64_t next_number() const { return number_ + 1; }
+
+  void line(std::string_view line) {
+    ++number_;
+    if (number_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);
     if (line.ends_with('\r')) line.remove_suffix(1);
 
     const std::vector<std::string_view> fields = split_fields(line);
-    if (fields.empty() || fields[0].starts_with('#')) continue;
-    const auto warn = [&](std::string_view reason) {
-      list.warnings.push_back(std::string(filename) + ":" + std::to_string(number) + ": " +
-                              std::string(reason) + ": '" + printable(line, 300) + "'");
-    };
-    if (fields.size() > 2) {
-      warn("extra field after URL and priority");
-      continue;
-    }
+    if (fields.empty() || fields[0].starts_with('#')) return;
+    if (fields.size() > 2) return warn("extra field after URL and priority", line);
     std::optional<std::string> url = normalize_url(fields[0]);
-    if (!url) {
-      warn(why_not_a_seed(fields[0]));
-      continue;
-    }
+    if (!url) return warn(why_not_a_seed(fields[0]), line);
     const std::optional<double> priority =
         fields.size() == 2 ? parse_priority(fields[1]) : std::optional(0.0);
-    if (!priority) {
-      warn("priority is not a number");
-      continue;
+    if (!priority) return warn("priority is not a number", line);
+    if (const auto [it, inserted] = first_line_.try_emplace(*url, number_); !inserted) {
+      return warn("duplicate of line " + std::to_string(it->second), line);
     }
-    if (const auto [it, inserted] = first_line.try_emplace(*url, number); !inserted) {
-      warn("duplicate of line " + std::to_string(it->second));
-      continue;
-    }
-    list.seeds.push_back(Seed{std::move(*url), *priority, number});
+    list_.seeds.push_back(Seed{std::move(*url), *priority, number_});
   }
-  return list;
+
+  // A line of `bytes` bytes, more than `limit`, of which `start` is the beginning.
+  void overlong(std::size_t bytes, std::size_t limit, std::string_view start) {
+    ++number_;
+    std::string shown = printable(start, kShownBytes);
+    if (!shown.ends_with("…")) shown += "…";  // printable() marks only its own cut
+    warn_shown("line of " + std::to_string(bytes) + " bytes, longer than " + std::to_string(limit) +
+             " (" + std::to_string(kSeedLineFactor) + " x the URL length cap)",
+         shown);
+  }
+
+  [[noreturn]] void not_text() const {
+    throw std::runtime_error(std::string(filename_) + ":" + std::to_string(next_number()) +
+                             ": NUL byte: a binary file (or UTF-16 text), not a URL list");
+  }
+
+  SeedList finish() && {
+    if (unshown_ > 0) {
+      list_.warnings.push_back(std::string(filename_) + ": " + std::to_string(unshown_) +
+                               " more lines skipped");
+    }
+    return std::move(list_);
+  }
+
+ private:
+  void warn(std::string_view reason, std::string_view line) {
+    warn_shown(reason, printable(line, kShownBytes));
+  }
+  // `shown`: already made printable.
+  void warn_shown(std::string_view reason, const std::string& shown) {
+    if (list_.warnings.size() >= kMaxSeedWarnings) {
+      ++unshown_;
+      return;
+    }
+    list_.warnings.push_back(std::string(filename_) + ":" + std::to_string(number_) + ": " +
+                             std::string(reason) + ": '" + shown + "'");
+  }
+
+  static constexpr std::size_t kShownBytes = 300;  // of a line, in a warning
+
+  std::string_view filename_;
+  std::int64_t number_ = 0;  // lines seen
+  SeedList list_;
+  std::unordered_map<std::string, std::int64_t> first_line_;  // normalized URL → line listing it first
+  std::size_t unshown_ = 0;                          // warnings beyond kMaxSeedWarnings
+};
+
+// Cuts text handed over in chunks into lines, holding at most `limit` bytes of a line: a
+// longer one is counted, not kept.
+class LineSplitter {
+ public:
+  LineSplitter(SeedParser& parser, std::size_t max_url_length)
+      : parser_(parser), limit_(std::max<std::size_t>(max_url_length, 1) * kSeedLineFactor) {}
+
+  void feed(std::string_view chunk) {
+    while (!chunk.empty()) {
+      const std::size_t newline = chunk.find('\n');
+      const std::string_view piece = chunk.substr(0, newline);
+      if (piece.find('\0') != std::string_view::npos) parser_.not_text();
+      bytes_ += piece.size();
+      if (bytes_ <= limit_) {
+        line_.append(piece);
+      } else if (line_.size() < limit_) {
+        line_.append(piece.substr(0, limit_ - line_.size()));  // the start, for the warning
+      }
+      if (newline == std::string_view::npos) return;
+      end_line();
+      chunk.remove_prefix(newline + 1);
+    }
+  }
+
+  // The text has ended; a last line without a newline is a line.
+  void finish() {
+    if (bytes_ > 0) end_line();
+  }
+
+ private:
+  void end_line() {
+    if (bytes_ > limit_) {
+      parser_.overlong(bytes_, limit_, line_);
+    } else {
+      parser_.line(line_);
+    }
+    line_.clear();
+    bytes_ = 0;
+  }
+
+  SeedParser& parser_;
+  const std::size_t limit_;
+  std::string line_;       // the current line, or its first limit_ bytes
+  std::size_t bytes_ = 0;  // the current line's length so far
+};
+
+}  // namespace
+
+SeedList parse_seed_list(std::string_view text, std::string_view filename,
+                         std::size_t max_url_length) {
+  SeedParser parser(filename);
+  LineSplitter lines(parser, max_url_length);
+  lines.feed(text);
+  lines.finish();
+  return std::move(parser).finish();
 }
 
-SeedList read_seed_file(const std::string& path) {
+SeedList read_seed_file(const std::string& path, std::size_t max_url_length) {
   const auto fail = [&path](int error) {
     return std::runtime_error("cannot read " + path + ": " + std::strerror(error));
   };
@@ -108,13 +196,16 @@ SeedList read_seed_file(const std::string& path) {
   };
   const std::unique_ptr<std::FILE, Closer> file(std::fopen(path.c_str(), "rb"));
   if (!file) throw fail(errno);
-  std::string text;
-  char buffer[1 << 16];
-  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get())) {
-    text.append(buffer, n);
+  SeedParser parser(path);
+  LineSplitter lines(parser, max_url_length);
+  // Chunks of 64 KiB: whatever the file is, only the chunk and the bounded line are held.
+  std::vector<char> buffer(std::size_t{1} << 16);
+  while (const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), file.get())) {
+    lines.feed(std::string_view(buffer.data(), n));
   }
   if (std::ferror(file.get())) throw fail(errno);
-  return parse_seed_list(text, path);
+  lines.finish();
+  return std::move(parser).finish();
 }
 
 }  // namespace crawl

@@ -51,13 +51,15 @@ std::string pct_decode(std::string_view in) {
 }
 
 // Turns decoded bytes into a safe single file name component: '%' (so the
-// encoding stays reversible), '/', '\\' and control bytes become %XX.
+// encoding stays reversible), '/', '\\' and control bytes become %XX, and
+// so does '?' (the query's separator in a name: "/q%3Fa=1" must not share
+// "q?a=1" with "/q?a=1").
 std::string escape_name(std::string_view decoded) {
   std::string out;
   out.reserve(decoded.size());
   for (const char ch : decoded) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c == '%' || c == '/' || c == '\\' || is_control(c)) {
+    if (c == '%' || c == '/' || c == '\\' || c == '?' || is_control(c)) {
       append_pct(out, c);
     } else {
       out += ch;

@@ -5,11 +5,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <fstream>
 #include <stdexcept>
 #include <system_error>
 #include <variant>
 #include <utility>
 
+#include "core/hash.h"
 #include "storage/disk_path.h"
 #include "storage/sink_util.h"
 
@@ -19,6 +21,35 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kMaxTempAttempts = 100;
+
+// Names tried for a page whose name another URL's page has: NAME.1 …
+// NAME.9 (wget's numbering of copies), then NAME~HASH of the URL.
+constexpr int kMaxNumberedCopies = 9;
+
+constexpr char kHexDigits[] = "0123456789ABCDEF";
+
+// The key of a saved path in owners_: ASCII letters folded, so that names
+// differing only in case count as one (they are one file on macOS's and
+// Windows' file systems, and a mirror must survive being copied there).
+std::uint64_t path_key(std::string_view rel) {
+  std::string folded(rel);
+  for (char& c : folded) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return stable_hash64(folded);
+}
+
+// The owner a URL is recorded as: the URL as its index line spells it.
+std::uint64_t url_key(std::string_view url) { return stable_hash64(tsv_field(url)); }
+
+// `name` with the n-th suffix: "NAME.N" for n <= kMaxNumberedCopies, then
+// "NAME~" and 16 hex digits of the URL's key.
+std::string copy_name(const std::string& name, int n, std::uint64_t url) {
+  if (n <= kMaxNumberedCopies) return name + "." + std::to_string(n);
+  std::string out = name + "~";
+  for (int shift = 60; shift >= 0; shift -= 4) out += kHexDigits[(url >> shift) & 0xF];
+  return out;
+}
 
 
 // True when `path` (absolute, normalized) is `base` or below it.
@@ -95,6 +126,7 @@ DiskSink::DiskSink(fs::path out_dir, std::size_t max_queued_bytes, FileSystem& f
     }
     return fd;
   };
+  load_owners(meta / "index.tsv");
   index_fd_ = open_append(meta / "index.tsv");
   try {
     runs_fd_ = open_append(meta / "runs.tsv");
@@ -159,7 +191,7 @@ void DiskSink::write_result(const FetchResult& r) {
   if (r.ok() && r.status >= 200 && r.status < 300) {
     fs::path written;
     if (const auto rel = disk_path_for(r.request.url)) {
-      problem = write_body(*rel, r.body, written);
+      problem = write_body(*rel, url_key(r.request.url), r.body, written);
     } else {
       problem = Problem{out_dir_, "URL has no disk path (not an absolute http(s) URL)"};
     }
@@ -169,6 +201,7 @@ void DiskSink::write_result(const FetchResult& r) {
       error = "write: " + shown(problem->at) + ": " + problem->what;
     } else {
       saved = written.generic_string();
+      owners_[path_key(saved)] = url_key(r.request.url);
     }
   }
   const auto why = append_line(index_fd_, iso8601_utc(r.fetched_at) + '\t' + std::to_string(r.status) +
@@ -182,41 +215,93 @@ void DiskSink::write_result(const FetchResult& r) {
   }
 }
 
-std::optional<DiskSink::Problem> DiskSink::write_body(const fs::path& rel, const std::string& body,
-                                                      fs::path& written) {
+void DiskSink::load_owners(const fs::path& index) {
+  std::error_code ec;
+  if (!fs::exists(index, ec)) return;
+  std::ifstream in(index, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read '" + index.string() + "'");
+  // fetched_at \t status \t url \t final_url \t saved \t error; a later
+  // line for the same file wins, as it did on disk.
+  for (std::string line; std::getline(in, line);) {
+    std::string_view rest = line;
+    std::string_view fields[5];
+    std::size_t n = 0;
+    for (; n < 5; ++n) {
+      const std::size_t tab = rest.find('\t');
+      if (tab == std::string_view::npos) break;
+      fields[n] = rest.substr(0, tab);
+      rest.remove_prefix(tab + 1);
+    }
+    if (n < 5 || fields[4] == "-" || fields[4].empty()) continue;
+    owners_[path_key(fields[4])] = stable_hash64(fields[2]);
+  }
+  if (in.bad()) throw std::runtime_error("cannot read '" + index.string() + "'");
+}
+
+std::optional<std::uint64_t> DiskSink::owner_of(fs::path rel) const {
+  for (;;) {
+    if (const auto it = owners_.find(path_key(rel.generic_string())); it != owners_.end()) {
+      return it->second;
+    }
+    // A page moved below a directory (page "/a" saved as "a", then "/a/b"
+    // needed a directory "a") is still recorded under its old name.
+    if (rel.filename() != "index.html" || !rel.has_parent_path()) return std::nullopt;
+    rel = rel.parent_path();
+  }
+}
+
+std::optional<DiskSink::Problem> DiskSink::write_body(const fs::path& rel, std::uint64_t owner,
+                                                      const std::string& body, fs::path& written) {
   if (!is_safe_relative(rel) || !is_within((out_dir_ / rel).lexically_normal(), out_dir_)) {
     return Problem{out_dir_, "path '" + rel.string() + "' would leave the output directory"};
   }
   // Walk down, creating directories; a regular file in the way becomes
   // dir/index.html. Symlinks are refused, never followed.
   fs::path dir = out_dir_;
-  written.clear();
-  const fs::path name = rel.filename();
+  fs::path parent_rel;
   for (const fs::path& part : rel.parent_path()) {
     dir /= part;
-    written /= part;
+    parent_rel /= part;
     if (auto problem = make_directory_at(dir)) return problem;
   }
-  fs::path target = dir / name;
-  written /= name;
-  std::error_code ec;
-  fs::file_status st = fs::symlink_status(target, ec);
-  if (fs::is_directory(st)) {
-    target /= "index.html";
-    written /= "index.html";
-    st = fs::symlink_status(target, ec);
+  const std::string name = rel.filename().string();
+  // The first name that is free or this URL's own: the mapped name, then
+  // its numbered copies. A name is taken when the index records another
+  // URL's page there (in any letter case); a file nobody recorded is
+  // overwritten, as wget -r does (a page written by a crawl killed before
+  // its index line, a file of the user's).
+  for (int n = 0; n <= kMaxNumberedCopies + 1; ++n) {
+    fs::path target_rel = parent_rel / (n == 0 ? name : copy_name(name, n, owner));
+    fs::path target = out_dir_ / target_rel;
+    std::error_code ec;
+    fs::file_status st = fs::symlink_status(target, ec);
+    // A directory stands there: the page is its index.html (wget's name for
+    // a directory's page).
+    while (fs::is_directory(st)) {
+      target /= "index.html";
+      target_rel /= "index.html";
+      st = fs::symlink_status(target, ec);
+    }
+    if (fs::is_symlink(st)) return Problem{target, "is a symbolic link (never followed)"};
+    if (fs::exists(st) && !fs::is_regular_file(st)) {
+      return Problem{target, "exists and is not a regular file"};
+    }
+    if (const auto holder = owner_of(target_rel); holder && *holder != owner) {
+      spdlog::debug("disk sink: '{}' holds another URL's page; trying the next name",
+                    target_rel.generic_string());
+      continue;
+    }
+    // Defence in depth: with every symlink resolved, the directory we are
+    // about to write into must still be inside the output directory.
+    const fs::path real_parent = fs::weakly_canonical(target.parent_path(), ec);
+    if (ec || !is_within(real_parent, canonical_dir_)) {
+      return Problem{target, "resolves outside the output directory"};
+    }
+    written = target_rel;
+    return write_file_atomically(target, body);
   }
-  if (fs::is_symlink(st)) return Problem{target, "is a symbolic link (never followed)"};
-  if (fs::exists(st) && !fs::is_regular_file(st)) {
-    return Problem{target, "exists and is not a regular file"};
-  }
-  // Defence in depth: with every symlink resolved, the directory we are
-  // about to write into must still be inside the output directory.
-  const fs::path real_parent = fs::weakly_canonical(target.parent_path(), ec);
-  if (ec || !is_within(real_parent, canonical_dir_)) {
-    return Problem{target, "resolves outside the output directory"};
-  }
-  return write_file_atomically(target, body);
+  return Problem{out_dir_ / rel, "the pages of " + std::to_string(kMaxNumberedCopies + 2) +
+                                     " other URLs already have this name and its copies' names"};
 }
 
 // Makes sure `dir` is a directory, moving a regular file that stands there
@@ -255,6 +340,8 @@ std::optional<DiskSink::Problem> DiskSink::move_file_below(const fs::path& dir) 
     files_.rename(aside, dir);  // put the page back
     return Problem{dir / "index.html", "cannot move the page into place: " + err.message()};
   }
+  // The page keeps its owner, recorded under its old name (owner_of()).
+  owners_.erase(path_key((dir / "index.html").lexically_relative(out_dir_).generic_string()));
   spdlog::debug("disk sink: moved '{}' to '{}/index.html' to make room for a directory",
                 dir.string(), dir.string());
   return std::nullopt;

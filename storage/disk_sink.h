@@ -2,6 +2,8 @@
 // wget's layout (see disk_path.h), written by a single writer thread.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -31,9 +33,22 @@ namespace crawl {
 //
 // Files appear atomically: bodies go to ".crawl/tmp/N.tmp" and are renamed
 // into place (same file system); what a crash leaves there is removed when
-// the next crawl opens out_dir. Conflicts lose nothing: a regular
-// file standing where a directory is needed (page /a, then /a/b.html) moves
-// to a/index.html; a target that is a directory gets target/index.html.
+// the next crawl opens out_dir.
+//
+// Conflicts lose nothing, and the index says where each page went:
+//  - a regular file standing where a directory is needed (page /a, then
+//    /a/b.html) moves to a/index.html (its index line keeps "a": a saved
+//    path that is now a directory means its index.html, repeatedly);
+//  - a target that is a directory gets target/index.html;
+//  - a name that holds another URL's page (disk_path_for() is not
+//    one-to-one: "dir/" and "dir/index.html", "/a,b" and "/a%2Cb"; and
+//    names differing only in ASCII case count as one, as they are on macOS
+//    and Windows) is not overwritten: the page goes to NAME.1, NAME.2, …
+//    NAME.9 (wget's names for copies), then NAME~ and 16 hex digits of a
+//    hash of the URL. Which URL holds which file is read back from
+//    index.tsv when the sink opens, so a later crawl into out_dir writes
+//    each URL over its own file again. A file no index line names is
+//    overwritten, as wget -r does.
 // Each target is checked to lie inside out_dir (lexically, and with symlinks
 // resolved); existing symlinks on the way are refused, never followed.
 // Index lines are written whole: ONE write(2) per line on an O_APPEND
@@ -106,10 +121,16 @@ class DiskSink final : public QueuedSink {
   void write_batch(const Batch& batch) override;
   void write_result(const FetchResult& r);
   void write_run_line(const Item& item, const std::string& line);
-  // Writes `body` for relative path `rel`; sets `written` to the path
-  // actually used (relative to out_dir_).
-  std::optional<Problem> write_body(const std::filesystem::path& rel, const std::string& body,
-                                    std::filesystem::path& written);
+  // Reads which URL holds which file from an existing index.tsv.
+  void load_owners(const std::filesystem::path& index);
+  // The key of the URL whose page the file `rel` (relative to out_dir_)
+  // holds, if recorded.
+  std::optional<std::uint64_t> owner_of(std::filesystem::path rel) const;
+  // Writes `body` of the URL keyed `owner` for relative path `rel`, or a
+  // copy's name beside it; sets `written` to the path actually used
+  // (relative to out_dir_).
+  std::optional<Problem> write_body(const std::filesystem::path& rel, std::uint64_t owner,
+                                    const std::string& body, std::filesystem::path& written);
   std::optional<Problem> make_directory_at(const std::filesystem::path& dir);
   std::optional<Problem> move_file_below(const std::filesystem::path& dir);
   std::optional<Problem> write_file_atomically(const std::filesystem::path& target,
@@ -127,6 +148,13 @@ class DiskSink final : public QueuedSink {
   int runs_fd_ = -1;   // .crawl/runs.tsv; writer thread only after construction
   std::uint64_t temp_counter_ = 0;  // writer thread only
   std::filesystem::path temp_dir_;  // out_dir/.crawl/tmp
+  // Which URL's page each saved file holds: a hash of its path relative to
+  // out_dir_ (ASCII case folded) → a hash of the URL (XXH3-64 both). Two
+  // hashes rather than the strings: 20–40 bytes per page. Equal path hashes
+  // only cost a needless copy name; only two URLs with equal hashes (one
+  // chance in 2^64 per pair) whose pages map to one name would share a file.
+  // Writer thread only after construction.
+  boost::unordered_flat_map<std::uint64_t, std::uint64_t> owners_;
 };
 
 }  // namespace crawl

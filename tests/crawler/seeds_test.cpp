@@ -176,3 +176,104 @@ TEST(ParseSeedList, WarningsShowBinaryLinesEscaped) {
 
 }  // namespace
 }  // namespace crawl
+
+namespace crawl {
+namespace {
+
+// Bounds (seeds.h): whatever the file holds, memory stays bounded and the
+// user hears which lines were skipped.
+
+TEST(SeedListBounds, LineLongerThanTheBoundIsWarnedWithItsNumberAndSkipped) {
+  // max_url_length 10: lines up to 40 bytes are read.
+  const std::string text = "http://h/a\n" + std::string(41, 'x') + "\nhttp://h/b\n" +
+                           std::string(32, 'y') + " 1.5 # z\n";
+  const SeedList list = parse_seed_list(text, "s.txt", 10);
+  EXPECT_EQ(urls(list), (std::vector<std::string>{"http://h/a", "http://h/b"}));
+  EXPECT_EQ(list.seeds[1].line, 3);
+  ASSERT_EQ(list.warnings.size(), 2u);
+  EXPECT_EQ(list.warnings[0], "s.txt:2: line of 41 bytes, longer than 40 (4 x the URL length cap): '" +
+                                  std::string(40, 'x') + "…'");
+  // 40 bytes exactly: read, and judged on its content.
+  EXPECT_EQ(list.warnings[1].rfind("s.txt:4: extra field", 0), 0u) << list.warnings[1];
+}
+
+TEST(SeedListBounds, DefaultBoundIsFourTimesTheUrlCap) {
+  const std::string ok = "http://h/" + std::string(kSeedLineFactor * kDefaultSeedMaxUrlLength - 9, 'a');
+  const SeedList list = parse_seed_list(ok + "\n" + ok + "b\n", "s.txt");
+  ASSERT_EQ(list.seeds.size(), 1u);  // the URL cap itself is the caller's (--max-url-length)
+  EXPECT_EQ(list.seeds[0].line, 1);
+  ASSERT_EQ(list.warnings.size(), 1u);
+  EXPECT_EQ(list.warnings[0].rfind("s.txt:2: line of 8333 bytes, longer than 8332", 0), 0u)
+      << list.warnings[0].substr(0, 100);
+  EXPECT_LT(list.warnings[0].size(), 500u) << "the line is shown cut";
+}
+
+TEST(SeedListBounds, LastLineTooLongWithoutNewlineIsWarnedToo) {
+  const SeedList list = parse_seed_list("http://h/a\n" + std::string(100, 'q'), "s.txt", 10);
+  EXPECT_EQ(urls(list), std::vector<std::string>{"http://h/a"});
+  ASSERT_EQ(list.warnings.size(), 1u);
+  EXPECT_EQ(list.warnings[0].rfind("s.txt:2: line of 100 bytes", 0), 0u) << list.warnings[0];
+}
+
+TEST(SeedListBounds, NulByteIsNotAUrlListAndNamesItsLine) {
+  try {
+    parse_seed_list(std::string("http://h/a\n\nab\0c\nhttp://h/b\n", 22), "s.txt");
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "s.txt:3: NUL byte: a binary file (or UTF-16 text), not a URL list");
+  }
+  // UTF-16 text, as Windows' Notepad saves "Unicode".
+  const std::string utf16("\xFF\xFEh\0t\0t\0p\0", 10);
+  EXPECT_THROW(parse_seed_list(utf16, "u16.txt"), std::runtime_error);
+}
+
+TEST(SeedListBounds, WarningsStopAtTheBoundThenOneCountsTheRest) {
+  std::string text;
+  for (int i = 0; i < 250; ++i) text += "bad" + std::to_string(i) + "\n";
+  text += "http://h/ok\n";
+  const SeedList list = parse_seed_list(text, "s.txt");
+  EXPECT_EQ(urls(list), std::vector<std::string>{"http://h/ok"});
+  ASSERT_EQ(list.warnings.size(), kMaxSeedWarnings + 1);
+  EXPECT_EQ(list.warnings[kMaxSeedWarnings - 1], "s.txt:100: invalid URL: 'bad99'");
+  EXPECT_EQ(list.warnings.back(), "s.txt: 150 more lines skipped");
+}
+
+class ReadSeedFileBounds : public ::testing::Test {
+ protected:
+  void TearDown() override { std::remove(path_.c_str()); }
+  std::string write(const std::string& text) {
+    std::ofstream(path_, std::ios::binary) << text;
+    return path_;
+  }
+  std::string path_ = ::testing::TempDir() + "seeds_bounds_" + std::to_string(::getpid()) + ".txt";
+};
+
+// The file is read in 64 KiB chunks: lines cut by a chunk's end are whole
+// lines all the same, with their right numbers.
+TEST_F(ReadSeedFileBounds, LinesAcrossChunkBoundariesAreWhole) {
+  std::string text;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 20000; ++i) {
+    expected.push_back("http://h/" + std::to_string(i));
+    text += expected.back() + (i % 3 == 0 ? "\r\n" : "\n");
+    if (i == 7000) text += std::string(300000, 'z') + "\n";  // spans several chunks
+  }
+  const SeedList list = read_seed_file(write(text));
+  EXPECT_EQ(urls(list), expected);
+  EXPECT_EQ(list.seeds[7001].line, 7003);
+  ASSERT_EQ(list.warnings.size(), 1u);
+  EXPECT_EQ(list.warnings[0].rfind(path_ + ":7002: line of 300000 bytes, longer than 8332", 0), 0u)
+      << list.warnings[0].substr(0, 200);
+}
+
+TEST_F(ReadSeedFileBounds, DevZeroEndsAtTheFirstByteWithAnError) {
+  try {
+    read_seed_file("/dev/zero");
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_EQ(std::string(e.what()), "/dev/zero:1: NUL byte: a binary file (or UTF-16 text), not a URL list");
+  }
+}
+
+}  // namespace
+}  // namespace crawl

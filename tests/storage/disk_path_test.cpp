@@ -279,3 +279,19 @@ TEST(DiskPathSafety, HostileUrlsNeverLeaveTheOutputDirectory) {
 
 }  // namespace
 }  // namespace crawl
+
+namespace crawl {
+namespace {
+
+// The first '?' of a name starts the query: a '?' inside a path segment
+// ("%3F") is escaped, so "/q%3Fa=1" and "/q?a=1" get different names.
+TEST(DiskPathPercentEncoding, EncodedQuestionMarkInAPathIsNotAQuery) {
+  EXPECT_EQ(disk_path_for("http://h/q%3Fa=1")->generic_string(), "h/q%3Fa=1");
+  EXPECT_EQ(disk_path_for("http://h/q%3fa=1")->generic_string(), "h/q%3Fa=1");
+  EXPECT_EQ(disk_path_for("http://h/q?a=1")->generic_string(), "h/q?a=1");
+  EXPECT_EQ(disk_path_for("http://h/d%3F/x?y")->generic_string(), "h/d%3F/x?y");
+  EXPECT_EQ(disk_path_for("http://h/q%3Fa?b%3Fc")->generic_string(), "h/q%3Fa?b%3Fc");
+}
+
+}  // namespace
+}  // namespace crawl

@@ -723,3 +723,183 @@ TEST(DiskSinkFaults, FailingTheNthFileOperationTearsNothingAndIsReported) {
 
 }  // namespace
 }  // namespace crawl
+
+namespace crawl {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::read_file;
+using testing::split_tabs;
+using testing::TempDir;
+
+// URL → the file its index line names (a directory there: its index.html).
+std::map<std::string, std::string> saved_paths(const fs::path& out) {
+  std::map<std::string, std::string> paths;
+  for (const auto& line : read_lines(out / ".crawl/index.tsv")) {
+    const auto f = split_tabs(line);
+    if (f.size() == 6 && f[4] != "-") paths[f[2]] = f[4];
+  }
+  return paths;
+}
+
+// Stores the pages in order, each with its own body, in one sink; then
+// checks that every page is on disk whole, each in its own file, at the path
+// its (last) index line names. Returns URL → saved path.
+std::map<std::string, std::string> store_and_check(const fs::path& out, const std::vector<std::string>& urls) {
+  {
+    DiskSink sink(out);
+    for (const auto& url : urls) sink.store(page(url, "body of " + url));
+    EXPECT_EQ(sink.flush(), std::nullopt);
+    EXPECT_EQ(sink.write_errors(), 0);
+  }
+  const auto paths = saved_paths(out);
+  std::set<std::string> files;
+  for (const auto& url : urls) {
+    SCOPED_TRACE(url);
+    const auto it = paths.find(url);
+    if (it == paths.end()) {
+      ADD_FAILURE() << "no file in the index";
+      continue;
+    }
+    const fs::path file = saved_file(out, it->second);
+    EXPECT_EQ(read_file(file), "body of " + url) << it->second;
+    EXPECT_TRUE(files.insert(file.lexically_relative(out).generic_string()).second) << "shared: " << file;
+  }
+  return paths;
+}
+
+// disk_path_for() maps "/q%3Fa=1" to a name of its own: '?' in a path
+// segment is escaped, so the first '?' of a name is always the query's.
+TEST(DiskSinkCollisions, EncodedQuestionMarkAndQueryAreTwoNames) {
+  TempDir tmp;
+  const auto paths = store_and_check(tmp.path() / "out", {"http://h/q?a=1", "http://h/q%3Fa=1"});
+  EXPECT_EQ(paths.at("http://h/q?a=1"), "h/q?a=1");
+  EXPECT_EQ(paths.at("http://h/q%3Fa=1"), "h/q%3Fa=1");
+}
+
+// wget's layout names both "dir/" and "dir/index.html" dir/index.html; the
+// second one stored gets wget's name for a second copy, whichever it is.
+TEST(DiskSinkCollisions, DirectoryAndItsIndexHtmlKeepBoth) {
+  for (const bool slash_first : {true, false}) {
+    SCOPED_TRACE(slash_first);
+    TempDir tmp;
+    const std::string slash = "http://h/dir/", index = "http://h/dir/index.html";
+    const auto paths = store_and_check(tmp.path() / "out", slash_first ? std::vector{slash, index}
+                                                                        : std::vector{index, slash});
+    EXPECT_EQ(paths.at(slash_first ? slash : index), "h/dir/index.html");
+    EXPECT_EQ(paths.at(slash_first ? index : slash), "h/dir/index.html.1");
+  }
+}
+
+// Names that differ only in ASCII case are one file on macOS and Windows:
+// counted as one everywhere, so a mirror survives being copied there.
+TEST(DiskSinkCollisions, CaseVariantsKeepEveryPage) {
+  TempDir tmp;
+  const auto paths = store_and_check(
+      tmp.path() / "out", {"http://h/Page", "http://h/page", "http://h/PAGE", "http://h/D/x", "http://h/d/X"});
+  EXPECT_EQ(paths.at("http://h/Page"), "h/Page");
+  EXPECT_EQ(paths.at("http://h/page"), "h/page.1");
+  EXPECT_EQ(paths.at("http://h/PAGE"), "h/PAGE.2");
+  EXPECT_EQ(paths.at("http://h/D/x"), "h/D/x");
+  EXPECT_EQ(paths.at("http://h/d/X"), "h/d/X.1");
+}
+
+// A page "a" and a page below "a/": the file moves to a/index.html (its
+// index line keeps "a"), and "a/" itself, wget's a/index.html too, gets the
+// copy's name. In the other order "a" finds a directory and its index.html
+// taken, and becomes "a.1".
+TEST(DiskSinkCollisions, FileAndDirectoryOfTheSameNameKeepEveryPage) {
+  {
+    TempDir tmp;
+    const fs::path out = tmp.path() / "out";
+    const auto paths = store_and_check(out, {"http://h/a", "http://h/a/b", "http://h/a/"});
+    EXPECT_EQ(paths.at("http://h/a"), "h/a");
+    EXPECT_EQ(read_file(out / "h/a/index.html"), "body of http://h/a");
+    EXPECT_EQ(paths.at("http://h/a/b"), "h/a/b");
+    EXPECT_EQ(paths.at("http://h/a/"), "h/a/index.html.1");
+  }
+  {
+    TempDir tmp;
+    const auto paths = store_and_check(tmp.path() / "out", {"http://h/a/", "http://h/a/b", "http://h/a"});
+    EXPECT_EQ(paths.at("http://h/a/"), "h/a/index.html");
+    EXPECT_EQ(paths.at("http://h/a"), "h/a.1");
+  }
+}
+
+// "?p=/x" and "?p=%2Fx" (and "/a,b" and "/a%2Cb") are different URLs that
+// the layout writes alike.
+TEST(DiskSinkCollisions, EncodingVariantsKeepBoth) {
+  TempDir tmp;
+  const auto paths = store_and_check(
+      tmp.path() / "out", {"http://h/s?p=/x", "http://h/s?p=%2Fx", "http://h/a,b", "http://h/a%2Cb"});
+  EXPECT_EQ(paths.at("http://h/s?p=/x"), "h/s?p=%2Fx");
+  EXPECT_EQ(paths.at("http://h/s?p=%2Fx"), "h/s?p=%2Fx.1");
+  EXPECT_EQ(paths.at("http://h/a,b"), "h/a,b");
+  EXPECT_EQ(paths.at("http://h/a%2Cb"), "h/a,b.1");
+}
+
+// A URL stored again (a later batch) goes back to its own file, in this
+// sink and in a later one, which reads the owners back from index.tsv.
+TEST(DiskSinkCollisions, EachUrlKeepsItsFileAcrossStoresAndCrawls) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  store_and_check(out, {"http://h/dir/", "http://h/dir/index.html", "http://h/a", "http://h/a/b", "http://h/a/",
+                        "http://h/P", "http://h/p"});
+  {
+    DiskSink sink(out);  // a later crawl, in reverse order
+    for (const std::string url : {"http://h/p", "http://h/P", "http://h/a/", "http://h/a", "http://h/dir/index.html",
+                                  "http://h/dir/"}) {
+      sink.store(page(url, "second " + url));
+    }
+    EXPECT_EQ(sink.flush(), std::nullopt);
+  }
+  EXPECT_EQ(read_file(out / "h/dir/index.html"), "second http://h/dir/");
+  EXPECT_EQ(read_file(out / "h/dir/index.html.1"), "second http://h/dir/index.html");
+  EXPECT_EQ(read_file(out / "h/a/index.html"), "second http://h/a");
+  EXPECT_EQ(read_file(out / "h/a/index.html.1"), "second http://h/a/");
+  EXPECT_EQ(read_file(out / "h/P"), "second http://h/P");
+  EXPECT_EQ(read_file(out / "h/p.1"), "second http://h/p");
+  EXPECT_EQ(read_file(out / "h/a/b"), "body of http://h/a/b");
+  EXPECT_FALSE(fs::exists(out / "h/dir/index.html.2"));
+  EXPECT_FALSE(fs::exists(out / "h/p.2"));
+  EXPECT_FALSE(fs::exists(out / "h/a.1"));
+  // The last line of each URL names the file that has its latest body.
+  for (const auto& [url, rel] : saved_paths(out)) {
+    EXPECT_EQ(read_file(saved_file(out, rel)), (url == "http://h/a/b" ? "body of " : "second ") + url) << url;
+  }
+}
+
+// A file no index line names (one the user put there, or a page whose crawl
+// was killed before its index line) is overwritten, as wget -r does.
+TEST(DiskSinkCollisions, FileNoIndexLineNamesIsOverwritten) {
+  TempDir tmp;
+  const fs::path out = tmp.path() / "out";
+  fs::create_directories(out / "h");
+  testing::write_file(out / "h/x", "left by a killed crawl");
+  const auto paths = store_and_check(out, {"http://h/x"});
+  EXPECT_EQ(paths.at("http://h/x"), "h/x");
+}
+
+// Sixteen URLs for one name (its case variants): .1 to .9, then a hash of
+// the URL; every page kept.
+TEST(DiskSinkCollisions, ManyUrlsForOneNameAllGetAName) {
+  std::vector<std::string> urls;
+  for (int bits = 0; bits < 16; ++bits) {
+    std::string name = "abcd";
+    for (int i = 0; i < 4; ++i) {
+      if (bits & (1 << i)) name[i] = static_cast<char>(name[i] - 'a' + 'A');
+    }
+    urls.push_back("http://h/" + name);
+  }
+  TempDir tmp;
+  const auto paths = store_and_check(tmp.path() / "out", urls);
+  EXPECT_EQ(paths.at(urls[0]), "h/abcd");
+  EXPECT_EQ(paths.at(urls[1]), "h/Abcd.1");
+  EXPECT_EQ(paths.at(urls[9]), "h/AbcD.9");
+  const std::string hashed = paths.at(urls[10]);
+  EXPECT_EQ(hashed.size(), std::string("h/aBcD~").size() + 16) << hashed;
+  EXPECT_EQ(hashed.substr(0, 7), "h/aBcD~");
+}
+
+}  // namespace
+}  // namespace crawl
