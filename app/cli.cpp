@@ -351,7 +351,9 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
   Crawler crawler(config, sink.get(), &g_stop);
   std::unique_ptr<Fetcher> fetcher;  // after the crawler, its listener: destroyed first
   try {
-    fetcher = make_fetcher(config, crawler.listener());
+    std::vector<std::string> seed_urls;
+    for (const auto& seed : seeds) seed_urls.push_back(seed.url);
+    fetcher = make_fetcher(config, crawler.listener(), seed_urls);
   } catch (const UsageError& e) {
     std::cerr << "crawl: " << e.what() << "\n";
     *exit = e.exit_code;

@@ -90,6 +90,8 @@ enum class CrawlDecision {
   robots_disallowed = 1,  // the host's robots.txt disallows it: a skip, not an error (FetchResult::skipped())
   robots_unavailable,     // the host's robots.txt could not be fetched (5xx, unreachable): an error
   host_given_up,          // too many connection failures in a row on its host: an error
+  private_address,        // every address of its host is private or special-purpose (fetch/address_guard.h):
+                          // refused before connecting; a skip, not an error (FetchResult::skipped())
 };
 const std::error_category& crawl_decision_category() noexcept;
 inline std::error_code make_error_code(CrawlDecision d) noexcept {
@@ -132,8 +134,12 @@ struct FetchResult {
       if (ascii_iequals(n, name)) return v;
     return {};
   }
-  // Not fetched on purpose (robots.txt disallows it): not an error.
-  bool skipped() const { return error == make_error_code(CrawlDecision::robots_disallowed); }
+  // Not fetched on purpose (robots.txt disallows it, or its address is
+  // private): not an error.
+  bool skipped() const {
+    return error == make_error_code(CrawlDecision::robots_disallowed) ||
+           error == make_error_code(CrawlDecision::private_address);
+  }
   // "" when ok, else "kind: detail" e.g. "timeout: Operation timed out after…".
   std::string error_string() const {
     if (!error) return {};

@@ -1,13 +1,17 @@
 #include "fetch/easy_factory.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <string_view>
 
 #include "fetch/curl_error.h"
 #include "fetch/curl_handles.h"
+#include "core/url_parts.h"
 
 namespace crawl {
 
@@ -18,8 +22,10 @@ void ensure_curl_global_init() {
   });
 }
 
-TransferOptions transfer_options(const Config& config) {
+TransferOptions transfer_options(const Config& config, const std::vector<std::string>& seed_urls) {
   TransferOptions o;
+  if (!config.allow_private) o.address_guard = std::make_shared<const AddressGuard>(seed_urls);
+  o.resolve = config.resolve;
   o.timeout_s = config.timeout_s;
   o.connect_timeout_s = config.connect_timeout_s;
   o.max_size = config.max_size;
@@ -89,6 +95,19 @@ CURLcode Transfer::attach(CURL* easy) {
   set(CURLOPT_NOPROGRESS, 0L);
   set(CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
   set(CURLOPT_XFERINFODATA, static_cast<void*>(this));
+  refused_.clear();
+  if (options_.address_guard) {
+    set(CURLOPT_OPENSOCKETFUNCTION, &Transfer::on_open_socket);
+    set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(this));
+  }
+  resolve_.reset();
+  for (const auto& entry : options_.resolve) {
+    curl_slist* grown = curl_slist_append(resolve_.get(), entry.c_str());
+    if (grown == nullptr) return CURLE_OUT_OF_MEMORY;  // the list so far is still owned by resolve_
+    (void)resolve_.release();
+    resolve_.reset(grown);
+  }
+  if (resolve_) set(CURLOPT_RESOLVE, resolve_.get());
   return rc;
 }
 
@@ -154,6 +173,43 @@ int Transfer::on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_o
   return t->cancel_ && t->cancel_->load(std::memory_order_relaxed) ? 1 : 0;
 }
 
+// Called with the resolved address before every connection (first hop,
+// redirects; not for a reused connection, which was checked when opened).
+// Refusing here, rather than on the URL's host text, is what stops a name
+// that resolves to a private address, including one that resolved to a
+// public address a moment earlier (DNS rebinding).
+curl_socket_t Transfer::on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) noexcept {
+  auto* t = static_cast<Transfer*>(self);
+  try {
+    std::optional<boost::asio::ip::address> to;
+    if (address->family == AF_INET && address->addrlen >= sizeof(sockaddr_in)) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(&address->addr);
+      to = boost::asio::ip::address_v4(ntohl(in->sin_addr.s_addr));
+    } else if (address->family == AF_INET6 && address->addrlen >= sizeof(sockaddr_in6)) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address->addr);
+      boost::asio::ip::address_v6::bytes_type bytes;
+      std::copy(std::begin(in6->sin6_addr.s6_addr), std::end(in6->sin6_addr.s6_addr), bytes.begin());
+      to = boost::asio::ip::address_v6(bytes, in6->sin6_scope_id);
+    }
+    if (purpose == CURLSOCKTYPE_IPCXN && to) {
+      // The URL being connected for: after a redirect, curl's effective URL
+      // is already the next hop's.
+      char* url = nullptr;
+      curl_easy_getinfo(t->easy_, CURLINFO_EFFECTIVE_URL, &url);
+      if (auto why = t->options_.address_guard->refusal(url_host(url ? url : ""), *to)) {
+        t->refused_ = std::move(*why);
+        return CURL_SOCKET_BAD;
+      }
+    } else if (!to) {
+      t->refused_ = "refused to connect to an address of family " + std::to_string(address->family);
+      return CURL_SOCKET_BAD;
+    }
+  } catch (...) {
+    return CURL_SOCKET_BAD;  // out of memory: fail closed
+  }
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
 FetchResult Transfer::finish(CURLcode code) {
   long status = 0;
   curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
@@ -183,6 +239,10 @@ FetchResult Transfer::finish(CURLcode code) {
   result_.body.clear();
   result_.status = 0;
   result_.content_type.clear();
+  // Every address the name had was refused (curl reports that as a failed
+  // connect): our decision, recorded as a skip, not a connection failure.
+  if (code == CURLE_COULDNT_CONNECT && !refused_.empty())
+    return fail(make_error_code(CrawlDecision::private_address), refused_);
   if (header_flood_)
     return fail(make_error_code(FetchErrc::protocol),
                 "response headers over " + std::to_string(kMaxHeaderBytes / 1024) + " KiB or " +

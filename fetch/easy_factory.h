@@ -7,10 +7,13 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "core/fetch_types.h"
+#include "fetch/address_guard.h"
 #include "fetch/curl_handles.h"
 
 namespace crawl {
@@ -27,9 +30,15 @@ struct TransferOptions {
   std::int64_t max_size = 10 * 1024 * 1024;  // decoded body bytes
   std::string user_agent;
   long max_redirects = 10;
+  // Refuses connections to special-purpose addresses (address_guard.h); null:
+  // every address is allowed (--allow-private; the fetch layer's own tests).
+  std::shared_ptr<const AddressGuard> address_guard;
+  std::vector<std::string> resolve;  // --resolve HOST:PORT:ADDR entries, as CURLOPT_RESOLVE
 };
 
-TransferOptions transfer_options(const Config& config);
+// The options of a crawl's transfers. `seed_urls` are the crawl's seeds, for
+// the address guard's exemptions (none with --allow-private).
+TransferOptions transfer_options(const Config& config, const std::vector<std::string>& seed_urls);
 
 // One transfer's state. curl's callbacks write into it (CURLOPT_PRIVATE and
 // the callbacks' user pointers point at it), so it must stay at a fixed
@@ -61,11 +70,14 @@ class Transfer {
   static size_t on_write(char* data, size_t size, size_t n, void* self) noexcept;
   static size_t on_header(char* data, size_t size, size_t n, void* self) noexcept;
   static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept;
+  static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) noexcept;
 
   const TransferOptions& options_;
   const std::atomic<bool>* cancel_;
   CURL* easy_ = nullptr;
   Slist headers_;  // the request's extra header fields (conditional requests)
+  Slist resolve_;  // options_.resolve as curl's list
+  std::string refused_;  // why the guard refused the last address it refused ("" if none)
   FetchResult result_;
   long last_status_ = 0;  // status of the response whose headers are being read
   bool too_large_ = false;

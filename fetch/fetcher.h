@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "core/fetch_types.h"
@@ -46,7 +48,9 @@ class Fetcher {
 };
 
 // The runtime choice of strategy; `listener` must outlive the fetcher.
-// Throws UsageError for a mode that is not available.
-std::unique_ptr<Fetcher> make_fetcher(const Config& config, FetchListener& listener);
+// `seed_urls`: the crawl's seeds, exempt from the private-address guard
+// (fetch/address_guard.h). Throws UsageError for a mode that is not available.
+std::unique_ptr<Fetcher> make_fetcher(const Config& config, FetchListener& listener,
+                                      const std::vector<std::string>& seed_urls);
 
 }  // namespace crawl
