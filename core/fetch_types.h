@@ -15,6 +15,8 @@
 
 namespace crawl {
 
+class BodyHold;  // fetch/body_budget.h
+
 // What a request is for: a page to crawl, or a file the crawler reads to
 // crawl politely (robots.txt) or to find pages (a sitemap).
 enum class RequestKind : std::uint8_t { page, robots, sitemap };
@@ -126,6 +128,11 @@ struct FetchResult {
   std::error_code error;               // empty when a response was received; else curl's code (fetch/curl_error.h),
                                        // a FetchErrc or a CrawlDecision
   std::string error_detail;            // libcurl's message, when error is set
+  // The fetch layer's own, opaque elsewhere: the body's share of the
+  // --memory-bodies budget and, when the body went to a temporary file (then
+  // `body` is empty), that file. Set from the transfer's end until just
+  // before result_ready(), which gets the body in `body` and this null.
+  std::shared_ptr<BodyHold> body_hold;
 
   bool ok() const { return !error; }
   // The value of the first header field `name` (any case), or "".

@@ -26,6 +26,7 @@ TransferOptions transfer_options(const Config& config, const std::vector<std::st
   TransferOptions o;
   if (!config.allow_private) o.address_guard = std::make_shared<const AddressGuard>(seed_urls);
   o.resolve = config.resolve;
+  if (config.memory_bodies > 0) o.body_budget = std::make_shared<BodyBudget>(config.memory_bodies);
   o.timeout_s = config.timeout_s;
   o.connect_timeout_s = config.connect_timeout_s;
   o.max_size = config.max_size;
@@ -41,6 +42,10 @@ Transfer::Transfer(FetchRequest request, const TransferOptions& options, const s
 CURLcode Transfer::attach(CURL* easy) {
   easy_ = easy;
   curl_easy_reset(easy);  // keeps the connection and DNS caches
+  body_bytes_ = 0;
+  spill_error_.clear();
+  hold_.reset();
+  if (options_.body_budget) hold_ = std::make_shared<BodyHold>(options_.body_budget);
   result_.fetched_at = std::chrono::system_clock::now();
   errbuf_[0] = '\0';
   auto ms = [](double s) { return static_cast<long>(s * 1000.0 + 0.5); };
@@ -116,22 +121,46 @@ size_t Transfer::on_write(char* data, size_t size, size_t n, void* self) noexcep
   const size_t bytes = size * n;
   // A robots.txt is read up to kRobotsParseLimit (--max-size does not apply);
   // past it the transfer ends (CURLE_WRITE_ERROR) and finish() takes what was read.
+  // Both limits count decoded bytes as curl decodes them (a few KiB at a
+  // time), so a compression bomb stops at the limit.
   const bool robots = t->result_.request.kind == RequestKind::robots;
-  if (robots && t->result_.body.size() + bytes > kRobotsParseLimit) {
-    t->result_.body.append(data, kRobotsParseLimit - t->result_.body.size());
+  const auto received = static_cast<size_t>(t->body_bytes_);
+  if (robots && received + bytes > kRobotsParseLimit) {
+    t->keep(data, kRobotsParseLimit - received);
     t->robots_cut_ = true;
     return 0;
   }
-  if (!robots && t->result_.body.size() + bytes > static_cast<size_t>(t->options_.max_size)) {
+  if (!robots && received + bytes > static_cast<size_t>(t->options_.max_size)) {
     t->too_large_ = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
+  return t->keep(data, bytes) ? bytes : 0;
+}
+
+bool Transfer::keep(const char* data, size_t bytes) noexcept {
   try {
-    t->result_.body.append(data, bytes);
+    if (hold_ && hold_->spilled()) {
+      if (!hold_->append(data, bytes, spill_error_)) return false;
+    } else if (hold_ && !hold_->reserve(result_.body, bytes)) {
+      // The budget is spent: the body goes to a temporary file.
+      std::string error;
+      if (hold_->spill(result_.body, error)) {
+        if (!hold_->append(data, bytes, spill_error_)) return false;
+      } else {
+        // No file (descriptors or disk exhausted): over the budget rather than fail the page.
+        if (!warned_spill_) spdlog::warn("{}: {}; its body stays in memory", result_.request.url, error);
+        warned_spill_ = true;
+        if (!hold_->reserve(result_.body, bytes, true)) return false;
+        result_.body.append(data, bytes);
+      }
+    } else {
+      result_.body.append(data, bytes);
+    }
   } catch (...) {
-    return 0;
+    return false;
   }
-  return bytes;
+  body_bytes_ += static_cast<std::int64_t>(bytes);
+  return true;
 }
 
 size_t Transfer::on_header(char* data, size_t size, size_t n, void* self) noexcept {
@@ -232,11 +261,13 @@ FetchResult Transfer::finish(CURLcode code) {
     curl_off_t retry_after = 0;
     if (curl_easy_getinfo(easy_, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
       result_.retry_after_s = static_cast<double>(retry_after);
+    result_.body_hold = std::move(hold_);  // a spilled body is read back by the fetcher (load_body)
     return std::move(result_);
   }
   // No usable response: keep what identifies the attempt, drop partial data.
-  const bool body_started = !result_.body.empty();
+  const bool body_started = body_bytes_ > 0;
   result_.body.clear();
+  hold_.reset();
   result_.status = 0;
   result_.content_type.clear();
   // Every address the name had was refused (curl reports that as a failed
@@ -251,6 +282,7 @@ FetchResult Transfer::finish(CURLcode code) {
   if (code == CURLE_OUT_OF_MEMORY && header_bytes_ > 0 && !body_started)
     return fail(make_error_code(FetchErrc::protocol), "a response header line over curl's 100 KiB limit");
   // Our write callback refused the body: that is our own decision, not curl's write error.
+  if (!spill_error_.empty()) return fail(make_error_code(FetchErrc::other), spill_error_);
   if (too_large_)
     return fail(make_error_code(FetchErrc::too_large),
                 "body larger than --max-size " + std::to_string(options_.max_size) + " bytes");
@@ -263,6 +295,8 @@ FetchResult Transfer::fail(std::error_code error, std::string detail) {
     result_.fetched_at = std::chrono::system_clock::now();
   result_.error = error;
   result_.error_detail = std::move(detail);
+  hold_.reset();
+  result_.body_hold.reset();
   return std::move(result_);
 }
 

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "core/fetch_types.h"
 #include "fetch/address_guard.h"
+#include "fetch/body_budget.h"
 #include "fetch/curl_handles.h"
 
 namespace crawl {
@@ -34,6 +35,9 @@ struct TransferOptions {
   // every address is allowed (--allow-private; the fetch layer's own tests).
   std::shared_ptr<const AddressGuard> address_guard;
   std::vector<std::string> resolve;  // --resolve HOST:PORT:ADDR entries, as CURLOPT_RESOLVE
+  // Bodies past it go to temporary files (body_budget.h); null: bodies are
+  // held in memory whole (the fetch layer's own tests).
+  std::shared_ptr<BodyBudget> body_budget;
 };
 
 // The options of a crawl's transfers. `seed_urls` are the crawl's seeds, for
@@ -68,6 +72,9 @@ class Transfer {
 
  private:
   static size_t on_write(char* data, size_t size, size_t n, void* self) noexcept;
+  // Keeps `bytes` of the body: in memory within the budget, else in the
+  // spill file. false when they cannot be kept (the transfer then ends).
+  bool keep(const char* data, size_t bytes) noexcept;
   static size_t on_header(char* data, size_t size, size_t n, void* self) noexcept;
   static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept;
   static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) noexcept;
@@ -81,6 +88,10 @@ class Transfer {
   FetchResult result_;
   long last_status_ = 0;  // status of the response whose headers are being read
   bool too_large_ = false;
+  std::int64_t body_bytes_ = 0;       // decoded body bytes received (in memory or spilled)
+  std::shared_ptr<BodyHold> hold_;    // the body's share of options_.body_budget; null without one
+  std::string spill_error_;           // why the body could not be kept ("" if it could)
+  bool warned_spill_ = false;
   bool robots_cut_ = false;  // a robots.txt past kRobotsParseLimit: the rest is not read
   std::size_t header_bytes_ = 0;   // of the response being read
   bool header_flood_ = false;      // past kMaxHeaderBytes / kMaxHeaderFields: aborted

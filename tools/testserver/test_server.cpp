@@ -99,6 +99,34 @@ std::string gzip(std::string_view data) {
   return out;
 }
 
+// A gzip member whose body is `bytes` zero bytes (about 1000:1), deflated
+// from a small zero buffer so the server never holds the decoded size.
+std::string gzip_zeros(std::uint64_t bytes) {
+  z_stream zs{};
+  if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("deflateInit2 failed");
+  static const std::string zeros(1 << 20, '\0');
+  std::string out;
+  char buf[64 * 1024];
+  int rc = Z_OK;
+  do {
+    const std::uint64_t in = std::min<std::uint64_t>(bytes, zeros.size());
+    bytes -= in;
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zeros.data()));
+    zs.avail_in = static_cast<uInt>(in);
+    const int flush = bytes == 0 ? Z_FINISH : Z_NO_FLUSH;
+    do {
+      zs.next_out = reinterpret_cast<Bytef*>(buf);
+      zs.avail_out = sizeof buf;
+      rc = deflate(&zs, flush);
+      out.append(buf, sizeof buf - zs.avail_out);
+    } while (zs.avail_out == 0 && rc != Z_STREAM_END);
+  } while (bytes > 0);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+  return out;
+}
+
 // kChunkSize bytes of printable filler lines for /big*.
 const std::string& big_filler() {
   static const std::string text = [] {
@@ -595,6 +623,10 @@ class Router {
       res = make(http::status::ok, path == "/gzip" ? gzip(body) : "this is not gzip data \x01\x02\x03");
       res.set(http::field::content_encoding, "gzip");
       res.set(http::field::vary, "Accept-Encoding");
+    } else if (path == "/gzip-bomb") {
+      const auto bytes = std::min<std::uint64_t>(query_uint(query, "bytes").value_or(256ull << 20), 4ull << 30);
+      res = make(http::status::ok, gzip_zeros(bytes), "text/plain; charset=utf-8");
+      res.set(http::field::content_encoding, "gzip");
     } else if (path == "/reset") {
       reply.kind = Reply::Kind::reset;
     } else if (path == "/slow") {
