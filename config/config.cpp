@@ -66,6 +66,7 @@ std::string Config::summary() const {
   for (const auto& r : exclude) s << " exclude=" << r;
   if (max_pages_per_host > 0) s << " max-pages-per-host=" << max_pages_per_host;
   if (max_url_length != 2083) s << " max-url-length=" << max_url_length;
+  if (max_redirects != 10) s << " max-redirect=" << max_redirects;
   if (sitemaps) s << " sitemaps=on";
   if (revisit_adaptive) s << " revisit=adaptive revisit-min=" << revisit_min_s << "s revisit-max=" << revisit_max_s << "s";
   if (every_s > 0) s << " every=" << every_s << "s";
@@ -283,6 +284,10 @@ std::vector<OptionSpec> option_specs() {
                "longer URLs are not followed (links, sitemap entries) nor crawled (seeds: reported by line); "
                "2083 as in Scrapy and Heritrix", "N",
                [=](const Config& c) { return num(c.max_url_length); }, int_in(&Config::max_url_length, 16, 1000000)});
+  o.push_back({"max-redirect", "an integer from 0 to 100",
+               "hops of one redirect chain (each hop is a request of its own: robots.txt, --scope and "
+               "--per-host apply to it); the target past the last is recorded as too_many_redirects", "N",
+               [=](const Config& c) { return num(c.max_redirects); }, int_in(&Config::max_redirects, 0, 100)});
   o.push_back({"max-depth", "an integer from 0 to 1000000", "link depth to follow from the seeds (0: seeds only)", "N",
                [=](const Config& c) { return num(c.max_depth); }, int_in(&Config::max_depth, 0, 1000000)});
   o.push_back({"max-pages", "an integer >= 0 (0: no limit)", "stop after this many fetches", "N",

@@ -33,6 +33,7 @@ struct Config {
   std::string out;                         // "" → crawl.db (sqlite) / crawl-out (disk)
   int max_depth = 5;                       // wget's -l default
   std::int64_t max_url_length = 2083;      // longer links are not followed (Scrapy's and Heritrix's bound)
+  int max_redirects = 10;                  // --max-redirect: hops of one redirect chain (wget's name)
   std::int64_t max_pages = 0;              // 0 = unlimited
   Scope scope = Scope::host;
   std::vector<std::string> include;        // --include REGEX: follow only links matching one (if any given)

@@ -43,6 +43,10 @@ struct FetchRequest {
   std::string referrer;  // page the link was found on; empty for seeds
   RequestKind kind = RequestKind::page;
   int attempt = 0;       // 0 for the first try, n for the n-th retry
+  // Redirects that led here: a redirect's target is a request of its own
+  // (through the frontier, so robots.txt, scope and per-host leases apply
+  // to every hop), counted against --max-redirect.
+  int redirects = 0;
   // Set when a good copy of the URL is stored: the request is conditional
   // on its validators (a 304 means unchanged).
   std::shared_ptr<const KnownCopy> known;
@@ -63,7 +67,7 @@ enum class FetchErrc {
   timeout,             // connect or total timeout
   tls,                 // TLS handshake or certificate problem
   too_large,           // body exceeded --max-size
-  too_many_redirects,  // more than 10 redirects (or a loop)
+  too_many_redirects,  // a redirect chain longer than --max-redirect (or, for a robots.txt, 5)
   unsupported_scheme,  // redirect or URL to a scheme other than http/https
   recv,                // connection broken while receiving
   send,                // connection broken while sending
@@ -94,6 +98,7 @@ enum class CrawlDecision {
   host_given_up,          // too many connection failures in a row on its host: an error
   private_address,        // every address of its host is private or special-purpose (fetch/address_guard.h):
                           // refused before connecting; a skip, not an error (FetchResult::skipped())
+  out_of_scope,           // a redirect's target outside --scope / --include / --exclude: a skip
 };
 const std::error_category& crawl_decision_category() noexcept;
 inline std::error_code make_error_code(CrawlDecision d) noexcept {
@@ -112,8 +117,11 @@ inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
 
 struct FetchResult {
   FetchRequest request;
-  std::string final_url;               // after redirects; == request.url if none
-  std::vector<std::string> redirects;  // each absolute Location followed, in order
+  std::string final_url;               // a redirect's target (normalized); else == request.url
+  // A redirect's target, when it is one (the crawler fetches it as a request
+  // of its own; the store extends the chain of the URL that led here).
+  // A robots.txt's redirects are followed by the transfer: each, in order.
+  std::vector<std::string> redirects;
   long status = 0;                     // final HTTP status; 0 when no response
   std::string content_type;            // final response's Content-Type, as sent
   std::vector<std::pair<std::string, std::string>> headers;  // final response
@@ -141,11 +149,17 @@ struct FetchResult {
       if (ascii_iequals(n, name)) return v;
     return {};
   }
-  // Not fetched on purpose (robots.txt disallows it, or its address is
-  // private): not an error.
+  // Not fetched on purpose (robots.txt disallows it, its address is private,
+  // a redirect leaves the crawl's scope): not an error.
   bool skipped() const {
     return error == make_error_code(CrawlDecision::robots_disallowed) ||
-           error == make_error_code(CrawlDecision::private_address);
+           error == make_error_code(CrawlDecision::private_address) ||
+           error == make_error_code(CrawlDecision::out_of_scope);
+  }
+  // A redirect response (301, 302, 303, 307, 308): its target is fetched as
+  // a request of its own.
+  bool is_redirect() const {
+    return !error && (status == 301 || status == 302 || status == 303 || status == 307 || status == 308);
   }
   // "" when ok, else "kind: detail" e.g. "timeout: Operation timed out after…".
   std::string error_string() const {

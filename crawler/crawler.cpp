@@ -9,6 +9,8 @@
 
 #include "core/digest.h"
 #include "core/time_text.h"
+#include "core/printable.h"
+#include "web/url.h"
 
 namespace crawl {
 
@@ -195,7 +197,11 @@ ResultDone Crawler::read(FetchResult&& r) {
     return done;
   }
   UrlEffects effects;
-  if (!r.error && r.status == 304 && r.request.kind != RequestKind::robots) {
+  if (r.is_redirect()) {
+    // Its target is a request of its own (robots.txt, scope, per-host
+    // leases); the redirect itself is recorded as the URL's response.
+    follow_redirect(r, done, effects);
+  } else if (!r.error && r.status == 304 && r.request.kind != RequestKind::robots) {
     // Not Modified: the stored copy is current and its links are followed;
     // unless nothing was asked for (Heritrix's guard against bogus 304s).
     if (r.request.conditional() && follow_stored(r.request, done, effects)) {
@@ -237,14 +243,58 @@ void Crawler::follow(ResultDone& done, const FetchRequest& from, UrlEffects& eff
       return true;
     });
   }
-  if (auto& target = done.discoveries.redirect_target) {
-    bool is_new = false;
-    {
-      std::lock_guard lock(seen_mutex_);
-      is_new = seen_.insert(*target);
-    }
-    if (is_new && state_) effects.done_too.push_back(*target);
+}
+
+void Crawler::follow_redirect(FetchResult& r, ResultDone& done, UrlEffects& effects) {
+  const std::string_view location = r.header("Location");
+  if (location.empty()) return;  // no target: a response like any other
+  auto target = resolve_url(r.request.url, location);
+  if (!target) {
+    spdlog::info("{}: HTTP {} to \"{}\": not an http(s) URL; not followed", r.request.url, r.status,
+                 printable(location, 200));
+    return;
   }
+  r.final_url = *target;
+  r.redirects = {*target};
+  // A seed's redirect makes its target's host a seed's (Heritrix's
+  // seedsRedirectNewSeeds): http://example.com/ → https://www.example.com/.
+  if (r.request.depth == 0 && r.request.kind == RequestKind::page) scope_->add_seed_host(*target);
+  {
+    std::lock_guard lock(seen_mutex_);
+    if (!seen_.insert(*target)) return;  // queued or fetched already: a loop ends here
+  }
+  FetchRequest next;
+  next.url = std::move(*target);
+  next.depth = r.request.depth;  // a redirect is not a link: same depth
+  next.priority = r.request.priority;
+  next.referrer = r.request.url;
+  next.kind = r.request.kind;
+  next.redirects = r.request.redirects + 1;
+  const auto not_fetched = [&](std::error_code why, std::string detail) {
+    FetchResult n;
+    n.request = std::move(next);
+    n.final_url = n.request.url;
+    n.fetched_at = std::chrono::system_clock::now();
+    n.error = why;
+    n.error_detail = std::move(detail);
+    record(n);
+  };
+  if (next.redirects > config_.max_redirects) {
+    not_fetched(make_error_code(FetchErrc::too_many_redirects),
+                "redirected to from " + r.request.url + " after " + std::to_string(config_.max_redirects) +
+                    " redirects (--max-redirect)");
+    return;
+  }
+  if (std::string why = scope_->rejection(next.url); !why.empty()) {
+    not_fetched(make_error_code(CrawlDecision::out_of_scope), "redirect from " + r.request.url + ": " + why);
+    return;
+  }
+  if (state_) {
+    effects.added.push_back(
+        StateUrl{next.url, next.depth, next.priority, next.referrer, next.kind, 0, {}, next.redirects});
+    next.known = known_copy(next.url);  // requested conditionally, or not at all when not due
+  }
+  done.discoveries.redirect = std::move(next);
 }
 
 std::shared_ptr<const KnownCopy> Crawler::known_copy(const std::string& url) {
@@ -271,6 +321,10 @@ bool Crawler::follow_stored(const FetchRequest& request, ResultDone& done, UrlEf
   guarded(named, "reading the stored copy", [&] { copy = sink_ ? sink_->stored_copy(request.url) : std::nullopt; });
   if (!copy) return false;
   copy->request = request;
+  if (copy->is_redirect()) {
+    follow_redirect(*copy, done, effects);
+    return true;
+  }
   guarded(*copy, "link extraction", [&] { done.discoveries = reader_->read(*copy); });
   follow(done, request, effects);
   return true;
@@ -460,6 +514,12 @@ void Crawler::apply_done(ResultDone& done) {
     frontier_.retry(std::move(again));
     return;
   }
+  if (auto& next = done.discoveries.redirect) {
+    if (not_due(*next))
+      queue_copy_job(CopyJob{std::move(*next), std::nullopt});
+    else
+      frontier_.add_new(std::move(*next));
+  }
   if (done.discoveries.found.empty() && done.known.empty()) return;
   auto referrer = std::make_shared<const std::string>(done.request.url);  // shared by all its links
   for (auto& k : done.known) {
@@ -496,6 +556,7 @@ void Crawler::request_refills() {
         r.referrer = std::move(u.referrer);
         r.kind = u.kind;
         r.attempt = u.attempts;  // in flight when an earlier run stopped: counted
+        r.redirects = u.redirects;
         r.known = std::move(u.known);
         refilled.requests.push_back(std::move(r));
       }

@@ -121,7 +121,7 @@ class Crawler final : private FetchListener {
   void keep_unseen(FoundUrls& found);
   // What `done.discoveries` adds to the crawl, found by `from`: its new
   // URLs (those with a stored copy moved to done.known, with its
-  // validators) and a redirect's target, as state rows in `effects`.
+  // validators), as state rows in `effects`.
   void follow(ResultDone& done, const FetchRequest& from, UrlEffects& effects);
   // What is known of the good copy stored for `url` (validators, due or
   // not), or nullptr: none stored (known_ says first, without a read).
@@ -129,6 +129,12 @@ class Crawler final : private FetchListener {
   // A page --revisit adaptive says not to request now: its links are
   // followed from its stored copy by the stored-copy thread.
   bool not_due(const FetchRequest& request) const;
+  // `r` is a redirect: its target (resolved from Location) becomes the
+  // result's final_url and redirects, and, when new to the crawl, a request
+  // of its own (done.discoveries.redirect) at the same depth; a target
+  // past --max-redirect or outside the crawl's scope is recorded as such
+  // (too_many_redirects, out_of_scope) and not fetched.
+  void follow_redirect(FetchResult& r, ResultDone& done, UrlEffects& effects);
   // A 304 (or not-due) page's links, from its stored copy; false when
   // none is stored.
   bool follow_stored(const FetchRequest& request, ResultDone& done, UrlEffects& effects);
@@ -180,12 +186,12 @@ class Crawler final : private FetchListener {
   Clock* clock_;
   Stats stats_;
   std::vector<Callback> callbacks_;
-  std::optional<CrawlScope> scope_;     // set by run() before any request is submitted
+  std::optional<CrawlScope> scope_;     // set by run() before any request is submitted (grown by seeds' redirects)
   std::optional<ResultReader> reader_;  // likewise; then read by result threads
   Inbox inbox_;
   StateStore* state_ = nullptr;  // the sink's crawl state, if it keeps one
   std::mutex seen_mutex_;        // guards seen_
-  SeenSet seen_;                 // every URL ever queued (and redirect targets)
+  SeenSet seen_;                 // every URL ever queued
   SeenSet known_;                // URLs with a good stored copy (filled by start(), then read-only)
   std::string due_before_;       // --revisit adaptive: copies due after this (the batch's start) are not; "" all due
   std::atomic<std::int64_t> not_modified_{0};

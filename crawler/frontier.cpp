@@ -11,6 +11,9 @@ Frontier::Referrer to_referrer(std::string&& url) {
   return url.empty() ? nullptr : std::make_shared<const std::string>(std::move(url));
 }
 
+// Small counts as Item keeps them (255 is plenty: retries and redirects are bounded far lower).
+std::uint8_t clamp_u8(int n) { return static_cast<std::uint8_t>(std::clamp(n, 0, 255)); }
+
 }  // namespace
 
 // Refills in flight at once: enough to keep many hosts busy, few enough
@@ -46,7 +49,24 @@ bool Frontier::add(std::string url, int depth, double priority, Referrer referre
 
 bool Frontier::add_new(std::string url, int depth, double priority, Referrer referrer, RequestKind kind,
                        std::shared_ptr<const KnownCopy> known) {
+  FetchRequest r;
+  r.url = std::move(url);
+  r.depth = depth;
+  r.priority = priority;
+  r.kind = kind;
+  r.known = std::move(known);
+  return add_new(std::move(r), std::move(referrer));
+}
+
+bool Frontier::add_new(FetchRequest request) {
+  Referrer referrer = to_referrer(std::move(request.referrer));
+  return add_new(std::move(request), std::move(referrer));
+}
+
+bool Frontier::add_new(FetchRequest&& r, Referrer referrer) {
+  const std::string& url = r.url;
   const std::string origin(url_origin(url));
+  const RequestKind kind = r.kind;
   if (over_quota(origin, kind)) return false;
   Host& host = host_for(origin);
   if (options_.memory_queue > 0 && !host.given_up &&
@@ -57,7 +77,9 @@ bool Frontier::add_new(std::string url, int depth, double priority, Referrer ref
     want_refill(origin, host);
     return true;
   }
-  return enqueue(origin, host, Item{priority, seq_++, url.substr(origin.size()), std::move(referrer), depth, kind, 0, std::move(known)});
+  return enqueue(origin, host,
+                 Item{r.priority, seq_++, url.substr(origin.size()), std::move(referrer), r.depth, kind, 0,
+                      clamp_u8(r.redirects), std::move(r.known)});
 }
 
 void Frontier::restore(const std::string& origin, std::int64_t count) {
@@ -125,7 +147,7 @@ void Frontier::refill(const std::string& origin, std::vector<FetchRequest> reque
     const auto attempt = static_cast<std::uint8_t>(std::clamp(r.attempt, 0, 255));
     enqueue(origin, host,
             Item{priority, seq_++, r.url.substr(std::min(origin.size(), r.url.size())),
-                 to_referrer(std::move(r.referrer)), depth, kind, attempt, std::move(r.known)});
+                 to_referrer(std::move(r.referrer)), depth, kind, attempt, clamp_u8(r.redirects), std::move(r.known)});
   }
   want_refill(origin, host);
 }
@@ -134,7 +156,7 @@ void Frontier::retry(FetchRequest request) {
   const std::string origin(url_origin(request.url));
   enqueue(origin, host_for(origin),
           Item{request.priority, seq_++, request.url.substr(origin.size()), to_referrer(std::move(request.referrer)),
-               request.depth, request.kind, static_cast<std::uint8_t>(std::min(request.attempt, 255)),
+               request.depth, request.kind, clamp_u8(request.attempt), clamp_u8(request.redirects),
                std::move(request.known)});
 }
 
@@ -172,6 +194,7 @@ FetchRequest Frontier::to_request(const std::string& origin, Item&& item) {
   if (item.referrer) r.referrer = *item.referrer;
   r.kind = item.kind;
   r.attempt = item.attempt;
+  r.redirects = item.redirects;
   r.known = std::move(item.known);
   return r;
 }

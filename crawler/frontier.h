@@ -88,6 +88,8 @@ class Frontier {
   // `known`: what is known of its stored copy (the request is conditional).
   bool add_new(std::string url, int depth, double priority, Referrer referrer,
                RequestKind kind = RequestKind::page, std::shared_ptr<const KnownCopy> known = nullptr);
+  // The same for a whole request (a redirect's target: its hop count kept).
+  bool add_new(FetchRequest request);
 
   // Resuming: `count` URLs of `origin` wait in the state.
   void restore(const std::string& origin, std::int64_t count);
@@ -166,6 +168,7 @@ class Frontier {
     std::int32_t depth;
     RequestKind kind;
     std::uint8_t attempt;
+    std::uint8_t redirects;  // hops of the redirect chain that led here
     std::shared_ptr<const KnownCopy> known;  // its stored copy, when read back from the state
     // A URL tried before (a retry, or in flight when a crawl was
     // interrupted) waits until its host has nothing fresh, as Scrapy lowers
@@ -205,6 +208,7 @@ class Frontier {
     std::string gave_up_because;
   };
 
+  bool add_new(FetchRequest&& request, Referrer referrer);
   Host& host_for(const std::string& origin);
   // Whether a page of `origin` would exceed --max-pages-per-host.
   bool over_quota(const std::string& origin, RequestKind kind) const;

@@ -28,16 +28,14 @@ ResultReader::ResultReader(const Config& config, const CrawlScope& scope)
     : config_(config), scope_(scope), robots_token_(product_token(config.user_agent)) {}
 
 Discoveries ResultReader::read(const FetchResult& r, std::string* links_out) const {
-  Discoveries d;
-  auto final_url = normalize_url(r.final_url);
-  if (final_url && *final_url != r.request.url) d.redirect_target = *final_url;
-  if (!r.ok() || r.status < 200 || r.status >= 300) return d;
+  if (!r.ok() || r.status < 200 || r.status >= 300) return {};
+  // A copy stored before redirects were requests of their own holds the
+  // final page's body under the first URL: its links are relative to the end.
+  auto final_url = r.final_url.empty() || r.final_url == r.request.url ? std::nullopt : normalize_url(r.final_url);
   const std::string& base = final_url ? *final_url : r.request.url;
   if (r.request.kind == RequestKind::sitemap) return read_sitemap(r, base);
-  if (!is_html(r.content_type)) return d;
-  Discoveries html = read_html(r, base, links_out);
-  html.redirect_target = std::move(d.redirect_target);
-  return html;
+  if (!is_html(r.content_type)) return {};
+  return read_html(r, base, links_out);
 }
 
 Discoveries ResultReader::read_sitemap(const FetchResult& r, const std::string& base) const {

@@ -26,8 +26,10 @@ struct FoundUrls {
 
 struct Discoveries {
   std::vector<FoundUrls> found;
-  std::optional<std::string> redirect_target;  // the normalized final URL, when redirected elsewhere
-  bool index = true;                           // false: a noindex page, not to be stored
+  // A redirect's target to queue (new to the crawl, in scope, within
+  // --max-redirect), set by the crawler.
+  std::optional<FetchRequest> redirect;
+  bool index = true;  // false: a noindex page, not to be stored
 };
 
 class ResultReader {

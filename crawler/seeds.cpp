@@ -1,5 +1,6 @@
 #include "crawler/seeds.h"
 
+#include "core/printable.h"
 #include "web/url.h"
 
 #include <boost/url/parse.hpp>
@@ -55,32 +56,6 @@ std::string why_not_a_seed(std::string_view url) {
   return "invalid URL";
 }
 
-// `line` as it can be shown on a terminal: control bytes and bytes that are
-// not UTF-8 as \xNN, cut after kShownBytes (a binary file must not write
-// escape sequences to the user's terminal).
-std::string printable(std::string_view line) {
-  constexpr std::size_t kShownBytes = 300;
-  std::string out;
-  std::size_t i = 0;
-  for (; i < line.size() && out.size() < kShownBytes; ++i) {
-    const auto c = static_cast<unsigned char>(line[i]);
-    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    bool valid = len > 0 && i + len <= line.size();
-    for (std::size_t k = 1; valid && k < len; ++k) valid = (static_cast<unsigned char>(line[i + k]) >> 6) == 0x2;
-    if (valid && len == 1 && (c < 0x20 || c == 0x7F)) valid = false;
-    if (!valid) {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-      continue;
-    }
-    out.append(line.substr(i, len));
-    i += len - 1;
-  }
-  if (i < line.size()) out += "…";
-  return out;
-}
 
 }  // namespace
 
@@ -98,7 +73,7 @@ SeedList parse_seed_list(std::string_view text, std::string_view filename) {
     if (fields.empty() || fields[0].starts_with('#')) continue;
     const auto warn = [&](std::string_view reason) {
       list.warnings.push_back(std::string(filename) + ":" + std::to_string(number) + ": " +
-                              std::string(reason) + ": '" + printable(line) + "'");
+                              std::string(reason) + ": '" + printable(line, 300) + "'");
     };
     if (fields.size() > 2) {
       warn("extra field after URL and priority");

@@ -60,11 +60,15 @@ CURLcode Transfer::attach(CURL* easy) {
   set(CURLOPT_NOSIGNAL, 1L);
   set(CURLOPT_PROTOCOLS_STR, "http,https");
   set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  set(CURLOPT_FOLLOWLOCATION, 1L);
-  // RFC 9309 §2.3.1.2: follow at least five redirects for a robots.txt; five it is.
-  set(CURLOPT_MAXREDIRS, result_.request.kind == RequestKind::robots ? std::min(options_.max_redirects, 5L)
-                                                                      : options_.max_redirects);
-  set(CURLOPT_AUTOREFERER, 1L);
+  // A page's or sitemap's redirect comes back as a response: the crawler
+  // queues its target as a request of its own, so robots.txt, scope and the
+  // per-host leases apply to every hop. A robots.txt's redirects are
+  // followed here (RFC 9309 §2.3.1.2: at least five; five it is).
+  if (result_.request.kind == RequestKind::robots) {
+    set(CURLOPT_FOLLOWLOCATION, 1L);
+    set(CURLOPT_MAXREDIRS, 5L);
+    set(CURLOPT_AUTOREFERER, 1L);
+  }
   set(CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl supports; bodies arrive decoded
   set(CURLOPT_TIMEOUT_MS, ms(options_.timeout_s));
   set(CURLOPT_CONNECTTIMEOUT_MS, ms(options_.connect_timeout_s));

@@ -26,11 +26,10 @@ inline constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
 inline constexpr std::size_t kMaxHeaderFields = 1000;
 
 struct TransferOptions {
-  double timeout_s = 30;          // whole transfer, redirects included
+  double timeout_s = 30;          // whole transfer (a robots.txt's redirects included)
   double connect_timeout_s = 10;
   std::int64_t max_size = 10 * 1024 * 1024;  // decoded body bytes
   std::string user_agent;
-  long max_redirects = 10;
   // Refuses connections to special-purpose addresses (address_guard.h); null:
   // every address is allowed (--allow-private; the fetch layer's own tests).
   std::shared_ptr<const AddressGuard> address_guard;

@@ -85,6 +85,7 @@ CREATE TABLE IF NOT EXISTS latest(
   next_due TEXT,
   links TEXT);
 CREATE INDEX IF NOT EXISTS latest_run ON latest(run_id);
+CREATE INDEX IF NOT EXISTS latest_redirected ON latest(final_url) WHERE redirects IS NOT NULL;
 CREATE TABLE IF NOT EXISTS fetches(
   id INTEGER PRIMARY KEY,
   page_id INTEGER NOT NULL REFERENCES latest(id),
@@ -114,14 +115,15 @@ CREATE TABLE IF NOT EXISTS urls(
   referrer TEXT,
   kind TEXT,
   attempts INTEGER NOT NULL DEFAULT 0,
-  run_id INTEGER);
+  run_id INTEGER,
+  redirects INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS urls_queued ON urls(host, attempts > 0, priority, seq) WHERE state = 'queued';
 )sql";
 
 // A URL new to the state (added by a page, a sitemap or the seed list).
 constexpr const char* kInsertUrlSql = R"sql(
-INSERT OR IGNORE INTO urls(fp, url, host, state, depth, priority, referrer, kind, attempts, run_id)
-VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+INSERT OR IGNORE INTO urls(fp, url, host, state, depth, priority, referrer, kind, attempts, run_id, redirects)
+VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
 )sql";
 
 // A URL's final state (its row is inserted if missing: kInsertUrlSql).
@@ -132,7 +134,8 @@ constexpr const char* kStartedUrlSql =
 
 // With what is known of the URL's good copy, if one is stored.
 constexpr const char* kTakeUrlsSql = R"sql(
-SELECT u.url, u.depth, u.priority, u.referrer, u.kind, u.attempts, l.id, l.etag, l.last_modified, l.next_due
+SELECT u.url, u.depth, u.priority, u.referrer, u.kind, u.attempts, l.id, l.etag, l.last_modified, l.next_due,
+       u.redirects
 FROM urls u LEFT JOIN latest l ON l.url = u.url AND l.body_id IS NOT NULL AND l.status < 400
 WHERE u.host = ?1 AND u.state = 'queued' ORDER BY u.attempts > 0, u.priority, u.seq LIMIT ?2
 )sql";
@@ -165,6 +168,21 @@ ON CONFLICT(url) DO UPDATE SET
 RETURNING id
 )sql";
 
+// A redirect from ?1 whose chain is ?2 (a non-empty JSON array of strings)
+// and ends at ?3: every other chain that ended at ?1 goes on the same way;
+// not the rows on ?2 (a loop), and not past a bound (a loop between pages
+// not fetched again cannot grow a chain batch after batch). The arrays are
+// joined as text: both end (start) with a string, so with one ']' ('[').
+constexpr const char* kExtendChainsSql = R"sql(
+UPDATE latest SET redirects = json(rtrim(redirects, ']') || ',' || ltrim(?2, '[')), final_url = ?3
+WHERE final_url = ?1 AND redirects IS NOT NULL AND url <> ?1 AND json_array_length(redirects) < 100
+  AND url NOT IN (SELECT value FROM json_each(?2))
+)sql";
+
+// A redirect's target, when recorded: its own chain, if it is a redirect too.
+constexpr const char* kSelectChainSql =
+    "SELECT redirects, final_url FROM latest WHERE url = ?1 AND status BETWEEN 300 AND 399 AND redirects IS NOT NULL";
+
 constexpr const char* kInsertFetchSql = R"sql(
 INSERT INTO fetches(page_id, run_id, fetched_at, status, change, body_id, etag, last_modified, error)
 VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -196,15 +214,23 @@ constexpr const char* kUpdateRunSql =
     "cpu_s = ?11, peak_rss_bytes = ?12, latency_p50_ms = ?13, latency_p95_ms = ?14, "
     "latency_p99_ms = ?15 WHERE id = ?9";
 
-// Columns added to `runs` after schema version 1, in order. A database made
-// by an older build gets them with ALTER TABLE (NULL in its old rows).
-constexpr std::pair<const char*, const char*> kRunsColumnsSinceV1[] = {
-    {"skipped", "INTEGER"},          {"cpu_s", "REAL"},
-    {"peak_rss_bytes", "INTEGER"},   {"latency_p50_ms", "REAL"},
-    {"latency_p95_ms", "REAL"},      {"latency_p99_ms", "REAL"},
+// Columns added to existing tables after schema version 1, in order. A
+// database made by an older build gets them with ALTER TABLE (NULL, or the
+// default, in its old rows).
+struct AddedColumn {
+  const char* table;
+  const char* name;
+  const char* type;
+};
+constexpr AddedColumn kColumnsSinceV1[] = {
+    {"runs", "skipped", "INTEGER"},          {"runs", "cpu_s", "REAL"},
+    {"runs", "peak_rss_bytes", "INTEGER"},   {"runs", "latency_p50_ms", "REAL"},
+    {"runs", "latency_p95_ms", "REAL"},      {"runs", "latency_p99_ms", "REAL"},
     // version 3
-    {"resumed_from", "INTEGER"},     {"requeued", "INTEGER"},
-    {"pid", "INTEGER"},
+    {"runs", "resumed_from", "INTEGER"},     {"runs", "requeued", "INTEGER"},
+    {"runs", "pid", "INTEGER"},
+    // version 5: redirects are requests of their own, hops counted
+    {"urls", "redirects", "INTEGER NOT NULL DEFAULT 0"},
 };
 
 [[noreturn]] void throw_db_error(const std::string& path, std::string_view what,
@@ -440,7 +466,7 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
   if (old_pages && exec("DROP INDEX IF EXISTS pages_run; ALTER TABLE pages RENAME TO pages_before_v4", error) != SQLITE_OK)
     throw_db_error(path_, "cannot migrate the pages table", db);
   if (exec(kSchemaSql, error) != SQLITE_OK) throw_db_error(path_, "cannot create schema", db);
-  migrate_runs_table();
+  migrate_columns();
   if (old_pages) migrate_pages_table();
   if (version < kSchemaVersion &&
       exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str(), error) != SQLITE_OK) {
@@ -455,6 +481,8 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
   select_body_ = prepare(db, path_, kSelectBodySql);
   upsert_latest_ = prepare(db, path_, kUpsertLatestSql);
   insert_fetch_ = prepare(db, path_, kInsertFetchSql);
+  extend_chains_ = prepare(db, path_, kExtendChainsSql);
+  select_chain_ = prepare(db, path_, kSelectChainSql);
   update_kept_ = prepare(db, path_, kUpdateKeptSql);
   insert_url_ = prepare(db, path_, kInsertUrlSql);
   settle_url_ = prepare(db, path_, kSettleUrlSql);
@@ -472,22 +500,23 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
 // Runs in the constructor's schema transaction. Checks the columns rather
 // than trusting user_version alone, so a half-migrated file is completed.
 
-void SqliteSink::migrate_runs_table() {
+void SqliteSink::migrate_columns() {
   sqlite3* db = db_.get();
-  std::vector<std::string> have;
-  {
-    SqliteStmt info = prepare(db, path_, "PRAGMA table_info(runs)");
+  std::vector<std::pair<std::string, std::string>> have;  // table, column
+  for (const char* table : {"runs", "urls"}) {
+    SqliteStmt info = prepare(db, path_, (std::string("PRAGMA table_info(") + table + ")").c_str());
     while (sqlite3_step(info.get()) == SQLITE_ROW) {
       const auto* name = reinterpret_cast<const char*>(sqlite3_column_text(info.get(), 1));
-      if (name) have.emplace_back(name);
+      if (name) have.emplace_back(table, name);
     }
   }
   std::string error;
-  for (const auto& [name, type] : kRunsColumnsSinceV1) {
-    if (std::find(have.begin(), have.end(), name) != have.end()) continue;
-    const std::string sql = std::string("ALTER TABLE runs ADD COLUMN ") + name + " " + type;
-    if (exec(sql.c_str(), error) != SQLITE_OK) throw_db_error(path_, "cannot add column runs." + std::string(name), db);
-    spdlog::debug("SQLite database '{}': added column runs.{}", path_, name);
+  for (const auto& [table, name, type] : kColumnsSinceV1) {
+    if (std::find(have.begin(), have.end(), std::pair<std::string, std::string>(table, name)) != have.end()) continue;
+    const std::string column = std::string(table) + "." + name;
+    const std::string sql = std::string("ALTER TABLE ") + table + " ADD COLUMN " + name + " " + type;
+    if (exec(sql.c_str(), error) != SQLITE_OK) throw_db_error(path_, "cannot add column " + column, db);
+    spdlog::debug("SQLite database '{}': added column {}", path_, column);
   }
 }
 
@@ -792,8 +821,23 @@ int SqliteSink::write_page(const FetchResult& r, std::string& error) {
   row.result = &r;
   row.fetched_at = fetched_at;
   row.run_id = run;
+  const bool hop = r.is_redirect() && r.redirects.size() == 1;  // a page's redirect (robots.txt: followed)
+  if (hop) {
+    if (const int rc = redirect_chain(r, row, error); rc != SQLITE_OK) return rc;
+  }
   std::int64_t page_id = 0;
   if (const int rc = upsert_latest(row, page_id, error); rc != SQLITE_OK) return rc;
+  if (hop) {
+    // The chains that led here lead on the same way.
+    sqlite3_stmt* stmt = extend_chains_.get();
+    StmtScope scope(stmt);
+    BindResults bind;
+    bind(sqlite3_bind_text64(stmt, 1, r.request.url.data(), r.request.url.size(), SQLITE_STATIC, SQLITE_UTF8));
+    bind(sqlite3_bind_text64(stmt, 2, row.redirects.data(), row.redirects.size(), SQLITE_STATIC, SQLITE_UTF8));
+    bind(sqlite3_bind_text64(stmt, 3, row.final_url.data(), row.final_url.size(), SQLITE_STATIC, SQLITE_UTF8));
+    if (const int rc = bind.check(error); rc != SQLITE_OK) return rc;
+    if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
+  }
   if (r.skipped()) return SQLITE_OK;  // not a fetch: no history
   fetch.page_id = page_id;
   return insert_fetch(fetch, error);
@@ -827,17 +871,45 @@ int SqliteSink::store_body(const std::string& digest, std::string_view body, std
   return SQLITE_OK;
 }
 
+int SqliteSink::redirect_chain(const FetchResult& r, LatestRow& row, std::string& error) {
+  const std::string& target = r.redirects.front();
+  row.redirects = json_string_array(r.redirects);
+  row.final_url = target;
+  sqlite3_stmt* stmt = select_chain_.get();
+  StmtScope scope(stmt);
+  sqlite3_bind_text64(stmt, 1, target.data(), target.size(), SQLITE_STATIC, SQLITE_UTF8);
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_DONE) return SQLITE_OK;  // not recorded yet: recording it extends this chain
+  if (rc != SQLITE_ROW) {
+    error = error_text(rc);
+    return rc;
+  }
+  const std::string rest = column_text(stmt, 0);
+  // The target's chain, unless it leads back here (a loop: it ends at the target).
+  const std::string self = json_string_array({r.request.url});  // ["url"]
+  const std::string quoted = self.substr(1, self.size() - 2);  // "url", as an element of `rest` reads
+  if (rest.size() > 2 && rest.front() == '[' && rest.back() == ']' && rest.find(quoted) == std::string::npos) {
+    row.redirects.pop_back();
+    row.redirects += ',';
+    row.redirects.append(rest, 1);
+    row.final_url = column_text(stmt, 1);
+  }
+  return SQLITE_OK;
+}
+
 int SqliteSink::upsert_latest(const LatestRow& row, std::int64_t& page_id, std::string& error) {
   const FetchResult& r = *row.result;
   sqlite3_stmt* stmt = upsert_latest_.get();
   StmtScope scope(stmt);
   const bool has_response = r.status > 0;
   // Kept alive until `scope` resets the statement (bound SQLITE_STATIC).
-  const std::string redirects = r.redirects.empty() ? std::string() : json_string_array(r.redirects);
+  const std::string redirects = !row.redirects.empty() ? row.redirects
+                                : r.redirects.empty() ? std::string()
+                                                      : json_string_array(r.redirects);
   const std::string headers = header_lines(r.headers);
   BindResults bind;
   bind(sqlite3_bind_text64(stmt, 1, row.url->data(), row.url->size(), SQLITE_STATIC, SQLITE_UTF8));
-  bind(bind_text_or_null(stmt, 2, r.final_url));
+  bind(bind_text_or_null(stmt, 2, row.final_url.empty() ? r.final_url : row.final_url));
   bind(has_response ? sqlite3_bind_int64(stmt, 3, r.status) : sqlite3_bind_null(stmt, 3));
   bind(bind_text_or_null(stmt, 4, r.content_type));
   bind(bind_int_or_null(stmt, 5, row.body_id));
@@ -920,6 +992,7 @@ int SqliteSink::write_url(sqlite3_stmt* stmt, const StateUrl& u, UrlState state,
   bind(sqlite3_bind_text(stmt, 8, kind, -1, SQLITE_STATIC));
   bind(sqlite3_bind_int(stmt, 9, u.attempts));
   bind(run_id != 0 ? sqlite3_bind_int64(stmt, 10, run_id) : sqlite3_bind_null(stmt, 10));
+  bind(sqlite3_bind_int(stmt, 11, u.redirects));
   if (const int rc = bind.check(error); rc != SQLITE_OK) return rc;
   return step_done(stmt, error);
 }
@@ -933,15 +1006,12 @@ int SqliteSink::write_effects(const FetchRequest& request, const UrlEffects& eff
     if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
   }
   if (sqlite3_changes(db_.get()) == 0) {  // not in the state (e.g. stored without it): added as it ends
-    StateUrl self{request.url, request.depth, request.priority, request.referrer, request.kind, request.attempt + 1, {}};
+    StateUrl self{request.url, request.depth,        request.priority, request.referrer, request.kind,
+                  request.attempt + 1, {}, request.redirects};
     if (const int rc = write_url(insert_url_.get(), self, effects.state, error); rc != SQLITE_OK) return rc;
   }
   for (const auto& u : effects.added) {
     if (const int rc = write_url(insert_url_.get(), u, UrlState::queued, error); rc != SQLITE_OK) return rc;
-  }
-  for (const auto& url : effects.done_too) {
-    StateUrl u{url, request.depth, request.priority, request.url, request.kind, 0, {}};
-    if (const int rc = write_url(insert_url_.get(), u, UrlState::done, error); rc != SQLITE_OK) return rc;
   }
   return SQLITE_OK;
 }
@@ -962,6 +1032,7 @@ int SqliteSink::write_take(const Take& take, std::string& error) {
       u.referrer = column_text(stmt, 3);
       u.kind = column_text(stmt, 4) == "sitemap" ? RequestKind::sitemap : RequestKind::page;
       u.attempts = sqlite3_column_int(stmt, 5);
+      u.redirects = sqlite3_column_int(stmt, 10);
       if (sqlite3_column_type(stmt, 6) != SQLITE_NULL) {  // a good copy is stored
         auto known = std::make_shared<KnownCopy>();
         known->etag = column_text(stmt, 7);

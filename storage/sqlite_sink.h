@@ -21,7 +21,7 @@
 
 namespace crawl {
 
-// Schema (version 4, in PRAGMA user_version), created if absent, so repeated
+// Schema (version 5, in PRAGMA user_version), created if absent, so repeated
 // crawls (batches) add to the same file. Every column is documented in the
 // README ("What is stored"):
 //
@@ -51,13 +51,18 @@ namespace crawl {
 //  - a failure (no response, or >= 400): never replaces a good copy; latest
 //    records the error and failing_since (404/410: gone_since); change =
 //    failing or gone. A URL without a good copy keeps its latest failure.
-//  - skipped (robots.txt): a good copy is left alone; else recorded as before.
+//  - skipped (robots.txt, a redirect out of scope): a good copy is left
+//    alone; else recorded as before.
+//  - a redirect (3xx with a Location) is the URL's response: final_url and
+//    redirects name its target, and every row whose chain ended at this URL
+//    goes on to that target: a row's redirects is the chain from it, as far
+//    as the crawl followed it, and its final_url where the chain ends.
 // A completed run whose state lives here marks the pages with a good copy it
 // did not reach as gone, and applies RunInfo::retention.
 //
 // An older file (versions 1 to 3, with a `pages` table) is migrated when
-// opened: its rows move into latest and bodies (one 'new' fetch each), the
-// newer columns of `runs` are added with ALTER TABLE.
+// opened: its rows move into latest and bodies (one 'new' fetch each); the
+// newer columns of `runs` and `urls` are added with ALTER TABLE.
 //
 // Ownership and threads: the connection and its prepared statements belong
 // to the writer thread started by the constructor; no other thread touches
@@ -122,7 +127,7 @@ struct SqliteSinkOptions {
 class SqliteSink final : public QueuedSink {
  public:
   static constexpr std::size_t kDefaultMaxQueuedBytes = SqliteSinkOptions::kDefaultMaxQueuedBytes;
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens or creates the database at `path` and its schema (waiting for a
   // lock as above), then starts the writer. Throws std::runtime_error naming
@@ -161,7 +166,7 @@ class SqliteSink final : public QueuedSink {
   std::optional<KnownCopy> known_copy(const std::string& url, const std::string& due_before) override;
 
  private:
-  void migrate_runs_table();  // adds the columns newer than version 1
+  void migrate_columns();  // adds the columns of runs and urls newer than version 1
   void migrate_pages_table();  // a version 1-3 `pages` table into latest, bodies, fetches
   // A completed run: pages it did not reach are gone; old versions pruned.
   int write_batch_end(std::int64_t run_id, const std::string& now, std::string& error);
@@ -181,7 +186,12 @@ class SqliteSink final : public QueuedSink {
     std::string fetched_at, error, etag, last_modified, checked_at, changed_at, next_due;
     std::optional<std::int64_t> body_id, run_id, failing_since;
     double revisit_s = 0;
+    std::string redirects;  // a redirect's chain from here (JSON array), "" none
+    std::string final_url;  // where that chain ends ("" the result's final_url)
   };
+  // A redirect of `r`: its chain from here on (its target, then the target's
+  // own chain when that is recorded already) and where it ends.
+  int redirect_chain(const FetchResult& r, LatestRow& row, std::string& error);
   // Beside a kept good copy (kKeptSql): empty strings / optionals keep the old value,
   // except error, failing_since, gone_since, revisit_s and next_due, always set.
   struct KeptRow {
@@ -249,6 +259,8 @@ class SqliteSink final : public QueuedSink {
   SqliteStmt insert_run_;
   SqliteStmt update_run_;
   SqliteStmt insert_url_;
+  SqliteStmt extend_chains_;
+  SqliteStmt select_chain_;
   SqliteStmt settle_url_;
   SqliteStmt started_url_;
   SqliteStmt take_urls_;

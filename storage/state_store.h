@@ -42,6 +42,7 @@ struct StateUrl {
   std::int32_t attempts = 0;  // times handed to the fetcher so far
   // Set by take() when a good copy of the URL is stored (an earlier batch).
   std::shared_ptr<const KnownCopy> known;
+  std::int32_t redirects = 0;  // a redirect's target: hops of the chain that led here
 };
 
 // What a URL's final result does to the crawl state. Stored with the page,
@@ -49,7 +50,6 @@ struct StateUrl {
 struct UrlEffects {
   UrlState state = UrlState::done;      // the URL's new state: done, failed or skipped
   std::vector<StateUrl> added;          // URLs it added to the crawl (not seen before)
-  std::vector<std::string> done_too;    // URLs fetched on its way (a redirect's target)
 };
 
 // What the state holds when a run starts.

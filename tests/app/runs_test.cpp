@@ -232,7 +232,7 @@ TEST(RunsCommand, OldDatabaseIsListedThenMigratedByTheNextCrawl) {
   write_file(dir / "urls.txt", site.list);
   auto crawl = run_crawl({(dir / "urls.txt").string(), "--out", db.string(), "-q"}, dir.path());
   ASSERT_EQ(crawl.code, 0) << crawl.err;
-  EXPECT_EQ(query(db, "PRAGMA user_version")[0][0], "4");
+  EXPECT_EQ(query(db, "PRAGMA user_version")[0][0], "5");
   // The old pages are the first version of their URLs; one body for both copies of 'same'.
   EXPECT_EQ(query(db, "SELECT url, body, digest, error FROM pages WHERE url LIKE 'http://old.invalid/%' ORDER BY url"),
             (std::vector<std::vector<std::string>>{

@@ -200,9 +200,11 @@ TEST_P(CrawlTest, MisbehavingServerCostsOneUrlAnErrorRecordEach) {
                      dir_.path());
   EXPECT_EQ(r.code, 4) << r.err;
   std::map<std::string, std::vector<std::string>> by_path;
-  for (auto& row : query(db, "SELECT url, status, error, redirects, body, final_url FROM pages"))
+  for (auto& row : query(db, "SELECT url, status, error, redirects, body, final_url, referrer FROM pages"))
     by_path[row[0].substr(root.size())] = row;
-  ASSERT_EQ(by_path.size(), seeds.size());
+  // Each redirect's target is a request of its own, with a row of its own.
+  for (const char* hop : {"redirect/2", "redirect/1", "redirect/0", "page/0.html"}) EXPECT_TRUE(by_path.contains(hop)) << hop;
+  ASSERT_EQ(by_path.size(), seeds.size() + 4);
   EXPECT_EQ(by_path["status/500"][1], "500");
   EXPECT_EQ(by_path["status/500"][2], "<null>");
   EXPECT_EQ(by_path["status/404"][1], "404");
@@ -210,10 +212,16 @@ TEST_P(CrawlTest, MisbehavingServerCostsOneUrlAnErrorRecordEach) {
   EXPECT_EQ(by_path["big?bytes=300000"][2].rfind("too_large:", 0), 0u) << by_path["big?bytes=300000"][2];
   EXPECT_EQ(by_path["big-chunked?bytes=300000"][2].rfind("too_large:", 0), 0u);
   EXPECT_EQ(by_path["bad-gzip"][2].rfind("protocol:", 0), 0u) << by_path["bad-gzip"][2];
-  EXPECT_EQ(by_path["loop"][2].rfind("too_many_redirects:", 0), 0u) << by_path["loop"][2];
+  // A redirect to itself is the URL's response; the loop ends there (the target was seen).
+  EXPECT_EQ(by_path["loop"][1], "302");
+  EXPECT_EQ(by_path["loop"][5], root + "loop");
   EXPECT_EQ(by_path["slow?ms=3000"][2].rfind("timeout:", 0), 0u) << by_path["slow?ms=3000"][2];
-  // Redirects followed, the chain recorded; compressed bodies stored decoded.
-  EXPECT_EQ(by_path["redirect/3"][1], "200");
+  // Redirects followed hop by hop (at the seeds' depth), the whole chain
+  // recorded in the first URL's row; compressed bodies stored decoded.
+  EXPECT_EQ(by_path["redirect/3"][1], "302");
+  EXPECT_EQ(by_path["redirect/1"][3], "[\"" + root + "redirect/0\",\"" + root + "page/0.html\"]");
+  EXPECT_EQ(by_path["redirect/1"][6], root + "redirect/2") << "referrer: the hop before";
+  EXPECT_EQ(by_path["page/0.html"][1], "200");
   EXPECT_EQ(by_path["redirect/3"][5], root + "page/0.html");
   EXPECT_EQ(by_path["redirect/3"][3],
             "[\"" + root + "redirect/2\",\"" + root + "redirect/1\",\"" + root + "redirect/0\",\"" + root +

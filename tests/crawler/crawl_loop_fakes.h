@@ -48,10 +48,6 @@ struct Scripted {
     s.error = e;
     return s;
   }
-  Scripted& redirected_to(std::string url) {
-    final_url = std::move(url);
-    return *this;
-  }
   Scripted& header(std::string name, std::string value) {
     headers.emplace_back(std::move(name), std::move(value));
     return *this;
@@ -60,7 +56,6 @@ struct Scripted {
   long status;
   std::string body;
   std::string content_type;
-  std::string final_url;                                     // "" = the URL itself
   std::vector<std::pair<std::string, std::string>> headers;  // e.g. Retry-After
   std::optional<FetchErrc> error;                            // a transport failure instead of a response
 };
@@ -85,7 +80,7 @@ class ScriptedFetcher final : public Fetcher {
       answer = it->second.front();
       if (it->second.size() > 1) it->second.pop_front();
     }
-    r.final_url = answer.final_url.empty() ? r.request.url : answer.final_url;
+    r.final_url = r.request.url;
     if (cancelled_) answer.error = FetchErrc::aborted;
     if (answer.error) {
       r.error = make_error_code(*answer.error);

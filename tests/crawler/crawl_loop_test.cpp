@@ -130,20 +130,60 @@ TEST(CrawlLoop, RetryAfterPausesTheHostThatLong) {
   EXPECT_GE(starts[1] - starts[0], 7000.0);
 }
 
-TEST(CrawlLoop, EveryUrlIsFetchedOnceAndARedirectTargetIsNotFetchedAgain) {
+TEST(CrawlLoop, EveryUrlIsFetchedOnceARedirectTargetIncluded) {
   Harness h;
   h.config.ignore_robots = true;
   auto& web = h.web();
   web.script("http://a.test/", {200, links_to({"/old", "/x", "/y"})});
-  // /old is fetched first (same priority: links in page order) and lands on
-  // /new, so /x's link to /new is a duplicate.
+  // /old redirects to /new, which is queued as a request of its own; /x's
+  // link to /new is a duplicate of it.
   web.script("http://a.test/x", {200, links_to({"/y", "/", "/new"})});
   web.script("http://a.test/y", {200, links_to({"/x"})});
-  web.script("http://a.test/old", Scripted(200, "moved").redirected_to("http://a.test/new"));
+  web.script("http://a.test/old", Scripted(301, "moved").header("Location", "/new"));
+  web.script("http://a.test/new", {200, links_to({"/old"})});
   h.run({"http://a.test/"});
   auto urls = web.submitted_urls();
   std::sort(urls.begin(), urls.end());
-  EXPECT_EQ(urls, (std::vector<std::string>{"http://a.test/", "http://a.test/old", "http://a.test/x", "http://a.test/y"}));
+  EXPECT_EQ(urls, (std::vector<std::string>{"http://a.test/", "http://a.test/new", "http://a.test/old",
+                                            "http://a.test/x", "http://a.test/y"}));
+}
+
+TEST(CrawlLoop, ARedirectChainIsCutAtMaxRedirectAndKeepsTheDepth) {
+  Harness h;
+  h.config.ignore_robots = true;
+  h.config.max_redirects = 3;
+  h.config.max_depth = 0;  // a redirect is not a link: its target is fetched at the seed's depth
+  auto& web = h.web();
+  for (int i = 0; i < 10; ++i)
+    web.script("http://a.test/r" + std::to_string(i),
+               Scripted(302).header("Location", "/r" + std::to_string(i + 1)));
+  const auto report = h.run({"http://a.test/r0"});
+  EXPECT_EQ(web.submitted_urls(),
+            (std::vector<std::string>{"http://a.test/r0", "http://a.test/r1", "http://a.test/r2", "http://a.test/r3"}));
+  EXPECT_EQ(report.stats.errors_by_kind.at("too_many_redirects"), 1);
+}
+
+TEST(CrawlLoop, ARedirectOutOfScopeIsASkipNotAFetch) {
+  Harness h;
+  h.config.ignore_robots = true;
+  auto& web = h.web();
+  web.script("http://a.test/", {200, links_to({"/away"})});
+  web.script("http://a.test/away", Scripted(301).header("Location", "http://b.test/"));
+  const auto report = h.run({"http://a.test/"});
+  EXPECT_EQ(web.submitted_urls(), (std::vector<std::string>{"http://a.test/", "http://a.test/away"}));
+  EXPECT_EQ(report.stats.skipped, 1);
+}
+
+TEST(CrawlLoop, ASeedsRedirectToAnotherHostBringsThatHostIntoScope) {
+  Harness h;
+  h.config.ignore_robots = true;
+  auto& web = h.web();
+  web.script("http://a.test/", Scripted(301).header("Location", "http://www.a.test/"));
+  web.script("http://www.a.test/", {200, links_to({"/page"})});
+  h.run({"http://a.test/"});
+  auto urls = web.submitted_urls();
+  std::sort(urls.begin(), urls.end());
+  EXPECT_EQ(urls, (std::vector<std::string>{"http://a.test/", "http://www.a.test/", "http://www.a.test/page"}));
 }
 
 TEST(CrawlLoop, MaxPagesStopsHandingOutWork) {

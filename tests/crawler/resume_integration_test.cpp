@@ -527,7 +527,8 @@ TEST_P(ResumeTest, CompletedStateStartsAFreshCrawl) {
   // The urls table: one row per URL seen, columns as specified.
   if (expect_table(db, "urls")) {
     EXPECT_EQ(column_names(db, "urls"), (std::set<std::string>{"fp", "url", "host", "state", "depth", "priority",
-                                                               "referrer", "kind", "attempts", "run_id", "seq"}));
+                                                               "referrer", "kind", "attempts", "run_id", "seq",
+                                                               "redirects"}));
     EXPECT_EQ(cell(db, "SELECT name FROM pragma_table_info('urls') WHERE pk = 1"), "seq");
     EXPECT_EQ(cell(db, "SELECT type FROM pragma_table_info('urls') WHERE name = 'fp'"), "INTEGER");
     EXPECT_EQ(cell(db, "SELECT count(*) FROM pragma_index_list('urls') WHERE \"unique\" = 1"), "1");
@@ -1029,7 +1030,8 @@ PRAGMA user_version=2;
   for (const char* c : {"resumed_from", "requeued", "pid"})
     EXPECT_TRUE(runs_columns.count(c)) << "runs." << c << " missing after the migration";
   EXPECT_EQ(column_names(db, "urls"), (std::set<std::string>{"fp", "url", "host", "state", "depth", "priority",
-                                                             "referrer", "kind", "attempts", "run_id", "seq"}));
+                                                             "referrer", "kind", "attempts", "run_id", "seq",
+                                                               "redirects"}));
   auto runs = runs_rows(db);
   ASSERT_EQ(runs.size(), 2u);
   EXPECT_EQ(runs[0].resumed_from, "<null>") << "old rows read NULL in the new columns";
