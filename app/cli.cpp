@@ -202,8 +202,12 @@ void print_summary(const Config& config, const CrawlReport& r, std::optional<dou
   std::cout << fmt::format("crawl: {}: {} pages, {} in {:.1f} s ({:.1f} pages/s), {} errors{}\n", to_string(s.outcome), s.pages,
                            human_bytes(s.bytes), s.elapsed_s, s.elapsed_s > 0 ? s.pages / s.elapsed_s : 0.0,
                            s.errors, kinds.empty() ? "" : " (" + kinds + ")");
-  if (r.stats.skipped > 0)
-    std::cout << fmt::format("crawl: {} skipped (not fetched on purpose: robots.txt; not errors)\n", r.stats.skipped);
+  if (r.stats.skipped > 0) {
+    std::string reasons;
+    for (const auto& [kind, n] : r.stats.skipped_by_kind)
+      reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", kind, n);
+    std::cout << fmt::format("crawl: {} skipped ({}; not fetched on purpose, not errors)\n", r.stats.skipped, reasons);
+  }
   if (r.not_modified > 0 || r.not_due > 0)
     std::cout << fmt::format("crawl: {} not modified (304: stored copy current), {} not due for a revisit\n",
                              r.not_modified, r.not_due);

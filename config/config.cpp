@@ -74,7 +74,7 @@ std::string Config::summary() const {
   if (keep_newer_than_s > 0) s << " keep-newer-than=" << keep_newer_than_s << "s";
   if (ignore_nofollow) s << " nofollow=ignored";
   if (allow_private) s << " allow-private";
-  if (memory_bodies != Config{}.memory_bodies) s << " memory-bodies=" << memory_bodies;
+  if (max_body_memory != Config{}.max_body_memory) s << " max-body-memory=" << max_body_memory;
   for (const auto& r : resolve) s << " resolve=" << r;
   return s.str();
 }
@@ -346,11 +346,11 @@ std::vector<OptionSpec> option_specs() {
                  if (v.empty() || v.find_first_of("\r\n") != std::string::npos) throw std::invalid_argument(v);
                  c.user_agent = v;
                }});
-  o.push_back({"memory-bodies", "bytes, optionally with k, M or G (binary); 0: no limit",
+  o.push_back({"max-body-memory", "bytes, optionally with k, M or G (binary); 0: no limit",
                "response bodies held in memory at once, all transfers together; past it a body goes to an "
                "unlinked temporary file in $TMPDIR until it is read", "BYTES",
-               [=](const Config& c) { return num(c.memory_bodies); },
-               [](Config& c, const std::string& v) { c.memory_bodies = parse_size(v); }});
+               [=](const Config& c) { return num(c.max_body_memory); },
+               [](Config& c, const std::string& v) { c.max_body_memory = parse_size(v); }});
   o.push_back({"allow-private", "true|false",
                "also connect to loopback, private, link-local and other special-purpose addresses (by default only "
                "the seeds' own hosts and the ranges of seeds given as IP addresses may be)",

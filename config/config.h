@@ -53,7 +53,7 @@ struct Config {
   std::string user_agent = "crawl/0.1";
   bool allow_private = false;              // --allow-private: connect to loopback/private/special addresses too
   std::vector<std::string> resolve;        // --resolve HOST:PORT:ADDR[,ADDR…] (curl's), each as given
-  std::int64_t memory_bodies = 256 * 1024 * 1024;  // --memory-bodies: body bytes held in memory at once (0: no limit)
+  std::int64_t max_body_memory = 256 * 1024 * 1024;  // --max-body-memory: body bytes held in memory at once (0: no limit)
   std::string log_level = "info";
   std::string log_file;
   bool quiet = false;

@@ -137,7 +137,7 @@ struct FetchResult {
                                        // a FetchErrc or a CrawlDecision
   std::string error_detail;            // libcurl's message, when error is set
   // The fetch layer's own, opaque elsewhere: the body's share of the
-  // --memory-bodies budget and, when the body went to a temporary file (then
+  // --max-body-memory budget and, when the body went to a temporary file (then
   // `body` is empty), that file. Set from the transfer's end until just
   // before result_ready(), which gets the body in `body` and this null.
   std::shared_ptr<BodyHold> body_hold;

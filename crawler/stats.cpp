@@ -48,8 +48,10 @@ std::optional<double> LatencyHistogram::percentile(double q) const {
 
 void Stats::record(const FetchResult& result) {
   if (result.skipped()) {
+    std::string kind = error_kind_name(result.error);
     std::lock_guard lock(mu_);
     ++now_.skipped;
+    ++now_.skipped_by_kind[std::move(kind)];
     return;
   }
   std::string kind = error_kind(result);

@@ -51,7 +51,8 @@ class Stats {
     std::int64_t bytes = 0;    // body bytes of those
     std::int64_t errors = 0;   // no response, or HTTP status >= 400
     std::int64_t transport_errors = 0;  // of which: no response
-    std::int64_t skipped = 0;  // not fetched on purpose (FetchResult::skipped(): robots.txt); not errors
+    std::int64_t skipped = 0;  // not fetched on purpose (FetchResult::skipped()); not errors
+    std::map<std::string, std::int64_t> skipped_by_kind;  // by reason: robots_disallowed, private_address, …
     std::map<std::string, std::int64_t> errors_by_kind;
     LatencyHistogram latency;  // elapsed_ms of successful fetches (a response, status < 400)
   };

@@ -176,7 +176,7 @@ bool BodyHold::load(std::string& body, bool wait, std::string& error) {
 void log_body_budget(const BodyBudget& budget) {
   const auto s = budget.stats();
   if (s.spilled_bodies == 0) return;
-  spdlog::info("{} bodies went to temporary files ({:.1f} MiB) past the --memory-bodies budget of {:.1f} MiB",
+  spdlog::info("{} bodies went to temporary files ({:.1f} MiB) past the --max-body-memory budget of {:.1f} MiB",
                s.spilled_bodies, static_cast<double>(s.spilled_bytes) / (1 << 20),
                static_cast<double>(s.limit) / (1 << 20));
 }

@@ -1,4 +1,4 @@
-// One memory budget for the response bodies of a crawl (--memory-bodies).
+// One memory budget for the response bodies of a crawl (--max-body-memory).
 //
 // Without it a body is buffered whole in FetchResult::body, so the bodies in
 // flight can take concurrency x --max-size bytes (5 GiB at the fibers

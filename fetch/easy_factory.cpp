@@ -26,7 +26,7 @@ TransferOptions transfer_options(const Config& config, const std::vector<std::st
   TransferOptions o;
   if (!config.allow_private) o.address_guard = std::make_shared<const AddressGuard>(seed_urls);
   o.resolve = config.resolve;
-  if (config.memory_bodies > 0) o.body_budget = std::make_shared<BodyBudget>(config.memory_bodies);
+  if (config.max_body_memory > 0) o.body_budget = std::make_shared<BodyBudget>(config.max_body_memory);
   o.timeout_s = config.timeout_s;
   o.connect_timeout_s = config.connect_timeout_s;
   o.max_size = config.max_size;
