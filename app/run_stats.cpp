@@ -72,6 +72,7 @@ std::string to_json(const RunStats& s) {
   for (const auto& [key, member] : kCounts) o[key] = s.*member;
   o["errors_by_kind"] = std::move(by_kind);
   o["skipped"] = s.skipped;
+  o["spilled_bodies"] = s.spilled_bodies;
   for (const auto& [key, member] : kTimes) o[key] = s.*member;
   o["peak_rss_bytes"] = s.peak_rss_bytes;
   o["latency_ms"] = std::move(latency);
@@ -93,6 +94,7 @@ RunStats run_stats_from_json(std::string_view text_in) {
   if (!by_kind.is_object()) throw std::runtime_error("stats JSON: errors_by_kind is not an object");
   for (const auto& [kind, n] : by_kind.get_object()) s.errors_by_kind[std::string(kind)] = n.to_number<std::int64_t>();
   s.skipped = integer(o, "skipped");
+  if (o.contains("spilled_bodies")) s.spilled_bodies = integer(o, "spilled_bodies");
   for (const auto& [key, member] : kTimes) s.*member = number(o, key);
   s.peak_rss_bytes = integer(o, "peak_rss_bytes");
   const auto& latency = member(o, "latency_ms");

@@ -21,6 +21,7 @@ struct RunStats {
   std::int64_t transport_errors = 0;  // of which: no response
   std::map<std::string, std::int64_t> errors_by_kind;
   std::int64_t skipped = 0;
+  std::int64_t spilled_bodies = 0;  // past --max-body-memory, to temporary files (absent before: 0)
   double elapsed_s = 0;
   double pages_per_s = 0;
   double cpu_user_s = 0;  // the crawl process's own

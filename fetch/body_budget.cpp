@@ -2,6 +2,9 @@
 #include "fetch/body_budget.h"
 
 #include <fcntl.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <unistd.h>
 
 #include <cerrno>
@@ -46,7 +49,17 @@ bool write_all(int fd, const char* data, std::size_t bytes) noexcept {
 
 }  // namespace
 
-BodyBudget::BodyBudget(std::int64_t limit) : limit_(limit) {}
+BodyBudget::BodyBudget(std::int64_t limit) : limit_(limit) {
+#if defined(__GLIBC__)
+  // glibc raises its mmap threshold to the size of each mmapped block freed
+  // (up to 32 MiB), after which body buffers of that size come from the heap
+  // and stay in it when freed: the process would keep the memory the budget
+  // gave back (284 MiB peak instead of 104 MiB with 512 endless bodies and a
+  // 64 MiB budget, threads mode). A fixed threshold (glibc's default, 128 KiB)
+  // turns the dynamic one off, so freed buffers go back to the system.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}
 
 bool BodyBudget::try_take(std::int64_t bytes) noexcept {
   std::int64_t held = held_.load(std::memory_order_relaxed);

@@ -299,6 +299,10 @@ FetchResult Transfer::fail(std::error_code error, std::string detail) {
     result_.fetched_at = std::chrono::system_clock::now();
   result_.error = error;
   result_.error_detail = std::move(detail);
+  // A failed transfer's partial body is never stored or read; drop it with
+  // its share of the budget, or the results waiting for the crawler would
+  // hold it outside the budget (up to --max-size each).
+  std::string().swap(result_.body);
   hold_.reset();
   result_.body_hold.reset();
   return std::move(result_);

@@ -45,6 +45,9 @@ class Fetcher {
   // The longest time an event loop was kept from running (ms), for
   // strategies that have loops; nullopt otherwise. Thread-safe.
   virtual std::optional<double> longest_stall_ms() const { return std::nullopt; }
+  // Bodies that went to temporary files past --max-body-memory
+  // (fetch/body_budget.h) so far. Thread-safe.
+  virtual std::int64_t spilled_bodies() const { return 0; }
 };
 
 // The runtime choice of strategy; `listener` must outlive the fetcher.
