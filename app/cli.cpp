@@ -203,17 +203,20 @@ void print_summary(const Config& config, const CrawlReport& r, const FetcherFigu
   if (r.resumed_from)
     std::cout << fmt::format("crawl: resumed the unfinished crawl of run {} ({} URLs queued, {} re-queued)\n",
                              *r.resumed_from, r.resumed_queue, r.requeued);
-  std::string kinds;
-  for (const auto& [kind, n] : s.errors_by_kind) kinds += fmt::format("{}{} {}", kinds.empty() ? "" : ", ", kind, n);
+  const auto listed = [](const std::map<std::string, std::int64_t>& by_name) {
+    std::string text;
+    for (const auto& [name, n] : by_name) text += fmt::format("{}{} {}", text.empty() ? "" : ", ", name, n);
+    return text;
+  };
+  const std::string kinds = listed(s.errors_by_kind);
   std::cout << fmt::format("crawl: {}: {} pages, {} in {:.1f} s ({:.1f} pages/s), {} errors{}\n", to_string(s.outcome), s.pages,
                            human_bytes(s.bytes), s.elapsed_s, s.elapsed_s > 0 ? s.pages / s.elapsed_s : 0.0,
                            s.errors, kinds.empty() ? "" : " (" + kinds + ")");
-  if (r.stats.skipped > 0) {
-    std::string reasons;
-    for (const auto& [kind, n] : r.stats.skipped_by_kind)
-      reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", kind, n);
-    std::cout << fmt::format("crawl: {} skipped ({}; not fetched on purpose, not errors)\n", r.stats.skipped, reasons);
-  }
+  if (r.stats.skipped > 0)
+    std::cout << fmt::format("crawl: {} skipped ({}; not fetched on purpose, not errors)\n", r.stats.skipped,
+                             listed(r.stats.skipped_by_kind));
+  if (!r.stats.bounds.empty())
+    std::cout << fmt::format("crawl: bounds tripped ({}): URLs not taken\n", listed(r.stats.bounds));
   if (r.not_modified > 0 || r.not_due > 0)
     std::cout << fmt::format("crawl: {} not modified (304: stored copy current), {} not due for a revisit\n",
                              r.not_modified, r.not_due);
@@ -260,6 +263,8 @@ std::string stats_json(const Config& config, const CrawlReport& r, const Fetcher
   out.errors_by_kind = s.errors_by_kind;
   out.skipped = r.stats.skipped;
   out.spilled_bodies = figures.spilled_bodies;
+  out.skipped_by_kind = r.stats.skipped_by_kind;
+  out.bounds = r.stats.bounds;
   out.elapsed_s = s.elapsed_s;
   out.pages_per_s = s.elapsed_s > 0 ? static_cast<double>(s.pages) / s.elapsed_s : 0.0;
   out.cpu_user_s = usage.user_s;

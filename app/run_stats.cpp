@@ -57,6 +57,20 @@ constexpr NumberKey kTimes[] = {{"elapsed_s", &RunStats::elapsed_s},
                                 {"cpu_user_s", &RunStats::cpu_user_s},
                                 {"cpu_sys_s", &RunStats::cpu_sys_s}};
 
+json::object counts_object(const std::map<std::string, std::int64_t>& counts) {
+  json::object o;
+  for (const auto& [key, n] : counts) o[key] = n;
+  return o;
+}
+
+// An optional object of counts: absent from the files older versions wrote.
+void read_counts(const json::object& o, const char* key, std::map<std::string, std::int64_t>& out) {
+  const auto* v = o.if_contains(key);
+  if (!v) return;
+  if (!v->is_object()) throw std::runtime_error(std::string("stats JSON: ") + key + " is not an object");
+  for (const auto& [name, n] : v->get_object()) out[std::string(name)] = n.to_number<std::int64_t>();
+}
+
 }  // namespace
 
 std::string to_json(const RunStats& s) {
@@ -73,6 +87,8 @@ std::string to_json(const RunStats& s) {
   o["errors_by_kind"] = std::move(by_kind);
   o["skipped"] = s.skipped;
   o["spilled_bodies"] = s.spilled_bodies;
+  o["skipped_by_kind"] = counts_object(s.skipped_by_kind);
+  o["bounds"] = counts_object(s.bounds);
   for (const auto& [key, member] : kTimes) o[key] = s.*member;
   o["peak_rss_bytes"] = s.peak_rss_bytes;
   o["latency_ms"] = std::move(latency);
@@ -95,6 +111,8 @@ RunStats run_stats_from_json(std::string_view text_in) {
   for (const auto& [kind, n] : by_kind.get_object()) s.errors_by_kind[std::string(kind)] = n.to_number<std::int64_t>();
   s.skipped = integer(o, "skipped");
   if (o.contains("spilled_bodies")) s.spilled_bodies = integer(o, "spilled_bodies");
+  read_counts(o, "skipped_by_kind", s.skipped_by_kind);  // absent before issue 12
+  read_counts(o, "bounds", s.bounds);
   for (const auto& [key, member] : kTimes) s.*member = number(o, key);
   s.peak_rss_bytes = integer(o, "peak_rss_bytes");
   const auto& latency = member(o, "latency_ms");

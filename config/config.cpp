@@ -67,6 +67,11 @@ std::string Config::summary() const {
   if (max_pages_per_host > 0) s << " max-pages-per-host=" << max_pages_per_host;
   if (max_url_length != 2083) s << " max-url-length=" << max_url_length;
   if (max_redirects != 10) s << " max-redirect=" << max_redirects;
+  if (max_path_depth != 20) s << " max-path-depth=" << max_path_depth;
+  if (max_path_repeats != 2) s << " max-path-repeats=" << max_path_repeats;
+  if (max_links_per_page != 6000) s << " max-links-per-page=" << max_links_per_page;
+  if (max_sitemap_urls != 50000) s << " max-sitemap-urls=" << max_sitemap_urls;
+  if (max_urls_per_host != 1000000) s << " max-urls-per-host=" << max_urls_per_host;
   if (sitemaps) s << " sitemaps=on";
   if (revisit_adaptive) s << " revisit=adaptive revisit-min=" << revisit_min_s << "s revisit-max=" << revisit_max_s << "s";
   if (every_s > 0) s << " every=" << every_s << "s";
@@ -288,6 +293,27 @@ std::vector<OptionSpec> option_specs() {
                "hops of one redirect chain (each hop is a request of its own: robots.txt, --scope and "
                "--per-host apply to it); the target past the last is recorded as too_many_redirects", "N",
                [=](const Config& c) { return num(c.max_redirects); }, int_in(&Config::max_redirects, 0, 100)});
+  o.push_back({"max-path-depth", "an integer from 0 to 10000 (0: no limit)",
+               "links whose path has more segments are not followed (a calendar or a symlink loop); 20 as in "
+               "Heritrix", "N",
+               [=](const Config& c) { return num(c.max_path_depth); }, int_in(&Config::max_path_depth, 0, 10000)});
+  o.push_back({"max-path-repeats", "an integer from 0 to 10000 (0: no limit)",
+               "links whose path repeats a segment (or a run of segments) more than N times in a row "
+               "(/a/b/a/b/a/b/) are not followed; 2 as in Heritrix", "N",
+               [=](const Config& c) { return num(c.max_path_repeats); }, int_in(&Config::max_path_repeats, 0, 10000)});
+  o.push_back({"max-links-per-page", "an integer from 0 to 100000000 (0: no limit)",
+               "links taken from one page, in document order; 6000 as in Heritrix", "N",
+               [=](const Config& c) { return num(c.max_links_per_page); },
+               int_in(&Config::max_links_per_page, 0, 100000000)});
+  o.push_back({"max-sitemap-urls", "an integer from 0 to 100000000 (0: no limit)",
+               "URLs (and nested sitemaps) taken from one sitemap; 50000 as the sitemap protocol allows", "N",
+               [=](const Config& c) { return num(c.max_sitemap_urls); },
+               int_in(&Config::max_sitemap_urls, 0, 100000000)});
+  o.push_back({"max-urls-per-host", "an integer >= 0 (0: no limit)",
+               "URLs queued for one host in a crawl (links, sitemap entries, redirects); the rest are dropped "
+               "and counted", "N",
+               [=](const Config& c) { return c.max_urls_per_host > 0 ? num(c.max_urls_per_host) : std::string("none"); },
+               int_in(&Config::max_urls_per_host, 0, INT64_MAX)});
   o.push_back({"max-depth", "an integer from 0 to 1000000", "link depth to follow from the seeds (0: seeds only)", "N",
                [=](const Config& c) { return num(c.max_depth); }, int_in(&Config::max_depth, 0, 1000000)});
   o.push_back({"max-pages", "an integer >= 0 (0: no limit)", "stop after this many fetches", "N",

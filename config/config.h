@@ -34,6 +34,11 @@ struct Config {
   int max_depth = 5;                       // wget's -l default
   std::int64_t max_url_length = 2083;      // longer links are not followed (Scrapy's and Heritrix's bound)
   int max_redirects = 10;                  // --max-redirect: hops of one redirect chain (wget's name)
+  int max_path_depth = 20;                 // path segments (Heritrix's TooManyPathSegmentsDecideRule)
+  int max_path_repeats = 2;                // consecutive repeats of a segment run (Heritrix's PathologicalPath)
+  std::int64_t max_links_per_page = 6000;  // links taken from one page (Heritrix's CrawlURI max outlinks)
+  std::int64_t max_sitemap_urls = 50000;   // URLs taken from one sitemap (the sitemap protocol's limit)
+  std::int64_t max_urls_per_host = 1000000;  // URLs queued per host in one crawl (0 = unlimited)
   std::int64_t max_pages = 0;              // 0 = unlimited
   Scope scope = Scope::host;
   std::vector<std::string> include;        // --include REGEX: follow only links matching one (if any given)

@@ -18,4 +18,9 @@ std::string_view url_host(std::string_view url) {
   return authority.substr(0, authority.find(':'));
 }
 
+std::string_view url_path(std::string_view url) {
+  std::string_view rest = url.substr(url_origin(url).size());
+  return rest.substr(0, rest.find_first_of("?#"));
+}
+
 }  // namespace crawl

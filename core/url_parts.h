@@ -16,4 +16,7 @@ std::string_view url_origin(std::string_view url);
 // literal keeps its brackets ("[::1]"). "" when `url` has no "://".
 std::string_view url_host(std::string_view url);
 
+// The path: after the origin, up to "?" or "#" ("" for "http://h?q").
+std::string_view url_path(std::string_view url);
+
 }  // namespace crawl

@@ -10,6 +10,7 @@
 #include "core/digest.h"
 #include "core/time_text.h"
 #include "core/printable.h"
+#include "core/url_parts.h"
 #include "web/url.h"
 
 namespace crawl {
@@ -152,11 +153,19 @@ void Crawler::serve(Serving serving) {
   // A fetcher that answers inside submit() (a test's) calls back into the
   // owner's own step: the event waits for that step's next round.
   if (t_serving) return;
+  // An event loop (or the state's writer) never steps: a step dispatches,
+  // which matches URLs against robots.txt rules and walks the frontier, and
+  // a loop that did it would stall its transfers. run()'s thread steps, or
+  // the result thread whose result_ready() follows every transfer_ended().
+  if (serving == Serving::never_block) {
+    inbox_.notify();
+    return;
+  }
   while (!inbox_.empty() && owner_.try_lock()) {
     std::unique_lock lock(owner_, std::adopt_lock);
     {
       const InStep in_step;
-      step(serving);
+      step();
     }
     const bool wake_run = finished_ || !skipped_.empty() || (wake_at_ && *wake_at_ < planned_wake_);
     lock.unlock();
@@ -231,6 +240,7 @@ ResultDone Crawler::read(FetchResult&& r) {
 }
 
 void Crawler::follow(ResultDone& done, const FetchRequest& from, UrlEffects& effects) {
+  for (const auto& [name, n] : done.discoveries.bounds) stats_.count_bound(name, n);
   for (auto& found : done.discoveries.found) {
     keep_unseen(found);
     if (!state_) continue;
@@ -259,10 +269,12 @@ void Crawler::follow_redirect(FetchResult& r, ResultDone& done, UrlEffects& effe
   // A seed's redirect makes its target's host a seed's (Heritrix's
   // seedsRedirectNewSeeds): http://example.com/ → https://www.example.com/.
   if (r.request.depth == 0 && r.request.kind == RequestKind::page) scope_->add_seed_host(*target);
+  Taken taken;
   {
     std::lock_guard lock(seen_mutex_);
-    if (!seen_.insert(*target)) return;  // queued or fetched already: a loop ends here
+    taken = take_unseen(*target);
   }
+  if (taken == Taken::seen) return;  // queued or fetched already: a loop ends here
   FetchRequest next;
   next.url = std::move(*target);
   next.depth = r.request.depth;  // a redirect is not a link: same depth
@@ -285,8 +297,16 @@ void Crawler::follow_redirect(FetchResult& r, ResultDone& done, UrlEffects& effe
                     " redirects (--max-redirect)");
     return;
   }
-  if (std::string why = scope_->rejection(next.url); !why.empty()) {
-    not_fetched(make_error_code(CrawlDecision::out_of_scope), "redirect from " + r.request.url + ": " + why);
+  if (taken == Taken::over_host_cap) {
+    stats_.count_bound(bound::urls_per_host);
+    not_fetched(make_error_code(CrawlDecision::out_of_scope),
+                "redirect from " + r.request.url + ": more than --max-urls-per-host " +
+                    std::to_string(config_.max_urls_per_host) + " URLs queued for its host");
+    return;
+  }
+  if (Rejection why = scope_->rejection(next.url)) {
+    if (!why.bound.empty()) stats_.count_bound(why.bound);
+    not_fetched(make_error_code(CrawlDecision::out_of_scope), "redirect from " + r.request.url + ": " + why.reason);
     return;
   }
   if (state_) {
@@ -401,9 +421,28 @@ void Crawler::stop_revisits() {
   if (revisit_thread_.joinable()) revisit_thread_.join();
 }
 
+Crawler::Taken Crawler::take_unseen(const std::string& url) {
+  if (seen_.contains(url)) return Taken::seen;
+  if (config_.max_urls_per_host > 0) {
+    auto& queued = host_urls_[std::string(url_origin(url))];
+    if (queued >= config_.max_urls_per_host) return Taken::over_host_cap;
+    ++queued;
+  }
+  seen_.insert(url);
+  return Taken::fresh;
+}
+
 void Crawler::keep_unseen(FoundUrls& found) {
-  std::lock_guard lock(seen_mutex_);
-  std::erase_if(found.urls, [&](const std::string& url) { return !seen_.insert(url); });
+  std::int64_t over = 0;
+  {
+    std::lock_guard lock(seen_mutex_);
+    std::erase_if(found.urls, [&](const std::string& url) {
+      const Taken taken = take_unseen(url);
+      over += taken == Taken::over_host_cap;
+      return taken != Taken::fresh;
+    });
+  }
+  stats_.count_bound(bound::urls_per_host, over);
 }
 
 void Crawler::append_state_urls(std::vector<StateUrl>& out, const FoundUrls& found, const FetchRequest& from) {
@@ -435,7 +474,7 @@ void Crawler::record(const FetchResult& r, bool index, UrlEffects effects) {
 
 // ---- the owner ------------------------------------------------------------------
 
-void Crawler::step(Serving serving) {
+void Crawler::step() {
   check_stop();
   inbox_.take(events_);
   for (auto& event : events_) apply(event);
@@ -448,7 +487,7 @@ void Crawler::step(Serving serving) {
     skipped_.push_back(std::move(s));
   }
   request_refills();
-  if (serving == Serving::may_block) record_skipped(std::exchange(skipped_, {}));
+  record_skipped(std::exchange(skipped_, {}));
   finished_ = in_flight_ == 0 && skipped_.empty() && (stopping_ || limit_reached() || !frontier_.has_pending());
 }
 
@@ -679,7 +718,7 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
       std::lock_guard lock(owner_);
       {
         const InStep in_step;
-        step(Serving::may_block);
+        step();
       }
       if (finished_) break;
       // Wake on a host's delay running out, at least every kStopPoll to

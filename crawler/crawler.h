@@ -29,7 +29,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -116,9 +118,14 @@ class Crawler final : private FetchListener {
   // `effects`: what it does to the crawl state (UrlEffects::state is set
   // here from the result).
   void record(const FetchResult& result, bool index = true, UrlEffects effects = {});
-  // Keeps the URLs of `found` not seen before (the seen-set is shared by the
-  // result threads and the owner, under seen_mutex_).
+  // Keeps the URLs of `found` not seen before and within
+  // --max-urls-per-host (the seen-set is shared by the result threads and
+  // the owner, under seen_mutex_); counts the ones over the host cap.
   void keep_unseen(FoundUrls& found);
+  enum class Taken { fresh, seen, over_host_cap };
+  // Marks `url` seen if it is fresh and its host is under the cap; the
+  // caller holds seen_mutex_.
+  Taken take_unseen(const std::string& url);
   // What `done.discoveries` adds to the crawl, found by `from`: its new
   // URLs (those with a stored copy moved to done.known, with its
   // validators), as state rows in `effects`.
@@ -159,18 +166,20 @@ class Crawler final : private FetchListener {
   // Asks the state for the URLs of hosts that drained (owner).
   void request_refills();
 
-  // Whether a step may block (store skipped URLs into a sink that applies
-  // backpressure): not on an event loop.
+  // Whether the caller may run a step (which may block storing skipped URLs
+  // into a sink that applies backpressure, and costs the robots.txt matching
+  // of dispatch): not on an event loop, nor on the state's writer.
   enum class Serving { may_block, never_block };
   // Posts `event`, then acts as the owner if nobody is.
   void post(CrawlEvent event, Serving serving);
-  // Runs step() while events are queued and owner_ is free; wakes run()'s
-  // thread when the crawl may be over, a host is ready sooner than it
-  // planned to wake, or skipped URLs wait to be recorded.
+  // may_block: runs step() while events are queued and owner_ is free;
+  // wakes run()'s thread when the crawl may be over, a host is ready sooner
+  // than it planned to wake, or skipped URLs wait to be recorded.
+  // never_block: wakes run()'s thread, which steps.
   void serve(Serving serving);
 
   // The owner's side: with owner_ held.
-  void step(Serving serving);
+  void step();
   void check_stop();
   void apply(CrawlEvent& event);
   void apply_done(ResultDone& done);
@@ -192,6 +201,7 @@ class Crawler final : private FetchListener {
   StateStore* state_ = nullptr;  // the sink's crawl state, if it keeps one
   std::mutex seen_mutex_;        // guards seen_
   SeenSet seen_;                 // every URL ever queued
+  std::unordered_map<std::string, std::int64_t> host_urls_;  // URLs queued per origin this run (under seen_mutex_)
   SeenSet known_;                // URLs with a good stored copy (filled by start(), then read-only)
   std::string due_before_;       // --revisit adaptive: copies due after this (the batch's start) are not; "" all due
   std::atomic<std::int64_t> not_modified_{0};

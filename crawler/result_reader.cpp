@@ -15,6 +15,22 @@ namespace {
 
 constexpr int kMaxSitemapNesting = 3;  // a sitemap index of sitemap indexes of sitemaps
 
+// Counts `n` URLs dropped by `bound`.
+void count(Discoveries& d, std::string_view bound, std::int64_t n = 1) {
+  if (n <= 0) return;
+  if (auto it = d.bounds.find(bound); it != d.bounds.end())
+    it->second += n;
+  else
+    d.bounds.emplace(std::string(bound), n);
+}
+
+// Keeps at most `max` (0: no limit) of `urls`, counting the rest.
+void cap(std::vector<std::string>& urls, std::int64_t max, Discoveries& d, std::string_view bound) {
+  if (max <= 0 || urls.size() <= static_cast<std::size_t>(max)) return;
+  count(d, bound, static_cast<std::int64_t>(urls.size()) - max);
+  urls.resize(static_cast<std::size_t>(max));
+}
+
 bool is_html(std::string_view content_type) {
   std::string t(content_type.substr(0, content_type.find(';')));
   std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -38,15 +54,23 @@ Discoveries ResultReader::read(const FetchResult& r, std::string* links_out) con
   return read_html(r, base, links_out);
 }
 
+bool ResultReader::in_scope(const std::string& url, Discoveries& d) const {
+  const Rejection why = scope_.rejection(url);
+  if (!why.bound.empty()) count(d, why.bound);
+  return !why;
+}
+
 Discoveries ResultReader::read_sitemap(const FetchResult& r, const std::string& base) const {
   Discoveries d;
-  Sitemap map = parse_sitemap(r.body);
+  const auto max = config_.max_sitemap_urls > 0 ? static_cast<std::size_t>(config_.max_sitemap_urls) : SIZE_MAX;
+  Sitemap map = parse_sitemap(r.body, max);
+  count(d, bound::sitemap_urls, static_cast<std::int64_t>(map.dropped));
   // Pages from a sitemap are one step from the seeds, like a root's links.
   FoundUrls pages{{}, 1, RequestKind::page};
   FoundUrls sitemaps{{}, r.request.depth + 1, RequestKind::sitemap};
   if (config_.max_depth >= 1)
     for (const auto& u : map.urls)
-      if (auto n = normalize_url(u); n && scope_.contains(*n)) pages.urls.push_back(std::move(*n));
+      if (auto n = normalize_url(u); n && in_scope(*n, d)) pages.urls.push_back(std::move(*n));
   if (r.request.depth < kMaxSitemapNesting)
     for (const auto& u : map.sitemaps)
       if (auto n = normalize_url(u)) sitemaps.urls.push_back(std::move(*n));
@@ -66,6 +90,17 @@ Discoveries ResultReader::read_html(const FetchResult& r, const std::string& bas
   std::optional<PageLinks> cached;
   if (!r.links.empty()) cached = parse_page_links(r.links);
   PageLinks page = cached ? std::move(*cached) : extract_page_links(r.body, base, robots_token_, content_type_charset(r.content_type));
+  // The first --max-links-per-page links (in document order: the followed
+  // ones first, then the nofollow ones).
+  if (const std::int64_t max = config_.max_links_per_page; max > 0) {
+    cap(page.links, max, d, bound::links_per_page);
+    if (const auto left = max - static_cast<std::int64_t>(page.links.size()); left > 0) {
+      cap(page.nofollow_links, left, d, bound::links_per_page);
+    } else {
+      count(d, bound::links_per_page, static_cast<std::int64_t>(page.nofollow_links.size()));
+      page.nofollow_links.clear();
+    }
+  }
   if (links_out && !cached) *links_out = serialize_page_links(page);
   if (!config_.ignore_nofollow) {
     nofollow = nofollow || page.meta_nofollow;
@@ -75,7 +110,7 @@ Discoveries ResultReader::read_html(const FetchResult& r, const std::string& bas
   }
   d.index = !noindex;
   if (!nofollow && r.request.depth < config_.max_depth) {
-    std::erase_if(page.links, [this](const std::string& u) { return !scope_.contains(u); });
+    std::erase_if(page.links, [&](const std::string& u) { return !in_scope(u, d); });
     d.found.push_back(FoundUrls{std::move(page.links), r.request.depth + 1, RequestKind::page});
   }
   return d;
@@ -90,7 +125,7 @@ std::optional<RobotsRules> ResultReader::robots_rules(const FetchResult& r) cons
   return allow_all();
 }
 
-FoundUrls ResultReader::sitemaps_of(const RobotsRules& rules) const {
+FoundUrls ResultReader::sitemaps_of(const RobotsRules& rules) const {  // a robots.txt's few: no bound counted
   FoundUrls out{{}, 1, RequestKind::sitemap};
   if (!config_.sitemaps) return out;
   for (const auto& u : rules.sitemaps)

@@ -6,6 +6,9 @@
 // loop and never on the frontier's owner).
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +33,9 @@ struct Discoveries {
   // --max-redirect), set by the crawler.
   std::optional<FetchRequest> redirect;
   bool index = true;  // false: a noindex page, not to be stored
+  // URLs not taken because a bound tripped, by bound (crawler/scope.h's
+  // names: --max-links-per-page, --max-sitemap-urls, --max-url-length, …).
+  std::map<std::string, std::int64_t, std::less<>> bounds;
 };
 
 class ResultReader {
@@ -53,6 +59,8 @@ class ResultReader {
   FoundUrls sitemaps_of(const RobotsRules& rules) const;
 
  private:
+  // Whether `url` is in scope; a bound that rejects it is counted in `d`.
+  bool in_scope(const std::string& url, Discoveries& d) const;
   Discoveries read_sitemap(const FetchResult& result, const std::string& base) const;
   Discoveries read_html(const FetchResult& result, const std::string& base, std::string* links_out) const;
 

@@ -70,6 +70,12 @@ void Stats::record(const FetchResult& result) {
   }
 }
 
+void Stats::count_bound(std::string_view bound, std::int64_t n) {
+  if (n <= 0) return;
+  std::lock_guard lock(mu_);
+  now_.bounds[std::string(bound)] += n;
+}
+
 Stats::Snapshot Stats::snapshot() const {
   std::lock_guard lock(mu_);
   return now_;

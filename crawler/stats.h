@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/fetch_types.h"
 
@@ -51,13 +52,17 @@ class Stats {
     std::int64_t bytes = 0;    // body bytes of those
     std::int64_t errors = 0;   // no response, or HTTP status >= 400
     std::int64_t transport_errors = 0;  // of which: no response
-    std::int64_t skipped = 0;  // not fetched on purpose (FetchResult::skipped()); not errors
-    std::map<std::string, std::int64_t> skipped_by_kind;  // by reason: robots_disallowed, private_address, …
+    std::int64_t skipped = 0;  // not fetched on purpose (FetchResult::skipped(): robots.txt, scope); not errors
     std::map<std::string, std::int64_t> errors_by_kind;
+    std::map<std::string, std::int64_t> skipped_by_kind;  // "robots_disallowed", "out_of_scope", …
+    // URLs not taken because a bound tripped, by bound ("links-per-page",
+    // "url-length": crawler/scope.h's names), counted where they are dropped.
+    std::map<std::string, std::int64_t> bounds;
     LatencyHistogram latency;  // elapsed_ms of successful fetches (a response, status < 400)
   };
 
   void record(const FetchResult& result);
+  void count_bound(std::string_view bound, std::int64_t n = 1);
   Snapshot snapshot() const;
 
  private:

@@ -170,16 +170,16 @@ bool Transfer::keep(const char* data, size_t bytes) noexcept {
 size_t Transfer::on_header(char* data, size_t size, size_t n, void* self) noexcept {
   auto* t = static_cast<Transfer*>(self);
   const size_t bytes = size * n;
-  std::string_view line(data, bytes);
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  if (line.starts_with("HTTP/")) t->header_bytes_ = 0;
+  const HeaderLine line = parse_header_line(std::string_view(data, bytes));
+  const bool status_line = line.kind == HeaderLine::Kind::status;
+  if (status_line) t->header_bytes_ = 0;
   t->header_bytes_ += bytes;
-  if (t->header_bytes_ > kMaxHeaderBytes || t->result_.headers.size() >= kMaxHeaderFields) {
+  if (header_section_over_limits(t->header_bytes_, t->result_.headers.size())) {
     t->header_flood_ = true;
     return 0;  // ends the transfer: finish() says why
   }
   try {
-    if (line.starts_with("HTTP/")) {
+    if (status_line) {
       // A new response. If the previous one was a redirect curl is
       // following, this response belongs to the next hop: record its URL.
       if (t->last_status_ >= 300 && t->last_status_ < 400) {
@@ -188,12 +188,9 @@ size_t Transfer::on_header(char* data, size_t size, size_t n, void* self) noexce
           t->result_.redirects.emplace_back(url);
       }
       t->result_.headers.clear();
-      const auto sp = line.find(' ');
-      t->last_status_ = sp == std::string_view::npos ? 0 : std::atol(std::string(line.substr(sp + 1, 3)).c_str());
-    } else if (auto colon = line.find(':'); colon != std::string_view::npos) {
-      std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-      t->result_.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+      t->last_status_ = line.status;
+    } else if (line.kind == HeaderLine::Kind::field) {
+      t->result_.headers.emplace_back(std::string(line.name), std::string(line.value));
     }
   } catch (...) {
     return 0;

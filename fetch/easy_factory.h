@@ -16,14 +16,9 @@
 #include "fetch/address_guard.h"
 #include "fetch/body_budget.h"
 #include "fetch/curl_handles.h"
+#include "fetch/header_line.h"  // kMaxHeaderBytes, kMaxHeaderFields
 
 namespace crawl {
-
-// Bounds on a response's header section (each response of a redirect
-// chain): past them the transfer ends as a protocol error, not a connection
-// failure. curl itself refuses a single header line over 100 KiB.
-inline constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
-inline constexpr std::size_t kMaxHeaderFields = 1000;
 
 struct TransferOptions {
   double timeout_s = 30;          // whole transfer (a robots.txt's redirects included)

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
+#include <vector>
 
 namespace crawl {
 namespace {
@@ -29,40 +30,70 @@ std::string_view trim(std::string_view s) {
 // (RFC 9309 §2.2.2). '*' and '$' pass through: they are not unreserved, so an
 // escaped "%2A" stays escaped and never acts as a wildcard.
 
-// Whether `pattern` matches `path` per RFC 9309 §2.2.3: a prefix match where
-// '*' matches any sequence of octets and a final '$' anchors at the end.
-// Greedy matching that backtracks only to the most recent '*': that is
-// correct for '*'-only globs and is O(pattern × path) in the worst case,
-// never exponential.
-bool pattern_matches(std::string_view pattern, std::string_view path) {
+// The leftmost occurrence of `needle` in `haystack` at or after `from`, or
+// npos, in time linear in haystack + needle, by Knuth-Morris-Pratt. Not
+// std::string_view::find: it is memchr + memcmp at each candidate octet,
+// O(haystack × needle) on "aaa…ab" against "aaa…a"; and libstdc++'s
+// std::boyer_moore_searcher builds its tables in needle² time.
+std::size_t find_segment(std::string_view haystack, std::string_view needle, std::size_t from) {
+  if (needle.size() == 1) return haystack.find(needle.front(), from);  // memchr
+  if (from > haystack.size() || haystack.size() - from < needle.size()) return std::string_view::npos;
+  // border[i]: the length of the longest proper prefix of needle[0, i] that
+  // is also its suffix.
+  std::vector<std::size_t> border(needle.size(), 0);
+  for (std::size_t i = 1, k = 0; i < needle.size(); ++i) {
+    while (k > 0 && needle[i] != needle[k]) k = border[k - 1];
+    if (needle[i] == needle[k]) ++k;
+    border[i] = k;
+  }
+  for (std::size_t i = from, k = 0; i < haystack.size(); ++i) {
+    while (k > 0 && haystack[i] != needle[k]) k = border[k - 1];
+    if (haystack[i] == needle[k]) ++k;
+    if (k == needle.size()) return i + 1 - needle.size();
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
+// A '*'-only glob matches greedily: split at '*' into literal segments; the
+// first must be a prefix, each later one is taken at its leftmost occurrence
+// after the previous one (an earlier end never leaves less room for the rest),
+// and with '$' the last segment must end the path, so it is checked as a
+// suffix and the middle ones must fit before it. Time O(pattern + path):
+// each segment is searched once, over the part of the path after the previous.
+bool robots_pattern_matches(std::string_view pattern, std::string_view path) {
   bool anchored = false;
   if (!pattern.empty() && pattern.back() == '$') {
     anchored = true;
     pattern.remove_suffix(1);
   }
-  if (pattern.find('*') == std::string_view::npos) {
-    return anchored ? path == pattern : path.starts_with(pattern);
+  const std::size_t first_star = pattern.find('*');
+  if (first_star == std::string_view::npos) return anchored ? path == pattern : path.starts_with(pattern);
+  if (!path.starts_with(pattern.substr(0, first_star))) return false;
+  std::size_t pos = first_star;  // path[0, pos) is matched
+  pattern.remove_prefix(first_star + 1);
+  if (anchored) {
+    const std::size_t last_star = pattern.rfind('*');
+    const std::string_view last = last_star == std::string_view::npos ? pattern : pattern.substr(last_star + 1);
+    if (path.size() - pos < last.size() || !path.ends_with(last)) return false;
+    path.remove_suffix(last.size());
+    pattern = last_star == std::string_view::npos ? std::string_view() : pattern.substr(0, last_star);
   }
-  std::size_t p = 0, s = 0;
-  std::size_t star = std::string_view::npos, star_s = 0;
-  while (true) {
-    if (p == pattern.size()) {
-      // Unanchored patterns only need to match a prefix of the path.
-      if (!anchored || s == path.size()) return true;
-    } else if (pattern[p] == '*') {
-      star = p++;
-      star_s = s;
-      continue;
-    } else if (s < path.size() && pattern[p] == path[s]) {
-      ++p;
-      ++s;
-      continue;
+  while (!pattern.empty()) {
+    const std::size_t star = pattern.find('*');
+    const std::string_view segment = pattern.substr(0, star);
+    if (!segment.empty()) {
+      const std::size_t at = find_segment(path, segment, pos);
+      if (at == std::string_view::npos) return false;
+      pos = at + segment.size();
     }
-    if (star == std::string_view::npos || star_s >= path.size()) return false;
-    p = star + 1;
-    s = ++star_s;
+    pattern.remove_prefix(star == std::string_view::npos ? pattern.size() : star + 1);
   }
+  return true;
 }
+
+namespace {
 
 // A non-negative integer or decimal ("10", "0.5", "1."); nothing else.
 std::optional<double> parse_delay(std::string_view v) {
@@ -101,7 +132,7 @@ bool RobotsRules::allowed(std::string_view path_and_query) const {
   for (const Rule& rule : rules_) {
     auto& best = rule.allow ? best_allow : best_disallow;
     const auto length = static_cast<std::ptrdiff_t>(rule.pattern.size());
-    if (length > best && pattern_matches(rule.pattern, path)) best = length;
+    if (length > best && robots_pattern_matches(rule.pattern, path)) best = length;
   }
   return best_disallow < 0 || best_allow >= best_disallow;
 }

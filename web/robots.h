@@ -53,6 +53,13 @@ RobotsRules allow_all();
 // Everything but /robots.txt disallowed: for 5xx or unreachable (§2.3.1.4).
 RobotsRules disallow_all();
 
+// Whether a rule pattern matches a path per RFC 9309 §2.2.3: a prefix match
+// where '*' matches any sequence of octets and a final '$' anchors at the end
+// (elsewhere '$' is literal). Both are compared octet by octet, so both must
+// be in one percent-encoding form (parse_robots() and allowed() normalize
+// them). Time linear in pattern + path, whatever the number of '*'.
+bool robots_pattern_matches(std::string_view pattern, std::string_view path);
+
 // The product token of a User-Agent string: its leading run of [A-Za-z_-],
 // lowercased ("crawl/0.1 (+x)" -> "crawl").
 std::string product_token(std::string_view user_agent);

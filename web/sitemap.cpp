@@ -37,6 +37,7 @@ struct Walker {
   bool in_loc = false;
   std::string loc;
   bool out_of_memory = false;
+  std::size_t max_entries = SIZE_MAX;
 };
 
 bool is(const xmlChar* name, const char* literal) {
@@ -86,7 +87,10 @@ void on_end(void* user, const xmlChar*, const xmlChar*, const xmlChar*) noexcept
     if (!text.empty()) {
       try {
         auto& list = w.root == Walker::Root::urlset ? w.sitemap.urls : w.sitemap.sitemaps;
-        list.emplace_back(text);
+        if (list.size() >= w.max_entries)
+          ++w.sitemap.dropped;
+        else
+          list.emplace_back(text);
       } catch (const std::bad_alloc&) {
         w.out_of_memory = true;
       }
@@ -192,11 +196,12 @@ bool is_gzip(std::string_view body) {
 
 }  // namespace
 
-Sitemap parse_sitemap(std::string_view body) {
+Sitemap parse_sitemap(std::string_view body, std::size_t max_entries) {
   static const bool initialized = (xmlInitParser(), true);  // once, thread-safe
   (void)initialized;
 
   Walker walker;
+  walker.max_entries = max_entries;
   xmlSAXHandler sax{};
   sax.initialized = XML_SAX2_MAGIC;  // use the namespace-aware SAX2 callbacks
   sax.startElementNs = on_start;

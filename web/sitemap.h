@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,6 +12,7 @@ namespace crawl {
 struct Sitemap {
   std::vector<std::string> urls;      // <urlset><url><loc>, in document order
   std::vector<std::string> sitemaps;  // <sitemapindex><sitemap><loc>: more sitemaps to fetch
+  std::size_t dropped = 0;            // <loc>s past `max_entries`, counted but not kept
 };
 
 // The protocol's size limit for one sitemap, uncompressed: 50 MiB.
@@ -35,7 +37,9 @@ inline constexpr std::size_t kMaxSitemapBytes = 50 * 1024 * 1024;
 // noticed (deflate has no checksum before the trailer: that may include a few bytes from the
 // damaged part). XXE-safe: no DTD or external entity is loaded, nothing touches the network,
 // and entities declared in the document are never expanded (a reference to one is an error),
-// so "billion laughs" costs nothing. Pure and thread-safe.
-Sitemap parse_sitemap(std::string_view body);
+// so "billion laughs" costs nothing. At most `max_entries` URLs (or sitemaps) are kept, in
+// document order; the rest are counted in `dropped`, so a sitemap's memory is bounded by
+// that whatever it lists. Pure and thread-safe.
+Sitemap parse_sitemap(std::string_view body, std::size_t max_entries = SIZE_MAX);
 
 }  // namespace crawl

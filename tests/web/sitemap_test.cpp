@@ -301,6 +301,24 @@ TEST(ParseSitemap, DeepNestingIsSafe) {
   EXPECT_EQ(parse_sitemap(deep).urls, Urls{});
 }
 
+// A gzipped sitemap of 200,000 URLs with a cap of 1,000: the first 1,000
+// kept, the rest counted, and the memory held is the 1,000's.
+TEST(ParseSitemap, AtMostMaxEntriesAreKeptTheRestCounted) {
+  std::string entries;
+  for (int i = 0; i < 200'000; ++i) entries += "<url><loc>http://h/" + std::to_string(i) + "</loc></url>";
+  const auto map = parse_sitemap(gzip(urlset(entries)), 1000);
+  ASSERT_EQ(map.urls.size(), 1000u);
+  EXPECT_EQ(map.urls.front(), "http://h/0");
+  EXPECT_EQ(map.urls.back(), "http://h/999");
+  EXPECT_EQ(map.dropped, 199'000u);
+  const auto index = parse_sitemap(
+      "<sitemapindex><sitemap><loc>http://h/a.xml</loc></sitemap><sitemap><loc>http://h/b.xml</loc></sitemap>"
+      "</sitemapindex>",
+      1);
+  EXPECT_EQ(index.sitemaps, Urls{"http://h/a.xml"});
+  EXPECT_EQ(index.dropped, 1u);
+}
+
 TEST(ParseSitemap, ConcurrentUseIsSafe) {
   const std::string xml = gzip(urlset("<url><loc>http://h/1</loc></url>"));
   std::vector<std::thread> threads;

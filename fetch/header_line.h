@@ -1,0 +1,48 @@
+// Reading a response's header section line by line, as curl's header
+// callback hands it over (fetch/easy_factory.cpp): which line is a status
+// line, how a field line splits into name and value, and the bounds on one
+// response's header section. Pure functions of their input, thread-safe,
+// no curl: the unit tests and the fuzz target fuzz_headers call them directly.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace crawl {
+
+// Bounds on a response's header section (each response of a redirect
+// chain): past them the transfer ends as a protocol error, not a connection
+// failure. curl itself refuses a single header line over 100 KiB.
+inline constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
+inline constexpr std::size_t kMaxHeaderFields = 1000;
+
+// One line of a header section, as read by parse_header_line().
+struct HeaderLine {
+  enum class Kind {
+    status,  // starts with "HTTP/": a new response begins (a redirect hop, a 1xx, the final one)
+    field,   // "name: value"
+    other,   // the blank line that ends the section, or a line with no ':' (ignored)
+  };
+  Kind kind = Kind::other;
+  // Kind::status: the three characters after the first space, read as
+  // std::atol reads them ("HTTP/1.1 404 Not Found" -> 404); 0 if there is
+  // no space. Not validated: the caller keeps curl's own status for the result.
+  long status = 0;
+  // Kind::field: the text before the first ':', as sent (not trimmed), and
+  // the text after it without leading SP/HTAB. Both view `line`.
+  std::string_view name;
+  std::string_view value;
+};
+
+// Reads one header line, with or without its line ending (trailing CR and
+// LF are dropped). Never fails: any bytes give some HeaderLine. The views in
+// the result point into `line`.
+HeaderLine parse_header_line(std::string_view line);
+
+// Whether a response's header section is past the bounds, checked as each
+// line arrives: `section_bytes` counts the raw bytes of this response's lines
+// so far, the arriving one included (reset at its status line); `fields` is
+// the number of fields kept before the arriving line.
+bool header_section_over_limits(std::size_t section_bytes, std::size_t fields);
+
+}  // namespace crawl

@@ -1,0 +1,83 @@
+// The header-line reader of curl's header callback (fetch/header_line.h):
+// status lines and field lines of RFC 9112 §4 and §5, and the section bounds.
+#include "fetch/header_line.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+
+namespace crawl {
+namespace {
+
+using Kind = HeaderLine::Kind;
+
+TEST(HeaderLineRfc9112Sec4, StatusLineGivesItsStatusCode) {
+  struct Case {
+    std::string_view line;
+    long status;
+  };
+  for (const Case& c : {Case{"HTTP/1.1 200 OK\r\n", 200}, Case{"HTTP/2 301\r\n", 301},
+                        Case{"HTTP/1.0 404 Not Found", 404}, Case{"HTTP/1.1 100 Continue\r\n", 100},
+                        Case{"HTTP/1.1\r\n", 0},      // no space: no code
+                        Case{"HTTP/1.1 \r\n", 0},     // nothing after it
+                        Case{"HTTP/1.1 20\r\n", 20},  // as atol reads it: not validated
+                        Case{"HTTP/1.1 2x0\r\n", 2}, Case{"HTTP/1.1 -12\r\n", -12},
+                        Case{"HTTP/1.1 +5 x\r\n", 5}, Case{"HTTP/1.1 9999\r\n", 999}}) {
+    SCOPED_TRACE(std::string(c.line));
+    const HeaderLine parsed = parse_header_line(c.line);
+    EXPECT_EQ(parsed.kind, Kind::status);
+    EXPECT_EQ(parsed.status, c.status);
+  }
+}
+
+TEST(HeaderLineRfc9112Sec4, OnlyHttpSlashStartsAStatusLine) {
+  EXPECT_EQ(parse_header_line("http/1.1 200 OK\r\n").kind, Kind::other);
+  EXPECT_EQ(parse_header_line("HTTP:1\r\n").kind, Kind::field);  // a field named "HTTP"
+}
+
+TEST(HeaderLineRfc9112Sec5, FieldSplitsAtTheFirstColon) {
+  const HeaderLine parsed = parse_header_line("Location: http://a.example/x:y\r\n");
+  EXPECT_EQ(parsed.kind, Kind::field);
+  EXPECT_EQ(parsed.name, "Location");
+  EXPECT_EQ(parsed.value, "http://a.example/x:y");
+}
+
+TEST(HeaderLineRfc9112Sec5, LeadingBlanksOfTheValueDropTrailingOnesKept) {
+  const HeaderLine parsed = parse_header_line("ETag: \t \"x\" \r\n");
+  EXPECT_EQ(parsed.name, "ETag");
+  EXPECT_EQ(parsed.value, "\"x\" ");
+  EXPECT_EQ(parse_header_line("X-Empty:\r\n").value, "");
+  EXPECT_EQ(parse_header_line("X-Empty:   \n").value, "");
+}
+
+TEST(HeaderLineRfc9112Sec5, NameIsKeptAsSent) {
+  // RFC 9112 §5.1 forbids white space before the colon; it is kept, not
+  // repaired, so that such a field never passes for the standard one.
+  EXPECT_EQ(parse_header_line("Content-Type : text/html\r\n").name, "Content-Type ");
+  EXPECT_EQ(parse_header_line(": v\r\n").name, "");
+}
+
+TEST(HeaderLineRfc9112Sec5, TheEndLineAndLinesWithoutAColonAreOther) {
+  EXPECT_EQ(parse_header_line("\r\n").kind, Kind::other);
+  EXPECT_EQ(parse_header_line("\n").kind, Kind::other);
+  EXPECT_EQ(parse_header_line("").kind, Kind::other);
+  EXPECT_EQ(parse_header_line("garbage\r\n").kind, Kind::other);
+}
+
+TEST(HeaderLineRfc9112Sec5, AnyBytesAreRead) {
+  const std::string line("X\0Y: a\0b\r\r\n\n", 12);
+  const HeaderLine parsed = parse_header_line(line);
+  EXPECT_EQ(parsed.kind, Kind::field);
+  EXPECT_EQ(parsed.name, std::string_view("X\0Y", 3));
+  EXPECT_EQ(parsed.value, std::string_view("a\0b", 3));
+}
+
+TEST(HeaderSectionLimits, BytesAndFieldsBounded) {
+  EXPECT_FALSE(header_section_over_limits(kMaxHeaderBytes, kMaxHeaderFields - 1));
+  EXPECT_TRUE(header_section_over_limits(kMaxHeaderBytes + 1, 0));
+  EXPECT_TRUE(header_section_over_limits(10, kMaxHeaderFields));
+}
+
+}  // namespace
+}  // namespace crawl
