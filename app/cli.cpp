@@ -192,7 +192,13 @@ class ProgressLine {
   std::jthread thread_;
 };
 
-void print_summary(const Config& config, const CrawlReport& r, std::optional<double> stall_ms) {
+// What the fetcher reports of itself after a crawl.
+struct FetcherFigures {
+  std::optional<double> stall_ms;  // Fetcher::longest_stall_ms()
+  std::int64_t spilled_bodies = 0;  // Fetcher::spilled_bodies()
+};
+
+void print_summary(const Config& config, const CrawlReport& r, const FetcherFigures& figures) {
   const auto& s = r.summary;
   if (r.resumed_from)
     std::cout << fmt::format("crawl: resumed the unfinished crawl of run {} ({} URLs queued, {} re-queued)\n",
@@ -225,8 +231,11 @@ void print_summary(const Config& config, const CrawlReport& r, std::optional<dou
       spdlog::debug("no change summary: {}", e.what());
     }
   }
-  if (stall_ms)
-    std::cout << fmt::format("crawl: {} event loops, longest loop stall {:.1f} ms\n", config.loops, *stall_ms);
+  if (figures.stall_ms)
+    std::cout << fmt::format("crawl: {} event loops, longest loop stall {:.1f} ms\n", config.loops, *figures.stall_ms);
+  if (figures.spilled_bodies > 0)
+    std::cout << fmt::format("crawl: {} bodies spilled to temporary files (past --max-body-memory {})\n",
+                             figures.spilled_bodies, human_bytes(config.max_body_memory));
   if (r.left_queued > 0) {
     const bool resumable = !config.state_path().empty() && s.outcome != RunOutcome::completed &&
                            s.outcome != RunOutcome::max_pages;
@@ -241,7 +250,8 @@ void print_summary(const Config& config, const CrawlReport& r, std::optional<dou
 }
 
 // The run's figures for --stats-json, one JSON object (see README).
-std::string stats_json(const Config& config, const CrawlReport& r, const ProcessUsage& usage) {
+std::string stats_json(const Config& config, const CrawlReport& r, const FetcherFigures& figures,
+                       const ProcessUsage& usage) {
   const auto& s = r.summary;
   RunStats out;
   out.outcome = to_string(s.outcome);
@@ -252,6 +262,7 @@ std::string stats_json(const Config& config, const CrawlReport& r, const Process
   out.transport_errors = r.stats.transport_errors;
   out.errors_by_kind = s.errors_by_kind;
   out.skipped = r.stats.skipped;
+  out.spilled_bodies = figures.spilled_bodies;
   out.skipped_by_kind = r.stats.skipped_by_kind;
   out.bounds = r.stats.bounds;
   out.elapsed_s = s.elapsed_s;
@@ -347,8 +358,8 @@ std::optional<std::optional<PidFileLock>> take_lock(const Config& config, int* e
 
 // Runs one crawl (a batch); the report, or nullopt with *exit set when it
 // cannot start.
-std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& seeds,
-                                 std::optional<double>* stall_ms, int* exit) {
+std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& seeds, FetcherFigures* figures,
+                                 int* exit) {
   std::unique_ptr<RunFiguresSink> sink;
   try {
     if (auto inner = make_sink(config)) sink = std::make_unique<RunFiguresSink>(std::move(inner));
@@ -360,7 +371,9 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
   Crawler crawler(config, sink.get(), &g_stop);
   std::unique_ptr<Fetcher> fetcher;  // after the crawler, its listener: destroyed first
   try {
-    fetcher = make_fetcher(config, crawler.listener());
+    std::vector<std::string> seed_urls;
+    for (const auto& seed : seeds) seed_urls.push_back(seed.url);
+    fetcher = make_fetcher(config, crawler.listener(), seed_urls);
   } catch (const UsageError& e) {
     std::cerr << "crawl: " << e.what() << "\n";
     *exit = e.exit_code;
@@ -373,7 +386,8 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
     ProgressLine progress(crawler, !config.quiet && ::isatty(STDERR_FILENO));
     report = crawler.run(seeds, *fetcher);
   }
-  *stall_ms = fetcher->longest_stall_ms();
+  figures->stall_ms = fetcher->longest_stall_ms();
+  figures->spilled_bodies = fetcher->spilled_bodies();
   fetcher.reset();
   sink.reset();  // closes the database / joins writers before the summary claims it's stored
   return report;
@@ -391,13 +405,13 @@ int run_batch(const Config& config, const std::vector<Seed>& seeds, CrawlReport*
     }
   }
   int exit = 0;
-  std::optional<double> stall_ms;
-  const auto report = crawl(config, seeds, &stall_ms, &exit);
+  FetcherFigures figures;
+  const auto report = crawl(config, seeds, &figures, &exit);
   if (!report) return exit;
   if (out) *out = *report;
-  print_summary(config, *report, stall_ms);
+  print_summary(config, *report, figures);
   if (stats_out.is_open()) {
-    stats_out << stats_json(config, *report, process_usage());
+    stats_out << stats_json(config, *report, figures, process_usage());
     stats_out.close();
     if (!stats_out) {
       std::cerr << "crawl: --stats-json " << config.stats_json << ": cannot write\n";

@@ -86,6 +86,7 @@ std::string to_json(const RunStats& s) {
   for (const auto& [key, member] : kCounts) o[key] = s.*member;
   o["errors_by_kind"] = std::move(by_kind);
   o["skipped"] = s.skipped;
+  o["spilled_bodies"] = s.spilled_bodies;
   o["skipped_by_kind"] = counts_object(s.skipped_by_kind);
   o["bounds"] = counts_object(s.bounds);
   for (const auto& [key, member] : kTimes) o[key] = s.*member;
@@ -109,6 +110,7 @@ RunStats run_stats_from_json(std::string_view text_in) {
   if (!by_kind.is_object()) throw std::runtime_error("stats JSON: errors_by_kind is not an object");
   for (const auto& [kind, n] : by_kind.get_object()) s.errors_by_kind[std::string(kind)] = n.to_number<std::int64_t>();
   s.skipped = integer(o, "skipped");
+  if (o.contains("spilled_bodies")) s.spilled_bodies = integer(o, "spilled_bodies");
   read_counts(o, "skipped_by_kind", s.skipped_by_kind);  // absent before issue 12
   read_counts(o, "bounds", s.bounds);
   for (const auto& [key, member] : kTimes) s.*member = number(o, key);

@@ -21,6 +21,7 @@ struct RunStats {
   std::int64_t transport_errors = 0;  // of which: no response
   std::map<std::string, std::int64_t> errors_by_kind;
   std::int64_t skipped = 0;
+  std::int64_t spilled_bodies = 0;  // past --max-body-memory, to temporary files (absent before: 0)
   std::map<std::string, std::int64_t> skipped_by_kind;  // "robots_disallowed", "out_of_scope", …
   std::map<std::string, std::int64_t> bounds;           // URLs dropped by a bound: "links-per-page", …
   double elapsed_s = 0;

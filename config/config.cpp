@@ -6,11 +6,14 @@
 #include <boost/regex.hpp>
 #include <toml++/toml.h>
 
+#include <arpa/inet.h>
+
 #include <charconv>
 #include <cmath>
 #include <functional>
 #include <filesystem>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 namespace crawl {
@@ -75,6 +78,9 @@ std::string Config::summary() const {
   if (keep_versions > 0) s << " keep-versions=" << keep_versions;
   if (keep_newer_than_s > 0) s << " keep-newer-than=" << keep_newer_than_s << "s";
   if (ignore_nofollow) s << " nofollow=ignored";
+  if (allow_private) s << " allow-private";
+  if (max_body_memory != Config{}.max_body_memory) s << " max-body-memory=" << max_body_memory;
+  for (const auto& r : resolve) s << " resolve=" << r;
   return s.str();
 }
 
@@ -170,6 +176,31 @@ std::function<void(Config&, const std::string&)> regex_into(std::vector<std::str
     }
     (c.*member).push_back(v);
   };
+}
+
+// Checks one --resolve entry: curl's [+]HOST:PORT:ADDR[,ADDR…], each ADDR an
+// IPv4 or IPv6 address (brackets optional). Kept as given: curl parses it.
+void check_resolve(const std::string& v) {
+  std::string_view rest(v);
+  if (rest.starts_with('+')) rest.remove_prefix(1);
+  const auto host_end = rest.find(':');
+  if (host_end == 0 || host_end == std::string_view::npos) throw std::invalid_argument("no HOST");
+  rest.remove_prefix(host_end + 1);
+  const auto port_end = rest.find(':');
+  if (port_end == std::string_view::npos) throw std::invalid_argument("no ADDR");
+  const long long port = parse_integer(std::string(rest.substr(0, port_end)));
+  if (port < 1 || port > 65535) throw std::invalid_argument("PORT must be 1 to 65535");
+  rest.remove_prefix(port_end + 1);
+  for (;;) {
+    const auto comma = rest.find(',');
+    std::string addr(rest.substr(0, comma));
+    if (addr.size() >= 2 && addr.front() == '[' && addr.back() == ']') addr = addr.substr(1, addr.size() - 2);
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, addr.c_str(), buf) != 1 && inet_pton(AF_INET6, addr.c_str(), buf) != 1)
+      throw std::invalid_argument("'" + addr + "' is not an IP address");
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
 }
 
 bool to_bool(const std::string& v) {
@@ -341,6 +372,24 @@ std::vector<OptionSpec> option_specs() {
                  if (v.empty() || v.find_first_of("\r\n") != std::string::npos) throw std::invalid_argument(v);
                  c.user_agent = v;
                }});
+  o.push_back({"max-body-memory", "bytes, optionally with k, M or G (binary); 0: no limit",
+               "response bodies held in memory at once, all transfers together; past it a body goes to an "
+               "unlinked temporary file in $TMPDIR until it is read", "BYTES",
+               [=](const Config& c) { return num(c.max_body_memory); },
+               [](Config& c, const std::string& v) { c.max_body_memory = parse_size(v); }});
+  o.push_back({"allow-private", "true|false",
+               "also connect to loopback, private, link-local and other special-purpose addresses (by default only "
+               "the seeds' own hosts and the ranges of seeds given as IP addresses may be)",
+               "", [](const Config& c) { return std::string(c.allow_private ? "true" : "false"); },
+               [](Config& c, const std::string& v) { c.allow_private = to_bool(v); }, OptionKind::flag});
+  o.push_back({"resolve", "HOST:PORT:ADDR[,ADDR...] (curl's --resolve)",
+               "connect to ADDR for HOST on PORT instead of resolving HOST (repeatable)", "HOST:PORT:ADDR",
+               [](const Config&) { return std::string("none"); },
+               [](Config& c, const std::string& v) {
+                 check_resolve(v);
+                 c.resolve.push_back(v);
+               },
+               OptionKind::repeatable});
   o.push_back({"log-level", "trace|debug|info|warn|error|off", "log verbosity", "LEVEL",
                [](const Config& c) { return c.log_level; },
                [](Config& c, const std::string& v) {

@@ -37,6 +37,7 @@ class CrawlDecisionCategory final : public std::error_category {
       case CrawlDecision::robots_disallowed: return "robots_disallowed";
       case CrawlDecision::robots_unavailable: return "robots_unavailable";
       case CrawlDecision::host_given_up: return "host_given_up";
+      case CrawlDecision::private_address: return "private_address";
       case CrawlDecision::out_of_scope: return "out_of_scope";
     }
     return "crawl_decision";

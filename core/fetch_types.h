@@ -15,6 +15,8 @@
 
 namespace crawl {
 
+class BodyHold;  // fetch/body_budget.h
+
 // What a request is for: a page to crawl, or a file the crawler reads to
 // crawl politely (robots.txt) or to find pages (a sitemap).
 enum class RequestKind : std::uint8_t { page, robots, sitemap };
@@ -94,6 +96,8 @@ enum class CrawlDecision {
   robots_disallowed = 1,  // the host's robots.txt disallows it: a skip, not an error (FetchResult::skipped())
   robots_unavailable,     // the host's robots.txt could not be fetched (5xx, unreachable): an error
   host_given_up,          // too many connection failures in a row on its host: an error
+  private_address,        // every address of its host is private or special-purpose (fetch/address_guard.h):
+                          // refused before connecting; a skip, not an error (FetchResult::skipped())
   out_of_scope,           // a redirect's target outside --scope / --include / --exclude: a skip
 };
 const std::error_category& crawl_decision_category() noexcept;
@@ -132,6 +136,11 @@ struct FetchResult {
   std::error_code error;               // empty when a response was received; else curl's code (fetch/curl_error.h),
                                        // a FetchErrc or a CrawlDecision
   std::string error_detail;            // libcurl's message, when error is set
+  // The fetch layer's own, opaque elsewhere: the body's share of the
+  // --max-body-memory budget and, when the body went to a temporary file (then
+  // `body` is empty), that file. Set from the transfer's end until just
+  // before result_ready(), which gets the body in `body` and this null.
+  std::shared_ptr<BodyHold> body_hold;
 
   bool ok() const { return !error; }
   // The value of the first header field `name` (any case), or "".
@@ -140,10 +149,11 @@ struct FetchResult {
       if (ascii_iequals(n, name)) return v;
     return {};
   }
-  // Not fetched on purpose (robots.txt disallows it, a redirect leaves the
-  // crawl's scope): not an error.
+  // Not fetched on purpose (robots.txt disallows it, its address is private,
+  // a redirect leaves the crawl's scope): not an error.
   bool skipped() const {
     return error == make_error_code(CrawlDecision::robots_disallowed) ||
+           error == make_error_code(CrawlDecision::private_address) ||
            error == make_error_code(CrawlDecision::out_of_scope);
   }
   // A redirect response (301, 302, 303, 307, 308): its target is fetched as

@@ -117,6 +117,9 @@ Discoveries ResultReader::read_html(const FetchResult& r, const std::string& bas
 }
 
 std::optional<RobotsRules> ResultReader::robots_rules(const FetchResult& r) const {
+  // Refused by the private-address guard: nothing to wait for or retry; its
+  // pages are refused (and recorded as skipped) one by one, the same way.
+  if (r.error == CrawlDecision::private_address) return allow_all();
   if (r.error || r.status == 429 || r.status >= 500) return std::nullopt;
   if (r.status >= 200 && r.status < 300) return parse_robots(r.body, robots_token_);
   return allow_all();

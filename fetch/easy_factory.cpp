@@ -1,13 +1,17 @@
 #include "fetch/easy_factory.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <mutex>
+#include <optional>
 #include <string_view>
 
 #include "fetch/curl_error.h"
 #include "fetch/curl_handles.h"
+#include "core/url_parts.h"
 
 namespace crawl {
 
@@ -18,8 +22,11 @@ void ensure_curl_global_init() {
   });
 }
 
-TransferOptions transfer_options(const Config& config) {
+TransferOptions transfer_options(const Config& config, const std::vector<std::string>& seed_urls) {
   TransferOptions o;
+  if (!config.allow_private) o.address_guard = std::make_shared<const AddressGuard>(seed_urls);
+  o.resolve = config.resolve;
+  if (config.max_body_memory > 0) o.body_budget = std::make_shared<BodyBudget>(config.max_body_memory);
   o.timeout_s = config.timeout_s;
   o.connect_timeout_s = config.connect_timeout_s;
   o.max_size = config.max_size;
@@ -35,6 +42,10 @@ Transfer::Transfer(FetchRequest request, const TransferOptions& options, const s
 CURLcode Transfer::attach(CURL* easy) {
   easy_ = easy;
   curl_easy_reset(easy);  // keeps the connection and DNS caches
+  body_bytes_ = 0;
+  spill_error_.clear();
+  hold_.reset();
+  if (options_.body_budget) hold_ = std::make_shared<BodyHold>(options_.body_budget);
   result_.fetched_at = std::chrono::system_clock::now();
   errbuf_[0] = '\0';
   auto ms = [](double s) { return static_cast<long>(s * 1000.0 + 0.5); };
@@ -93,6 +104,19 @@ CURLcode Transfer::attach(CURL* easy) {
   set(CURLOPT_NOPROGRESS, 0L);
   set(CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
   set(CURLOPT_XFERINFODATA, static_cast<void*>(this));
+  refused_.clear();
+  if (options_.address_guard) {
+    set(CURLOPT_OPENSOCKETFUNCTION, &Transfer::on_open_socket);
+    set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(this));
+  }
+  resolve_.reset();
+  for (const auto& entry : options_.resolve) {
+    curl_slist* grown = curl_slist_append(resolve_.get(), entry.c_str());
+    if (grown == nullptr) return CURLE_OUT_OF_MEMORY;  // the list so far is still owned by resolve_
+    (void)resolve_.release();
+    resolve_.reset(grown);
+  }
+  if (resolve_) set(CURLOPT_RESOLVE, resolve_.get());
   return rc;
 }
 
@@ -101,22 +125,46 @@ size_t Transfer::on_write(char* data, size_t size, size_t n, void* self) noexcep
   const size_t bytes = size * n;
   // A robots.txt is read up to kRobotsParseLimit (--max-size does not apply);
   // past it the transfer ends (CURLE_WRITE_ERROR) and finish() takes what was read.
+  // Both limits count decoded bytes as curl decodes them (a few KiB at a
+  // time), so a compression bomb stops at the limit.
   const bool robots = t->result_.request.kind == RequestKind::robots;
-  if (robots && t->result_.body.size() + bytes > kRobotsParseLimit) {
-    t->result_.body.append(data, kRobotsParseLimit - t->result_.body.size());
+  const auto received = static_cast<size_t>(t->body_bytes_);
+  if (robots && received + bytes > kRobotsParseLimit) {
+    t->keep(data, kRobotsParseLimit - received);
     t->robots_cut_ = true;
     return 0;
   }
-  if (!robots && t->result_.body.size() + bytes > static_cast<size_t>(t->options_.max_size)) {
+  if (!robots && received + bytes > static_cast<size_t>(t->options_.max_size)) {
     t->too_large_ = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
+  return t->keep(data, bytes) ? bytes : 0;
+}
+
+bool Transfer::keep(const char* data, size_t bytes) noexcept {
   try {
-    t->result_.body.append(data, bytes);
+    if (hold_ && hold_->spilled()) {
+      if (!hold_->append(data, bytes, spill_error_)) return false;
+    } else if (hold_ && !hold_->reserve(result_.body, bytes)) {
+      // The budget is spent: the body goes to a temporary file.
+      std::string error;
+      if (hold_->spill(result_.body, error)) {
+        if (!hold_->append(data, bytes, spill_error_)) return false;
+      } else {
+        // No file (descriptors or disk exhausted): over the budget rather than fail the page.
+        if (!warned_spill_) spdlog::warn("{}: {}; its body stays in memory", result_.request.url, error);
+        warned_spill_ = true;
+        if (!hold_->reserve(result_.body, bytes, true)) return false;
+        result_.body.append(data, bytes);
+      }
+    } else {
+      result_.body.append(data, bytes);
+    }
   } catch (...) {
-    return 0;
+    return false;
   }
-  return bytes;
+  body_bytes_ += static_cast<std::int64_t>(bytes);
+  return true;
 }
 
 size_t Transfer::on_header(char* data, size_t size, size_t n, void* self) noexcept {
@@ -155,6 +203,43 @@ int Transfer::on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_o
   return t->cancel_ && t->cancel_->load(std::memory_order_relaxed) ? 1 : 0;
 }
 
+// Called with the resolved address before every connection (first hop,
+// redirects; not for a reused connection, which was checked when opened).
+// Refusing here, rather than on the URL's host text, is what stops a name
+// that resolves to a private address, including one that resolved to a
+// public address a moment earlier (DNS rebinding).
+curl_socket_t Transfer::on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) noexcept {
+  auto* t = static_cast<Transfer*>(self);
+  try {
+    std::optional<boost::asio::ip::address> to;
+    if (address->family == AF_INET && address->addrlen >= sizeof(sockaddr_in)) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(&address->addr);
+      to = boost::asio::ip::address_v4(ntohl(in->sin_addr.s_addr));
+    } else if (address->family == AF_INET6 && address->addrlen >= sizeof(sockaddr_in6)) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address->addr);
+      boost::asio::ip::address_v6::bytes_type bytes;
+      std::copy(std::begin(in6->sin6_addr.s6_addr), std::end(in6->sin6_addr.s6_addr), bytes.begin());
+      to = boost::asio::ip::address_v6(bytes, in6->sin6_scope_id);
+    }
+    if (purpose == CURLSOCKTYPE_IPCXN && to) {
+      // The URL being connected for: after a redirect, curl's effective URL
+      // is already the next hop's.
+      char* url = nullptr;
+      curl_easy_getinfo(t->easy_, CURLINFO_EFFECTIVE_URL, &url);
+      if (auto why = t->options_.address_guard->refusal(url_host(url ? url : ""), *to)) {
+        t->refused_ = std::move(*why);
+        return CURL_SOCKET_BAD;
+      }
+    } else if (!to) {
+      t->refused_ = "refused to connect to an address of family " + std::to_string(address->family);
+      return CURL_SOCKET_BAD;
+    }
+  } catch (...) {
+    return CURL_SOCKET_BAD;  // out of memory: fail closed
+  }
+  return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
 FetchResult Transfer::finish(CURLcode code) {
   long status = 0;
   curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
@@ -177,13 +262,19 @@ FetchResult Transfer::finish(CURLcode code) {
     curl_off_t retry_after = 0;
     if (curl_easy_getinfo(easy_, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after > 0)
       result_.retry_after_s = static_cast<double>(retry_after);
+    result_.body_hold = std::move(hold_);  // a spilled body is read back by the fetcher (load_body)
     return std::move(result_);
   }
   // No usable response: keep what identifies the attempt, drop partial data.
-  const bool body_started = !result_.body.empty();
+  const bool body_started = body_bytes_ > 0;
   result_.body.clear();
+  hold_.reset();
   result_.status = 0;
   result_.content_type.clear();
+  // Every address the name had was refused (curl reports that as a failed
+  // connect): our decision, recorded as a skip, not a connection failure.
+  if (code == CURLE_COULDNT_CONNECT && !refused_.empty())
+    return fail(make_error_code(CrawlDecision::private_address), refused_);
   if (header_flood_)
     return fail(make_error_code(FetchErrc::protocol),
                 "response headers over " + std::to_string(kMaxHeaderBytes / 1024) + " KiB or " +
@@ -192,6 +283,7 @@ FetchResult Transfer::finish(CURLcode code) {
   if (code == CURLE_OUT_OF_MEMORY && header_bytes_ > 0 && !body_started)
     return fail(make_error_code(FetchErrc::protocol), "a response header line over curl's 100 KiB limit");
   // Our write callback refused the body: that is our own decision, not curl's write error.
+  if (!spill_error_.empty()) return fail(make_error_code(FetchErrc::other), spill_error_);
   if (too_large_)
     return fail(make_error_code(FetchErrc::too_large),
                 "body larger than --max-size " + std::to_string(options_.max_size) + " bytes");
@@ -204,6 +296,12 @@ FetchResult Transfer::fail(std::error_code error, std::string detail) {
     result_.fetched_at = std::chrono::system_clock::now();
   result_.error = error;
   result_.error_detail = std::move(detail);
+  // A failed transfer's partial body is never stored or read; drop it with
+  // its share of the budget, or the results waiting for the crawler would
+  // hold it outside the budget (up to --max-size each).
+  std::string().swap(result_.body);
+  hold_.reset();
+  result_.body_hold.reset();
   return std::move(result_);
 }
 

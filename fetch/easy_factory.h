@@ -7,10 +7,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "core/fetch_types.h"
+#include "fetch/address_guard.h"
+#include "fetch/body_budget.h"
 #include "fetch/curl_handles.h"
 #include "fetch/header_line.h"  // kMaxHeaderBytes, kMaxHeaderFields
 
@@ -21,9 +25,18 @@ struct TransferOptions {
   double connect_timeout_s = 10;
   std::int64_t max_size = 10 * 1024 * 1024;  // decoded body bytes
   std::string user_agent;
+  // Refuses connections to special-purpose addresses (address_guard.h); null:
+  // every address is allowed (--allow-private; the fetch layer's own tests).
+  std::shared_ptr<const AddressGuard> address_guard;
+  std::vector<std::string> resolve;  // --resolve HOST:PORT:ADDR entries, as CURLOPT_RESOLVE
+  // Bodies past it go to temporary files (body_budget.h); null: bodies are
+  // held in memory whole (the fetch layer's own tests).
+  std::shared_ptr<BodyBudget> body_budget;
 };
 
-TransferOptions transfer_options(const Config& config);
+// The options of a crawl's transfers. `seed_urls` are the crawl's seeds, for
+// the address guard's exemptions (none with --allow-private).
+TransferOptions transfer_options(const Config& config, const std::vector<std::string>& seed_urls);
 
 // One transfer's state. curl's callbacks write into it (CURLOPT_PRIVATE and
 // the callbacks' user pointers point at it), so it must stay at a fixed
@@ -53,16 +66,26 @@ class Transfer {
 
  private:
   static size_t on_write(char* data, size_t size, size_t n, void* self) noexcept;
+  // Keeps `bytes` of the body: in memory within the budget, else in the
+  // spill file. false when they cannot be kept (the transfer then ends).
+  bool keep(const char* data, size_t bytes) noexcept;
   static size_t on_header(char* data, size_t size, size_t n, void* self) noexcept;
   static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept;
+  static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) noexcept;
 
   const TransferOptions& options_;
   const std::atomic<bool>* cancel_;
   CURL* easy_ = nullptr;
   Slist headers_;  // the request's extra header fields (conditional requests)
+  Slist resolve_;  // options_.resolve as curl's list
+  std::string refused_;  // why the guard refused the last address it refused ("" if none)
   FetchResult result_;
   long last_status_ = 0;  // status of the response whose headers are being read
   bool too_large_ = false;
+  std::int64_t body_bytes_ = 0;       // decoded body bytes received (in memory or spilled)
+  std::shared_ptr<BodyHold> hold_;    // the body's share of options_.body_budget; null without one
+  std::string spill_error_;           // why the body could not be kept ("" if it could)
+  bool warned_spill_ = false;
   bool robots_cut_ = false;  // a robots.txt past kRobotsParseLimit: the rest is not read
   std::size_t header_bytes_ = 0;   // of the response being read
   bool header_flood_ = false;      // past kMaxHeaderBytes / kMaxHeaderFields: aborted

@@ -5,13 +5,14 @@
 
 namespace crawl {
 
-std::unique_ptr<Fetcher> make_fetcher(const Config& config, FetchListener& listener) {
+std::unique_ptr<Fetcher> make_fetcher(const Config& config, FetchListener& listener,
+                                      const std::vector<std::string>& seed_urls) {
   switch (config.mode) {
     case Mode::threads:
-      return std::make_unique<ThreadPoolFetcher>(config.concurrency, transfer_options(config), listener);
+      return std::make_unique<ThreadPoolFetcher>(config.concurrency, transfer_options(config, seed_urls), listener);
     case Mode::fibers:
       return std::make_unique<FiberFetcher>(FiberOptions{.loops = config.loops, .max_in_flight = config.concurrency},
-                                            transfer_options(config), listener);
+                                            transfer_options(config, seed_urls), listener);
   }
   throw UsageError("--mode: unknown mode");
 }

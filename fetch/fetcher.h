@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "core/fetch_types.h"
@@ -43,10 +45,15 @@ class Fetcher {
   // The longest time an event loop was kept from running (ms), for
   // strategies that have loops; nullopt otherwise. Thread-safe.
   virtual std::optional<double> longest_stall_ms() const { return std::nullopt; }
+  // Bodies that went to temporary files past --max-body-memory
+  // (fetch/body_budget.h) so far. Thread-safe.
+  virtual std::int64_t spilled_bodies() const { return 0; }
 };
 
 // The runtime choice of strategy; `listener` must outlive the fetcher.
-// Throws UsageError for a mode that is not available.
-std::unique_ptr<Fetcher> make_fetcher(const Config& config, FetchListener& listener);
+// `seed_urls`: the crawl's seeds, exempt from the private-address guard
+// (fetch/address_guard.h). Throws UsageError for a mode that is not available.
+std::unique_ptr<Fetcher> make_fetcher(const Config& config, FetchListener& listener,
+                                      const std::vector<std::string>& seed_urls);
 
 }  // namespace crawl

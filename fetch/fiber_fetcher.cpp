@@ -553,6 +553,7 @@ FiberFetcher::~FiberFetcher() {
   for (auto& loop : loops_) loop->join();
   callbacks_->join();
   loops_.clear();
+  if (transfer_options_.body_budget) log_body_budget(*transfer_options_.body_budget);
 }
 
 void FiberFetcher::submit(FetchRequest request) {
@@ -613,7 +614,12 @@ void FiberFetcher::deliver(FetchResult result) noexcept {
   listener_.transfer_ended(result);  // on the loop, before the result queues for the callback pool
   try {
     asio::post(*callbacks_, [this, result = std::move(result)]() mutable {
-      listener_.result_ready(std::move(result));
+      {
+        // Read back without waiting for room: results queued behind this
+        // one hold budget that only these few threads give back.
+        auto body = load_body(result, /*wait=*/false);
+        listener_.result_ready(std::move(result));
+      }
       callback_returned();
     });
   } catch (const std::exception& e) {  // out of memory: the listener must still hear of it

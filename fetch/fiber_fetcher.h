@@ -67,6 +67,9 @@ class FiberFetcher final : public Fetcher {
   // One entry per loop. Thread-safe; values are a snapshot.
   std::vector<LoopStats> loop_stats() const;
   std::optional<double> longest_stall_ms() const override;
+  std::int64_t spilled_bodies() const override {
+    return transfer_options_.body_budget ? transfer_options_.body_budget->stats().spilled_bodies : 0;
+  }
 
  private:
   class Loop;

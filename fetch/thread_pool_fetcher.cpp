@@ -21,6 +21,7 @@ ThreadPoolFetcher::~ThreadPoolFetcher() {
   }
   has_work_.notify_all();
   for (auto& t : threads_) t.join();
+  if (options_.body_budget) log_body_budget(*options_.body_budget);
 }
 
 void ThreadPoolFetcher::submit(FetchRequest request) {
@@ -66,7 +67,14 @@ void ThreadPoolFetcher::work() {
       result = transfer.finish(curl_easy_perform(easy.get()));
     }
     listener_.transfer_ended(result);
-    listener_.result_ready(std::move(result));
+    {
+      // A spilled body comes back into memory here, once there is room in
+      // the budget: this thread holds none of it meanwhile, and every holder
+      // (transfers, which spill rather than wait, and result_ready() calls)
+      // gives its share back without waiting on the budget.
+      auto body = load_body(result, /*wait=*/true);
+      listener_.result_ready(std::move(result));
+    }
     {
       std::lock_guard lock(mu_);
       --pending_;

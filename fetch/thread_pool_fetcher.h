@@ -25,6 +25,9 @@ class ThreadPoolFetcher final : public Fetcher {
   void submit(FetchRequest request) override;
   void drain() override;
   void cancel() override;
+  std::int64_t spilled_bodies() const override {
+    return options_.body_budget ? options_.body_budget->stats().spilled_bodies : 0;
+  }
 
  private:
   void work();

@@ -190,6 +190,26 @@ TEST(Config, BadRegexNamesTheFlagAndTheProblem) {
   EXPECT_NE(e.find("regular expression"), std::string::npos) << e;
 }
 
+TEST(Config, PrivateAddressesAreRefusedUnlessAllowed) {
+  EXPECT_FALSE(parse({"u"}).config->allow_private);
+  EXPECT_TRUE(parse({"u", "--allow-private"}).config->allow_private);
+}
+
+// curl's --resolve syntax: [+]HOST:PORT:ADDR[,ADDR...], IPv6 with or without brackets.
+TEST(Config, ResolveTakesCurlsSyntaxAndIsRepeatable) {
+  auto p = parse({"u", "--resolve", "site.test:8080:127.0.0.1", "--resolve", "v6.test:443:[::1],127.0.0.2",
+                  "--resolve", "+late.test:80:::1"});
+  EXPECT_EQ(p.config->resolve, (std::vector<std::string>{"site.test:8080:127.0.0.1", "v6.test:443:[::1],127.0.0.2",
+                                                         "+late.test:80:::1"}));
+  for (const char* bad : {"site.test", "site.test:80", ":80:127.0.0.1", "site.test:0:127.0.0.1",
+                          "site.test:x:127.0.0.1", "site.test:80:not-an-ip", "site.test:80:127.0.0.1,"}) {
+    SCOPED_TRACE(bad);
+    const std::string e = error_of({"u", "--resolve", bad});
+    EXPECT_NE(e.find(std::string("--resolve: invalid value '") + bad + "'"), std::string::npos) << e;
+    EXPECT_NE(e.find("HOST:PORT:ADDR"), std::string::npos) << e;
+  }
+}
+
 TEST(Config, RepeatableKeysTakeArraysInToml) {
   testing::TempDir dir;
   testing::write_file(dir / "c.toml", "include = [\"/a/\", \"/b/\"]\nexclude = \"x\"\n");

@@ -1,6 +1,7 @@
 #include "tools/testserver/test_server.h"
 
 #include <sys/resource.h>
+#include <brotli/encode.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -15,6 +16,8 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -96,6 +99,76 @@ std::string gzip(std::string_view data) {
   deflateEnd(&zs);
   if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
   out.resize(zs.total_out);
+  return out;
+}
+
+// `bytes` zero bytes compressed for Content-Encoding `encoding` (gzip,
+// deflate, br or zstd), from a small zero buffer so the server never holds
+// the decoded size. gzip and deflate (zlib, RFC 1950) reach about 1000:1,
+// brotli far more; zstd is written by hand as 128 KiB RLE blocks (RFC 8878
+// 3.1.1.2: 3 block header bytes + 1 byte each), so no zstd encoder library
+// is needed.
+std::string compressed_zeros(std::string_view encoding, std::uint64_t bytes) {
+  static const std::string zeros(1 << 20, '\0');
+  std::string out;
+  char buf[64 * 1024];
+  if (encoding == "gzip" || encoding == "deflate") {
+    z_stream zs{};
+    if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, encoding == "gzip" ? 31 : 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+      throw std::runtime_error("deflateInit2 failed");
+    int rc = Z_OK;
+    do {
+      const std::uint64_t in = std::min<std::uint64_t>(bytes, zeros.size());
+      bytes -= in;
+      zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zeros.data()));
+      zs.avail_in = static_cast<uInt>(in);
+      const int flush = bytes == 0 ? Z_FINISH : Z_NO_FLUSH;
+      do {
+        zs.next_out = reinterpret_cast<Bytef*>(buf);
+        zs.avail_out = sizeof buf;
+        rc = deflate(&zs, flush);
+        out.append(buf, sizeof buf - zs.avail_out);
+      } while (zs.avail_out == 0 && rc != Z_STREAM_END);
+    } while (bytes > 0);
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+  } else if (encoding == "br") {
+    std::unique_ptr<BrotliEncoderState, void (*)(BrotliEncoderState*)> enc(
+        BrotliEncoderCreateInstance(nullptr, nullptr, nullptr), &BrotliEncoderDestroyInstance);
+    if (!enc) throw std::runtime_error("BrotliEncoderCreateInstance failed");
+    BrotliEncoderSetParameter(enc.get(), BROTLI_PARAM_QUALITY, 5);
+    for (;;) {
+      const std::uint64_t in = std::min<std::uint64_t>(bytes, zeros.size());
+      bytes -= in;
+      std::size_t avail_in = static_cast<std::size_t>(in);
+      const auto* next_in = reinterpret_cast<const std::uint8_t*>(zeros.data());
+      const auto op = bytes == 0 ? BROTLI_OPERATION_FINISH : BROTLI_OPERATION_PROCESS;
+      do {
+        std::size_t avail_out = sizeof buf;
+        auto* next_out = reinterpret_cast<std::uint8_t*>(buf);
+        if (!BrotliEncoderCompressStream(enc.get(), op, &avail_in, &next_in, &avail_out, &next_out, nullptr))
+          throw std::runtime_error("BrotliEncoderCompressStream failed");
+        out.append(buf, sizeof buf - avail_out);
+      } while (avail_in > 0 || BrotliEncoderHasMoreOutput(enc.get()));
+      if (bytes == 0 && BrotliEncoderIsFinished(enc.get())) break;
+    }
+  } else if (encoding == "zstd") {
+    // Magic, Frame_Header_Descriptor 0 (no content size, not single
+    // segment), Window_Descriptor 0x38 (window 2^17 = 128 KiB).
+    out.assign("\x28\xb5\x2f\xfd\x00\x38", 6);
+    constexpr std::uint32_t kBlock = 128 * 1024;
+    do {
+      const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(bytes, kBlock));
+      bytes -= n;
+      const std::uint32_t header = (n << 3) | (1u << 1) | (bytes == 0 ? 1u : 0u);  // RLE block, last?
+      out.push_back(static_cast<char>(header & 0xff));
+      out.push_back(static_cast<char>((header >> 8) & 0xff));
+      out.push_back(static_cast<char>((header >> 16) & 0xff));
+      out.push_back('\0');
+    } while (bytes > 0);
+  } else {
+    throw std::invalid_argument("unknown encoding");
+  }
   return out;
 }
 
@@ -595,6 +668,16 @@ class Router {
       res = make(http::status::ok, path == "/gzip" ? gzip(body) : "this is not gzip data \x01\x02\x03");
       res.set(http::field::content_encoding, "gzip");
       res.set(http::field::vary, "Accept-Encoding");
+    } else if (path == "/gzip-bomb" || path == "/deflate-bomb" || path == "/br-bomb" || path == "/zstd-bomb") {
+      const auto bytes = std::min<std::uint64_t>(query_uint(query, "bytes").value_or(256ull << 20), 4ull << 30);
+      const auto encoding = path.substr(1, path.find('-') - 1);
+      res = make(http::status::ok, compressed_zeros(encoding, bytes), "text/plain; charset=utf-8");
+      res.set(http::field::content_encoding, encoding);
+    } else if (path == "/endless") {
+      reply.kind = Reply::Kind::big;
+      reply.big_bytes = std::numeric_limits<std::uint64_t>::max();  // 2^64 bytes: not in this test's lifetime
+      reply.chunked = true;
+      res = make(http::status::ok, "", "text/plain; charset=utf-8");
     } else if (path == "/reset") {
       reply.kind = Reply::Kind::reset;
     } else if (path == "/slow") {

@@ -28,6 +28,11 @@
 //   /big-chunked?bytes=N   same, Transfer-Encoding: chunked (64 KiB chunks)
 //   /gzip                  HTML containing "gzip-ok", Content-Encoding: gzip
 //   /bad-gzip              Content-Encoding: gzip over a non-gzip body
+//   /gzip-bomb?bytes=N     Content-Encoding: gzip of N zero bytes (default
+//                          256 MiB, at most 4 GiB; about N/1000 bytes sent)
+//   /deflate-bomb?bytes=N  the same as deflate (zlib), /br-bomb as br
+//                          (brotli), /zstd-bomb as zstd
+//   /endless               text/plain, chunked, a body that never ends
 //   /reset                 connection closed (RST) right after the request
 //   /slow?ms=N             waits N ms, then a small HTML page
 //   /links?n=N             N distinct hrefs "/page/{i mod P}.html#l{i}"
