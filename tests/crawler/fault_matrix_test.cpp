@@ -6,12 +6,14 @@
 // longest event-loop stall; the table of all cases is printed at the end.
 // Figures are printed, not asserted (beyond the documented memory bounds).
 #include <gtest/gtest.h>
+#include <curl/curl.h>
 #include <zlib.h>
 
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <regex>
 #include <set>
 #include <string>
@@ -49,10 +51,10 @@ class PrintTable : public ::testing::Environment {
  public:
   void TearDown() override {
     if (table().empty()) return;
-    std::printf("\nfault matrix (fibers mode)\n%-44s %8s %14s %18s  %s\n", "case", "wall s", "peak RSS MiB",
+    std::printf("\nfault matrix (fibers mode)\n%-58s %8s %14s %18s  %s\n", "case", "wall s", "peak RSS MiB",
                 "longest stall ms", "record");
     for (const auto& r : table())
-      std::printf("%-44s %8.2f %14.1f %18.1f  %s\n", r.name.c_str(), r.wall_s, r.peak_rss_mib, r.stall_ms,
+      std::printf("%-58s %8.2f %14.1f %18.1f  %s\n", r.name.c_str(), r.wall_s, r.peak_rss_mib, r.stall_ms,
                   r.outcome.c_str());
   }
 };
@@ -275,6 +277,177 @@ TEST_F(FaultMatrix, CharsetInTheMetaOnly) {
   ASSERT_TRUE(c.run.code == 0 || c.run.code == 8) << c.run.err;
   EXPECT_TRUE(targets(server.stats(0)).contains("/caf%C3%A9.html"));
   EXPECT_TRUE(targets(server.stats(0)).contains("/%E2%82%AC.html"));  // 0x80 is the euro sign, not U+0080
+}
+
+// A robots.txt of 1.2 MiB, over --max-size 100k: read up to 500 KiB (RFC
+// 9309 2.5) once, its rules obeyed (a rule missing its colon too), the rest
+// ignored; not the host given up as robots_unavailable.
+TEST_F(FaultMatrix, OversizeRobotsTxtIsReadUpTo500KiB) {
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 5;
+  TestServer server(o);
+  std::string big = "User-agent: *\nDisallow: /page/1.html\nDisallow /page/2.html\n";
+  while (big.size() < 1200 * 1024) big += "# filler filler filler filler filler filler filler filler filler\n";
+  big += "Disallow: /page/3.html\n";
+  Response robots;
+  robots.body = big;
+  robots.content_type = "text/plain";
+  server.set_response(0, "/robots.txt", robots);
+  const std::string root = server.root_url(0);
+  const auto c = crawl("oversize robots.txt (1.2 MiB, --max-size 100k)",
+                       {root + "page/1.html", root + "page/2.html", root + "page/3.html"},
+                       {"--max-depth", "0", "--max-size", "100k"}, "robots_disallowed (2), rules past 500 KiB ignored");
+  ASSERT_EQ(c.run.code, 0) << c.run.out << c.run.err;
+  auto stats = server.stats(0);
+  EXPECT_EQ(stats.requests_by_target["/robots.txt"], 1);
+  EXPECT_EQ(stats.requests_by_target.count("/page/1.html"), 0u);
+  EXPECT_EQ(stats.requests_by_target.count("/page/2.html"), 0u);
+  EXPECT_EQ(stats.requests_by_target["/page/3.html"], 1);
+  EXPECT_EQ(query(c.db, "SELECT count(*) FROM pages WHERE error LIKE 'robots_disallowed%'")[0][0], "2");
+}
+
+// A compression bomb of each encoding this libcurl decodes (64 MiB of zeros
+// each): cut at --max-size as the bytes are decoded, one too_large record
+// each; the host's other page is fetched.
+TEST_F(FaultMatrix, CompressionBombsAreCutWhileDecoding) {
+  const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
+  std::vector<std::string> encodings;
+  if (v->features & CURL_VERSION_LIBZ) encodings.insert(encodings.end(), {"gzip", "deflate"});
+  if (v->features & CURL_VERSION_BROTLI) encodings.push_back("br");
+#ifdef CURL_VERSION_ZSTD
+  if (v->features & CURL_VERSION_ZSTD) encodings.push_back("zstd");
+#endif
+  ASSERT_FALSE(encodings.empty());
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 2;
+  TestServer server(o);
+  const std::string root = server.root_url(0);
+  std::vector<std::string> seeds{root + "page/0.html"};
+  std::string names;
+  for (const auto& e : encodings) {
+    seeds.push_back(root + e + "-bomb?bytes=67108864");
+    names += (names.empty() ? "" : ", ") + e;
+  }
+  const auto c = crawl("compression bombs (" + names + ", 64 MiB each)", seeds,
+                       {"--max-depth", "0", "--max-size", "1M"}, "too_large (" + std::to_string(encodings.size()) + ")");
+  EXPECT_EQ(c.run.code, 4) << c.run.out << c.run.err;
+  for (const auto& e : encodings)
+    EXPECT_EQ(query(c.db, "SELECT status, error FROM pages WHERE url = '" + root + e + "-bomb?bytes=67108864'"),
+              (std::vector<std::vector<std::string>>{{"<null>", "too_large: body larger than --max-size 1048576 bytes"}}))
+        << e;
+  EXPECT_EQ(query(c.db, "SELECT status FROM pages WHERE url = '" + root + "page/0.html'")[0][0], "200");
+}
+
+// Headers of 300 KiB or of 1,500 fields: a protocol error for their URL,
+// not a connection failure towards --max-host-failures; the host's pages
+// are crawled.
+TEST_F(FaultMatrix, HeaderFloodCostsItsUrlOnly) {
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 10;
+  TestServer server(o);
+  const std::string root = server.root_url(0);
+  std::vector<std::string> seeds = {root};
+  for (int i = 0; i < 4; ++i) {
+    Response giant;
+    giant.body = "<html>giant</html>";
+    for (int f = 0; f < 5; ++f) giant.headers.emplace_back("X-Giant" + std::to_string(f), std::string(60 * 1024, 'g'));
+    server.set_response(0, "/giant" + std::to_string(i), giant);
+    Response flood;
+    flood.body = "<html>flood</html>";
+    for (int f = 0; f < 1500; ++f) flood.headers.emplace_back("X-F" + std::to_string(f), "v");
+    server.set_response(0, "/flood" + std::to_string(i), flood);
+    seeds.push_back(root + "giant" + std::to_string(i));
+    seeds.push_back(root + "flood" + std::to_string(i));
+  }
+  const auto c = crawl("header flood (300 KiB, 1,500 fields) x 8", seeds,
+                       {"--max-depth", "100", "--max-host-failures", "2", "--per-host", "1"}, "protocol errors (8), host kept");
+  EXPECT_EQ(c.run.code, 4) << c.run.out << c.run.err;
+  const auto errors = query(c.db, "SELECT url, error FROM pages WHERE error IS NOT NULL ORDER BY url");
+  ASSERT_EQ(errors.size(), 8u) << c.run.err;
+  for (const auto& row : errors) EXPECT_EQ(row[1], "protocol: response headers over 256 KiB or 1000 fields") << row[0];
+  EXPECT_EQ(query(c.db, "SELECT count(*) FROM pages WHERE status = 200")[0][0], "11") << "the host was not given up";
+}
+
+// A public-looking seed (a name, pinned with --resolve) links to a name that
+// resolves to loopback, as to a metadata service: refused on the address
+// connected to, recorded as a private_address skip; no request reaches it.
+TEST_F(FaultMatrix, LinksToPrivateAddressesAreRefused) {
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 2;
+  TestServer server(o);
+  const std::string root = server.root_url(0);
+  const std::string host = root.substr(7, root.rfind(':') - 7);
+  const std::string port = root.substr(root.rfind(':') + 1, root.size() - root.rfind(':') - 2);
+  const std::string meta = "http://meta.test:" + port + "/latest/meta-data/";
+  Response page;
+  page.body = "<html><body><a href=\"" + meta + "\">m</a></body></html>";
+  server.set_response(0, "/", page);
+  server.set_response(0, "/latest/meta-data/", page);
+  const auto c = crawl("links to private addresses", {"http://site.test:" + port + "/"},
+                       {"--max-depth", "1", "--scope", "any", "--resolve", "site.test:" + port + ":" + host, "--resolve",
+                        "meta.test:" + port + ":" + host},
+                       "private_address skip");
+  ASSERT_EQ(c.run.code, 0) << c.run.out << c.run.err;
+  EXPECT_EQ(server.stats(0).requests_by_target.count("/latest/meta-data/"), 0u);
+  const auto row = query(c.db, "SELECT error FROM pages WHERE url = '" + meta + "'");
+  ASSERT_EQ(row.size(), 1u);
+  EXPECT_EQ(row[0][0].rfind("private_address: refused to connect to " + host + " (loopback)", 0), 0u) << row[0][0];
+}
+
+// --store disk: URLs the wget layout writes to one path (an escaped '?' and
+// a query, a directory and its index.html, letter case) each end in a file
+// of their own.
+TEST_F(FaultMatrix, DiskPathCollisionsKeepEveryPage) {
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 1;
+  TestServer server(o);
+  const std::vector<std::string> colliding = {"/q?a=1", "/q%3Fa=1", "/dir/", "/dir/index.html", "/Case", "/case"};
+  std::string links;
+  for (const auto& t : colliding) {
+    links += "<a href=\"" + t + "\">x</a>";
+    Response r;
+    r.body = "<html><p>page " + t + "</p></html>";
+    server.set_response(0, t, r);
+  }
+  Response root;
+  root.body = "<html><body>" + links + "</body></html>";
+  server.set_response(0, "/", root);
+  const auto c = crawl("disk path collisions (--store disk)", {server.root_url(0)}, {"--max-depth", "1", "--store", "disk"},
+                       "each page in a file of its own");
+  ASSERT_EQ(c.run.code, 0) << c.run.out << c.run.err;
+  std::map<std::string, int> found;
+  for (const auto& e : fs::recursive_directory_iterator(c.db))
+    if (e.is_regular_file()) ++found[testing::read_file(e.path())];
+  for (const auto& t : colliding) EXPECT_EQ(found["<html><p>page " + t + "</p></html>"], 1) << t;
+}
+
+// 512 transfers at once, each receiving an endless chunked body: each cut at
+// --max-size (too_large), bodies past --max-body-memory spilled to a
+// temporary file, so peak RSS is the budget plus the process, not 512 x
+// --max-size.
+TEST_F(FaultMatrix, FiveHundredTwelveEndlessBodies) {
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 1;
+  o.threads = 2;
+  TestServer server(o);
+  const std::string root = server.root_url(0);
+  std::vector<std::string> seeds;
+  for (int i = 0; i < 512; ++i) seeds.push_back(root + "endless?n=" + std::to_string(i));
+  const auto c = crawl("512 endless bodies (--max-size 2M, --max-body-memory 64M)", seeds,
+                       {"--max-depth", "0", "--concurrency", "512", "--per-host", "512", "--max-size", "2M",
+                        "--max-body-memory", "64M", "--ignore-robots", "--quiet"},
+                       "too_large (512)");
+  EXPECT_EQ(c.run.code, 4) << c.run.out.substr(0, 2000);
+  EXPECT_EQ(query(c.db, "SELECT count(*) FROM pages WHERE error LIKE 'too_large%'")[0][0], "512");
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  EXPECT_LT(c.peak_rss_mib(), 64.0 + 96.0) << "the budget plus the process (README, Bodies in memory)";
+#endif
 }
 
 }  // namespace
