@@ -2,8 +2,10 @@
 // `crawl` binary as a child process, reading the SQLite output.
 #pragma once
 
+#include <curl/curl.h>
 #include <sqlite3.h>
 
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -20,6 +22,46 @@
 #include "core/child_process.h"
 
 namespace crawl::testing {
+
+// True in the ASan and TSan builds, where the crawl binary runs several
+// times slower and its RSS is inflated by shadow memory: heavy cases shrink
+// their volume there (never their shape) and RSS bounds are the Release
+// build's.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kSanitizedBuild = true;
+#else
+inline constexpr bool kSanitizedBuild = false;
+#endif
+
+// `s` with every octet but RFC 3986's unreserved ones percent-encoded, as a
+// query value (a redirect target in ?url=) needs.
+inline std::string percent_encode(const std::string& s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xF];
+    }
+  }
+  return out;
+}
+
+// The Content-Encodings this libcurl decodes, of those the test server can
+// send (its /<encoding>-bomb routes).
+inline std::vector<std::string> accepted_encodings() {
+  const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
+  std::vector<std::string> out;
+  if (v->features & CURL_VERSION_LIBZ) out.insert(out.end(), {"gzip", "deflate"});
+  if (v->features & CURL_VERSION_BROTLI) out.push_back("br");
+#ifdef CURL_VERSION_ZSTD
+  if (v->features & CURL_VERSION_ZSTD) out.push_back("zstd");
+#endif
+  return out;
+}
 
 inline std::string read_file(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

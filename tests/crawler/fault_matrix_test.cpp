@@ -6,8 +6,6 @@
 // longest event-loop stall; the table of all cases is printed at the end.
 // Figures are printed, not asserted (beyond the documented memory bounds).
 #include <gtest/gtest.h>
-#include <curl/curl.h>
-#include <zlib.h>
 
 #include <boost/json.hpp>
 #include <chrono>
@@ -101,35 +99,6 @@ class FaultMatrix : public ::testing::Test {
   int runs_ = 0;
 };
 
-std::string gzip(const std::string& data) {
-  z_stream z{};
-  deflateInit2(&z, 1, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, data.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
-std::string percent_encode(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
-
 std::set<std::string> targets(const testserver::HostStats& stats) {
   std::set<std::string> out;
   for (const auto& r : stats.log) out.insert(r.target);
@@ -151,7 +120,7 @@ TEST_F(FaultMatrix, RedirectFanInToADisallowedHost) {
   std::vector<std::string> seeds;
   for (int i = 0; i < 40; ++i)
     seeds.push_back(server.root_url(i % 10) + "redirect-to?url=" +
-                    percent_encode(server.page_url(10, i)));
+                    testing::percent_encode(server.page_url(10, i)));
   const auto c = crawl("redirect fan-in to a disallowed host", seeds, {"--max-depth", "0", "--per-host", "2"},
                        "robots_disallowed (40)");
   ASSERT_EQ(c.run.code, 0) << c.run.err;
@@ -222,7 +191,7 @@ TEST_F(FaultMatrix, SitemapBombStaysUnderItsMemoryBound) {
     }
     xml += "</urlset>\n";
     Response map;
-    map.body = gzip(xml);
+    map.body = testserver::gzip(xml, 1);
     map.content_type = "application/gzip";
     const std::string path = "/bomb" + std::to_string(k) + ".xml.gz";
     server.set_response(0, path, map);
@@ -311,13 +280,7 @@ TEST_F(FaultMatrix, OversizeRobotsTxtIsReadUpTo500KiB) {
 // each): cut at --max-size as the bytes are decoded, one too_large record
 // each; the host's other page is fetched.
 TEST_F(FaultMatrix, CompressionBombsAreCutWhileDecoding) {
-  const curl_version_info_data* v = curl_version_info(CURLVERSION_NOW);
-  std::vector<std::string> encodings;
-  if (v->features & CURL_VERSION_LIBZ) encodings.insert(encodings.end(), {"gzip", "deflate"});
-  if (v->features & CURL_VERSION_BROTLI) encodings.push_back("br");
-#ifdef CURL_VERSION_ZSTD
-  if (v->features & CURL_VERSION_ZSTD) encodings.push_back("zstd");
-#endif
+  const auto encodings = testing::accepted_encodings();
   ASSERT_FALSE(encodings.empty());
   SiteOptions o;
   o.hosts = 1;
@@ -439,9 +402,13 @@ TEST_F(FaultMatrix, FiveHundredTwelveEndlessBodies) {
   const std::string root = server.root_url(0);
   std::vector<std::string> seeds;
   for (int i = 0; i < 512; ++i) seeds.push_back(root + "endless?n=" + std::to_string(i));
-  const auto c = crawl("512 endless bodies (--max-size 2M, --max-body-memory 64M)", seeds,
-                       {"--max-depth", "0", "--concurrency", "512", "--per-host", "512", "--max-size", "2M",
-                        "--max-body-memory", "64M", "--ignore-robots", "--quiet"},
+  // Under the sanitizers 1 MiB per body (still 8 x the budget) and a long
+  // --timeout: the instrumented binary beside other tests is several times slower.
+  const std::string max_size = testing::kSanitizedBuild ? "1M" : "2M";
+  const auto c = crawl("512 endless bodies (--max-size " + max_size + ", --max-body-memory 64M)", seeds,
+                       {"--max-depth", "0", "--concurrency", "512", "--per-host", "512", "--max-size", max_size,
+                        "--max-body-memory", "64M", "--timeout", testing::kSanitizedBuild ? "600" : "60",
+                        "--ignore-robots", "--quiet"},
                        "too_large (512)");
   EXPECT_EQ(c.run.code, 4) << c.run.out.substr(0, 2000);
   EXPECT_EQ(query(c.db, "SELECT count(*) FROM pages WHERE error LIKE 'too_large%'")[0][0], "512");

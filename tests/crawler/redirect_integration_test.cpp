@@ -22,21 +22,6 @@ using testserver::SiteOptions;
 using testserver::TestServer;
 namespace fs = std::filesystem;
 
-std::string percent_encode(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
-
 class RedirectTest : public ::testing::TestWithParam<const char*> {
  protected:
   testing::RunResult crawl(const std::vector<std::string>& urls, std::vector<std::string> extra) {
@@ -70,7 +55,7 @@ TEST_P(RedirectTest, FanInToOneHostKeepsItsPolitenessAndItsRobotsTxt) {
   std::vector<std::string> seeds;
   for (int i = 0; i < 200; ++i) {
     const std::string target = victim + "page/" + std::to_string(i % 100) + ".html?from=" + std::to_string(i);
-    seeds.push_back(server.root_url(i % 50) + "redirect-to?url=" + percent_encode(target));
+    seeds.push_back(server.root_url(i % 50) + "redirect-to?url=" + testing::percent_encode(target));
   }
   const auto r = crawl(seeds, {"--per-host", "2", "--max-depth", "0", "--concurrency", "64"});
   ASSERT_EQ(r.code, 0) << r.err;

@@ -85,23 +85,6 @@ bool is_field_value(std::string_view s) {
   return std::none_of(s.begin(), s.end(), [](unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; });
 }
 
-std::string gzip(std::string_view data) {
-  z_stream zs{};
-  // windowBits 31 = 15 + 16: gzip wrapper, not zlib.
-  if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    throw std::runtime_error("deflateInit2 failed");
-  std::string out(deflateBound(&zs, data.size()), '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
-  out.resize(zs.total_out);
-  return out;
-}
-
 // `bytes` zero bytes compressed for Content-Encoding `encoding` (gzip,
 // deflate, br or zstd), from a small zero buffer so the server never holds
 // the decoded size. gzip and deflate (zlib, RFC 1950) reach about 1000:1,
@@ -993,6 +976,23 @@ std::string authority_of(const asio::ip::address_v4& address, unsigned short por
 }
 
 }  // namespace
+
+std::string gzip(std::string_view data, int level) {
+  z_stream zs{};
+  // windowBits 31 = 15 + 16: gzip wrapper, not zlib.
+  if (deflateInit2(&zs, level, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("deflateInit2 failed");
+  std::string out(deflateBound(&zs, data.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+  out.resize(zs.total_out);
+  return out;
+}
 
 struct TestServer::Impl {
   // Declared first so it is destroyed last: sockets must die before it.

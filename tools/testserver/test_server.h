@@ -104,6 +104,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -269,6 +270,9 @@ class TestServer {
 // An IMF-fixdate (RFC 9110 5.6.7), e.g. "Sun, 06 Nov 1994 08:49:37 GMT", for
 // Retry-After and the like. Sub-second parts are truncated.
 std::string http_date(std::chrono::system_clock::time_point time);
+
+// `data` gzip-compressed (RFC 1952) at zlib `level` (1 fast .. 9 small).
+std::string gzip(std::string_view data, int level = 9);
 
 
 }  // namespace crawl::testserver
