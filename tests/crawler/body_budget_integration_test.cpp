@@ -102,11 +102,16 @@ TEST_P(BodyBudgetTest, FiveHundredTwelveEndlessBodiesStayUnderTheMemoryBudget) {
   const auto s = stats();
   EXPECT_EQ(s.errors_by_kind.at("too_large"), kTransfers);
   // Most bodies outgrew what was left of the budget: they were spilled, and
-  // said so. (Under TSan 512 threads make slower progress each, fewer bodies
-  // are large at once and fewer spill: 55 of 512 in one run.)
-  EXPECT_GT(s.spilled_bodies, testing::kSanitizedBuild ? 0 : kTransfers / 2);
-  EXPECT_NE(r.out.find(std::to_string(s.spilled_bodies) + " bodies spilled to temporary files"), std::string::npos)
-      << r.out;
+  // said so. Under the sanitizers how many bodies are large at once depends
+  // on the instrumented threads' pace (TSan, threads mode: 0 to 55 of 512
+  // spilled across runs), so only the Release build counts them.
+  if (!testing::kSanitizedBuild) {
+    EXPECT_GT(s.spilled_bodies, kTransfers / 2);
+  }
+  if (s.spilled_bodies > 0) {
+    EXPECT_NE(r.out.find(std::to_string(s.spilled_bodies) + " bodies spilled to temporary files"), std::string::npos)
+        << r.out;
+  }
   constexpr std::int64_t kBudget = 64ll << 20;
   constexpr std::int64_t kOverhead = 96ll << 20;
   std::cout << GetParam() << ": " << kTransfers << " endless bodies cut at " << max_size
