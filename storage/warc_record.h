@@ -31,6 +31,8 @@ struct WarcRecord {
 // record's offset and inflate it alone. Throws std::runtime_error when zlib
 // fails (out of memory).
 std::string gzip_record(const WarcRecord& record);
+// The same, appended to `out` (whose capacity a writer reuses).
+void append_gzip_record(const WarcRecord& record, std::string& out);
 
 // A fresh WARC-Record-ID: "<urn:uuid:…>", a random (version 4) UUID from
 // OpenSSL's generator.
@@ -38,13 +40,17 @@ std::string warc_record_id();
 
 // A response as it went over the wire, taken apart for its record.
 struct HttpMessage {
-  std::string head;     // the header section, through its empty line
-  std::string payload;  // the body, transfer coding removed, content coding kept
+  std::string head;       // the header section, through its empty line
+  std::string_view body;  // the body given to http_message()
+  std::string dechunked;  // when chunked: the body without its framing
+  // The body, transfer coding removed, content coding kept.
+  std::string_view payload() const { return chunked ? std::string_view(dechunked) : body; }
   bool chunked = false; // it came with Transfer-Encoding: chunked (head says so as X-Crawl-Transfer-Encoding)
   bool complete = true; // false: the chunked framing ended early (a truncated body) or was broken
 };
 
-// Splits `head` (status line and header lines) and `body` (as received).
+// Splits `head` (status line and header lines) and `body` (as received;
+// it must outlive the result, whose payload may be a view of it).
 // With Transfer-Encoding: chunked, the framing is removed (chunk extensions
 // and trailer fields dropped) and the field renamed
 // `X-Crawl-Transfer-Encoding`, so that the record's block is the message as

@@ -87,11 +87,14 @@ std::optional<std::string> WarcWriter::open_next() {
                  {"Content-Type", "application/warc-fields"},
                  {"WARC-Block-Digest", sha1_digest(block)}};
   info.head = block;
-  return append(gzip_record(info), nullptr);
+  return append(info, nullptr);
 }
 
-std::optional<std::string> WarcWriter::append(const std::string& member, const CdxjEntry* entry) {
+std::optional<std::string> WarcWriter::append(const WarcRecord& record, const CdxjEntry* entry) {
   if (failure_) return failure_;
+  member_.clear();
+  append_gzip_record(record, member_);
+  const std::string& member = member_;
   const std::string path = file_name(index_, ".warc.gz.open");
   std::size_t done = 0;
   while (done < member.size()) {
@@ -128,7 +131,7 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
     const std::string date = iso8601_utc(x.sent_at);
     const std::string response_id = warc_record_id();
     const HttpMessage m = http_message(x.response, x.body);
-    const std::string payload_digest = sha1_digest(m.payload);
+    const std::string payload_digest = sha1_digest(m.payload());
     std::string truncated = x.truncated;
     if (truncated.empty() && !m.complete) truncated = "unspecified";  // the server's chunked framing was cut
 
@@ -139,18 +142,18 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
                        {"WARC-Target-URI", field_value(x.url)}};
     if (!x.ip.empty()) response.fields.emplace_back("WARC-IP-Address", x.ip);
     response.fields.emplace_back("Content-Type", "application/http; msgtype=response");
-    response.fields.emplace_back("WARC-Block-Digest", Sha1().update(m.head).update(m.payload).digest());
+    response.fields.emplace_back("WARC-Block-Digest", Sha1().update(m.head).update(m.payload()).digest());
     response.fields.emplace_back("WARC-Payload-Digest", payload_digest);
     if (!truncated.empty()) response.fields.emplace_back("WARC-Truncated", truncated);
     response.head = m.head;
-    response.tail = m.payload;
+    response.tail = m.payload();
     CdxjEntry entry;
     entry.url = x.url;
     entry.date = date;
     entry.mime = mime_of(http_field(m.head, "Content-Type"));
     entry.status = http_status(m.head);
     entry.digest = payload_digest.substr(5);  // base32 only, as pywb and warcio write it
-    if (auto error = append(gzip_record(response), &entry)) return error;
+    if (auto error = append(response, &entry)) return error;
 
     WarcRecord request;
     request.type = "request";
@@ -162,7 +165,7 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
     request.fields.emplace_back("Content-Type", "application/http; msgtype=request");
     request.fields.emplace_back("WARC-Block-Digest", sha1_digest(x.request));
     request.head = x.request;
-    if (auto error = append(gzip_record(request), nullptr)) return error;
+    if (auto error = append(request, nullptr)) return error;
 
     if (i + 1 != wire.size()) continue;
     // What the crawl learnt from the page, as Heritrix writes it: the
@@ -187,7 +190,7 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
                        {"Content-Type", "application/warc-fields"},
                        {"WARC-Block-Digest", sha1_digest(block)}};
     metadata.head = block;
-    if (auto error = append(gzip_record(metadata), nullptr)) return error;
+    if (auto error = append(metadata, nullptr)) return error;
   }
   return std::nullopt;
 }

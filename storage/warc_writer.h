@@ -58,7 +58,8 @@ class WarcWriter {
 
  private:
   std::optional<std::string> open_next();
-  std::optional<std::string> append(const std::string& member, const CdxjEntry* entry);
+  // Compresses `record` into one gzip member and appends it to the file.
+  std::optional<std::string> append(const WarcRecord& record, const CdxjEntry* entry);
   std::optional<std::string> failed(std::string message);
   std::string file_name(int index, const char* suffix) const;
 
@@ -71,6 +72,7 @@ class WarcWriter {
   std::vector<std::string> cdxj_;  // its index lines, unsorted
   std::vector<std::string> closed_;
   std::int64_t records_ = 0;
+  std::string member_;  // the record being written, compressed (its capacity reused)
   std::optional<std::string> failure_;
 };
 

@@ -103,7 +103,7 @@ TEST(WarcHttp, ChunkedFramingIsRemovedAndTheFieldRenamed) {
   const HttpMessage m = http_message(head, "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n");
   EXPECT_TRUE(m.chunked);
   EXPECT_TRUE(m.complete);
-  EXPECT_EQ(m.payload, "hello world");
+  EXPECT_EQ(m.payload(), "hello world");
   EXPECT_EQ(m.head, "HTTP/1.1 200 OK\r\nX-Crawl-Transfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n");
   EXPECT_EQ(http_status(m.head), 200);
   EXPECT_EQ(http_field(m.head, "content-type"), "text/plain");
@@ -112,13 +112,14 @@ TEST(WarcHttp, ChunkedFramingIsRemovedAndTheFieldRenamed) {
 TEST(WarcHttp, ACutChunkedBodyKeepsWhatArrivedAndSaysIncomplete) {
   const HttpMessage m = http_message("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "a\r\n01234");
   EXPECT_FALSE(m.complete);
-  EXPECT_EQ(m.payload, "01234");
+  EXPECT_EQ(m.payload(), "01234");
 }
 
 TEST(WarcHttp, ContentEncodingIsKept) {
-  const HttpMessage m = http_message("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n", std::string("\x1f\x8b\x08", 3));
+  const std::string body("\x1f\x8b\x08", 3);
+  const HttpMessage m = http_message("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n", body);
   EXPECT_FALSE(m.chunked);
-  EXPECT_EQ(m.payload, std::string("\x1f\x8b\x08", 3));
+  EXPECT_EQ(m.payload(), std::string("\x1f\x8b\x08", 3));
 }
 
 TEST(WarcCdxj, SurtAsPywbWritesIt) {
