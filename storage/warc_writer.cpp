@@ -135,24 +135,33 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
     std::string truncated = x.truncated;
     if (truncated.empty() && !m.complete) truncated = "unspecified";  // the server's chunked framing was cut
 
+    const int status = http_status(m.head);
+    // A 304 to our conditional request: a revisit record, the
+    // server-not-modified profile (WARC 1.1 6.7.2): the 304's header, no
+    // payload (the copy it confirms was archived by an earlier crawl).
+    const bool not_modified = status == 304;
     WarcRecord response;
-    response.type = "response";
+    response.type = not_modified ? "revisit" : "response";
     response.fields = {{"WARC-Record-ID", response_id},
                        {"WARC-Date", date},
                        {"WARC-Target-URI", field_value(x.url)}};
     if (!x.ip.empty()) response.fields.emplace_back("WARC-IP-Address", x.ip);
+    if (not_modified) {
+      response.fields.emplace_back("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/server-not-modified");
+      response.fields.emplace_back("WARC-Refers-To-Target-URI", field_value(x.url));
+    }
     response.fields.emplace_back("Content-Type", "application/http; msgtype=response");
     response.fields.emplace_back("WARC-Block-Digest", Sha1().update(m.head).update(m.payload()).digest());
-    response.fields.emplace_back("WARC-Payload-Digest", payload_digest);
+    if (!not_modified) response.fields.emplace_back("WARC-Payload-Digest", payload_digest);
     if (!truncated.empty()) response.fields.emplace_back("WARC-Truncated", truncated);
     response.head = m.head;
     response.tail = m.payload();
     CdxjEntry entry;
     entry.url = x.url;
     entry.date = date;
-    entry.mime = mime_of(http_field(m.head, "Content-Type"));
-    entry.status = http_status(m.head);
-    entry.digest = payload_digest.substr(5);  // base32 only, as pywb and warcio write it
+    entry.mime = not_modified ? "warc/revisit" : mime_of(http_field(m.head, "Content-Type"));
+    entry.status = status;
+    if (!not_modified) entry.digest = payload_digest.substr(5);  // base32 only, as pywb and warcio write it
     if (auto error = append(response, &entry)) return error;
 
     WarcRecord request;

@@ -268,6 +268,41 @@ TEST_P(WarcTest, FilesRotateAtMaxSizeAndEachHasItsIndex) {
   EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
 }
 
+// A second batch over the same database asks conditionally; each 304 is a
+// revisit record of the server-not-modified profile, in a new file (the
+// first batch's is never overwritten), indexed as warc/revisit.
+TEST_P(WarcTest, A304IsARevisitRecordOfTheServerNotModifiedProfile) {
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 5;
+  o.validators = true;
+  TestServer server(o);
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  ASSERT_EQ(crawl(server.root_urls(), {"--warc", (arc / "c").string(), "--max-depth", "100"}).code, 0);
+  const auto r = crawl(server.root_urls(), {"--warc", (arc / "c").string(), "--max-depth", "100"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(fs::exists(arc / "c-00001.warc.gz")) << "batch 2 writes a file of its own";
+  const json::object all = warcio_read({arc / "c-00001.warc.gz"}, dir_.path());
+  const json::array& records = all.begin()->value().as_array();
+  std::set<std::string> revisited;
+  for (const auto& v : records) {
+    const json::object& rec = v.as_object();
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    if (str(rec.at("type")) != "revisit") continue;
+    EXPECT_EQ(header(rec, "warc-profile"), "http://netpreserve.org/warc/1.1/revisit/server-not-modified");
+    EXPECT_EQ(header(rec, "warc-refers-to-target-uri"), header(rec, "warc-target-uri"));
+    EXPECT_EQ(rec.at("http_status").to_number<int>(), 304);
+    revisited.insert(header(rec, "warc-target-uri"));
+  }
+  for (const auto& url : server.site_urls()) EXPECT_TRUE(revisited.contains(url)) << url;
+  const std::string cdxj = testing::read_file(arc / "c-00001.cdxj");
+  EXPECT_NE(cdxj.find("\"mime\":\"warc/revisit\""), std::string::npos) << cdxj;
+  const auto verify = testing::run_crawl({"warc-verify", (arc / "c-00000.warc.gz").string(),
+                                          (arc / "c-00001.warc.gz").string()}, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
 TEST_P(WarcTest, AnUnwritableDirectoryStopsTheCrawlBeforeAnyRequest) {
   TestServer server(SiteOptions{});
   const auto r = crawl(server.root_urls(), {"--warc", (dir_ / "no-such-dir" / "c").string()});
