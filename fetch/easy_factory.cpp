@@ -151,17 +151,17 @@ void Transfer::capture(curl_infotype type, std::string_view bytes) {
   switch (type) {
     case CURLINFO_HEADER_OUT: {
       // A request's header section: a new exchange (a robots.txt's redirect
-      // hops are exchanges of their own), unless it continues one whose
-      // answer has not started.
-      if (wire_.empty() || !wire_.back().response.empty()) {
-        WireExchange& x = wire_.emplace_back();
-        char* url = nullptr;
-        if (curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) x.url = url;
-        char* ip = nullptr;
-        if (curl_easy_getinfo(easy_, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip) x.ip = ip;
-        x.sent_at = std::chrono::system_clock::now();
-      }
-      wire_.back().request.append(bytes);
+      // hops are exchanges of their own). One sent again before any answer
+      // (curl retries a request on a reused connection that turned out
+      // dead) replaces the unanswered one.
+      if (wire_.empty() || !wire_.back().response.empty()) wire_.emplace_back();
+      WireExchange& x = wire_.back();
+      char* url = nullptr;
+      if (curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) x.url = url;
+      char* ip = nullptr;
+      if (curl_easy_getinfo(easy_, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip) x.ip = ip;
+      x.sent_at = std::chrono::system_clock::now();
+      x.request.assign(bytes);
       break;
     }
     case CURLINFO_DATA_OUT:
