@@ -74,7 +74,10 @@ CURLcode Transfer::attach(CURL* easy) {
   set(CURLOPT_TIMEOUT_MS, ms(options_.timeout_s));
   set(CURLOPT_CONNECTTIMEOUT_MS, ms(options_.connect_timeout_s));
   // A robots.txt is read up to kRobotsParseLimit whatever its size (on_write).
-  if (result_.request.kind != RequestKind::robots)
+  // With --warc, a body announced larger than --max-size is read up to it
+  // (on_write stops it there) rather than refused from its Content-Length,
+  // so that the archive holds it truncated (WARC-Truncated: length).
+  if (result_.request.kind != RequestKind::robots && !options_.archive)
     set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_size));
   set(CURLOPT_USERAGENT, options_.user_agent.c_str());
   if (!result_.request.referrer.empty()) set(CURLOPT_REFERER, result_.request.referrer.c_str());

@@ -303,6 +303,33 @@ TEST_P(WarcTest, A304IsARevisitRecordOfTheServerNotModifiedProfile) {
   EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
 }
 
+// A body over --max-size is archived as far as it came, marked truncated.
+TEST_P(WarcTest, ABodyOverMaxSizeIsWrittenTruncated) {
+  TestServer server(SiteOptions{});
+  const std::string root = server.root_url(0);
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  const auto r = crawl({root + "big?bytes=300000", root + "big-chunked?bytes=300000"},
+                       {"--warc", (arc / "c").string(), "--max-size", "50k"});
+  ASSERT_EQ(r.code, 4) << r.err;  // two too_large errors
+  const json::object all = warcio_read({arc / "c-00000.warc.gz"}, dir_.path());
+  int truncated = 0;
+  for (const auto& v : all.begin()->value().as_array()) {
+    const json::object& rec = v.as_object();
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    if (str(rec.at("type")) != "response" || header(rec, "warc-target-uri").find("/big") == std::string::npos) continue;
+    SCOPED_TRACE(header(rec, "warc-target-uri"));
+    EXPECT_EQ(header(rec, "warc-truncated"), "length");
+    EXPECT_EQ(header(rec, "warc-payload-digest"), str(rec.at("payload_digest")));
+    EXPECT_GT(rec.at("payload_size").to_number<int>(), 0);
+    EXPECT_LT(rec.at("payload_size").to_number<int>(), 300000);
+    ++truncated;
+  }
+  EXPECT_EQ(truncated, 2);
+  const auto verify = testing::run_crawl({"warc-verify", (arc / "c-00000.warc.gz").string()}, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
 TEST_P(WarcTest, AnUnwritableDirectoryStopsTheCrawlBeforeAnyRequest) {
   TestServer server(SiteOptions{});
   const auto r = crawl(server.root_urls(), {"--warc", (dir_ / "no-such-dir" / "c").string()});
