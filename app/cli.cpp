@@ -29,6 +29,7 @@
 #include "fetch/fetcher.h"
 #include "storage/disk_sink.h"
 #include "storage/sqlite_sink.h"
+#include "storage/warc_sink.h"
 
 namespace crawl {
 
@@ -74,10 +75,8 @@ std::unique_ptr<SqliteSink> state_only(const std::string& path) {
   return std::make_unique<SqliteSink>(path, o);
 }
 
-// The runtime choice of sink: one line per kind, and where the crawl state
-// lives (config.state_path(): with the pages, or in a database of its own
-// fed in order after the pages are written).
-std::unique_ptr<Sink> make_sink(const Config& config) {
+// The --store sink, and the state's.
+std::unique_ptr<Sink> make_store_sink(const Config& config) {
   const std::string state = config.state_path();
   switch (config.store) {
     case StoreKind::sqlite: {
@@ -95,6 +94,31 @@ std::unique_ptr<Sink> make_sink(const Config& config) {
     case StoreKind::none: return state.empty() ? nullptr : state_only(state);
   }
   return nullptr;
+}
+
+// The warcinfo record's fields: what made the archive and how.
+std::vector<std::pair<std::string, std::string>> warcinfo(const Config& config) {
+  return {{"software", "crawl/" CRAWL_VERSION_STRING " (" + http_library_version() + ")"},
+          {"format", "WARC File Format 1.1"},
+          {"conformsTo", "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/"},
+          {"operator", config.user_agent},
+          {"http-header-user-agent", config.user_agent},
+          {"robots", config.ignore_robots ? "ignore" : "obey"},
+          {"urls-file", config.urls_file},
+          {"options", config.summary()}};
+}
+
+// The runtime choice of sink: one line per kind, and where the crawl state
+// lives (config.state_path(): with the pages, or in a database of its own
+// fed in order after the pages are written); --warc wraps it.
+std::unique_ptr<Sink> make_sink(const Config& config) {
+  auto sink = make_store_sink(config);
+  if (config.warc.empty()) return sink;
+  WarcWriterOptions o;
+  o.prefix = config.warc;
+  o.max_size = config.warc_max_size;
+  o.info = warcinfo(config);
+  return std::make_unique<WarcSink>(std::move(sink), std::move(o));
 }
 
 // Exactly one crawl works on a state at a time: a lock file beside it.
@@ -130,6 +154,7 @@ class RunFiguresSink final : public Sink {
   void settle(const FetchResult& result, bool page, UrlEffects effects) override {
     inner_->settle(result, page, std::move(effects));
   }
+  void record_exchanges(const FetchResult& result) override { inner_->record_exchanges(result); }
   StateStore* state() noexcept override { return inner_->state(); }
   std::optional<FetchResult> stored_copy(const std::string& url) override { return inner_->stored_copy(url); }
   std::optional<KnownCopy> known_copy(const std::string& url, const std::string& due_before) override {

@@ -81,6 +81,7 @@ std::string Config::summary() const {
   if (allow_private) s << " allow-private";
   if (max_body_memory != Config{}.max_body_memory) s << " max-body-memory=" << max_body_memory;
   for (const auto& r : resolve) s << " resolve=" << r;
+  if (!warc.empty()) s << " warc=" << warc << " warc-max-size=" << warc_max_size;
   return s.str();
 }
 
@@ -377,6 +378,21 @@ std::vector<OptionSpec> option_specs() {
                "unlinked temporary file in $TMPDIR until it is read", "BYTES",
                [=](const Config& c) { return num(c.max_body_memory); },
                [](Config& c, const std::string& v) { c.max_body_memory = parse_size(v); }});
+  o.push_back({"warc", "a path prefix (PREFIX-00000.warc.gz, …; its directory must exist and be writable)",
+               "also archive every exchange as WARC/1.1 records into PREFIX-NNNNN.warc.gz, with a CDXJ index "
+               "PREFIX-NNNNN.cdxj beside each", "PREFIX",
+               [](const Config& c) { return c.warc.empty() ? std::string("none") : c.warc; },
+               [](Config& c, const std::string& v) {
+                 if (v.empty()) throw std::invalid_argument(v);
+                 c.warc = v;
+               }});
+  o.push_back({"warc-max-size", "bytes, optionally with k, M or G (binary), at least 1k",
+               "start a new WARC file once one is past this size", "BYTES",
+               [=](const Config& c) { return num(c.warc_max_size); },
+               [](Config& c, const std::string& v) {
+                 c.warc_max_size = parse_size(v);
+                 if (c.warc_max_size < 1024) throw std::invalid_argument(v);
+               }});
   o.push_back({"allow-private", "true|false",
                "also connect to loopback, private, link-local and other special-purpose addresses (by default only "
                "the seeds' own hosts and the ranges of seeds given as IP addresses may be)",

@@ -59,6 +59,8 @@ struct Config {
   bool allow_private = false;              // --allow-private: connect to loopback/private/special addresses too
   std::vector<std::string> resolve;        // --resolve HOST:PORT:ADDR[,ADDR…] (curl's), each as given
   std::int64_t max_body_memory = 256 * 1024 * 1024;  // --max-body-memory: body bytes held in memory at once (0: no limit)
+  std::string warc;                        // --warc PREFIX: also write PREFIX-00000.warc.gz, … ("" = no)
+  std::int64_t warc_max_size = 1LL << 30;  // --warc-max-size: a WARC file is closed past this many bytes
   std::string log_level = "info";
   std::string log_file;
   bool quiet = false;

@@ -3,6 +3,7 @@
 // distinct digest). The same form WARC uses for WARC-Payload-Digest.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -15,5 +16,23 @@ std::string sha1_digest(std::string_view bytes);
 
 // RFC 4648 base32 (uppercase alphabet), without padding.
 std::string base32(std::string_view bytes);
+
+// SHA-1 over bytes given in pieces (a WARC record's block is its HTTP
+// header and its body, hashed without joining them). OpenSSL computes it.
+// Not thread-safe: one object per thread.
+class Sha1 {
+ public:
+  Sha1();
+  ~Sha1();
+  Sha1(const Sha1&) = delete;
+  Sha1& operator=(const Sha1&) = delete;
+  Sha1& update(std::string_view bytes);
+  // "sha1:" + base32, as sha1_digest(); the object is then spent.
+  std::string digest();
+
+ private:
+  struct Ctx;
+  std::unique_ptr<Ctx> ctx_;
+};
 
 }  // namespace crawl

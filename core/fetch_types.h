@@ -115,6 +115,24 @@ inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
 }
 
+// One HTTP exchange as it went over the wire, kept for archiving (--warc):
+// the bytes curl sent and received, before any decoding. Filled by the
+// fetch layer only when the transfer options ask for it.
+struct WireExchange {
+  std::string url;       // the URL requested (a robots.txt's redirect hops each have one)
+  std::string ip;        // the address connected to ("" if unknown)
+  std::chrono::system_clock::time_point sent_at{};  // when the request went out
+  std::string request;   // request line, header section (and body) as sent
+  std::string response;  // status line and header section as received (the last, after 1xx)
+  // The response body as received: Content-Encoding kept, chunked framing
+  // (when Transfer-Encoding is chunked) still in; the storage side removes it.
+  std::string body;
+  // Why the body is incomplete, as WARC-Truncated says it: "length" (over
+  // --max-size, or a robots.txt past its parse limit), "time" (timeout),
+  // "disconnect" (the transfer failed); "" when complete.
+  std::string truncated;
+};
+
 struct FetchResult {
   FetchRequest request;
   std::string final_url;               // a redirect's target (normalized); else == request.url
@@ -141,6 +159,11 @@ struct FetchResult {
   // `body` is empty), that file. Set from the transfer's end until just
   // before result_ready(), which gets the body in `body` and this null.
   std::shared_ptr<BodyHold> body_hold;
+  // The exchanges of the transfer, as sent and received, in order; null
+  // unless archiving. Kept for a failed transfer too (a body over --max-size
+  // is archived truncated). Shared, not copied, by the copies of a result
+  // the sinks queue.
+  std::shared_ptr<const std::vector<WireExchange>> wire;
 
   bool ok() const { return !error; }
   // The value of the first header field `name` (any case), or "".

@@ -176,6 +176,7 @@ void Crawler::serve(Serving serving) {
 ResultDone Crawler::read(FetchResult&& r) {
   ResultDone done;
   if (r.request.kind == RequestKind::robots) {
+    if (sink_ && r.wire) guarded(r, "storage", [&] { sink_->record_exchanges(r); });
     auto rules = reader_->robots_rules(r);
     if (rules) {
       spdlog::debug("{}: HTTP {}, rules in force", r.request.url, r.status);
@@ -201,6 +202,7 @@ ResultDone Crawler::read(FetchResult&& r) {
   if (retryable(r) && r.request.attempt < config_.retries && !stopping_.load(std::memory_order_relaxed)) {
     spdlog::info("{}: {}; retrying ({} of {})", r.request.url, failure_text(r), r.request.attempt + 1,
                  config_.retries);
+    if (sink_ && r.wire) guarded(r, "storage", [&] { sink_->record_exchanges(r); });
     done.request = r.request;
     done.retry = std::move(r);
     return done;

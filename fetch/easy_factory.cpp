@@ -31,6 +31,7 @@ TransferOptions transfer_options(const Config& config, const std::vector<std::st
   o.connect_timeout_s = config.connect_timeout_s;
   o.max_size = config.max_size;
   o.user_agent = config.user_agent;
+  o.archive = !config.warc.empty();
   return o;
 }
 
@@ -73,7 +74,10 @@ CURLcode Transfer::attach(CURL* easy) {
   set(CURLOPT_TIMEOUT_MS, ms(options_.timeout_s));
   set(CURLOPT_CONNECTTIMEOUT_MS, ms(options_.connect_timeout_s));
   // A robots.txt is read up to kRobotsParseLimit whatever its size (on_write).
-  if (result_.request.kind != RequestKind::robots)
+  // With --warc, a body announced larger than --max-size is read up to it
+  // (on_write stops it there) rather than refused from its Content-Length,
+  // so that the archive holds it truncated (WARC-Truncated: length).
+  if (result_.request.kind != RequestKind::robots && !options_.archive)
     set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_size));
   set(CURLOPT_USERAGENT, options_.user_agent.c_str());
   if (!result_.request.referrer.empty()) set(CURLOPT_REFERER, result_.request.referrer.c_str());
@@ -117,7 +121,78 @@ CURLcode Transfer::attach(CURL* easy) {
     resolve_.reset(grown);
   }
   if (resolve_) set(CURLOPT_RESOLVE, resolve_.get());
+  wire_.clear();
+  wire_failed_ = false;
+  if (options_.archive) {
+    set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+    set(CURLOPT_VERBOSE, 1L);  // the debug callback is called only when verbose
+    set(CURLOPT_DEBUGFUNCTION, &Transfer::on_debug);
+    set(CURLOPT_DEBUGDATA, static_cast<void*>(this));
+  }
   return rc;
+}
+
+int Transfer::on_debug(CURL*, curl_infotype type, char* data, size_t size, void* self) noexcept {
+  auto* t = static_cast<Transfer*>(self);
+  if (t->wire_failed_) return 0;
+  try {
+    t->capture(type, std::string_view(data, size));
+  } catch (...) {
+    t->wire_failed_ = true;  // out of memory: the transfer goes on, unarchived
+    t->wire_.clear();
+  }
+  return 0;
+}
+
+void Transfer::capture(curl_infotype type, std::string_view bytes) {
+  // The raw body kept is bounded like the decoded one (plus room for the
+  // chunked framing); past it the record is marked truncated. A body over
+  // --max-size keeps what arrived before the transfer was aborted.
+  const std::size_t limit = result_.request.kind == RequestKind::robots ? kRobotsParseLimit
+                                                                        : static_cast<std::size_t>(options_.max_size);
+  const std::size_t body_cap = limit + 64 * 1024;
+  switch (type) {
+    case CURLINFO_HEADER_OUT: {
+      // A request's header section: a new exchange (a robots.txt's redirect
+      // hops are exchanges of their own). One sent again before any answer
+      // (curl retries a request on a reused connection that turned out
+      // dead) replaces the unanswered one.
+      if (wire_.empty() || !wire_.back().response.empty()) wire_.emplace_back();
+      WireExchange& x = wire_.back();
+      char* url = nullptr;
+      if (curl_easy_getinfo(easy_, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url) x.url = url;
+      char* ip = nullptr;
+      if (curl_easy_getinfo(easy_, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip) x.ip = ip;
+      x.sent_at = std::chrono::system_clock::now();
+      x.request.assign(bytes);
+      break;
+    }
+    case CURLINFO_DATA_OUT:
+      if (!wire_.empty()) wire_.back().request.append(bytes);
+      break;
+    case CURLINFO_HEADER_IN: {
+      if (wire_.empty()) break;
+      WireExchange& x = wire_.back();
+      // A final response after an interim one (1xx): the final one is kept.
+      if (bytes.starts_with("HTTP/") && x.response.ends_with("\r\n\r\n") && x.body.empty()) x.response.clear();
+      x.response.append(bytes);
+      break;
+    }
+    case CURLINFO_DATA_IN: {
+      if (wire_.empty()) break;
+      WireExchange& x = wire_.back();
+      if (!x.truncated.empty()) break;
+      if (x.body.size() + bytes.size() > body_cap) {
+        x.body.append(bytes.substr(0, body_cap - x.body.size()));
+        x.truncated = "length";
+      } else {
+        x.body.append(bytes);
+      }
+      break;
+    }
+    default:
+      break;  // curl's own text, TLS records
+  }
 }
 
 size_t Transfer::on_write(char* data, size_t size, size_t n, void* self) noexcept {
@@ -241,6 +316,15 @@ curl_socket_t Transfer::on_open_socket(void* self, curlsocktype purpose, curl_so
 }
 
 FetchResult Transfer::finish(CURLcode code) {
+  if (options_.archive && !wire_failed_ && !wire_.empty()) {
+    if (code != CURLE_OK && wire_.back().truncated.empty()) {
+      wire_.back().truncated = too_large_ || robots_cut_           ? "length"
+                               : code == CURLE_OPERATION_TIMEDOUT ? "time"
+                                                                  : "disconnect";
+    }
+    result_.wire = std::make_shared<const std::vector<WireExchange>>(std::move(wire_));
+    wire_.clear();
+  }
   long status = 0;
   curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
   char* effective = nullptr;

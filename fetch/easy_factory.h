@@ -32,6 +32,11 @@ struct TransferOptions {
   // Bodies past it go to temporary files (body_budget.h); null: bodies are
   // held in memory whole (the fetch layer's own tests).
   std::shared_ptr<BodyBudget> body_budget;
+  // --warc: keep every exchange's bytes as sent and received
+  // (FetchResult::wire), taken from curl's debug callback, and speak
+  // HTTP/1.1 only, so that what is kept is the HTTP/1.1 message the archive
+  // records (no HTTP/2 framing to translate).
+  bool archive = false;
 };
 
 // The options of a crawl's transfers. `seed_urls` are the crawl's seeds, for
@@ -71,6 +76,13 @@ class Transfer {
   bool keep(const char* data, size_t bytes) noexcept;
   static size_t on_header(char* data, size_t size, size_t n, void* self) noexcept;
   static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept;
+  // --warc: curl's debug callback (CURLOPT_VERBOSE), the only place curl
+  // shows the bytes as they went over the wire: the request as sent
+  // (HEADER_OUT, DATA_OUT), the response's header lines (HEADER_IN) and its
+  // body before any decoding (DATA_IN: chunked framing and Content-Encoding
+  // still in, in libcurl 7.88 and later).
+  static int on_debug(CURL* easy, curl_infotype type, char* data, size_t size, void* self) noexcept;
+  void capture(curl_infotype type, std::string_view bytes);
   static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) noexcept;
 
   const TransferOptions& options_;
@@ -90,6 +102,8 @@ class Transfer {
   std::size_t header_bytes_ = 0;   // of the response being read
   bool header_flood_ = false;      // past kMaxHeaderBytes / kMaxHeaderFields: aborted
   char errbuf_[CURL_ERROR_SIZE] = {};
+  std::vector<WireExchange> wire_;  // options_.archive: the exchanges so far
+  bool wire_failed_ = false;        // out of memory while capturing: nothing is kept
 };
 
 

@@ -1,9 +1,13 @@
 #include "fetch/fetcher.h"
 
+#include <curl/curl.h>
+
 #include "fetch/fiber_fetcher.h"
 #include "fetch/thread_pool_fetcher.h"
 
 namespace crawl {
+
+std::string http_library_version() { return std::string("libcurl/") + curl_version_info(CURLVERSION_NOW)->version; }
 
 std::unique_ptr<Fetcher> make_fetcher(const Config& config, FetchListener& listener,
                                       const std::vector<std::string>& seed_urls) {

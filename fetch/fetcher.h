@@ -53,6 +53,10 @@ class Fetcher {
 // The runtime choice of strategy; `listener` must outlive the fetcher.
 // `seed_urls`: the crawl's seeds, exempt from the private-address guard
 // (fetch/address_guard.h). Throws UsageError for a mode that is not available.
+// "libcurl/7.88.1": the HTTP library that makes the transfers, for the
+// archive's warcinfo record.
+std::string http_library_version();
+
 std::unique_ptr<Fetcher> make_fetcher(const Config& config, FetchListener& listener,
                                       const std::vector<std::string>& seed_urls);
 

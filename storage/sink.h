@@ -122,6 +122,10 @@ class Sink {
     (void)effects;
     if (page) store(result);
   }
+  // A fetch that ends no URL — a robots.txt, an attempt that is retried —
+  // whose exchanges an archive (--warc) still records; store() and
+  // settle() are for the others. Same threads as store(); default: ignored.
+  virtual void record_exchanges(const FetchResult& result) { (void)result; }
   // The crawl state kept with this output, or nullptr (none kept).
   virtual StateStore* state() noexcept { return nullptr; }
   // The latest good copy stored for `url` (final_url, status, content_type,

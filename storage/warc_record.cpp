@@ -1,0 +1,296 @@
+// WARC records: serialization into gzip members, HTTP messages, SURT, CDXJ.
+#include "storage/warc_record.h"
+
+#include <openssl/rand.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <stdexcept>
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include "core/fetch_types.h"  // ascii_iequals
+#include "core/json_text.h"
+
+namespace crawl {
+
+namespace {
+
+// Owns a deflate stream from deflateInit2 on. One per thread, reset for
+// each record: a fresh stream allocates and clears about 256 KiB of zlib
+// state, which per record cost more CPU than the compression itself.
+class Deflater {
+ public:
+  Deflater() {
+    // windowBits 15 + 16: a gzip wrapper (RFC 1952), not zlib's.
+    if (deflateInit2(&zs_, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+      throw std::runtime_error("zlib: deflateInit2 failed");
+  }
+  ~Deflater() { deflateEnd(&zs_); }
+  Deflater(const Deflater&) = delete;
+  Deflater& operator=(const Deflater&) = delete;
+
+  // Begins a new gzip member.
+  void reset() {
+    if (deflateReset(&zs_) != Z_OK) throw std::runtime_error("zlib: deflateReset failed");
+  }
+
+  // Compresses `in` (in pieces zlib's 32-bit counters take) onto `out`.
+  void add(std::string_view in, std::string& out, bool finish) {
+    constexpr std::size_t kPiece = 1u << 30;
+    while (in.size() > kPiece) {
+      add_piece(in.substr(0, kPiece), out, false);
+      in.remove_prefix(kPiece);
+    }
+    add_piece(in, out, finish);
+  }
+
+ private:
+  void add_piece(std::string_view in, std::string& out, bool finish) {
+    zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs_.avail_in = static_cast<uInt>(in.size());
+    for (;;) {
+      zs_.next_out = reinterpret_cast<Bytef*>(scratch_);
+      zs_.avail_out = sizeof scratch_;
+      const int rc = deflate(&zs_, finish ? Z_FINISH : Z_NO_FLUSH);
+      out.append(scratch_, sizeof scratch_ - zs_.avail_out);
+      if (rc == Z_STREAM_END) return;
+      if (rc != Z_OK && rc != Z_BUF_ERROR) throw std::runtime_error("zlib: deflate failed");
+      if (!finish && zs_.avail_in == 0 && zs_.avail_out != 0) return;
+    }
+  }
+
+  z_stream zs_{};
+  char scratch_[64 * 1024];
+};
+
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+// The header lines of `head` after its status line: (line start, line end without CRLF).
+template <typename F>
+void for_each_field_line(std::string_view head, F&& f) {
+  std::size_t pos = head.find('\n');
+  while (pos != std::string_view::npos && pos + 1 < head.size()) {
+    const std::size_t start = pos + 1;
+    std::size_t end = head.find('\n', start);
+    std::size_t stop = end == std::string_view::npos ? head.size() : end;
+    std::string_view line = head.substr(start, stop - start);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (line.empty()) return;
+    f(start, line);
+    pos = end;
+  }
+}
+
+// De-chunks `body` (RFC 9112 7.1). `complete` false when it ends early.
+std::string dechunk(std::string_view body, bool& complete) {
+  std::string out;
+  out.reserve(body.size());
+  std::size_t pos = 0;
+  for (;;) {
+    const std::size_t eol = body.find('\n', pos);
+    if (eol == std::string_view::npos) break;
+    std::string_view line = body.substr(pos, eol - pos);
+    std::uint64_t size = 0;
+    const auto [ptr, ec] = std::from_chars(line.data(), line.data() + line.size(), size, 16);
+    if (ec != std::errc() || ptr == line.data()) break;
+    pos = eol + 1;
+    if (size == 0) {
+      complete = true;  // trailer fields (if any) are dropped
+      return out;
+    }
+    if (size > body.size() - pos) {
+      out.append(body.substr(pos));
+      break;
+    }
+    out.append(body.substr(pos, size));
+    pos += size;
+    if (body.substr(pos, 2) == "\r\n") pos += 2;
+    else if (body.substr(pos, 1) == "\n") pos += 1;
+    else break;
+  }
+  complete = false;
+  return out;
+}
+
+}  // namespace
+
+void append_gzip_record(const WarcRecord& record, std::string& out) {
+  thread_local Deflater d;
+  std::string header = "WARC/1.1\r\nWARC-Type: " + record.type + "\r\n";
+  for (const auto& [name, value] : record.fields) header += name + ": " + value + "\r\n";
+  header += "Content-Length: " + std::to_string(record.head.size() + record.tail.size()) + "\r\n\r\n";
+  d.reset();
+  d.add(header, out, false);
+  d.add(record.head, out, false);
+  d.add(record.tail, out, false);
+  d.add("\r\n\r\n", out, true);
+}
+
+std::string gzip_record(const WarcRecord& record) {
+  std::string out;
+  append_gzip_record(record, out);
+  return out;
+}
+
+std::string warc_record_id() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  char text[64];
+  std::snprintf(text, sizeof text,
+                "<urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x>", b[0], b[1],
+                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  return text;
+}
+
+int http_status(std::string_view head) {
+  if (!head.starts_with("HTTP/")) return 0;
+  const std::size_t sp = head.find(' ');
+  if (sp == std::string_view::npos || sp + 4 > head.size()) return 0;
+  int status = 0;
+  const auto [ptr, ec] = std::from_chars(head.data() + sp + 1, head.data() + sp + 4, status);
+  return ec == std::errc() && ptr == head.data() + sp + 4 ? status : 0;
+}
+
+std::string_view http_field(std::string_view head, std::string_view name) {
+  std::string_view found;
+  bool done = false;
+  for_each_field_line(head, [&](std::size_t, std::string_view line) {
+    if (done) return;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos || !ascii_iequals(line.substr(0, colon), name)) return;
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    found = value;
+    done = true;
+  });
+  return found;
+}
+
+HttpMessage http_message(std::string_view head, std::string_view body) {
+  HttpMessage m;
+  m.head = std::string(head);
+  const std::string_view te = http_field(head, "Transfer-Encoding");
+  std::string te_lower(te);
+  std::transform(te_lower.begin(), te_lower.end(), te_lower.begin(), lower);
+  m.chunked = te_lower.find("chunked") != std::string::npos;
+  m.body = body;
+  if (!m.chunked) return m;
+  m.dechunked = dechunk(body, m.complete);
+  // Rename the field in place (same line, new name): the record's block
+  // no longer carries the chunked coding.
+  std::size_t at = std::string::npos;
+  for_each_field_line(m.head, [&](std::size_t start, std::string_view line) {
+    if (at == std::string::npos && line.size() >= 18 && ascii_iequals(line.substr(0, 17), "Transfer-Encoding") &&
+        line[17] == ':')
+      at = start;
+  });
+  if (at != std::string::npos) m.head.replace(at, 17, "X-Crawl-Transfer-Encoding");
+  return m;
+}
+
+std::string surt(std::string_view url) {
+  const auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) return std::string(url);
+  const auto& u = *parsed;
+  std::string host(u.encoded_host());
+  std::transform(host.begin(), host.end(), host.begin(), lower);
+  if (host.starts_with("www.")) host.erase(0, 4);
+  std::string out;
+  if (!host.empty() && host.front() == '[') {
+    out = host;
+  } else {
+    std::size_t end = host.size();
+    for (;;) {
+      const std::size_t dot = host.rfind('.', end == 0 ? 0 : end - 1);
+      if (dot == std::string::npos || end == 0) {
+        out += host.substr(0, end);
+        break;
+      }
+      out += host.substr(dot + 1, end - dot - 1);
+      out += ',';
+      end = dot;
+    }
+  }
+  const std::string scheme(u.scheme());
+  if (u.has_port()) {
+    const auto port = u.port();
+    if (!((scheme == "http" && port == "80") || (scheme == "https" && port == "443"))) out += ":" + std::string(port);
+  }
+  out += ')';
+  std::string path(u.encoded_path());
+  std::transform(path.begin(), path.end(), path.begin(), lower);
+  out += path.empty() ? "/" : path;
+  if (u.has_query()) {
+    std::string query(u.encoded_query());
+    std::transform(query.begin(), query.end(), query.begin(), lower);
+    std::vector<std::string> args;
+    std::size_t pos = 0;
+    for (;;) {
+      const std::size_t amp = query.find('&', pos);
+      args.push_back(query.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos));
+      if (amp == std::string::npos) break;
+      pos = amp + 1;
+    }
+    std::sort(args.begin(), args.end());
+    out += '?';
+    for (std::size_t i = 0; i < args.size(); ++i) out += (i ? "&" : "") + args[i];
+  }
+  return out;
+}
+
+std::string cdxj_line(const CdxjEntry& e) {
+  std::string stamp;
+  for (const char c : e.date) {
+    if (c >= '0' && c <= '9') stamp += c;
+    if (stamp.size() == 14) break;
+  }
+  boost::json::object o;
+  o["url"] = e.url;
+  if (!e.mime.empty()) o["mime"] = e.mime;
+  if (e.status > 0) o["status"] = std::to_string(e.status);
+  if (!e.digest.empty()) o["digest"] = e.digest;
+  o["length"] = std::to_string(e.length);
+  o["offset"] = std::to_string(e.offset);
+  o["filename"] = e.filename;
+  return surt(e.url) + " " + stamp + " " + to_json_compact(o);
+}
+
+std::optional<CdxjEntry> parse_cdxj_line(std::string_view line) {
+  const std::size_t sp1 = line.find(' ');
+  if (sp1 == std::string_view::npos) return std::nullopt;
+  const std::size_t sp2 = line.find(' ', sp1 + 1);
+  if (sp2 == std::string_view::npos) return std::nullopt;
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(line.substr(sp2 + 1), ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  const auto str = [&](const char* key) -> std::string {
+    const auto* p = o.if_contains(key);
+    return p && p->is_string() ? std::string(p->as_string()) : std::string();
+  };
+  const auto number = [&](const char* key, std::uint64_t& out) {
+    const std::string s = str(key);
+    const auto [ptr, err] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return err == std::errc() && ptr == s.data() + s.size() && !s.empty();
+  };
+  CdxjEntry e;
+  e.url = str("url");
+  e.date = std::string(line.substr(sp1 + 1, sp2 - sp1 - 1));
+  e.mime = str("mime");
+  e.digest = str("digest");
+  e.filename = str("filename");
+  std::uint64_t status = 0;
+  if (o.contains("status") && number("status", status)) e.status = static_cast<int>(status);
+  if (e.url.empty() || e.filename.empty() || !number("length", e.length) || !number("offset", e.offset))
+    return std::nullopt;
+  return e;
+}
+
+}  // namespace crawl

@@ -1,0 +1,375 @@
+// End-to-end --warc: the real crawl binary crawls the test web server in
+// each fetch mode, and every WARC file it writes is read back by an
+// independent reader, warcio.js (tools/warcio/check.mjs, installed by
+// setup.sh), and by `crawl warc-verify`: every record parses, block and
+// payload digests recompute, payloads are the bytes the server sent
+// (content coding kept, chunked framing removed), request and response are
+// linked by WARC-Concurrent-To, CDXJ offsets point at the records, no file
+// is left .open, files rotate at --warc-max-size; an unwritable directory
+// stops the crawl with exit 3 before any request.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/child_process.h"
+#include "core/digest.h"
+#include "storage/warc_record.h"
+#include "tests/test_util.h"
+#include "tools/testserver/test_server.h"
+
+namespace crawl {
+namespace {
+
+using testing::TempDir;
+using testserver::Response;
+using testserver::SiteOptions;
+using testserver::TestServer;
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+const fs::path kCheck = fs::path(CRAWL_SOURCE_DIR) / "tools/warcio/check.mjs";
+
+std::string gunzip(const std::string& data) {
+  z_stream zs{};
+  EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    char buf[4096];
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof buf;
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - zs.avail_out);
+  }
+  inflateEnd(&zs);
+  EXPECT_EQ(rc, Z_STREAM_END);
+  return out;
+}
+
+// warcio.js's reading of `files`: path → records (check.mjs's JSON).
+json::object warcio_read(const std::vector<fs::path>& files, const fs::path& dir) {
+  ChildOptions o;
+  o.argv = {"node", kCheck.string()};
+  for (const auto& f : files) o.argv.push_back(f.string());
+  o.search_path = true;
+  o.out = ChildStream::file(dir / "warcio.json");
+  o.err = ChildStream::file(dir / "warcio.err");
+  ChildProcess node(o);
+  const int code = node.wait().exit_code;
+  EXPECT_EQ(code, 0) << testing::read_file(dir / "warcio.err");
+  if (code != 0) return {};
+  return json::parse(testing::read_file(dir / "warcio.json")).as_object();
+}
+
+std::string str(const json::value& v) { return v.is_string() ? std::string(v.as_string()) : std::string(); }
+std::string header(const json::object& record, const char* name) {
+  const auto& h = record.at("headers").as_object();
+  const auto* v = h.if_contains(name);
+  return v ? str(*v) : std::string();
+}
+
+std::vector<fs::path> files_with(const fs::path& dir, const std::string& suffix) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().string().ends_with(suffix)) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class WarcTest : public ::testing::TestWithParam<const char*> {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(fs::path(CRAWL_SOURCE_DIR) / "tools/warcio/node_modules/warcio"))
+      GTEST_FAIL() << "warcio.js is not installed: run ./setup.sh (npm ci in tools/warcio)";
+  }
+  testing::RunResult crawl(const std::vector<std::string>& urls, std::vector<std::string> extra) {
+    std::string text;
+    for (const auto& u : urls) text += u + "\n";
+    testing::write_file(dir_ / "urls.txt", text);
+    std::vector<std::string> args = {(dir_ / "urls.txt").string(), "--out", (dir_ / "crawl.db").string(),
+                                     "--quiet", "--retries", "0", "--mode", GetParam()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return testing::run_crawl(args, dir_.path());
+  }
+  TempDir dir_;
+};
+
+TEST_P(WarcTest, EveryRecordReadsBackWithWarcioAndMatchesWhatTheServerSent) {
+  SiteOptions o;
+  o.hosts = 2;
+  o.pages_per_host = 6;
+  o.page_size = 3000;
+  TestServer server(o);
+  Response known;
+  known.body = "<html><body>exact bytes \x01\xff <a href=\"/page/1.html\">one</a></body></html>";
+  server.set_response(0, "/known.html", known);
+  const std::string root = server.root_url(0);
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  const auto r = crawl({root, server.root_url(1), root + "known.html", root + "gzip", root + "big?bytes=20000",
+                        root + "big-chunked?bytes=20000", root + "redirect/1"},
+                       {"--warc", (arc / "crawl").string(), "--max-depth", "3"});
+  ASSERT_EQ(r.code, 0) << r.err;
+
+  EXPECT_TRUE(files_with(arc, ".open").empty()) << "every file is closed and renamed at the end";
+  const auto warcs = files_with(arc, ".warc.gz");
+  ASSERT_EQ(warcs.size(), 1u);
+  ASSERT_TRUE(fs::exists(arc / "crawl-00000.cdxj"));
+
+  const json::object all = warcio_read(warcs, dir_.path());
+  ASSERT_EQ(all.size(), 1u);
+  const json::array& records = all.begin()->value().as_array();
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(str(records[0].at("type")), "warcinfo");
+  EXPECT_NE(str(records[0].at("text")).find("software: crawl/"), std::string::npos);
+
+  std::map<std::string, const json::object*> responses_by_id, responses_by_url;
+  std::map<std::int64_t, const json::object*> by_offset;
+  int requests = 0, metadata = 0;
+  for (const auto& v : records) {
+    const json::object& rec = v.as_object();
+    const std::string type = str(rec.at("type"));
+    SCOPED_TRACE(type + " " + header(rec, "warc-target-uri"));
+    by_offset[rec.at("offset").to_number<std::int64_t>()] = &rec;
+    // Digests recomputed by node over the bytes warcio read.
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    EXPECT_EQ(rec.at("content_length").to_number<std::int64_t>(), rec.at("block_size").to_number<std::int64_t>());
+    if (type == "warcinfo") continue;
+    EXPECT_TRUE(header(rec, "warc-record-id").starts_with("<urn:uuid:"));
+    EXPECT_FALSE(header(rec, "warc-date").empty());
+    EXPECT_TRUE(header(rec, "warc-target-uri").starts_with("http://127.0.1."));
+    if (type == "response") {
+      EXPECT_EQ(header(rec, "warc-payload-digest"), str(rec.at("payload_digest")));
+      EXPECT_EQ(header(rec, "warc-ip-address").substr(0, 8), "127.0.1.");
+      EXPECT_GT(rec.at("http_status").to_number<int>(), 0);
+      responses_by_id[header(rec, "warc-record-id")] = &rec;
+      responses_by_url[header(rec, "warc-target-uri")] = &rec;
+    } else if (type == "request") {
+      ++requests;
+    } else if (type == "metadata") {
+      ++metadata;
+      EXPECT_FALSE(header(rec, "warc-concurrent-to").empty());
+    } else {
+      ADD_FAILURE() << "unexpected record type " << type;
+    }
+  }
+  // Request and response are linked; every response has its request.
+  std::set<std::string> linked;
+  for (const auto& v : records) {
+    const json::object& rec = v.as_object();
+    if (str(rec.at("type")) != "request") continue;
+    const std::string to = header(rec, "warc-concurrent-to");
+    ASSERT_TRUE(responses_by_id.contains(to)) << header(rec, "warc-target-uri");
+    EXPECT_EQ(header(*responses_by_id[to], "warc-target-uri"), header(rec, "warc-target-uri"));
+    linked.insert(to);
+  }
+  EXPECT_EQ(linked.size(), responses_by_id.size());
+  EXPECT_EQ(requests, static_cast<int>(responses_by_id.size()));
+  EXPECT_EQ(metadata, static_cast<int>(responses_by_id.size()));
+
+  // The bytes the server sent.
+  const auto payload_is = [&](const std::string& url, const std::string& bytes) {
+    SCOPED_TRACE(url);
+    ASSERT_TRUE(responses_by_url.contains(url));
+    const json::object& rec = *responses_by_url[url];
+    EXPECT_EQ(str(rec.at("payload_digest")), sha1_digest(bytes));
+    EXPECT_EQ(rec.at("payload_size").to_number<std::size_t>(), bytes.size());
+  };
+  payload_is(root + "known.html", known.body);
+  ASSERT_TRUE(responses_by_url.contains(root + "big?bytes=20000"));
+  // The chunked body, de-chunked, is the same 20000 bytes the /big route sends with a Content-Length.
+  EXPECT_EQ(str(responses_by_url[root + "big-chunked?bytes=20000"]->at("payload_digest")),
+            str(responses_by_url[root + "big?bytes=20000"]->at("payload_digest")));
+  EXPECT_EQ(responses_by_url[root + "big-chunked?bytes=20000"]->at("payload_size").to_number<int>(), 20000);
+  const auto& chunked_headers = responses_by_url[root + "big-chunked?bytes=20000"]->at("http_headers").as_object();
+  EXPECT_FALSE(chunked_headers.contains("transfer-encoding")) << "the framing is gone; the field renamed";
+  EXPECT_TRUE(chunked_headers.contains("x-crawl-transfer-encoding"));
+  // gzip: the payload is the gzip stream as sent; warcio decodes it to the page.
+  {
+    const json::object& g = *responses_by_url.at(root + "gzip");
+    EXPECT_EQ(str(g.at("http_headers").at("content-encoding")), "gzip");
+    EXPECT_NE(g.at("payload_sha1_hex"), g.at("content_sha1_hex")) << "content coding kept in the record";
+    EXPECT_GT(g.at("content_size").to_number<int>(), g.at("payload_size").to_number<int>());
+  }
+  // A redirect: its response is archived with its Location.
+  EXPECT_TRUE(responses_by_url.contains(root + "redirect/1"));
+  EXPECT_TRUE(responses_by_url.contains(root + "robots.txt")) << "robots.txt is a fetch too";
+
+  // The CDXJ index: sorted, one line per response, each at its record.
+  const std::string cdxj = testing::read_file(arc / "crawl-00000.cdxj");
+  std::size_t lines = 0;
+  std::string previous;
+  for (std::size_t pos = 0; pos < cdxj.size();) {
+    const std::size_t eol = cdxj.find('\n', pos);
+    const std::string line = cdxj.substr(pos, eol - pos);
+    pos = eol + 1;
+    ++lines;
+    EXPECT_LE(previous, line);
+    previous = line;
+    const auto e = parse_cdxj_line(line);
+    ASSERT_TRUE(e) << line;
+    EXPECT_EQ(e->filename, "crawl-00000.warc.gz");
+    ASSERT_TRUE(by_offset.contains(static_cast<std::int64_t>(e->offset))) << line;
+    const json::object& rec = *by_offset[static_cast<std::int64_t>(e->offset)];
+    EXPECT_EQ(str(rec.at("type")), "response");
+    EXPECT_EQ(header(rec, "warc-target-uri"), e->url);
+    EXPECT_EQ("sha1:" + e->digest, header(rec, "warc-payload-digest"));
+  }
+  EXPECT_EQ(lines, responses_by_id.size());
+
+  // And crawl's own reader agrees.
+  const auto verify = testing::run_crawl({"warc-verify", warcs[0].string()}, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
+TEST_P(WarcTest, FilesRotateAtMaxSizeAndEachHasItsIndex) {
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 30;
+  o.page_size = 4000;
+  TestServer server(o);
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  const auto r = crawl(server.root_urls(), {"--warc", (arc / "c").string(), "--warc-max-size", "8k",
+                                            "--max-depth", "100"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(files_with(arc, ".open").empty());
+  const auto warcs = files_with(arc, ".warc.gz");
+  ASSERT_GE(warcs.size(), 3u);
+  std::set<std::string> urls;
+  const json::object all = warcio_read(warcs, dir_.path());
+  for (const auto& w : warcs) {
+    SCOPED_TRACE(w.string());
+    const std::string name = w.filename().string();
+    EXPECT_TRUE(fs::exists(arc / (name.substr(0, name.size() - 8) + ".cdxj")));
+    EXPECT_LT(fs::file_size(w), 8 * 1024 + 64 * 1024) << "closed soon after passing the size";
+    const json::array& records = all.at(w.string()).as_array();
+    ASSERT_FALSE(records.empty());
+    EXPECT_EQ(str(records[0].at("type")), "warcinfo") << "each file starts with its warcinfo";
+    for (const auto& v : records) {
+      const json::object& rec = v.as_object();
+      EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+      if (str(rec.at("type")) == "response") urls.insert(header(rec, "warc-target-uri"));
+    }
+  }
+  for (const auto& url : server.site_urls()) EXPECT_TRUE(urls.contains(url)) << url;
+  std::vector<std::string> args = {"warc-verify"};
+  for (const auto& w : warcs) args.push_back(w.string());
+  const auto verify = testing::run_crawl(args, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
+// A second batch over the same database asks conditionally; each 304 is a
+// revisit record of the server-not-modified profile, in a new file (the
+// first batch's is never overwritten), indexed as warc/revisit.
+TEST_P(WarcTest, A304IsARevisitRecordOfTheServerNotModifiedProfile) {
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 5;
+  o.validators = true;
+  TestServer server(o);
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  ASSERT_EQ(crawl(server.root_urls(), {"--warc", (arc / "c").string(), "--max-depth", "100"}).code, 0);
+  const auto r = crawl(server.root_urls(), {"--warc", (arc / "c").string(), "--max-depth", "100"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(fs::exists(arc / "c-00001.warc.gz")) << "batch 2 writes a file of its own";
+  const json::object all = warcio_read({arc / "c-00001.warc.gz"}, dir_.path());
+  const json::array& records = all.begin()->value().as_array();
+  std::set<std::string> revisited;
+  for (const auto& v : records) {
+    const json::object& rec = v.as_object();
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    if (str(rec.at("type")) != "revisit") continue;
+    EXPECT_EQ(header(rec, "warc-profile"), "http://netpreserve.org/warc/1.1/revisit/server-not-modified");
+    EXPECT_EQ(header(rec, "warc-refers-to-target-uri"), header(rec, "warc-target-uri"));
+    EXPECT_EQ(rec.at("http_status").to_number<int>(), 304);
+    revisited.insert(header(rec, "warc-target-uri"));
+  }
+  for (const auto& url : server.site_urls()) EXPECT_TRUE(revisited.contains(url)) << url;
+  const std::string cdxj = testing::read_file(arc / "c-00001.cdxj");
+  EXPECT_NE(cdxj.find("\"mime\":\"warc/revisit\""), std::string::npos) << cdxj;
+  const auto verify = testing::run_crawl({"warc-verify", (arc / "c-00000.warc.gz").string(),
+                                          (arc / "c-00001.warc.gz").string()}, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
+// A body over --max-size is archived as far as it came, marked truncated.
+TEST_P(WarcTest, ABodyOverMaxSizeIsWrittenTruncated) {
+  TestServer server(SiteOptions{});
+  const std::string root = server.root_url(0);
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  const auto r = crawl({root + "big?bytes=300000", root + "big-chunked?bytes=300000"},
+                       {"--warc", (arc / "c").string(), "--max-size", "50k"});
+  ASSERT_EQ(r.code, 4) << r.err;  // two too_large errors
+  const json::object all = warcio_read({arc / "c-00000.warc.gz"}, dir_.path());
+  int truncated = 0;
+  for (const auto& v : all.begin()->value().as_array()) {
+    const json::object& rec = v.as_object();
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    if (str(rec.at("type")) != "response" || header(rec, "warc-target-uri").find("/big") == std::string::npos) continue;
+    SCOPED_TRACE(header(rec, "warc-target-uri"));
+    EXPECT_EQ(header(rec, "warc-truncated"), "length");
+    EXPECT_EQ(header(rec, "warc-payload-digest"), str(rec.at("payload_digest")));
+    EXPECT_GT(rec.at("payload_size").to_number<int>(), 0);
+    EXPECT_LT(rec.at("payload_size").to_number<int>(), 300000);
+    ++truncated;
+  }
+  EXPECT_EQ(truncated, 2);
+  const auto verify = testing::run_crawl({"warc-verify", (arc / "c-00000.warc.gz").string()}, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
+TEST_P(WarcTest, AnUnwritableDirectoryStopsTheCrawlBeforeAnyRequest) {
+  TestServer server(SiteOptions{});
+  const auto r = crawl(server.root_urls(), {"--warc", (dir_ / "no-such-dir" / "c").string()});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_NE(r.err.find("no-such-dir"), std::string::npos) << r.err;
+  for (int h = 0; h < 3; ++h) EXPECT_EQ(server.stats(h).requests, 0u);
+}
+
+TEST_P(WarcTest, WarcVerifyNamesACorruptRecord) {
+  TestServer server(SiteOptions{});
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  ASSERT_EQ(crawl({server.root_url(0)}, {"--warc", (arc / "c").string(), "--max-depth", "0"}).code, 0);
+  const fs::path warc = arc / "c-00000.warc.gz";
+  // Re-write one record with a body byte changed but its digests kept.
+  std::string data = testing::read_file(warc);
+  const std::string line = testing::read_file(arc / "c-00000.cdxj");
+  const auto e = parse_cdxj_line(line.substr(0, line.find('\n')));
+  ASSERT_TRUE(e);
+  std::string text = gunzip(data.substr(e->offset, e->length));
+  text[text.size() - 10] ^= 0x20;
+  // Serialize the altered text back as one member with the same header.
+  z_stream zs{};
+  ASSERT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string member(deflateBound(&zs, text.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(text.data());
+  zs.avail_in = static_cast<uInt>(text.size());
+  zs.next_out = reinterpret_cast<Bytef*>(member.data());
+  zs.avail_out = static_cast<uInt>(member.size());
+  ASSERT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  member.resize(member.size() - zs.avail_out);
+  deflateEnd(&zs);
+  data.replace(e->offset, e->length, member);
+  testing::write_file(warc, data);
+  const auto verify = testing::run_crawl({"warc-verify", warc.string()}, dir_.path());
+  EXPECT_EQ(verify.code, 1);
+  EXPECT_NE(verify.err.find("WARC-Block-Digest"), std::string::npos) << verify.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, WarcTest, ::testing::Values("threads", "fibers"));
+
+}  // namespace
+}  // namespace crawl

@@ -1,0 +1,259 @@
+// The WARC record writer: base32 and SHA-1 digests (RFC 4648 test vectors,
+// FIPS 180 "abc"), one gzip member per record, chunked framing removed,
+// SURT keys and CDXJ lines, and WarcWriter's files (warcinfo first,
+// rotation, .open renamed, CDXJ offsets) read back with zlib.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/digest.h"
+#include "storage/warc_record.h"
+#include "storage/warc_sink.h"
+#include "storage/warc_writer.h"
+#include "tests/test_util.h"
+
+namespace crawl {
+namespace {
+
+// Inflates every gzip member of `data`: (offset, length, text) each.
+struct Member {
+  std::size_t offset, length;
+  std::string text;
+};
+std::vector<Member> members(const std::string& data) {
+  std::vector<Member> out;
+  std::size_t pos = 0;
+  while (pos < data.size()) {
+    z_stream zs{};
+    EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data() + pos));
+    zs.avail_in = static_cast<uInt>(data.size() - pos);
+    std::string text;
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+      char buf[4096];
+      zs.next_out = reinterpret_cast<Bytef*>(buf);
+      zs.avail_out = sizeof buf;
+      rc = inflate(&zs, Z_NO_FLUSH);
+      text.append(buf, sizeof buf - zs.avail_out);
+    }
+    EXPECT_EQ(rc, Z_STREAM_END) << "at " << pos;
+    const std::size_t length = data.size() - pos - zs.avail_in;
+    inflateEnd(&zs);
+    if (rc != Z_STREAM_END) break;
+    out.push_back({pos, length, text});
+    pos += length;
+  }
+  return out;
+}
+
+TEST(WarcDigest, Rfc4648Sec10Base32Vectors) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", ""}, {"f", "MY"}, {"fo", "MZXQ"}, {"foo", "MZXW6"}, {"foob", "MZXW6YQ"}, {"fooba", "MZXW6YTB"},
+      {"foobar", "MZXW6YTBOI"}};  // the RFC's vectors without their '=' padding
+  for (const auto& [in, out] : cases) {
+    SCOPED_TRACE(in);
+    EXPECT_EQ(base32(in), out);
+  }
+}
+
+TEST(WarcDigest, Sha1OfAbcIsFips180Vector) {
+  // SHA-1("abc") = a9993e36 4706816a ba3e2571 7850c26c 9cd0d89d
+  const std::string raw("\xa9\x99\x3e\x36\x47\x06\x81\x6a\xba\x3e\x25\x71\x78\x50\xc2\x6c\x9c\xd0\xd8\x9d", 20);
+  EXPECT_EQ(sha1_digest("abc"), "sha1:" + base32(raw));
+  EXPECT_EQ(sha1_digest(""), "sha1:3I42H3S6NNFQ2MSVX7XZKYAYSCX5QBYJ");
+}
+
+TEST(WarcDigest, PiecesHashLikeTheWhole) {
+  EXPECT_EQ(Sha1().update("HTTP/1.1 200 OK\r\n\r\n").update("body").digest(),
+            sha1_digest("HTTP/1.1 200 OK\r\n\r\nbody"));
+}
+
+TEST(WarcRecord, OneGzipMemberPerRecordWithContentLengthOfTheBlock) {
+  WarcRecord r;
+  r.type = "response";
+  r.fields = {{"WARC-Record-ID", warc_record_id()}, {"WARC-Target-URI", "http://127.0.0.1/"}};
+  r.head = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n";
+  r.tail = "hello";
+  const std::string one = gzip_record(r);
+  const std::string two = one + gzip_record(r);
+  const auto got = members(two);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].length, one.size());
+  const std::string& text = got[0].text;
+  EXPECT_TRUE(text.starts_with("WARC/1.1\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:")) << text;
+  const std::size_t block = text.find("\r\n\r\n") + 4;
+  EXPECT_NE(text.find("Content-Length: " + std::to_string(r.head.size() + 5) + "\r\n"), std::string::npos);
+  EXPECT_EQ(text.substr(block), std::string(r.head) + "hello\r\n\r\n");
+}
+
+TEST(WarcRecord, RecordIdsAreVersion4UuidsAndDistinct) {
+  const std::string a = warc_record_id(), b = warc_record_id();
+  EXPECT_NE(a, b);
+  ASSERT_EQ(a.size(), 47u) << a;  // <urn:uuid:8-4-4-4-12>
+  EXPECT_EQ(a.substr(0, 10), "<urn:uuid:");
+  EXPECT_EQ(a[24], '4');
+}
+
+TEST(WarcHttp, ChunkedFramingIsRemovedAndTheFieldRenamed) {
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n";
+  const HttpMessage m = http_message(head, "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nTrailer: x\r\n\r\n");
+  EXPECT_TRUE(m.chunked);
+  EXPECT_TRUE(m.complete);
+  EXPECT_EQ(m.payload(), "hello world");
+  EXPECT_EQ(m.head, "HTTP/1.1 200 OK\r\nX-Crawl-Transfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n");
+  EXPECT_EQ(http_status(m.head), 200);
+  EXPECT_EQ(http_field(m.head, "content-type"), "text/plain");
+}
+
+TEST(WarcHttp, ACutChunkedBodyKeepsWhatArrivedAndSaysIncomplete) {
+  const HttpMessage m = http_message("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "a\r\n01234");
+  EXPECT_FALSE(m.complete);
+  EXPECT_EQ(m.payload(), "01234");
+}
+
+TEST(WarcHttp, ContentEncodingIsKept) {
+  const std::string body("\x1f\x8b\x08", 3);
+  const HttpMessage m = http_message("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n", body);
+  EXPECT_FALSE(m.chunked);
+  EXPECT_EQ(m.payload(), std::string("\x1f\x8b\x08", 3));
+}
+
+TEST(WarcCdxj, SurtAsPywbWritesIt) {
+  EXPECT_EQ(surt("http://www.Example.com/A/b?z=1&a=2"), "com,example)/a/b?a=2&z=1");
+  // warcio.js reverses an IPv4 address like a name (Python's surt does not).
+  EXPECT_EQ(surt("http://127.0.0.1:8080/page/1.html"), "1,0,0,127:8080)/page/1.html");
+  EXPECT_EQ(surt("https://example.org:443/"), "org,example)/");
+}
+
+TEST(WarcCdxj, LineRoundTrips) {
+  CdxjEntry e{"http://127.0.0.1:81/x", "2026-12-01T23:41:40.123Z", "text/html", 200, "ABC", 123, 456, "c-00000.warc.gz"};
+  const std::string line = cdxj_line(e);
+  EXPECT_TRUE(line.starts_with("1,0,0,127:81)/x 20261201234140 {")) << line;
+  const auto back = parse_cdxj_line(line);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->url, e.url);
+  EXPECT_EQ(back->status, 200);
+  EXPECT_EQ(back->offset, 456u);
+  EXPECT_EQ(back->length, 123u);
+  EXPECT_EQ(back->digest, "ABC");
+}
+
+FetchResult page(const std::string& url, const std::string& body) {
+  FetchResult r;
+  r.request.url = url;
+  r.final_url = url;
+  r.status = 200;
+  WireExchange x;
+  x.url = url;
+  x.ip = "127.0.0.1";
+  x.request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  x.response = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  x.body = body;
+  r.wire = std::make_shared<const std::vector<WireExchange>>(std::vector<WireExchange>{x});
+  return r;
+}
+
+TEST(WarcWriter, WarcinfoFirstRotationAndCdxjOffsets) {
+  testing::TempDir dir;
+  WarcWriterOptions o;
+  o.prefix = (dir / "c").string();
+  o.max_size = 2000;
+  o.info = {{"software", "crawl test"}};
+  {
+    WarcWriter w(o);
+    for (int i = 0; i < 6; ++i) ASSERT_FALSE(w.write(page("http://127.0.0.1/" + std::to_string(i), std::string(800, 'x'))));
+    EXPECT_TRUE(std::filesystem::exists(dir / "c-00000.warc.gz"));  // closed once full
+    ASSERT_FALSE(w.close());
+    EXPECT_GE(w.closed_files().size(), 2u);
+  }
+  int files = 0, responses = 0;
+  for (int n = 0; std::filesystem::exists(dir / ("c-0000" + std::to_string(n) + ".warc.gz")); ++n, ++files) {
+    const std::string name = "c-0000" + std::to_string(n);
+    EXPECT_FALSE(std::filesystem::exists(dir / (name + ".warc.gz.open")));
+    const std::string data = testing::read_file(dir / (name + ".warc.gz"));
+    const auto got = members(data);
+    ASSERT_FALSE(got.empty());
+    EXPECT_NE(got[0].text.find("WARC-Type: warcinfo"), std::string::npos);
+    const std::string cdxj = testing::read_file(dir / (name + ".cdxj"));
+    std::size_t lines = 0;
+    for (std::size_t pos = 0; pos < cdxj.size(); pos = cdxj.find('\n', pos) + 1, ++lines) {
+      const auto e = parse_cdxj_line(cdxj.substr(pos, cdxj.find('\n', pos) - pos));
+      ASSERT_TRUE(e);
+      bool found = false;
+      for (const auto& m : got)
+        if (m.offset == e->offset) {
+          found = true;
+          EXPECT_EQ(m.length, e->length);
+          EXPECT_NE(m.text.find("WARC-Type: response\r\n"), std::string::npos);
+          EXPECT_NE(m.text.find("WARC-Target-URI: " + e->url + "\r\n"), std::string::npos);
+        }
+      EXPECT_TRUE(found) << e->offset;
+    }
+    responses += static_cast<int>(lines);
+  }
+  EXPECT_GE(files, 2);
+  EXPECT_EQ(responses, 6);
+}
+
+TEST(WarcWriter, ADirectoryThatIsNotThereThrowsAtOnce) {
+  testing::TempDir dir;
+  WarcWriterOptions o;
+  o.prefix = (dir / "missing" / "c").string();
+  EXPECT_THROW(WarcWriter w(o), std::runtime_error);
+}
+
+// The disk fills up after `room` bytes: every write past it fails with ENOSPC.
+class FullDisk final : public FileSystem {
+ public:
+  explicit FullDisk(std::size_t room) : room_(room) {}
+  std::error_code open(const std::filesystem::path& p, int flags, mode_t mode, int& fd) override {
+    return posix_file_system().open(p, flags, mode, fd);
+  }
+  std::error_code write(int fd, const void* data, std::size_t size, std::size_t& written) override {
+    if (used_ + size > room_) {
+      written = 0;
+      return std::error_code(ENOSPC, std::generic_category());
+    }
+    used_ += size;
+    return posix_file_system().write(fd, data, size, written);
+  }
+  std::error_code close(int fd) override { return posix_file_system().close(fd); }
+  std::error_code size(int fd, off_t& size) override { return posix_file_system().size(fd, size); }
+  std::error_code ftruncate(int fd, off_t length) override { return posix_file_system().ftruncate(fd, length); }
+  std::error_code rename(const std::filesystem::path& a, const std::filesystem::path& b) override {
+    return posix_file_system().rename(a, b);
+  }
+  std::error_code mkdir(const std::filesystem::path& p, mode_t mode) override { return posix_file_system().mkdir(p, mode); }
+  std::error_code rmdir(const std::filesystem::path& p) override { return posix_file_system().rmdir(p); }
+  std::error_code unlink(const std::filesystem::path& p) override { return posix_file_system().unlink(p); }
+
+ private:
+  std::size_t room_;
+  std::size_t used_ = 0;  // the writer thread's only
+};
+
+TEST(WarcSink, ADiskThatFillsUpMidFileIsAStorageFailureNamingTheFile) {
+  testing::TempDir dir;
+  FullDisk disk(20000);
+  WarcWriterOptions o;
+  o.prefix = (dir / "c").string();
+  o.fs = &disk;
+  WarcSink sink(nullptr, o);
+  for (int i = 0; i < 50 && !sink.failed(); ++i) {
+    sink.settle(page("http://127.0.0.1/" + std::to_string(i), std::string(1000, 'y')), true, UrlEffects{});
+    sink.flush();
+  }
+  ASSERT_TRUE(sink.failed());
+  const auto failure = sink.end_run(RunSummary{});
+  ASSERT_TRUE(failure);
+  EXPECT_NE(failure->message.find("c-00000.warc.gz.open"), std::string::npos) << failure->message;
+  EXPECT_NE(failure->message.find("No space left on device"), std::string::npos) << failure->message;
+  EXPECT_TRUE(std::filesystem::exists(dir / "c-00000.warc.gz.open")) << "a cut file keeps its .open name";
+}
+
+}  // namespace
+}  // namespace crawl
