@@ -221,7 +221,10 @@ std::string surt(std::string_view url) {
   const std::string scheme(u.scheme());
   if (u.has_port()) {
     const auto port = u.port();
-    if (!((scheme == "http" && port == "80") || (scheme == "https" && port == "443"))) out += ":" + std::string(port);
+    if (!((scheme == "http" && port == "80") || (scheme == "https" && port == "443"))) {
+      out += ':';
+      out += port;
+    }
   }
   out += ')';
   std::string path(u.encoded_path());
