@@ -36,6 +36,8 @@ const char* to_string(Scope s) {
   return "?";
 }
 
+const char* to_string(HtmlParser p) { return p == HtmlParser::gumbo ? "gumbo" : "fast"; }
+
 std::string Config::out_path() const {
   if (!out.empty()) return out;
   return store == StoreKind::disk ? "crawl-out" : "crawl.db";
@@ -78,6 +80,7 @@ std::string Config::summary() const {
   if (keep_versions > 0) s << " keep-versions=" << keep_versions;
   if (keep_newer_than_s > 0) s << " keep-newer-than=" << keep_newer_than_s << "s";
   if (ignore_nofollow) s << " nofollow=ignored";
+  if (html_parser != HtmlParser::fast) s << " html-parser=" << to_string(html_parser);
   if (allow_private) s << " allow-private";
   if (max_body_memory != Config{}.max_body_memory) s << " max-body-memory=" << max_body_memory;
   for (const auto& r : resolve) s << " resolve=" << r;
@@ -349,6 +352,11 @@ std::vector<OptionSpec> option_specs() {
   o.push_back({"ignore-nofollow", "true|false", "follow rel=nofollow links and store noindex pages", "",
                [](const Config& c) { return std::string(c.ignore_nofollow ? "true" : "false"); },
                [](Config& c, const std::string& v) { c.ignore_nofollow = to_bool(v); }, OptionKind::flag});
+  o.push_back({"html-parser", "fast|gumbo",
+               "how pages are read for links: fast (streaming, the default) or gumbo (an HTML5 tree, "
+               "the reference, several times slower)",
+               "PARSER", [](const Config& c) { return std::string(to_string(c.html_parser)); },
+               one_of<HtmlParser>(&Config::html_parser, {{"fast", HtmlParser::fast}, {"gumbo", HtmlParser::gumbo}})});
   o.push_back({"retries", "an integer from 0 to 100",
                "retry a URL this many times after a connection error, timeout, 5xx or 429", "N",
                [=](const Config& c) { return num(c.retries); }, int_in(&Config::retries, 0, 100)});

@@ -89,7 +89,9 @@ Discoveries ResultReader::read_html(const FetchResult& r, const std::string& bas
       if (ascii_iequals(name, "X-Robots-Tag")) apply_robots_directives(value, robots_token_, nofollow, noindex);
   std::optional<PageLinks> cached;
   if (!r.links.empty()) cached = parse_page_links(r.links);
-  PageLinks page = cached ? std::move(*cached) : extract_page_links(r.body, base, robots_token_, content_type_charset(r.content_type));
+  const auto extract = config_.html_parser == HtmlParser::gumbo ? &extract_page_links_gumbo : &extract_page_links;
+  PageLinks page =
+      cached ? std::move(*cached) : extract(r.body, base, robots_token_, content_type_charset(r.content_type));
   // The first --max-links-per-page links (in document order: the followed
   // ones first, then the nofollow ones).
   if (const std::int64_t max = config_.max_links_per_page; max > 0) {

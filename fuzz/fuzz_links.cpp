@@ -1,4 +1,4 @@
-// Fuzzes web/links.h: extract_page_links on an HTML page in a charset taken
+// Fuzzes web/links.h: extract_page_links and extract_page_links_gumbo on an HTML page in a charset taken
 // from the input's first byte (an index into kCharsets; past them, the
 // input's first line is the label itself, as a Content-Type would give it),
 // and the serialize/parse round trip of what it found. Invariants: every
@@ -44,12 +44,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const crawl::PageLinks found =
       crawl::extract_page_links(input, "http://example.com/dir/page.html?q=1", "crawl", charset);
-  std::set<std::string> seen;
-  for (const auto* list : {&found.links, &found.nofollow_links}) {
-    for (const std::string& link : *list) {
-      FUZZ_CHECK(link.starts_with("http://") || link.starts_with("https://"));
-      FUZZ_CHECK(link.find_first_of("\r\n") == std::string::npos);
-      FUZZ_CHECK(seen.insert(link).second);  // deduplicated, and never in both lists
+  // The reference extractor holds the same invariants (and its arena and tree walk are fuzzed).
+  const crawl::PageLinks reference =
+      crawl::extract_page_links_gumbo(input, "http://example.com/dir/page.html?q=1", "crawl", charset);
+  for (const crawl::PageLinks* page : {&found, &reference}) {
+    std::set<std::string> seen;
+    for (const auto* list : {&page->links, &page->nofollow_links}) {
+      for (const std::string& link : *list) {
+        FUZZ_CHECK(link.starts_with("http://") || link.starts_with("https://"));
+        FUZZ_CHECK(link.find_first_of("\r\n") == std::string::npos);
+        FUZZ_CHECK(seen.insert(link).second);  // deduplicated, and never in both lists
+      }
     }
   }
 

@@ -1,6 +1,9 @@
-// Link extraction with libxml2's HTML parser in SAX mode.
+// Link extraction with libxml2's HTML parser in SAX mode: the default extractor
+// (--html-parser fast). gumbo's (links_gumbo.cpp) is the HTML5 reference it is
+// tested against (tests/web/links_differential_test.cpp); both share
+// link_collector.h.
 //
-// Why libxml2 and not gumbo (which DESIGN.md names): measured on this
+// Why libxml2 and not gumbo as the default (which DESIGN.md names): measured on this
 // machine, gumbo parses ~22 MB/s per core and, building a full tree, was the
 // crawler's main CPU cost (7 of 8.2 CPU seconds in a 10,100-page crawl),
 // making crawls CPU-bound on 2 cores. libxml2's SAX parser (what Scrapy's
@@ -22,6 +25,7 @@
 #include <unordered_set>
 
 #include "web/charset.h"
+#include "web/link_collector.h"
 #include "web/url.h"
 
 namespace crawl {
@@ -32,20 +36,6 @@ struct ParserDeleter {
   void operator()(htmlParserCtxtPtr ctxt) const noexcept { htmlFreeParserCtxt(ctxt); }
 };
 using Parser = std::unique_ptr<htmlParserCtxt, ParserDeleter>;
-
-struct Href {
-  std::string value;
-  bool nofollow = false;
-};
-
-struct Found {
-  std::string_view robots_token;
-  int in_rcdata = 0;  // inside <textarea>/<title>: HTML reads their content as text
-  std::vector<Href> hrefs;
-  std::optional<std::string> base_href;  // the first <base> with an href
-  bool meta_nofollow = false;
-  bool meta_noindex = false;
-};
 
 char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -65,30 +55,16 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// rel="…" holds a set of space-separated link types, compared ASCII case-insensitively.
-bool has_nofollow(std::string_view rel) {
-  while (!rel.empty()) {
-    while (!rel.empty() && is_space(rel.front())) rel.remove_prefix(1);
-    std::size_t end = 0;
-    while (end < rel.size() && !is_space(rel[end])) ++end;
-    if (iequals(rel.substr(0, end), "nofollow")) return true;
-    rel.remove_prefix(end);
-  }
-  return false;
-}
+struct Found {
+  explicit Found(std::string_view robots_token) : links(robots_token) {}
+  detail::LinkCollector links;
+  int in_rcdata = 0;  // inside <textarea>/<title>: HTML reads their content as text
+};
 
 std::string_view view(const xmlChar* s) { return reinterpret_cast<const char*>(s); }
 
 bool is(const xmlChar* name, const char* literal) {
   return xmlStrEqual(name, reinterpret_cast<const xmlChar*>(literal)) != 0;
-}
-
-// The value of attribute `wanted` (the first one, as in HTML), or null.
-const xmlChar* attribute(const xmlChar** attrs, const char* wanted) {
-  if (attrs == nullptr) return nullptr;
-  for (int i = 0; attrs[i] != nullptr; i += 2)
-    if (is(attrs[i], wanted)) return attrs[i + 1] != nullptr ? attrs[i + 1] : reinterpret_cast<const xmlChar*>("");
-  return nullptr;
 }
 
 bool is_rcdata(const xmlChar* name) { return is(name, "textarea") || is(name, "title"); }
@@ -103,32 +79,15 @@ void on_start_element(void* user, const xmlChar* name, const xmlChar** attrs) no
   // libxml2 parses markup inside <textarea> as elements; browsers don't.
   if (is_rcdata(name)) ++found->in_rcdata;
   if (found->in_rcdata > 0) return;
-  const xmlChar* value = nullptr;
-  bool nofollow = false;
-  if (is(name, "a") || is(name, "area")) {
-    value = attribute(attrs, "href");
-    if (value == nullptr) return;
-    if (const xmlChar* rel = attribute(attrs, "rel")) nofollow = has_nofollow(view(rel));
-  } else if (is(name, "meta")) {
-    const xmlChar* meta_name = attribute(attrs, "name");
-    const xmlChar* content = attribute(attrs, "content");
-    if (meta_name == nullptr || content == nullptr) return;
-    const std::string_view n = trim(view(meta_name));
-    if (iequals(n, "robots") || (!found->robots_token.empty() && iequals(n, found->robots_token)))
-      apply_robots_directives(view(content), found->robots_token, found->meta_nofollow,
-                              found->meta_noindex);
-    return;
-  } else if (is(name, "frame") || is(name, "iframe")) {
-    value = attribute(attrs, "src");
-  } else if (is(name, "base")) {
-    if (!found->base_href)
-      if (const xmlChar* href = attribute(attrs, "href"))
-        found->base_href.emplace(reinterpret_cast<const char*>(href));
-    return;
-  }
-  if (value == nullptr) return;
+  // The value of attribute `wanted` (the first one, as in HTML).
+  const auto attribute = [attrs](const char* wanted) -> std::optional<std::string_view> {
+    if (attrs == nullptr) return std::nullopt;
+    for (int i = 0; attrs[i] != nullptr; i += 2)
+      if (is(attrs[i], wanted)) return attrs[i + 1] != nullptr ? view(attrs[i + 1]) : std::string_view();
+    return std::nullopt;
+  };
   try {
-    found->hrefs.push_back({std::string(view(value)), nofollow});
+    found->links.element(view(name), attribute);
   } catch (...) {  // out of memory: the page loses links, the crawl goes on
   }
 }
@@ -161,15 +120,9 @@ PageLinks extract_page_links(std::string_view html, std::string_view page_url,
   static const bool initialized = (xmlInitParser(), true);  // once, thread-safe
   (void)initialized;
 
-  Found found;
-  found.robots_token = robots_token;
-  // The page is decoded here, in the encoding a browser would choose (charset.h), and handed
-  // to libxml2 as UTF-8 with its own <meta> detection off: libxml2 2.9 reads a <meta charset>
-  // anywhere in the document, ignores a BOM once told an encoding, and switches to Latin-1
-  // for the rest of the page at the first malformed UTF-8 byte.
-  const SniffedEncoding encoding = sniff_html_encoding(html, charset);
+  Found found(robots_token);
   std::string storage;
-  std::string_view text = decode_to_utf8(html.substr(encoding.bom_size), encoding.name, storage);
+  std::string_view text = detail::decode_page(html, charset, storage);
   // HTML's tokenizer reads U+0000 in an attribute value as U+FFFD; libxml2 would end the value
   // there ("/a\0b" would be a link to "/a").
   if (text.find('\0') != std::string_view::npos) {
@@ -199,20 +152,53 @@ PageLinks extract_page_links(std::string_view html, std::string_view page_url,
     htmlParseChunk(parser.get(), text.data() + at, static_cast<int>(n), 0);
   }
   htmlParseChunk(parser.get(), nullptr, 0, 1);
+  return found.links.finish(page_url);
+}
 
+namespace detail {
+
+std::string_view decode_page(std::string_view html, std::string_view charset, std::string& storage) {
+  // The page is decoded here, in the encoding a browser would choose (charset.h), and handed
+  // to the parser as UTF-8 with its own <meta> detection off: libxml2 2.9 reads a <meta charset>
+  // anywhere in the document, ignores a BOM once told an encoding, and switches to Latin-1
+  // for the rest of the page at the first malformed UTF-8 byte; gumbo reads only UTF-8.
+  const SniffedEncoding encoding = sniff_html_encoding(html, charset);
+  return decode_to_utf8(html.substr(encoding.bom_size), encoding.name, storage);
+}
+
+bool LinkCollector::has_nofollow(std::string_view rel) {
+  while (!rel.empty()) {
+    while (!rel.empty() && is_space(rel.front())) rel.remove_prefix(1);
+    std::size_t end = 0;
+    while (end < rel.size() && !is_space(rel[end])) ++end;
+    if (iequals(rel.substr(0, end), "nofollow")) return true;
+    rel.remove_prefix(end);
+  }
+  return false;
+}
+
+void LinkCollector::link(std::string_view value, bool nofollow) { hrefs_.push_back({std::string(value), nofollow}); }
+
+void LinkCollector::meta(std::string_view name, std::string_view content) {
+  const std::string_view n = trim(name);
+  if (iequals(n, "robots") || (!robots_token_.empty() && iequals(n, robots_token_)))
+    apply_robots_directives(content, robots_token_, meta_nofollow_, meta_noindex_);
+}
+
+PageLinks LinkCollector::finish(std::string_view page_url) const {
   // HTML "document base URL": a <base href> that does not resolve falls back to the page URL.
   std::optional<std::string> base;
-  if (found.base_href) base = resolve_url(page_url, *found.base_href);
+  if (base_href_) base = resolve_url(page_url, *base_href_);
   const std::string_view base_url = base ? std::string_view(*base) : page_url;
 
   PageLinks page;
-  page.meta_nofollow = found.meta_nofollow;
-  page.meta_noindex = found.meta_noindex;
+  page.meta_nofollow = meta_nofollow_;
+  page.meta_noindex = meta_noindex_;
   // Followable links first, so that a URL linked both ways, in any order, is followable.
   std::unordered_set<std::string> seen;
   for (const bool nofollow : {false, true}) {
     std::vector<std::string>& out = nofollow ? page.nofollow_links : page.links;
-    for (const auto& href : found.hrefs) {
+    for (const auto& href : hrefs_) {
       if (href.nofollow != nofollow) continue;
       // An empty href is the document itself (URL standard), an empty frame src about:blank
       // (HTML): neither is a link to follow.
@@ -223,6 +209,8 @@ PageLinks extract_page_links(std::string_view html, std::string_view page_url,
   }
   return page;
 }
+
+}  // namespace detail
 
 std::vector<std::string> extract_links(std::string_view html, std::string_view page_url) {
   return extract_page_links(html, page_url).links;

@@ -1,5 +1,7 @@
-// Link extraction from HTML (libxml2's HTML parser, streaming; see links.cpp for why not gumbo),
-// with the robots directives a page gives about its links: rel=nofollow and <meta name=robots>.
+// Link extraction from HTML, with the robots directives a page gives about its links:
+// rel=nofollow and <meta name=robots>. Two extractors with one contract: extract_page_links()
+// (the default, streaming: links.cpp) and extract_page_links_gumbo() (gumbo's HTML5 tree: the
+// reference, links_gumbo.cpp).
 #pragma once
 
 #include <optional>
@@ -44,6 +46,15 @@ struct PageLinks {
 // UTF-8, else windows-1252. A NUL in an href reads as U+FFFD, as in HTML.
 PageLinks extract_page_links(std::string_view html, std::string_view page_url,
                              std::string_view robots_token = "", std::string_view charset = "");
+
+// extract_page_links() on gumbo's HTML5 tree (--html-parser gumbo): the same contract, with
+// WHATWG HTML tree construction to the letter (foster parenting, the adoption agency, template
+// contents, foreign content: <a href> of SVG counts, not of MathML; <base>, <meta>, <area> and
+// frames only in HTML's namespace). Attributes of foreign elements with a namespace
+// (xlink:href) are not href. Unlike the default, it builds the whole tree: memory grows with
+// the page, and time with nesting depth × tags (gumbo looks through the open elements).
+PageLinks extract_page_links_gumbo(std::string_view html, std::string_view page_url,
+                                   std::string_view robots_token = "", std::string_view charset = "");
 
 // The charset parameter of a Content-Type value, lowercased, unquoted
 // ("text/html; charset=\"UTF-8\"" → "utf-8"), or "".

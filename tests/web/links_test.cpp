@@ -417,3 +417,73 @@ TEST(ExtractLinksCharset, MetaThenSniffingThenBomWins) {
 
 }  // namespace
 }  // namespace crawl
+
+namespace crawl {
+namespace {
+
+// --- The reference extractor (gumbo's HTML5 tree): the same contract, the tree rules to the
+// letter. tests/web/links_differential_test.cpp compares it with the default. ---
+
+constexpr const char* kGumboPage = "http://127.0.0.1:8080/dir/page.html";
+
+TEST(ExtractPageLinksGumbo, SameContractAsTheDefault) {
+  const std::string html = R"(<base href="/b/"><meta name=robots content=noindex>
+    <a href="x" rel="nofollow">1</a><a href="y">2</a><area href="x"><iframe src="f"></iframe>
+    <a href="mailto:a@b">m</a><a href="">e</a><a href="y#frag">3</a>)";
+  const PageLinks gumbo = extract_page_links_gumbo(html, kGumboPage);
+  const PageLinks fast = extract_page_links(html, kGumboPage);
+  EXPECT_EQ(gumbo.links, (Links{"http://127.0.0.1:8080/b/y", "http://127.0.0.1:8080/b/x",
+                                "http://127.0.0.1:8080/b/f"}));
+  EXPECT_EQ(gumbo.links, fast.links);
+  EXPECT_EQ(gumbo.nofollow_links, fast.nofollow_links);
+  EXPECT_TRUE(gumbo.meta_noindex);
+  EXPECT_FALSE(gumbo.meta_nofollow);
+}
+
+// HTML "in body" insertion mode: a <frame> start tag outside a frameset is ignored; in a
+// <frameset> it is an element.
+TEST(ExtractPageLinksGumbo, FramesCountOnlyInAFrameset) {
+  EXPECT_EQ(extract_page_links_gumbo("<body><frame src=/f>", kGumboPage).links, Links{});
+  EXPECT_EQ(extract_page_links_gumbo("<frameset><frame src=/f></frameset>", kGumboPage).links,
+            Links{"http://127.0.0.1:8080/f"});
+}
+
+// Foreign content: SVG's <a href> is a hyperlink, MathML's <a> is not an element of HTML's;
+// xlink:href is a namespaced attribute, not href.
+TEST(ExtractPageLinksGumbo, ForeignContentLinks) {
+  EXPECT_EQ(extract_page_links_gumbo("<svg><a href=/s>x</a><a xlink:href=/x>y</a></svg>", kGumboPage).links,
+            Links{"http://127.0.0.1:8080/s"});
+  EXPECT_EQ(extract_page_links_gumbo("<math><a href=/m>x</a></math>", kGumboPage).links, Links{});
+}
+
+// Raw text and RCDATA: the content of <script>, <style>, <textarea>, <title>, <xmp>, <iframe>,
+// <noembed>, <noframes> and <plaintext> is text.
+TEST(ExtractPageLinksGumbo, MarkupInRawTextIsText) {
+  for (const char* tag : {"script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"}) {
+    const std::string html = std::string("<") + tag + "><a href=/in></" + tag + "><a href=/out>";
+    EXPECT_EQ(extract_page_links_gumbo(html, kGumboPage).links, Links{"http://127.0.0.1:8080/out"}) << tag;
+  }
+  EXPECT_EQ(extract_page_links_gumbo("<plaintext></plaintext><a href=/in>", kGumboPage).links, Links{});
+}
+
+// gumbo frees its tree recursively: the extractor unlinks the tree as it walks it, so a page
+// of 400,000 nested elements neither overflows the stack nor loses a link.
+TEST(ExtractPageLinksGumbo, DeepNestingDoesNotOverflowTheStack) {
+  EXPECT_EQ(extract_page_links_gumbo(repeat("<span>", 400'000) + "<a href=/deep>d</a>", kGumboPage).links,
+            Links{"http://127.0.0.1:8080/deep"});
+}
+
+TEST(ExtractPageLinksGumbo, ArbitraryBytesAndCharsets) {
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += "<a href=\"/" + std::string(1, static_cast<char>(c)) + "\">";
+  EXPECT_GT(extract_page_links_gumbo(all, kGumboPage).links.size(), 200u);
+  EXPECT_EQ(extract_page_links_gumbo("<a href=\"/caf\xE9\">x</a>", "http://h.test/", "", "iso-8859-1").links,
+            Links{"http://h.test/caf%C3%A9"});
+  EXPECT_EQ(extract_page_links_gumbo(std::string("<a href=\"/a\0b\">x</a>", 20), "http://h.test/").links,
+            Links{"http://h.test/a%EF%BF%BDb"});
+  EXPECT_NO_THROW(extract_page_links_gumbo("<", kGumboPage));
+  EXPECT_NO_THROW(extract_page_links_gumbo("", kGumboPage));
+}
+
+}  // namespace
+}  // namespace crawl

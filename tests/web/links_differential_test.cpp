@@ -1,0 +1,296 @@
+// The default link extractor (extract_page_links) against the HTML5 reference
+// (extract_page_links_gumbo, gumbo's tree) on (a) the html5lib tokenizer and
+// tree-construction cases, each as a document, with a probe link after every
+// tag of it, and (for the tokenizer's inputs) as the value of an href, and
+// (b) the HTML pages of Debian documentation packages under /usr/share/doc.
+// Every difference fails the test unless an exception below, named and argued,
+// covers it. The corpus test also prints each extractor's MB/s.
+#include "web/links.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <ctime>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace crawl {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kPage = "http://127.0.0.1/dir/page.html";
+
+struct Case {
+  std::string name;  // file and position, to find it again
+  std::string html;
+};
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+fs::path html5lib_dir() { return fs::path(CRAWL_SOURCE_DIR) / "tests" / "data" / "html5lib"; }
+
+// The whole-document inputs of a tree-construction .dat file: the text between "#data" and
+// the next "#errors" (its last newline is the format's), unless the case is a fragment or
+// needs scripting on.
+std::vector<Case> tree_construction_cases(const fs::path& file) {
+  std::vector<Case> out;
+  const std::string text = read_file(file);
+  std::size_t at = 0;
+  int index = 0;
+  while ((at = text.find("#data\n", at)) != std::string::npos) {
+    const std::size_t begin = at + 6;
+    const std::size_t errors = text.find("\n#errors", begin - 1);
+    if (errors == std::string::npos) break;
+    const std::size_t next = text.find("\n#data\n", errors);
+    const std::string_view rest(text.data() + errors, (next == std::string::npos ? text.size() : next) - errors);
+    ++index;
+    if (rest.find("#document-fragment") == std::string_view::npos && rest.find("#script-on") == std::string_view::npos)
+      out.push_back({file.filename().string() + "#" + std::to_string(index),
+                     text.substr(begin, errors >= begin ? errors - begin : 0)});
+    at = errors;
+  }
+  return out;
+}
+
+void append_utf8(std::string& out, std::uint32_t c) {
+  if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD;  // a lone surrogate: not UTF-8
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+// A "doubleEscaped" input's \uXXXX escapes, decoded.
+std::string unescape(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 5 < s.size() + 0 && s[i + 1] == 'u') {
+      append_utf8(out, static_cast<std::uint32_t>(std::stoul(std::string(s.substr(i + 2, 4)), nullptr, 16)));
+      i += 5;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// The inputs of a tokenizer .test file.
+std::vector<Case> tokenizer_cases(const fs::path& file) {
+  std::vector<Case> out;
+  const boost::json::value json = boost::json::parse(read_file(file));
+  const auto* tests = json.as_object().if_contains("tests");
+  if (tests == nullptr) return out;  // xmlViolation.test has "xmlViolationTests" only
+  int index = 0;
+  for (const auto& t : tests->as_array()) {
+    const auto& o = t.as_object();
+    std::string input(o.at("input").as_string());
+    if (const auto* d = o.if_contains("doubleEscaped"); d && d->as_bool()) input = unescape(input);
+    out.push_back({file.filename().string() + "#" + std::to_string(++index), std::move(input)});
+  }
+  return out;
+}
+
+// What is compared: the followable and nofollow links in order and the robots flags.
+std::string describe(const PageLinks& p) {
+  std::string s = "links:";
+  for (const auto& l : p.links) s += " " + l;
+  s += "\nnofollow:";
+  for (const auto& l : p.nofollow_links) s += " " + l;
+  s += std::string("\nmeta nofollow=") + (p.meta_nofollow ? "1" : "0") + " noindex=" + (p.meta_noindex ? "1" : "0");
+  return s;
+}
+
+bool same(const PageLinks& a, const PageLinks& b) {
+  return a.links == b.links && a.nofollow_links == b.nofollow_links && a.meta_nofollow == b.meta_nofollow &&
+         a.meta_noindex == b.meta_noindex;
+}
+
+// A difference the test accepts: its name, why, and which differences it covers.
+struct Exception {
+  std::string name;
+  std::string why;
+  std::function<bool(std::string_view html, const PageLinks& fast, const PageLinks& gumbo)> covers;
+};
+
+const std::vector<Exception>& exceptions() {
+  static const std::vector<Exception> list = {};
+  return list;
+}
+
+struct Differences {
+  int cases = 0;
+  int differing = 0;
+  std::map<std::string, int> excepted;  // by exception name
+  std::vector<std::string> unexplained;
+};
+
+void compare(const Case& c, Differences& d) {
+  ++d.cases;
+  const PageLinks fast = extract_page_links(c.html, kPage, "crawlbot", "utf-8");
+  const PageLinks gumbo = extract_page_links_gumbo(c.html, kPage, "crawlbot", "utf-8");
+  if (same(fast, gumbo)) return;
+  ++d.differing;
+  for (const auto& e : exceptions())
+    if (e.covers(c.html, fast, gumbo)) {
+      ++d.excepted[e.name];
+      return;
+    }
+  d.unexplained.push_back(c.name + "\n--- input:\n" + c.html.substr(0, 600) + "\n--- fast:\n" + describe(fast) +
+                          "\n--- gumbo:\n" + describe(gumbo));
+}
+
+void report(const std::string& what, const Differences& d) {
+  std::printf("%s: %d documents, %d differ, %zu unexplained\n", what.c_str(), d.cases, d.differing,
+              d.unexplained.size());
+  for (const auto& [name, n] : d.excepted) std::printf("  exception %s: %d\n", name.c_str(), n);
+  std::fflush(stdout);
+  for (std::size_t i = 0; i < d.unexplained.size() && i < 40; ++i) ADD_FAILURE() << d.unexplained[i];
+  if (const char* dump = std::getenv("CRAWL_LINKS_DIFF_DUMP")) {  // every one, to study them
+    std::ofstream out(std::string(dump) + "." + what, std::ios::binary);
+    for (const auto& u : d.unexplained) out << "=== " << u << "\n";
+  }
+  EXPECT_TRUE(d.unexplained.empty()) << d.unexplained.size() << " unexplained differences in " << what;
+}
+
+// Documents made of `html`: itself, then with a probe link after each of its tags and at its
+// end (where a tag, comment or raw-text element that did not end would swallow it).
+void compare_with_probes(const Case& c, Differences& d) {
+  compare(c, d);
+  static const std::string kProbe = "<a href=/probe>";
+  for (std::size_t at = c.html.find('>'); at != std::string::npos; at = c.html.find('>', at + 1))
+    compare({c.name + " probe@" + std::to_string(at + 1), c.html.substr(0, at + 1) + kProbe + c.html.substr(at + 1)},
+            d);
+  compare({c.name + " probe@end", c.html + kProbe}, d);
+}
+
+// DISABLED while the default extractor is libxml2's HTML 4 parser: on these cases it differs
+// from gumbo in 1,454 of 9,911 documents (tree construction, with probes) and 6,827 of 41,491
+// (tokenizer inputs as documents and in attribute values). Among those seen: numeric character
+// references 128-159 in an href (HTML maps them through windows-1252, libxml2 does not); a named
+// reference followed by '=' in an attribute value ("&lang=", which HTML leaves as text); "<!--"
+// inside <textarea> (text in HTML, a comment to libxml2); <math>'s <a> (not a hyperlink); links
+// after "</html>" behind unclosed <ruby> children (lost by libxml2). Not yet sorted into named
+// exceptions: these two tests are the acceptance test of the HTML5 tokenizer meant to replace
+// libxml2 (issue 13, goal 3). Run them with --gtest_also_run_disabled_tests;
+// CRAWL_LINKS_DIFF_DUMP=/tmp/diff writes every difference to /tmp/diff.<what>.
+TEST(LinksDifferential, DISABLED_Html5libTreeConstruction) {
+  Differences d;
+  for (const auto& entry : fs::directory_iterator(html5lib_dir() / "tree-construction"))
+    if (entry.path().extension() == ".dat")
+      for (const auto& c : tree_construction_cases(entry.path())) compare_with_probes(c, d);
+  EXPECT_GT(d.cases, 5000);
+  report("html5lib tree-construction", d);
+}
+
+// DISABLED with the one above, for the same reason.
+TEST(LinksDifferential, DISABLED_Html5libTokenizer) {
+  Differences d;
+  for (const auto& entry : fs::directory_iterator(html5lib_dir() / "tokenizer"))
+    if (entry.path().extension() == ".test")
+      for (const auto& c : tokenizer_cases(entry.path())) {
+        compare_with_probes(c, d);
+        // The input as an attribute value: character references, quotes, NULs in values.
+        compare({c.name + " in href=\"\"", "<a href=\"/" + c.html + "\">"}, d);
+        compare({c.name + " in href=''", "<a href='/" + c.html + "'>"}, d);
+        compare({c.name + " in href=", "<a href=/" + c.html + ">"}, d);
+        compare({c.name + " in rel", "<a rel=\"" + c.html + "\" href=/r>"}, d);
+      }
+  EXPECT_GT(d.cases, 10000);
+  report("html5lib tokenizer", d);
+}
+
+double thread_cpu_s() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
+}
+
+// Debian documentation packages with thousands of HTML pages (setup.sh installs them).
+const std::vector<std::string> kCorpora = {"/usr/share/doc/python3.11/html", "/usr/share/doc/postgresql-doc-15/html",
+                                           "/usr/share/doc/git-doc"};
+
+TEST(LinksDifferential, DebianDocumentation) {
+  std::vector<std::pair<std::string, std::string>> pages;  // page URL, bytes
+  std::size_t bytes = 0;
+  for (const auto& root : kCorpora) {
+    if (!fs::is_directory(root)) {
+      std::printf("skipped corpus %s: not installed (setup.sh installs it)\n", root.c_str());
+      continue;
+    }
+    for (const auto& entry : fs::recursive_directory_iterator(root)) {
+      const auto ext = entry.path().extension();
+      if (!entry.is_regular_file() || (ext != ".html" && ext != ".htm")) continue;
+      std::string html = read_file(entry.path());
+      bytes += html.size();
+      pages.emplace_back("http://docs.test" + entry.path().string(), std::move(html));
+    }
+  }
+  if (pages.empty()) GTEST_SKIP() << "no Debian documentation corpus installed (setup.sh installs python3.11-doc, "
+                                     "postgresql-doc-15, git-doc)";
+  // Each extractor's CPU time (this thread's: the machine may be busy) over the whole corpus:
+  // decoding, parsing, resolving and normalizing the links.
+  double fast_s = 0, gumbo_s = 0;
+  std::size_t fast_links = 0, gumbo_links = 0;
+  Differences d;
+  for (const auto& [url, html] : pages) {
+    ++d.cases;
+    double t0 = thread_cpu_s();
+    const PageLinks fast = extract_page_links(html, url, "crawlbot", "");
+    double t1 = thread_cpu_s();
+    const PageLinks gumbo = extract_page_links_gumbo(html, url, "crawlbot", "");
+    double t2 = thread_cpu_s();
+    fast_s += t1 - t0;
+    gumbo_s += t2 - t1;
+    fast_links += fast.links.size();
+    gumbo_links += gumbo.links.size();
+    if (same(fast, gumbo)) continue;
+    ++d.differing;
+    bool excepted = false;
+    for (const auto& e : exceptions())
+      if (e.covers(html, fast, gumbo)) {
+        ++d.excepted[e.name];
+        excepted = true;
+        break;
+      }
+    if (!excepted)
+      d.unexplained.push_back(url + "\n--- fast:\n" + describe(fast).substr(0, 2000) + "\n--- gumbo:\n" +
+                              describe(gumbo).substr(0, 2000));
+  }
+  EXPECT_GT(d.cases, 1000);
+  report("Debian documentation", d);
+  std::printf("corpus: %zu pages, %.1f MB (CPU time of this thread)\n"
+              "  fast  (extract_page_links):       %7.1f MB/s, %zu links\n"
+              "  gumbo (extract_page_links_gumbo): %7.1f MB/s, %zu links\n",
+              pages.size(), bytes / 1e6, bytes / 1e6 / fast_s, fast_links, bytes / 1e6 / gumbo_s, gumbo_links);
+}
+
+}  // namespace
+}  // namespace crawl
