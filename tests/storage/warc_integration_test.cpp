@@ -21,6 +21,7 @@
 #include "core/child_process.h"
 #include "core/digest.h"
 #include "storage/warc_record.h"
+#include "tests/gzip_members.h"
 #include "tests/test_util.h"
 #include "tools/testserver/test_server.h"
 
@@ -36,24 +37,7 @@ namespace json = boost::json;
 
 const fs::path kCheck = fs::path(CRAWL_SOURCE_DIR) / "tools/warcio/check.mjs";
 
-std::string gunzip(const std::string& data) {
-  z_stream zs{};
-  EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  std::string out;
-  int rc = Z_OK;
-  while (rc == Z_OK) {
-    char buf[4096];
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof buf;
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out.append(buf, sizeof buf - zs.avail_out);
-  }
-  inflateEnd(&zs);
-  EXPECT_EQ(rc, Z_STREAM_END);
-  return out;
-}
+using testing::gunzip;
 
 // warcio.js's reading of `files`: path → records (check.mjs's JSON).
 json::object warcio_read(const std::vector<fs::path>& files, const fs::path& dir) {

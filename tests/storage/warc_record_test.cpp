@@ -13,42 +13,13 @@
 #include "storage/warc_record.h"
 #include "storage/warc_sink.h"
 #include "storage/warc_writer.h"
+#include "tests/gzip_members.h"
 #include "tests/test_util.h"
 
 namespace crawl {
 namespace {
 
-// Inflates every gzip member of `data`: (offset, length, text) each.
-struct Member {
-  std::size_t offset, length;
-  std::string text;
-};
-std::vector<Member> members(const std::string& data) {
-  std::vector<Member> out;
-  std::size_t pos = 0;
-  while (pos < data.size()) {
-    z_stream zs{};
-    EXPECT_EQ(inflateInit2(&zs, 15 + 16), Z_OK);
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data() + pos));
-    zs.avail_in = static_cast<uInt>(data.size() - pos);
-    std::string text;
-    int rc = Z_OK;
-    while (rc == Z_OK) {
-      char buf[4096];
-      zs.next_out = reinterpret_cast<Bytef*>(buf);
-      zs.avail_out = sizeof buf;
-      rc = inflate(&zs, Z_NO_FLUSH);
-      text.append(buf, sizeof buf - zs.avail_out);
-    }
-    EXPECT_EQ(rc, Z_STREAM_END) << "at " << pos;
-    const std::size_t length = data.size() - pos - zs.avail_in;
-    inflateEnd(&zs);
-    if (rc != Z_STREAM_END) break;
-    out.push_back({pos, length, text});
-    pos += length;
-  }
-  return out;
-}
+using testing::gzip_members;
 
 TEST(WarcDigest, Rfc4648Sec10Base32Vectors) {
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -80,7 +51,7 @@ TEST(WarcRecord, OneGzipMemberPerRecordWithContentLengthOfTheBlock) {
   r.tail = "hello";
   const std::string one = gzip_record(r);
   const std::string two = one + gzip_record(r);
-  const auto got = members(two);
+  const auto got = gzip_members(two);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].length, one.size());
   const std::string& text = got[0].text;
@@ -175,7 +146,7 @@ TEST(WarcWriter, WarcinfoFirstRotationAndCdxjOffsets) {
     const std::string name = "c-0000" + std::to_string(n);
     EXPECT_FALSE(std::filesystem::exists(dir / (name + ".warc.gz.open")));
     const std::string data = testing::read_file(dir / (name + ".warc.gz"));
-    const auto got = members(data);
+    const auto got = gzip_members(data);
     ASSERT_FALSE(got.empty());
     EXPECT_NE(got[0].text.find("WARC-Type: warcinfo"), std::string::npos);
     const std::string cdxj = testing::read_file(dir / (name + ".cdxj"));

@@ -27,6 +27,7 @@
 #include "gtest/gtest.h"
 #include "core/child_process.h"
 #include "core/process.h"
+#include "tests/gzip_members.h"
 #include "tools/testserver/test_server.h"
 
 namespace {
@@ -104,20 +105,7 @@ Response fetch_if(const std::string& url, const std::string& if_none_match, cons
 
 std::string header(const Response& res, http::field field) { return std::string(res[field]); }
 
-std::string gunzip(const std::string& data) {
-  z_stream zs{};
-  EXPECT_EQ(inflateInit2(&zs, 31), Z_OK);
-  std::string out(64 * 1024, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = inflate(&zs, Z_FINISH);
-  inflateEnd(&zs);
-  EXPECT_EQ(rc, Z_STREAM_END);
-  out.resize(zs.total_out);
-  return out;
-}
+using crawl::testing::gunzip;
 
 std::vector<std::string> hrefs(const std::string& html) {
   static const std::regex kHref(R"re(href="([^"]*)")re");
