@@ -118,6 +118,10 @@ CREATE TABLE IF NOT EXISTS urls(
   run_id INTEGER,
   redirects INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS urls_queued ON urls(host, attempts > 0, priority, seq) WHERE state = 'queued';
+CREATE TABLE IF NOT EXISTS archive_marks(
+  prefix TEXT PRIMARY KEY,
+  file TEXT NOT NULL,
+  offset INTEGER NOT NULL);
 )sql";
 
 // A URL new to the state (added by a page, a sitemap or the seed list).
@@ -128,6 +132,12 @@ VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
 
 // A URL's final state (its row is inserted if missing: kInsertUrlSql).
 constexpr const char* kSettleUrlSql = "UPDATE urls SET state = ?2 WHERE fp = ?1";
+
+// Where a --warc archive stands (state_store.h ArchiveMark), with the page
+// whose records end there.
+constexpr const char* kMarkArchiveSql =
+    "INSERT INTO archive_marks(prefix, file, offset) VALUES(?1, ?2, ?3) "
+    "ON CONFLICT(prefix) DO UPDATE SET file = excluded.file, offset = excluded.offset";
 
 constexpr const char* kStartedUrlSql =
     "UPDATE urls SET state = 'in_flight', attempts = attempts + 1 WHERE fp = ?1";
@@ -486,6 +496,7 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
   update_kept_ = prepare(db, path_, kUpdateKeptSql);
   insert_url_ = prepare(db, path_, kInsertUrlSql);
   settle_url_ = prepare(db, path_, kSettleUrlSql);
+  mark_archive_ = prepare(db, path_, kMarkArchiveSql);
   started_url_ = prepare(db, path_, kStartedUrlSql);
   take_urls_ = prepare(db, path_, kTakeUrlsSql);
   if (options_.state) keep_state();
@@ -1013,6 +1024,14 @@ int SqliteSink::write_effects(const FetchRequest& request, const UrlEffects& eff
   for (const auto& u : effects.added) {
     if (const int rc = write_url(insert_url_.get(), u, UrlState::queued, error); rc != SQLITE_OK) return rc;
   }
+  if (const auto& mark = effects.archive) {
+    sqlite3_stmt* stmt = mark_archive_.get();
+    StmtScope scope(stmt);
+    sqlite3_bind_text64(stmt, 1, mark->prefix.data(), mark->prefix.size(), SQLITE_STATIC, SQLITE_UTF8);
+    sqlite3_bind_text64(stmt, 2, mark->file.data(), mark->file.size(), SQLITE_STATIC, SQLITE_UTF8);
+    sqlite3_bind_int64(stmt, 3, mark->offset);
+    if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
+  }
   return SQLITE_OK;
 }
 
@@ -1105,6 +1124,16 @@ int SqliteSink::write_resume(const Resume& resume, std::string& error) {
     }
   }
   if ((rc = read_known(point, error)) != SQLITE_OK) return rc;
+  {
+    SqliteStmt q = prepare(db, path_, "SELECT prefix, file, offset FROM archive_marks");
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW)
+      point.archives.push_back(
+          ArchiveMark{column_text(q.get(), 0), column_text(q.get(), 1), sqlite3_column_int64(q.get(), 2)});
+    if (rc != SQLITE_DONE) {
+      error = error_text(rc);
+      return rc;
+    }
+  }
   {
     SqliteStmt q = prepare(db, path_, "SELECT host, count(*) FROM urls WHERE state = 'queued' GROUP BY host");
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {

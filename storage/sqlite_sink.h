@@ -262,6 +262,7 @@ class SqliteSink final : public QueuedSink {
   SqliteStmt extend_chains_;
   SqliteStmt select_chain_;
   SqliteStmt settle_url_;
+  SqliteStmt mark_archive_;
   SqliteStmt started_url_;
   SqliteStmt take_urls_;
 

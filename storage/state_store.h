@@ -45,11 +45,23 @@ struct StateUrl {
   std::int32_t redirects = 0;  // a redirect's target: hops of the chain that led here
 };
 
+// Where a WARC archive (--warc PREFIX) stands: the end of the last complete
+// record in its current file. Committed with the page whose records end
+// there, so that a resumed crawl cuts the file back to it (the records after
+// it are those of fetches that were not committed, fetched again).
+struct ArchiveMark {
+  std::string prefix;       // --warc PREFIX, as given
+  std::string file;         // the file's name without directory, e.g. crawl-00003.warc.gz
+  std::int64_t offset = 0;  // bytes of complete records in it
+  bool operator==(const ArchiveMark&) const = default;
+};
+
 // What a URL's final result does to the crawl state. Stored with the page,
 // in the same transaction where the state shares the page's database.
 struct UrlEffects {
   UrlState state = UrlState::done;      // the URL's new state: done, failed or skipped
   std::vector<StateUrl> added;          // URLs it added to the crawl (not seen before)
+  std::optional<ArchiveMark> archive;   // --warc: where its records end
 };
 
 // What the state holds when a run starts.
@@ -63,6 +75,8 @@ struct ResumePoint {
   // take() hands it out with its validators (KnownCopy).
   std::vector<std::uint64_t> known;
   std::vector<std::pair<std::string, std::int64_t>> queued_by_host;  // origin → URLs waiting
+  // When resuming: the last mark committed for each WARC archive.
+  std::vector<ArchiveMark> archives;
 };
 
 // Thread safety: every member may be called from any thread. Writes are

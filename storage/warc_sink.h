@@ -19,14 +19,19 @@
 namespace crawl {
 
 // Thread safety and failures: the Sink contract (sink.h). The wrapped sink
-// (`inner`, may be null: --store none without a state) gets every call
-// first; the WARC side queues a light copy of the result (no decoded body;
-// the wire bytes are shared, not copied) for its writer. A WARC write that
-// fails (disk full, I/O error) is this sink's failure: the crawl stops and
-// exits 3 naming the file. end_run() closes the current WARC file (renamed
-// from .open, its CDXJ written) after every result queued before it.
-// The constructor opens the first WARC file and throws std::runtime_error
-// when it cannot (a directory that is missing or not writable).
+// (`inner`, may be null: --store none without a state) gets every result
+// and every operation of its crawl state (state()) through this sink's
+// writer, in call order, after the result's records are written: a page's
+// effects are committed with the archive's mark (ArchiveMark: the end of
+// its records), so that a resumed crawl cuts the WARC file back to the last
+// page committed and no record is missing or written twice. A WARC write
+// that fails (disk full, I/O error) is this sink's failure: the crawl stops
+// and exits 3 naming the file; the results not archived are not handed on
+// (a resumed crawl fetches them again). A file is closed (renamed from
+// .open, its CDXJ written) only once the inner sink has written every page
+// archived in it: at --warc-max-size and at end_run(). The constructor opens
+// the first WARC file and throws std::runtime_error when it cannot (a
+// directory that is missing or not writable).
 class WarcSink final : public Sink {
  public:
   WarcSink(std::unique_ptr<Sink> inner, WarcWriterOptions options, std::size_t max_queued_bytes = 64u << 20);
@@ -38,7 +43,7 @@ class WarcSink final : public Sink {
   void store(const FetchResult& result) override;
   void settle(const FetchResult& result, bool page, UrlEffects effects) override;
   void record_exchanges(const FetchResult& result) override;
-  StateStore* state() noexcept override { return inner_ ? inner_->state() : nullptr; }
+  StateStore* state() noexcept override { return inner_state_ ? &relay_ : nullptr; }
   std::optional<FetchResult> stored_copy(const std::string& url) override {
     return inner_ ? inner_->stored_copy(url) : std::nullopt;
   }
@@ -53,19 +58,68 @@ class WarcSink final : public Sink {
   std::optional<StorageFailure> failure() const override;
 
  private:
+  // A result to archive, then to hand to the inner sink by `call`.
+  struct Archive {
+    enum class Call { store, settle, exchanges };
+    FetchResult result;
+    Call call = Call::store;
+    bool page = true;    // settle()'s
+    UrlEffects effects;  // settle()'s
+  };
+  // The crawl state's operations, handed on in order with the results.
+  struct AddUrls {
+    std::vector<StateUrl> urls;
+  };
+  struct Started {
+    std::string url;
+  };
+  struct Take {
+    std::string origin;
+    std::size_t limit = 0;
+    StateStore::Taken taken;
+  };
+  struct Resume {
+    bool restart = false;
+    ResumePoint* out = nullptr;  // filled by the writer; the caller waits
+  };
   struct Close {};
-  using Item = std::variant<FetchResult, Close>;
-  void archive(const FetchResult& result);
+  using Item = std::variant<Archive, AddUrls, Started, Take, Resume, Close>;
+  using Queue = BatchQueue<Item>;
+
+  // The StateStore of state(): the inner state's, through the queue.
+  class Relay final : public StateStore {
+   public:
+    explicit Relay(WarcSink& sink) : sink_(sink) {}
+    ResumePoint resume(bool restart) override;
+    void add(std::vector<StateUrl> urls) override;
+    void started(const std::string& url) override;
+    void take(std::string origin, std::size_t limit, Taken taken) override;
+
+   private:
+    WarcSink& sink_;
+  };
+
+  void push_archive(Archive archive);
   void writer_loop() noexcept;
+  // Writer thread: archives one result (false: not archived, not to be handed on).
+  bool archive(Archive& a);
+  // Writer thread: hands `pending` on to the inner sink, in order, once the
+  // index lines of their records are written.
+  void hand_on(std::vector<Item*>& pending);
+  // Writer thread: closes the current file once the inner sink has written
+  // every page archived in it (kept .open if it has failed).
+  void close_file();
   void fail(const std::string& message);
 
   std::unique_ptr<Sink> inner_;
+  StateStore* inner_state_ = nullptr;
+  Relay relay_{*this};
   const std::string where_;  // --warc PREFIX, as given
   std::unique_ptr<WarcWriter> writer_;  // used by the writer thread only, once started
   std::atomic<bool> failed_{false};
   mutable std::mutex failure_mutex_;       // guards failure_
   std::optional<StorageFailure> failure_;  // set once, by the writer thread
-  BatchQueue<Item> queue_;
+  Queue queue_;
   std::thread thread_;
 };
 

@@ -7,10 +7,15 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <map>
 #include <stdexcept>
 
 #include "core/digest.h"
+#include "core/hash.h"
 #include "core/time_text.h"
 #include "web/links.h"
 
@@ -38,11 +43,67 @@ std::string field_value(std::string_view v) {
   return out;
 }
 
+// WARC-Date to the second (as WARC 1.0 readers expect, and as a CDXJ
+// timestamp keeps it): "2026-12-02T03:52:59Z".
+std::string warc_date(std::chrono::system_clock::time_point tp) {
+  std::string date = iso8601_utc(tp);  // …T03:52:59.123Z
+  if (date.size() == 24 && date[19] == '.') date.erase(19, 4);
+  return date;
+}
+
+// "20261202035259" → "2026-12-02T03:52:59Z" (a CDXJ timestamp as a WARC-Date).
+std::string date_of_timestamp(std::string_view t) {
+  if (t.size() < 14) return {};
+  std::string d;
+  d.append(t.substr(0, 4)).append("-").append(t.substr(4, 2)).append("-").append(t.substr(6, 2));
+  d.append("T").append(t.substr(8, 2)).append(":").append(t.substr(10, 2)).append(":").append(t.substr(12, 2));
+  return d + "Z";
+}
+
+// The files PREFIX-NNNNN<suffix> beside `prefix`, by NNNNN.
+std::map<int, std::filesystem::path> files_of(const std::string& prefix, std::string_view suffix) {
+  std::map<int, std::filesystem::path> found;
+  const std::filesystem::path p(prefix);
+  const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+  const std::string stem = p.filename().string() + "-";
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!name.starts_with(stem) || !name.ends_with(suffix) || name.size() < stem.size() + 5 + suffix.size())
+      continue;
+    const std::string_view digits(name.data() + stem.size(), name.size() - stem.size() - suffix.size());
+    int index = 0;
+    const auto [ptr, err] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+    if (err == std::errc() && ptr == digits.data() + digits.size()) found.emplace(index, it->path());
+  }
+  return found;
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 }  // namespace
 
 WarcWriter::WarcWriter(WarcWriterOptions options)
     : options_(std::move(options)), fs_(options_.fs ? *options_.fs : posix_file_system()) {
+  // What earlier crawls archived under this prefix: identical payloads become revisits.
+  for (const auto& [index, path] : files_of(options_.prefix, ".cdxj")) learn_originals(read_text(path));
   if (auto error = open_next()) throw std::runtime_error("--warc " + options_.prefix + ": " + *error);
+}
+
+void WarcWriter::learn_originals(std::string_view text) {
+  while (!text.empty()) {
+    const std::size_t eol = text.find('\n');
+    if (const auto entry = parse_cdxj_line(text.substr(0, eol))) learn_original(*entry);
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+  }
+}
+
+void WarcWriter::learn_original(const CdxjEntry& e) {
+  if (e.status != 200 || e.mime == "warc/revisit" || e.digest.empty()) return;
+  originals_[url_fingerprint(e.url)] = Original{"sha1:" + e.digest, date_of_timestamp(e.date)};
 }
 
 WarcWriter::~WarcWriter() {
@@ -77,17 +138,42 @@ std::optional<std::string> WarcWriter::open_next() {
   name_ = std::filesystem::path(file_name(index, ".warc.gz")).filename().string();
   size_ = 0;
   cdxj_.clear();
+  index_pending_.clear();
+  if (auto error = open_index()) return error;
   std::string block;
   for (const auto& [name, value] : options_.info) block += name + ": " + field_value(value) + "\r\n";
   WarcRecord info;
   info.type = "warcinfo";
   info.fields = {{"WARC-Record-ID", warc_record_id()},
-                 {"WARC-Date", iso8601_utc(std::chrono::system_clock::now())},
+                 {"WARC-Date", warc_date(std::chrono::system_clock::now())},
                  {"WARC-Filename", name_},
                  {"Content-Type", "application/warc-fields"},
                  {"WARC-Block-Digest", sha1_digest(block)}};
   info.head = block;
   return append(info, nullptr);
+}
+
+std::optional<std::string> WarcWriter::open_index() {
+  const std::string path = file_name(index_, ".cdxj.open");
+  if (auto err = fs_.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644, index_fd_))
+    return failed("cannot create " + path + ": " + err.message());
+  return std::nullopt;
+}
+
+std::optional<std::string> WarcWriter::flush_index() {
+  if (failure_) return failure_;
+  if (index_pending_.empty() || index_fd_ < 0) return std::nullopt;
+  const std::string path = file_name(index_, ".cdxj.open");
+  std::size_t done = 0;
+  while (done < index_pending_.size()) {
+    std::size_t written = 0;
+    if (auto err = fs_.write(index_fd_, index_pending_.data() + done, index_pending_.size() - done, written))
+      return failed("cannot write " + path + ": " + err.message());
+    if (written == 0) return failed("cannot write " + path + ": no byte written");
+    done += written;
+  }
+  index_pending_.clear();
+  return std::nullopt;
 }
 
 std::optional<std::string> WarcWriter::append(const WarcRecord& record, const CdxjEntry* entry) {
@@ -110,6 +196,8 @@ std::optional<std::string> WarcWriter::append(const WarcRecord& record, const Cd
     e.length = member.size();
     e.filename = name_;
     cdxj_.push_back(cdxj_line(e));
+    index_pending_ += cdxj_.back();
+    index_pending_ += '\n';
   }
   size_ += member.size();
   ++records_;
@@ -119,16 +207,13 @@ std::optional<std::string> WarcWriter::append(const WarcRecord& record, const Cd
 std::optional<std::string> WarcWriter::write(const FetchResult& r) {
   if (failure_) return failure_;
   if (!r.wire || r.wire->empty()) return std::nullopt;
-  if (fd_ < 0 || size_ >= static_cast<std::uint64_t>(options_.max_size)) {
-    if (fd_ >= 0)
-      if (auto error = close()) return error;
+  if (fd_ < 0)
     if (auto error = open_next()) return error;
-  }
   const auto& wire = *r.wire;
   for (std::size_t i = 0; i < wire.size(); ++i) {
     const WireExchange& x = wire[i];
     if (x.request.empty() || !has_header_section(x.response)) continue;  // no response: nothing to archive
-    const std::string date = iso8601_utc(x.sent_at);
+    const std::string date = warc_date(x.sent_at);
     const std::string response_id = warc_record_id();
     const HttpMessage m = http_message(x.response, x.body);
     const std::string payload_digest = sha1_digest(m.payload());
@@ -140,8 +225,15 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
     // server-not-modified profile (WARC 1.1 6.7.2): the 304's header, no
     // payload (the copy it confirms was archived by an earlier crawl).
     const bool not_modified = status == 304;
+    // A 200 with the payload archived last for this URL: a revisit record,
+    // the identical-payload-digest profile (6.7.1), its header only.
+    const std::uint64_t url_key = url_fingerprint(x.url);
+    const Original* original = nullptr;
+    if (status == 200 && truncated.empty() && !m.payload().empty())
+      if (const auto it = originals_.find(url_key); it != originals_.end() && it->second.digest == payload_digest)
+        original = &it->second;
     WarcRecord response;
-    response.type = not_modified ? "revisit" : "response";
+    response.type = not_modified || original ? "revisit" : "response";
     response.fields = {{"WARC-Record-ID", response_id},
                        {"WARC-Date", date},
                        {"WARC-Target-URI", field_value(x.url)}};
@@ -149,19 +241,26 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
     if (not_modified) {
       response.fields.emplace_back("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/server-not-modified");
       response.fields.emplace_back("WARC-Refers-To-Target-URI", field_value(x.url));
+    } else if (original) {
+      response.fields.emplace_back("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest");
+      response.fields.emplace_back("WARC-Refers-To-Target-URI", field_value(x.url));
+      response.fields.emplace_back("WARC-Refers-To-Date", original->date);
+      truncated = "length";
     }
     response.fields.emplace_back("Content-Type", "application/http; msgtype=response");
-    response.fields.emplace_back("WARC-Block-Digest", Sha1().update(m.head).update(m.payload()).digest());
+    response.head = m.head;
+    if (!original) response.tail = m.payload();
+    response.fields.emplace_back("WARC-Block-Digest", Sha1().update(response.head).update(response.tail).digest());
     if (!not_modified) response.fields.emplace_back("WARC-Payload-Digest", payload_digest);
     if (!truncated.empty()) response.fields.emplace_back("WARC-Truncated", truncated);
-    response.head = m.head;
-    response.tail = m.payload();
     CdxjEntry entry;
     entry.url = x.url;
     entry.date = date;
-    entry.mime = not_modified ? "warc/revisit" : mime_of(http_field(m.head, "Content-Type"));
+    entry.mime = not_modified || original ? "warc/revisit" : mime_of(http_field(m.head, "Content-Type"));
     entry.status = status;
     if (!not_modified) entry.digest = payload_digest.substr(5);  // base32 only, as pywb and warcio write it
+    if (status == 200 && !original && truncated.empty() && !m.payload().empty())
+      originals_[url_key] = Original{payload_digest, date};
     if (auto error = append(response, &entry)) return error;
 
     WarcRecord request;
@@ -204,14 +303,22 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
   return std::nullopt;
 }
 
-std::optional<std::string> WarcWriter::close() {
+std::optional<std::string> WarcWriter::close(bool keep_open) {
   if (fd_ < 0) return failure_;
   const int fd = fd_;
   fd_ = -1;
   const std::string open_path = file_name(index_, ".warc.gz.open");
-  if (failure_) {
+  const std::string index_open_path = file_name(index_, ".cdxj.open");
+  auto index_error = flush_index();
+  if (index_fd_ >= 0) {
+    if (auto err = fs_.close(index_fd_); err && !index_error)
+      index_error = failed("cannot close " + index_open_path + ": " + err.message());
+    index_fd_ = -1;
+  }
+  if (failure_ || keep_open) {
     fs_.close(fd);
-    return failure_;  // the cut file keeps its .open name
+    cdxj_.clear();
+    return failure_;  // the file keeps its .open name (and its .cdxj.open)
   }
   if (::fsync(fd) != 0) {
     const std::error_code err(errno, std::generic_category());
@@ -224,7 +331,7 @@ std::optional<std::string> WarcWriter::close() {
   std::string index;
   for (const auto& line : cdxj_) index += line + "\n";
   const std::string cdxj_path = file_name(index_, ".cdxj");
-  const std::string cdxj_tmp = cdxj_path + ".open";
+  const std::string cdxj_tmp = file_name(index_, ".cdxj.tmp");
   int cfd = -1;
   if (auto err = fs_.open(cdxj_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644, cfd))
     return failed("cannot create " + cdxj_tmp + ": " + err.message());
@@ -241,9 +348,90 @@ std::optional<std::string> WarcWriter::close() {
   if (auto err = fs_.rename(cdxj_tmp, cdxj_path)) return failed("cannot rename " + cdxj_tmp + ": " + err.message());
   const std::string path = file_name(index_, ".warc.gz");
   if (auto err = fs_.rename(open_path, path)) return failed("cannot rename " + open_path + ": " + err.message());
+  fs_.unlink(index_open_path);  // a leftover would only be ignored
   closed_.push_back(path);
   cdxj_.clear();
   return std::nullopt;
+}
+
+std::optional<std::string> WarcWriter::resume(const std::vector<ArchiveMark>& marks) {
+  if (failure_) return failure_;
+  const auto mark = std::find_if(marks.begin(), marks.end(), [&](const ArchiveMark& m) { return m.prefix == options_.prefix; });
+  if (mark == marks.end()) return std::nullopt;
+  const auto warcs = files_of(options_.prefix, ".warc.gz");
+  const auto open_warcs = files_of(options_.prefix, ".warc.gz.open");
+  int mark_index = -1;
+  for (const auto* files : {&warcs, &open_warcs})
+    for (const auto& [index, path] : *files)
+      if (path.filename().string() == mark->file || path.filename().string() == mark->file + ".open") mark_index = index;
+  if (mark_index < 0) {
+    spdlog::warn("--warc {}: {}, where the interrupted crawl's archive stood, is gone: a new file is begun",
+                 options_.prefix, mark->file);
+    return std::nullopt;
+  }
+  // The file this writer began holds a warcinfo record only; the .open
+  // files begun after the mark, records of fetches that were not committed.
+  const int began = index_;
+  if (auto error = close(/*keep_open=*/true)) return error;
+  fs_.unlink(file_name(began, ".warc.gz.open"));
+  fs_.unlink(file_name(began, ".cdxj.open"));
+  for (const auto& [index, path] : open_warcs) {
+    if (index <= mark_index || index == began) continue;
+    fs_.unlink(path);
+    fs_.unlink(file_name(index, ".cdxj.open"));
+    spdlog::info("--warc {}: removed {}: it held only records of fetches not committed", options_.prefix,
+                 path.string());
+  }
+  index_ = mark_index;
+  if (!open_warcs.count(mark_index)) return open_next();  // the mark's file was closed: complete
+  const std::string path = file_name(mark_index, ".warc.gz.open");
+  int fd = -1;
+  if (auto err = fs_.open(path, O_WRONLY | O_CLOEXEC, 0644, fd)) return failed("cannot open " + path + ": " + err.message());
+  off_t size = 0;
+  if (auto err = fs_.size(fd, size)) {
+    fs_.close(fd);
+    return failed("cannot read the size of " + path + ": " + err.message());
+  }
+  if (size < mark->offset) {
+    spdlog::warn("--warc {}: {} ends at byte {}, before its last committed record ({}): records were lost "
+                 "(the system stopped before they reached the disk)", options_.prefix, path, size, mark->offset);
+  } else if (size > mark->offset) {
+    if (auto err = fs_.ftruncate(fd, mark->offset)) {
+      fs_.close(fd);
+      return failed("cannot cut " + path + " back to its last committed record: " + err.message());
+    }
+    spdlog::info("--warc {}: continuing {} from its last committed record (byte {}; {} bytes after it dropped)",
+                 options_.prefix, path, mark->offset, static_cast<long long>(size - mark->offset));
+    size = mark->offset;
+  }
+  if (::lseek(fd, size, SEEK_SET) < 0) {
+    const std::error_code err(errno, std::generic_category());
+    fs_.close(fd);
+    return failed("cannot seek in " + path + ": " + err.message());
+  }
+  fd_ = fd;
+  name_ = mark->file;
+  size_ = static_cast<std::uint64_t>(size);
+  cdxj_.clear();
+  index_pending_.clear();
+  // The index lines of the records kept; the file's index is rewritten with them.
+  const std::string index_path = file_name(mark_index, ".cdxj.open");
+  std::string_view text;
+  const std::string old_index = read_text(index_path);
+  text = old_index;
+  while (!text.empty()) {
+    const std::size_t eol = text.find('\n');
+    const std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+    const auto entry = parse_cdxj_line(line);
+    if (!entry || entry->offset + entry->length > size_) continue;
+    learn_original(*entry);
+    cdxj_.emplace_back(line);
+    index_pending_.append(line).append("\n");
+  }
+  if (auto err = fs_.open(index_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644, index_fd_))
+    return failed("cannot create " + index_path + ": " + err.message());
+  return flush_index();
 }
 
 }  // namespace crawl

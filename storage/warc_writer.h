@@ -1,7 +1,9 @@
 // WarcWriter: the WARC files of a crawl (--warc PREFIX): records appended
 // to PREFIX-NNNNN.warc.gz.open, each file begun with a warcinfo record,
 // closed past --warc-max-size (renamed to PREFIX-NNNNN.warc.gz, its CDXJ
-// index PREFIX-NNNNN.cdxj written beside it). Internal to storage/: the
+// index PREFIX-NNNNN.cdxj written beside it). While a file is open its
+// index lines are appended, unsorted, to PREFIX-NNNNN.cdxj.open, so that a
+// resumed crawl can continue the file (resume()). Internal to storage/: the
 // WARC sink's writer thread owns it.
 #pragma once
 
@@ -11,8 +13,11 @@
 #include <string>
 #include <vector>
 
+#include <unordered_map>
+
 #include "core/fetch_types.h"
 #include "storage/file_system.h"
+#include "storage/state_store.h"
 #include "storage/warc_record.h"
 
 namespace crawl {
@@ -46,18 +51,54 @@ class WarcWriter {
   // Appends the records of `result` (nothing when it has no exchange with
   // a response): per exchange, response, request (WARC-Concurrent-To the
   // response), then for the page's own exchange a metadata record (via,
-  // outlinks, the redirect's target). Starts the next file first when the
-  // current one is full.
+  // outlinks, the redirect's target). Opens the next file first when none
+  // is open (after close()).
+  //
+  // Revisits: a 304 is a revisit record of the server-not-modified profile;
+  // a 200 whose payload digest equals that of the last 200 response
+  // archived for its URL under this PREFIX (by this crawl or, from their
+  // CDXJ indexes, by earlier ones) is a revisit record of the
+  // identical-payload-digest profile, referring to that response: its HTTP
+  // header without the payload (WARC-Truncated: length).
   std::optional<std::string> write(const FetchResult& result);
+  // The current file has reached --warc-max-size: close() it before the
+  // next write().
+  bool full() const { return fd_ >= 0 && size_ >= static_cast<std::uint64_t>(options_.max_size); }
+  // Where the archive stands: the current file and the bytes of complete
+  // records in it. The index lines of those records must be made durable
+  // first (flush_index()).
+  ArchiveMark mark() const { return ArchiveMark{options_.prefix, name_, static_cast<std::int64_t>(size_)}; }
+  // Appends the index lines of the records written since the last call to
+  // the file's PREFIX-NNNNN.cdxj.open.
+  std::optional<std::string> flush_index();
   // Closes the current file: fsync, rename to .warc.gz, CDXJ beside it.
-  std::optional<std::string> close();
+  // With `keep_open`, only closes it (it keeps its .open name and index:
+  // records in it may be cut by a resumed crawl).
+  std::optional<std::string> close(bool keep_open = false);
+
+  // A resumed crawl: `marks` are the archive marks its state committed
+  // last. With a mark for this PREFIX, every record after it is discarded:
+  // its file (if still .open) is cut back to the mark and continued, and the
+  // .open files begun after it (the one this writer began included) are
+  // removed. Without one, nothing changes.
+  std::optional<std::string> resume(const std::vector<ArchiveMark>& marks);
 
   // The files closed so far (.warc.gz paths), in order.
   const std::vector<std::string>& closed_files() const { return closed_; }
   std::int64_t records() const { return records_; }
 
  private:
+  // The last 200 response archived for a URL (identical-payload-digest revisits).
+  struct Original {
+    std::string digest;  // its WARC-Payload-Digest, "sha1:…"
+    std::string date;    // its WARC-Date
+  };
   std::optional<std::string> open_next();
+  // Opens the current file's index (.cdxj.open) for appending.
+  std::optional<std::string> open_index();
+  // Reads an index (a CDXJ file's lines) into originals_.
+  void learn_originals(std::string_view index_text);
+  void learn_original(const CdxjEntry& entry);
   // Compresses `record` into one gzip member and appends it to the file.
   std::optional<std::string> append(const WarcRecord& record, const CdxjEntry* entry);
   std::optional<std::string> failed(std::string message);
@@ -70,6 +111,9 @@ class WarcWriter {
   std::string name_;           // its name without directory, e.g. crawl-00000.warc.gz
   std::uint64_t size_ = 0;     // bytes written to it
   std::vector<std::string> cdxj_;  // its index lines, unsorted
+  int index_fd_ = -1;              // its .cdxj.open
+  std::string index_pending_;      // lines not yet appended to it
+  std::unordered_map<std::uint64_t, Original> originals_;  // by the URL's 64-bit hash
   std::vector<std::string> closed_;
   std::int64_t records_ = 0;
   std::string member_;  // the record being written, compressed (its capacity reused)

@@ -136,7 +136,12 @@ TEST(WarcWriter, WarcinfoFirstRotationAndCdxjOffsets) {
   o.info = {{"software", "crawl test"}};
   {
     WarcWriter w(o);
-    for (int i = 0; i < 6; ++i) ASSERT_FALSE(w.write(page("http://127.0.0.1/" + std::to_string(i), std::string(800, 'x'))));
+    for (int i = 0; i < 6; ++i) {
+      if (w.full()) {
+        ASSERT_FALSE(w.close());
+      }
+      ASSERT_FALSE(w.write(page("http://127.0.0.1/" + std::to_string(i), std::string(800, 'x'))));
+    }
     EXPECT_TRUE(std::filesystem::exists(dir / "c-00000.warc.gz"));  // closed once full
     ASSERT_FALSE(w.close());
     EXPECT_GE(w.closed_files().size(), 2u);
