@@ -6,14 +6,20 @@
 // (content coding kept, chunked framing removed), request and response are
 // linked by WARC-Concurrent-To, CDXJ offsets point at the records, no file
 // is left .open, files rotate at --warc-max-size; an unwritable directory
-// stops the crawl with exit 3 before any request.
+// stops the crawl with exit 3 before any request; a second batch archives
+// unchanged pages as revisits (304: server-not-modified; an identical 200:
+// identical-payload-digest, referring to the first batch's record); a crawl
+// killed (-9) while writing resumes its file from the last committed record.
 #include <gtest/gtest.h>
 #include <zlib.h>
 
 #include <boost/json.hpp>
 
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <thread>
 #include <set>
 #include <string>
 #include <vector>
@@ -351,6 +357,127 @@ TEST_P(WarcTest, WarcVerifyNamesACorruptRecord) {
   const auto verify = testing::run_crawl({"warc-verify", warc.string()}, dir_.path());
   EXPECT_EQ(verify.code, 1);
   EXPECT_NE(verify.err.find("WARC-Block-Digest"), std::string::npos) << verify.err;
+}
+
+// A second batch with the same --warc PREFIX, of pages that answer 200
+// again (no validators): the unchanged ones are revisit records of the
+// identical-payload-digest profile, referring to the first batch's response
+// (its URI and WARC-Date, the same payload digest), their HTTP header only;
+// a page whose body changed is a response record again.
+TEST_P(WarcTest, AnUnchangedPageIsARevisitOfTheIdenticalPayloadDigestProfile) {
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 4;
+  o.validators = false;
+  TestServer server(o);
+  Response changing;
+  changing.body = "<html><body>first version <a href=\"/page/1.html\">one</a></body></html>";
+  server.set_response(0, "/changing.html", changing);
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  std::vector<std::string> seeds = server.root_urls();
+  seeds.push_back(server.root_url(0) + "changing.html");
+  const std::vector<std::string> args = {"--warc", (arc / "c").string(), "--max-depth", "100"};
+  ASSERT_EQ(crawl(seeds, args).code, 0);
+  changing.body = "<html><body>second version</body></html>";
+  server.set_response(0, "/changing.html", changing);
+  const auto r = crawl(seeds, args);
+  ASSERT_EQ(r.code, 0) << r.err;
+
+  const json::object first = warcio_read({arc / "c-00000.warc.gz"}, dir_.path());
+  std::map<std::string, const json::object*> originals;  // URI → batch 1's response
+  for (const auto& v : first.begin()->value().as_array())
+    if (str(v.at("type")) == "response") originals[header(v.as_object(), "warc-target-uri")] = &v.as_object();
+  const json::object second = warcio_read({arc / "c-00001.warc.gz"}, dir_.path());
+  std::set<std::string> revisited, responded;
+  for (const auto& v : second.begin()->value().as_array()) {
+    const json::object& rec = v.as_object();
+    const std::string type = str(rec.at("type")), uri = header(rec, "warc-target-uri");
+    SCOPED_TRACE(type + " " + uri);
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    if (type == "response") responded.insert(uri);
+    if (type != "revisit" || uri.ends_with("/robots.txt")) continue;
+    revisited.insert(uri);
+    EXPECT_EQ(header(rec, "warc-profile"), "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest");
+    EXPECT_EQ(header(rec, "warc-truncated"), "length");
+    EXPECT_EQ(rec.at("http_status").to_number<int>(), 200);
+    const auto original = originals.find(header(rec, "warc-refers-to-target-uri"));
+    ASSERT_NE(original, originals.end()) << "refers to a response of batch 1";
+    EXPECT_EQ(original->first, uri);
+    EXPECT_EQ(header(rec, "warc-refers-to-date"), header(*original->second, "warc-date"));
+    EXPECT_EQ(header(rec, "warc-payload-digest"), header(*original->second, "warc-payload-digest"));
+    EXPECT_EQ(header(rec, "warc-payload-digest"), str(original->second->at("payload_digest")));
+    EXPECT_EQ(rec.at("content_length").to_number<std::int64_t>(), rec.at("block_size").to_number<std::int64_t>());
+    EXPECT_LT(rec.at("content_length").to_number<std::int64_t>(), 1000) << "the header only";
+  }
+  for (const auto& url : server.site_urls()) EXPECT_TRUE(revisited.contains(url)) << url;
+  EXPECT_TRUE(responded.contains(server.root_url(0) + "changing.html")) << "changed: archived again";
+  EXPECT_FALSE(revisited.contains(server.root_url(0) + "changing.html"));
+  const std::string cdxj = testing::read_file(arc / "c-00001.cdxj");
+  EXPECT_NE(cdxj.find("\"mime\":\"warc/revisit\""), std::string::npos) << cdxj;
+  const auto verify = testing::run_crawl({"warc-verify", (arc / "c-00000.warc.gz").string(),
+                                          (arc / "c-00001.warc.gz").string()}, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
+// kill -9 while the WARC file is being written (a torn record at its end
+// made certain by appending part of one), then the same command: the file is
+// cut back to the last record whose page was committed and continued; in the
+// end every page has exactly one response record, every record is complete
+// and indexed, and no file is left .open.
+TEST_P(WarcTest, KillNineMidWriteThenTheSameCommandContinuesTheFile) {
+  SiteOptions o;
+  o.hosts = 3;
+  o.pages_per_host = 30;
+  o.page_size = 1500;
+  o.delay = std::chrono::milliseconds(100);
+  o.threads = 2;
+  TestServer server(o);
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  std::string seeds;
+  for (const auto& u : server.root_urls()) seeds += u + "\n";
+  testing::write_file(dir_ / "urls.txt", seeds);
+  const std::vector<std::string> args = {(dir_ / "urls.txt").string(), "--out", (dir_ / "crawl.db").string(),
+                                         "--quiet", "--retries", "0", "--mode", GetParam(), "--max-depth", "100",
+                                         "--per-host", "2", "--concurrency", "8", "--warc", (arc / "c").string()};
+  const fs::path open_file = arc / "c-00000.warc.gz.open";
+  {
+    fs::create_directories(dir_ / "run1");
+    testing::CrawlProcess first(args, dir_ / "run1");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    std::error_code ec;
+    while (std::chrono::steady_clock::now() < deadline &&
+           !(fs::exists(open_file, ec) && fs::file_size(open_file, ec) > 30000))
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    first.kill(SIGKILL);
+    ASSERT_EQ(first.wait(), 128 + SIGKILL) << "the crawl ended before it could be killed" << first.err();
+  }
+  ASSERT_TRUE(fs::exists(open_file));
+  {
+    const std::string data = testing::read_file(open_file);
+    std::ofstream torn(open_file, std::ios::binary | std::ios::app);
+    torn.write(data.data(), 200);  // the start of a record, cut
+  }
+  fs::create_directories(dir_ / "run2");
+  testing::CrawlProcess second(args, dir_ / "run2");
+  ASSERT_EQ(second.wait(), 0) << second.err();
+
+  EXPECT_TRUE(files_with(arc, ".open").empty()) << "every file is closed and renamed at the end";
+  const auto warcs = files_with(arc, ".warc.gz");
+  ASSERT_EQ(warcs.size(), 1u) << "the killed crawl's file is continued, not a new one begun";
+  const json::object all = warcio_read(warcs, dir_.path());
+  std::map<std::string, int> responses;
+  for (const auto& v : all.begin()->value().as_array()) {
+    const json::object& rec = v.as_object();
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    const std::string uri = header(rec, "warc-target-uri");
+    if (str(rec.at("type")) == "response" && !uri.ends_with("/robots.txt")) ++responses[uri];
+  }
+  for (const auto& url : server.site_urls()) EXPECT_EQ(responses[url], 1) << url;
+  EXPECT_EQ(responses.size(), server.site_urls().size());
+  const auto verify = testing::run_crawl({"warc-verify", warcs[0].string()}, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, WarcTest, ::testing::Values("threads", "fibers"));

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -173,6 +174,88 @@ TEST(WarcWriter, WarcinfoFirstRotationAndCdxjOffsets) {
   }
   EXPECT_GE(files, 2);
   EXPECT_EQ(responses, 6);
+}
+
+// A crawl killed after three pages, the state committed up to the second:
+// the resumed writer removes the file it began, cuts the old one back to
+// the mark, keeps the index lines of the records before it, and continues.
+TEST(WarcWriter, ResumeCutsTheFileBackToTheMarkAndContinuesIt) {
+  testing::TempDir dir;
+  WarcWriterOptions o;
+  o.prefix = (dir / "c").string();
+  ArchiveMark mark;
+  {
+    WarcWriter w(o);
+    ASSERT_FALSE(w.write(page("http://127.0.0.1/0", "zero")));
+    ASSERT_FALSE(w.write(page("http://127.0.0.1/1", "one")));
+    ASSERT_FALSE(w.flush_index());
+    mark = w.mark();
+    ASSERT_FALSE(w.write(page("http://127.0.0.1/2", "two, not committed")));
+    ASSERT_FALSE(w.flush_index());
+    ASSERT_FALSE(w.close(/*keep_open=*/true));  // as a kill leaves it
+  }
+  EXPECT_EQ(mark.file, "c-00000.warc.gz");
+  EXPECT_GT(static_cast<std::int64_t>(std::filesystem::file_size(dir / "c-00000.warc.gz.open")), mark.offset);
+  {
+    WarcWriter w(o);
+    EXPECT_TRUE(std::filesystem::exists(dir / "c-00001.warc.gz.open"));
+    ASSERT_FALSE(w.resume({ArchiveMark{"other", "other-00000.warc.gz", 1}, mark}));
+    EXPECT_FALSE(std::filesystem::exists(dir / "c-00001.warc.gz.open")) << "the file it began is removed";
+    EXPECT_EQ(static_cast<std::int64_t>(std::filesystem::file_size(dir / "c-00000.warc.gz.open")), mark.offset);
+    ASSERT_FALSE(w.write(page("http://127.0.0.1/3", "three")));
+    ASSERT_FALSE(w.close());
+  }
+  const std::string data = testing::read_file(dir / "c-00000.warc.gz");
+  std::vector<std::string> uris;
+  for (const auto& m : gzip_members(data))
+    if (m.text.find("WARC-Type: response\r\n") != std::string::npos)
+      uris.push_back(m.text.substr(m.text.find("WARC-Target-URI: ") + 17, 18));
+  EXPECT_EQ(uris, (std::vector<std::string>{"http://127.0.0.1/0", "http://127.0.0.1/1", "http://127.0.0.1/3"}));
+  const std::string cdxj = testing::read_file(dir / "c-00000.cdxj");
+  EXPECT_EQ(std::count(cdxj.begin(), cdxj.end(), '\n'), 3) << cdxj;
+  EXPECT_EQ(cdxj.find("127.0.0.1/2"), std::string::npos) << cdxj;
+  EXPECT_FALSE(std::filesystem::exists(dir / "c-00000.cdxj.open"));
+}
+
+// The last 200 archived for a URL under the prefix (from the closed files'
+// indexes): the same payload again is a revisit referring to it.
+TEST(WarcWriter, TheSamePayloadAgainIsAnIdenticalPayloadDigestRevisit) {
+  testing::TempDir dir;
+  WarcWriterOptions o;
+  o.prefix = (dir / "c").string();
+  {
+    WarcWriter w(o);
+    ASSERT_FALSE(w.write(page("http://127.0.0.1/same", "same body")));
+    ASSERT_FALSE(w.write(page("http://127.0.0.1/changes", "before")));
+  }
+  {
+    WarcWriter w(o);
+    ASSERT_FALSE(w.write(page("http://127.0.0.1/same", "same body")));
+    ASSERT_FALSE(w.write(page("http://127.0.0.1/changes", "after")));
+  }
+  const auto first = gzip_members(testing::read_file(dir / "c-00000.warc.gz"));
+  const auto second = gzip_members(testing::read_file(dir / "c-00001.warc.gz"));
+  ASSERT_GE(second.size(), 7u);
+  const std::string& revisit = second[1].text;  // warcinfo, then /same's
+  EXPECT_NE(revisit.find("WARC-Type: revisit\r\n"), std::string::npos) << revisit;
+  EXPECT_NE(revisit.find("WARC-Profile: http://netpreserve.org/warc/1.1/revisit/identical-payload-digest\r\n"),
+            std::string::npos);
+  EXPECT_NE(revisit.find("WARC-Truncated: length\r\n"), std::string::npos);
+  EXPECT_EQ(revisit.find("same body"), std::string::npos) << "no payload";
+  const std::string& original = first[1].text;
+  const auto field = [](const std::string& text, const std::string& name) {
+    const std::size_t at = text.find(name + ": ");
+    return at == std::string::npos ? std::string() : text.substr(at + name.size() + 2, text.find("\r\n", at) - at - name.size() - 2);
+  };
+  EXPECT_EQ(field(revisit, "WARC-Refers-To-Date"), field(original, "WARC-Date"));
+  EXPECT_EQ(field(revisit, "WARC-Payload-Digest"), field(original, "WARC-Payload-Digest"));
+  EXPECT_EQ(field(original, "WARC-Date").size(), 20u) << "to the second, as the CDXJ timestamp keeps it";
+  bool changed_is_response = false;
+  for (const auto& m : second)
+    if (m.text.find("WARC-Target-URI: http://127.0.0.1/changes\r\n") != std::string::npos &&
+        m.text.find("WARC-Type: response\r\n") != std::string::npos)
+      changed_is_response = true;
+  EXPECT_TRUE(changed_is_response);
 }
 
 TEST(WarcWriter, ADirectoryThatIsNotThereThrowsAtOnce) {
