@@ -117,6 +117,7 @@ std::unique_ptr<Sink> make_sink(const Config& config) {
   WarcWriterOptions o;
   o.prefix = config.warc;
   o.max_size = config.warc_max_size;
+  o.gzip_level = config.warc_gzip_level;
   o.info = warcinfo(config);
   return std::make_unique<WarcSink>(std::move(sink), std::move(o));
 }

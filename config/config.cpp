@@ -84,7 +84,7 @@ std::string Config::summary() const {
   if (allow_private) s << " allow-private";
   if (max_body_memory != Config{}.max_body_memory) s << " max-body-memory=" << max_body_memory;
   for (const auto& r : resolve) s << " resolve=" << r;
-  if (!warc.empty()) s << " warc=" << warc << " warc-max-size=" << warc_max_size;
+  if (!warc.empty()) s << " warc=" << warc << " warc-max-size=" << warc_max_size << " warc-gzip-level=" << warc_gzip_level;
   return s.str();
 }
 
@@ -401,6 +401,10 @@ std::vector<OptionSpec> option_specs() {
                  c.warc_max_size = parse_size(v);
                  if (c.warc_max_size < 1024) throw std::invalid_argument(v);
                }});
+  o.push_back({"warc-gzip-level", "an integer from 1 (fastest) to 12 (smallest)",
+               "compression level of the WARC records' gzip members (libdeflate's levels; on HTML, 6 takes "
+               "2.4 times the CPU of 1 for files 6% smaller)", "N",
+               [=](const Config& c) { return num(c.warc_gzip_level); }, int_in(&Config::warc_gzip_level, 1, 12)});
   o.push_back({"allow-private", "true|false",
                "also connect to loopback, private, link-local and other special-purpose addresses (by default only "
                "the seeds' own hosts and the ranges of seeds given as IP addresses may be)",

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 # and clang's libFuzzer runtime, installed only if missing, quietly.
 packages=(clang libclang-rt-14-dev cmake make pkg-config libcurl4-openssl-dev libboost1.81-dev
           libboost-url1.81-dev libxml2-dev libsqlite3-dev libspdlog-dev libcli11-dev libtomlplusplus-dev
-          zlib1g-dev libidn2-dev libpsl-dev libxxhash-dev libssl-dev libgumbo-dev)
+          zlib1g-dev libidn2-dev libpsl-dev libxxhash-dev libssl-dev libgumbo-dev libdeflate-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -34,12 +34,13 @@ std::optional<StorageFailure> QueuedSink::begin_run(const RunInfo& info) {
   return failure();
 }
 
+// The copying forms check first, so that nothing is copied to be dropped.
 void QueuedSink::store(const FetchResult& result) {
   if (failed()) {
     ++dropped_;
     return;
   }
-  push(Item{std::in_place_type<Page>, Page{result, true, std::nullopt}});
+  store_owned(FetchResult(result));
 }
 
 void QueuedSink::settle(const FetchResult& result, bool page, UrlEffects effects) {
@@ -48,9 +49,26 @@ void QueuedSink::settle(const FetchResult& result, bool page, UrlEffects effects
     return;
   }
   if (!keeps_state_ && !page) return;
+  settle_owned(FetchResult(result), page, std::move(effects));
+}
+
+void QueuedSink::store_owned(FetchResult&& result) {
+  if (failed()) {
+    ++dropped_;
+    return;
+  }
+  push(Item{std::in_place_type<Page>, Page{std::move(result), true, std::nullopt}});
+}
+
+void QueuedSink::settle_owned(FetchResult&& result, bool page, UrlEffects effects) {
+  if (failed()) {
+    ++dropped_;
+    return;
+  }
+  if (!keeps_state_ && !page) return;
   std::optional<UrlEffects> kept;
   if (keeps_state_) kept = std::move(effects);
-  push(Item{std::in_place_type<Page>, Page{result, page, std::move(kept)}});
+  push(Item{std::in_place_type<Page>, Page{std::move(result), page, std::move(kept)}});
 }
 
 std::size_t QueuedSink::item_bytes(const Item& item) {

@@ -49,6 +49,8 @@ class QueuedSink : public Sink {
   std::optional<StorageFailure> begin_run(const RunInfo& info) final;
   void store(const FetchResult& result) final;
   void settle(const FetchResult& result, bool page, UrlEffects effects) final;
+  void store_owned(FetchResult&& result) final;
+  void settle_owned(FetchResult&& result, bool page, UrlEffects effects) final;
   StateStore* state() noexcept final { return keeps_state_ ? &state_ : nullptr; }
   std::optional<StorageFailure> flush() final;
   std::optional<StorageFailure> end_run(const RunSummary& summary) final;

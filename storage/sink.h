@@ -122,6 +122,13 @@ class Sink {
     (void)effects;
     if (page) store(result);
   }
+  // store() and settle() for a caller that gives its copy of the result up
+  // (a sink in front of this one, on its writer thread): a queueing sink
+  // moves it into its queue instead of copying the body.
+  virtual void store_owned(FetchResult&& result) { store(result); }
+  virtual void settle_owned(FetchResult&& result, bool page, UrlEffects effects) {
+    settle(result, page, std::move(effects));
+  }
   // A fetch that ends no URL — a robots.txt, an attempt that is retried —
   // whose exchanges an archive (--warc) still records; store() and
   // settle() are for the others. Same threads as store(); default: ignored.

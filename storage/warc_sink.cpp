@@ -135,14 +135,14 @@ bool WarcSink::archive(Archive& a) {
 void WarcSink::hand_on(std::vector<Item*>& pending) {
   if (pending.empty()) return;
   if (!failed_.load(std::memory_order_acquire))
-    if (auto error = writer_->flush_index()) fail(*error);
+    if (auto error = writer_->flush()) fail(*error);
   const bool archived = !failed_.load(std::memory_order_acquire);
   for (Item* item : pending) {
     if (auto* a = std::get_if<Archive>(item)) {
       if (!archived || !inner_) continue;  // their records may be lost: fetched again on resume
       switch (a->call) {
-        case Archive::Call::store: inner_->store(a->result); break;
-        case Archive::Call::settle: inner_->settle(a->result, a->page, std::move(a->effects)); break;
+        case Archive::Call::store: inner_->store_owned(std::move(a->result)); break;
+        case Archive::Call::settle: inner_->settle_owned(std::move(a->result), a->page, std::move(a->effects)); break;
         case Archive::Call::exchanges: inner_->record_exchanges(a->result); break;
       }
     } else if (auto* add = std::get_if<AddUrls>(item)) {

@@ -139,6 +139,7 @@ std::optional<std::string> WarcWriter::open_next() {
   size_ = 0;
   cdxj_.clear();
   index_pending_.clear();
+  pending_.clear();
   if (auto error = open_index()) return error;
   std::string block;
   for (const auto& [name, value] : options_.info) block += name + ": " + field_value(value) + "\r\n";
@@ -160,8 +161,10 @@ std::optional<std::string> WarcWriter::open_index() {
   return std::nullopt;
 }
 
-std::optional<std::string> WarcWriter::flush_index() {
+std::optional<std::string> WarcWriter::flush() {
   if (failure_) return failure_;
+  if (fd_ >= 0 && !pending_.empty())
+    if (auto error = write_pending()) return error;
   if (index_pending_.empty() || index_fd_ < 0) return std::nullopt;
   const std::string path = file_name(index_, ".cdxj.open");
   std::size_t done = 0;
@@ -178,29 +181,35 @@ std::optional<std::string> WarcWriter::flush_index() {
 
 std::optional<std::string> WarcWriter::append(const WarcRecord& record, const CdxjEntry* entry) {
   if (failure_) return failure_;
-  member_.clear();
-  append_gzip_record(record, member_);
-  const std::string& member = member_;
-  const std::string path = file_name(index_, ".warc.gz.open");
-  std::size_t done = 0;
-  while (done < member.size()) {
-    std::size_t written = 0;
-    if (auto err = fs_.write(fd_, member.data() + done, member.size() - done, written))
-      return failed("cannot write " + path + ": " + err.message());
-    if (written == 0) return failed("cannot write " + path + ": no byte written");
-    done += written;
-  }
+  const std::size_t start = pending_.size();
+  append_gzip_record(record, pending_, options_.gzip_level);
+  const std::size_t length = pending_.size() - start;
   if (entry) {
     CdxjEntry e = *entry;
     e.offset = size_;
-    e.length = member.size();
+    e.length = length;
     e.filename = name_;
     cdxj_.push_back(cdxj_line(e));
     index_pending_ += cdxj_.back();
     index_pending_ += '\n';
   }
-  size_ += member.size();
+  size_ += length;
   ++records_;
+  if (pending_.size() >= kWriteSize) return write_pending();
+  return std::nullopt;
+}
+
+std::optional<std::string> WarcWriter::write_pending() {
+  if (failure_) return failure_;
+  std::size_t done = 0;
+  while (done < pending_.size()) {
+    std::size_t written = 0;
+    if (auto err = fs_.write(fd_, pending_.data() + done, pending_.size() - done, written))
+      return failed("cannot write " + file_name(index_, ".warc.gz.open") + ": " + err.message());
+    if (written == 0) return failed("cannot write " + file_name(index_, ".warc.gz.open") + ": no byte written");
+    done += written;
+  }
+  pending_.clear();
   return std::nullopt;
 }
 
@@ -305,11 +314,12 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
 
 std::optional<std::string> WarcWriter::close(bool keep_open) {
   if (fd_ < 0) return failure_;
+  auto index_error = flush();
   const int fd = fd_;
   fd_ = -1;
+  pending_.clear();
   const std::string open_path = file_name(index_, ".warc.gz.open");
   const std::string index_open_path = file_name(index_, ".cdxj.open");
-  auto index_error = flush_index();
   if (index_fd_ >= 0) {
     if (auto err = fs_.close(index_fd_); err && !index_error)
       index_error = failed("cannot close " + index_open_path + ": " + err.message());
@@ -431,7 +441,7 @@ std::optional<std::string> WarcWriter::resume(const std::vector<ArchiveMark>& ma
   }
   if (auto err = fs_.open(index_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644, index_fd_))
     return failed("cannot create " + index_path + ": " + err.message());
-  return flush_index();
+  return flush();
 }
 
 }  // namespace crawl

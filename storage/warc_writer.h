@@ -25,6 +25,7 @@ namespace crawl {
 struct WarcWriterOptions {
   std::string prefix;                     // PREFIX of PREFIX-00000.warc.gz (a path)
   std::int64_t max_size = 1LL << 30;      // a file is closed once it is this large
+  int gzip_level = 1;                     // libdeflate level of the records' gzip members (1–12)
   // The warcinfo record's fields (application/warc-fields): software,
   // format, the options in force, robots policy, operator, … in order.
   std::vector<std::pair<std::string, std::string>> info;
@@ -65,12 +66,12 @@ class WarcWriter {
   // next write().
   bool full() const { return fd_ >= 0 && size_ >= static_cast<std::uint64_t>(options_.max_size); }
   // Where the archive stands: the current file and the bytes of complete
-  // records in it. The index lines of those records must be made durable
-  // first (flush_index()).
+  // records in it, once flush() has written them and their index lines.
   ArchiveMark mark() const { return ArchiveMark{options_.prefix, name_, static_cast<std::int64_t>(size_)}; }
-  // Appends the index lines of the records written since the last call to
-  // the file's PREFIX-NNNNN.cdxj.open.
-  std::optional<std::string> flush_index();
+  // Writes the records still buffered (records are written in pieces of
+  // about 1 MiB) and appends their index lines to the file's
+  // PREFIX-NNNNN.cdxj.open.
+  std::optional<std::string> flush();
   // Closes the current file: fsync, rename to .warc.gz, CDXJ beside it.
   // With `keep_open`, only closes it (it keeps its .open name and index:
   // records in it may be cut by a resumed crawl).
@@ -101,6 +102,8 @@ class WarcWriter {
   void learn_original(const CdxjEntry& entry);
   // Compresses `record` into one gzip member and appends it to the file.
   std::optional<std::string> append(const WarcRecord& record, const CdxjEntry* entry);
+  std::optional<std::string> write_pending();
+  static constexpr std::size_t kWriteSize = 1u << 20;
   std::optional<std::string> failed(std::string message);
   std::string file_name(int index, const char* suffix) const;
 
@@ -109,14 +112,14 @@ class WarcWriter {
   int fd_ = -1;
   int index_ = -1;             // of the current file (-1: none open)
   std::string name_;           // its name without directory, e.g. crawl-00000.warc.gz
-  std::uint64_t size_ = 0;     // bytes written to it
+  std::uint64_t size_ = 0;     // bytes of records in it (written or pending)
   std::vector<std::string> cdxj_;  // its index lines, unsorted
   int index_fd_ = -1;              // its .cdxj.open
   std::string index_pending_;      // lines not yet appended to it
   std::unordered_map<std::uint64_t, Original> originals_;  // by the URL's 64-bit hash
   std::vector<std::string> closed_;
   std::int64_t records_ = 0;
-  std::string member_;  // the record being written, compressed (its capacity reused)
+  std::string pending_;  // records compressed, not yet written (its capacity reused)
   std::optional<std::string> failure_;
 };
 

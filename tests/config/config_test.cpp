@@ -87,6 +87,10 @@ TEST(Config, BadValuesNameTheFlagAndWhatIsAllowed) {
   EXPECT_NE(e.find("--concurrency"), std::string::npos) << e;
   e = error_of({"u", "--timeout", "-1"});
   EXPECT_NE(e.find("--timeout"), std::string::npos) << e;
+  e = error_of({"u", "--warc-gzip-level", "13"});
+  EXPECT_NE(e.find("--warc-gzip-level"), std::string::npos) << e;
+  EXPECT_NE(e.find("1 (fastest) to 12 (smallest)"), std::string::npos) << e;
+  EXPECT_EQ(parse({"u", "--warc-gzip-level", "9"}).config->warc_gzip_level, 9);
   e = error_of({"u", "--no-such-flag"});
   EXPECT_NE(e.find("--no-such-flag"), std::string::npos) << e;
   e = error_of({});

@@ -188,10 +188,10 @@ TEST(WarcWriter, ResumeCutsTheFileBackToTheMarkAndContinuesIt) {
     WarcWriter w(o);
     ASSERT_FALSE(w.write(page("http://127.0.0.1/0", "zero")));
     ASSERT_FALSE(w.write(page("http://127.0.0.1/1", "one")));
-    ASSERT_FALSE(w.flush_index());
+    ASSERT_FALSE(w.flush());
     mark = w.mark();
     ASSERT_FALSE(w.write(page("http://127.0.0.1/2", "two, not committed")));
-    ASSERT_FALSE(w.flush_index());
+    ASSERT_FALSE(w.flush());
     ASSERT_FALSE(w.close(/*keep_open=*/true));  // as a kill leaves it
   }
   EXPECT_EQ(mark.file, "c-00000.warc.gz");

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# What --warc costs on a real site: a Debian package's HTML documentation
+# served by nginx on loopback, crawled into SQLite with and without --warc
+# (a fresh prefix each time: no revisits), runs alternated, REPEAT (3)
+# pairs. Prints CPU ms per page (the run's cpu_s / pages from `crawl runs
+# --json`), wall seconds and the WARC bytes per page, then the medians.
+#
+#   bench/warc-bench.sh [path/to/crawl]          # default: build/crawl
+#   DOC=/usr/share/doc/python3.11/html REPEAT=5 CRAWL_OPTS="--mode threads" bench/warc-bench.sh
+#   WARC_OPTS="--warc-gzip-level 6" bench/warc-bench.sh
+#
+# DOC defaults to the PostgreSQL 15 manual (postgresql-doc-15: 1169 HTML
+# pages, 16 MB). Installs what is missing: nginx (or nginx-light),
+# postgresql-doc-15, python3. Sends traffic only to 127.0.0.1.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+crawl=$(realpath "${1:-$repo/build/crawl}")
+[ -x "$crawl" ] || { echo "warc-bench: no executable $crawl (build it with ./setup.sh)" >&2; exit 2; }
+doc=${DOC:-/usr/share/doc/postgresql-doc-15/html}
+repeat=${REPEAT:-3}
+read -r -a crawl_opts <<< "${CRAWL_OPTS:---mode fibers}"
+read -r -a warc_opts <<< "${WARC_OPTS:-}"
+
+sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+apt_install() {
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+nginx_bin=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true)
+if [ -z "$nginx_bin" ]; then
+  apt_install nginx || apt_install nginx-light
+  nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+fi
+command -v python3 >/dev/null || apt_install python3
+[ -f "$doc/index.html" ] || [ "$doc" != /usr/share/doc/postgresql-doc-15/html ] || apt_install postgresql-doc-15
+[ -f "$doc/index.html" ] || { echo "warc-bench: no $doc/index.html" >&2; exit 2; }
+
+tmp=$(mktemp -d /tmp/warc-bench.XXXXXX)
+chmod 755 "$tmp"
+nginx_pid=""
+cleanup() { [ -z "$nginx_pid" ] || { kill -QUIT "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null; }; rm -rf "$tmp"; }
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+mkdir -p "$tmp/nginx"
+cat > "$tmp/nginx/nginx.conf" <<CONF
+daemon off;
+worker_processes 1;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  include /etc/nginx/mime.types;
+  default_type application/octet-stream;
+  access_log off;
+  client_body_temp_path $tmp/nginx/body;
+  proxy_temp_path $tmp/nginx/proxy;
+  fastcgi_temp_path $tmp/nginx/fastcgi;
+  uwsgi_temp_path $tmp/nginx/uwsgi;
+  scgi_temp_path $tmp/nginx/scgi;
+  server { listen 127.0.0.1:$port; root $doc; }
+}
+CONF
+"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" &
+nginx_pid=$!
+for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.1)" 2>/dev/null && break; sleep 0.05; done
+echo "http://127.0.0.1:$port/index.html" > "$tmp/urls.txt"
+echo "site: $doc on nginx $("$nginx_bin" -v 2>&1 | sed 's|.*/||') at 127.0.0.1:$port; crawl ${crawl_opts[*]} --max-depth 100 --delay 0 --per-host 8 --concurrency 16; --warc ${warc_opts[*]}"
+
+run() {  # run NAME EXTRA...: one crawl into a fresh database; prints its line
+  local name=$1; shift
+  rm -rf "$tmp/run" && mkdir -p "$tmp/run/arc"
+  local start end
+  start=$(date +%s.%N)
+  "$crawl" "$tmp/urls.txt" --out "$tmp/run/crawl.db" --quiet --max-depth 100 --delay 0 --per-host 8 \
+    --concurrency 16 "${crawl_opts[@]}" "$@" >/dev/null 2>"$tmp/run/err.txt" || true
+  end=$(date +%s.%N)
+  local warc_bytes=0
+  compgen -G "$tmp/run/arc/*.warc.gz" >/dev/null && warc_bytes=$(cat "$tmp/run/arc/"*.warc.gz | wc -c)
+  "$crawl" runs "$tmp/run/crawl.db" --json | python3 -c "
+import json, sys
+r = json.load(sys.stdin)
+r = r[-1] if isinstance(r, list) else r
+pages = r['pages']; cpu = r['cpu_s']
+print(f'$name {pages} pages, CPU {cpu:.2f} s = {1000*cpu/pages:.3f} ms/page, wall {$end-$start:.2f} s, WARC {$warc_bytes/pages/1024:.1f} KiB/page')"
+}
+results=()
+for i in $(seq "$repeat"); do
+  results+=("$(run "plain:")"); echo "${results[-1]}"
+  results+=("$(run "--warc:" --warc "$tmp/run/arc/c" "${warc_opts[@]}")"); echo "${results[-1]}"
+done
+printf '%s\n' "${results[@]}" | python3 -c "
+import re, statistics, sys
+m = {}
+for line in sys.stdin:
+    k = line.split()[0]; m.setdefault(k, []).append(float(re.search(r'= ([0-9.]+) ms/page', line).group(1)))
+p, w = statistics.median(m['plain:']), statistics.median(m['--warc:'])
+print(f'median CPU ms/page: plain {p:.3f}, --warc {w:.3f}: +{100*(w/p-1):.0f}%')"
