@@ -137,6 +137,7 @@ std::optional<std::string> WarcWriter::open_next() {
   index_ = index;
   name_ = std::filesystem::path(file_name(index, ".warc.gz")).filename().string();
   size_ = 0;
+  on_disk_ = 0;
   cdxj_.clear();
   index_pending_.clear();
   pending_.clear();
@@ -204,12 +205,18 @@ std::optional<std::string> WarcWriter::write_pending() {
   std::size_t done = 0;
   while (done < pending_.size()) {
     std::size_t written = 0;
-    if (auto err = fs_.write(fd_, pending_.data() + done, pending_.size() - done, written))
+    auto err = fs_.write(fd_, pending_.data() + done, pending_.size() - done, written);
+    if (!err && written == 0) err = std::make_error_code(std::errc::io_error);
+    if (err) {
+      // The file ends at its last complete record (the pending ones are cut
+      // off whole; a resumed crawl would cut them too).
+      fs_.ftruncate(fd_, static_cast<off_t>(on_disk_));
       return failed("cannot write " + file_name(index_, ".warc.gz.open") + ": " + err.message());
-    if (written == 0) return failed("cannot write " + file_name(index_, ".warc.gz.open") + ": no byte written");
+    }
     done += written;
   }
   pending_.clear();
+  on_disk_ = size_;
   return std::nullopt;
 }
 
@@ -421,7 +428,7 @@ std::optional<std::string> WarcWriter::resume(const std::vector<ArchiveMark>& ma
   }
   fd_ = fd;
   name_ = mark->file;
-  size_ = static_cast<std::uint64_t>(size);
+  size_ = on_disk_ = static_cast<std::uint64_t>(size);
   cdxj_.clear();
   index_pending_.clear();
   // The index lines of the records kept; the file's index is rewritten with them.

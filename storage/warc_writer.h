@@ -113,6 +113,7 @@ class WarcWriter {
   int index_ = -1;             // of the current file (-1: none open)
   std::string name_;           // its name without directory, e.g. crawl-00000.warc.gz
   std::uint64_t size_ = 0;     // bytes of records in it (written or pending)
+  std::uint64_t on_disk_ = 0;  // bytes written to it: complete records
   std::vector<std::string> cdxj_;  // its index lines, unsorted
   int index_fd_ = -1;              // its .cdxj.open
   std::string index_pending_;      // lines not yet appended to it

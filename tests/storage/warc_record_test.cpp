@@ -272,11 +272,13 @@ class FullDisk final : public FileSystem {
   std::error_code open(const std::filesystem::path& p, int flags, mode_t mode, int& fd) override {
     return posix_file_system().open(p, flags, mode, fd);
   }
+  // As a disk that fills up: what fits is written, then ENOSPC.
   std::error_code write(int fd, const void* data, std::size_t size, std::size_t& written) override {
-    if (used_ + size > room_) {
+    if (used_ >= room_) {
       written = 0;
       return std::error_code(ENOSPC, std::generic_category());
     }
+    size = std::min(size, room_ - used_);
     used_ += size;
     return posix_file_system().write(fd, data, size, written);
   }
@@ -312,6 +314,12 @@ TEST(WarcSink, ADiskThatFillsUpMidFileIsAStorageFailureNamingTheFile) {
   EXPECT_NE(failure->message.find("c-00000.warc.gz.open"), std::string::npos) << failure->message;
   EXPECT_NE(failure->message.find("No space left on device"), std::string::npos) << failure->message;
   EXPECT_TRUE(std::filesystem::exists(dir / "c-00000.warc.gz.open")) << "a cut file keeps its .open name";
+  // It ends at its last complete record: every gzip member whole, nothing after.
+  const std::string data = testing::read_file(dir / "c-00000.warc.gz.open");
+  const auto members = gzip_members(data);
+  ASSERT_FALSE(members.empty());
+  EXPECT_EQ(members.back().offset + members.back().length, data.size());
+  for (const auto& m : members) EXPECT_TRUE(m.text.ends_with("\r\n\r\n")) << m.offset;
 }
 
 }  // namespace
