@@ -8,6 +8,12 @@
 #   bench/warc-bench.sh [path/to/crawl]          # default: build/crawl
 #   DOC=/usr/share/doc/python3.11/html REPEAT=5 CRAWL_OPTS="--mode threads" bench/warc-bench.sh
 #   WARC_OPTS="--warc-gzip-level 6" bench/warc-bench.sh
+#   SITE=bench bench/warc-bench.sh               # crawl bench's in-process site instead
+#
+# SITE=bench: pairs of `crawl bench --strategies "threads:128 fibers:128"
+# --repeat 1 [-- --warc DIR/c …]` (3584 pages of 16 KiB), CPU ms/page per
+# strategy. (crawl bench --repeat N with --warc would archive runs 2…N as
+# revisits of run 1: the pages do not change.)
 #
 # DOC defaults to the PostgreSQL 15 manual (postgresql-doc-15: 1169 HTML
 # pages, 16 MB). Installs what is missing: nginx (or nginx-light),
@@ -21,6 +27,29 @@ doc=${DOC:-/usr/share/doc/postgresql-doc-15/html}
 repeat=${REPEAT:-3}
 read -r -a crawl_opts <<< "${CRAWL_OPTS:---mode fibers}"
 read -r -a warc_opts <<< "${WARC_OPTS:-}"
+
+if [ "${SITE:-}" = bench ]; then
+  tmp=$(mktemp -d /tmp/warc-bench.XXXXXX); trap 'rm -rf "$tmp"' EXIT
+  out=()
+  for i in $(seq "$repeat"); do
+    for how in plain --warc; do
+      rm -rf "$tmp/arc" && mkdir -p "$tmp/arc"
+      extra=(); [ "$how" = plain ] || extra=(-- --warc "$tmp/arc/c" "${warc_opts[@]}")
+      while read -r line; do out+=("$how $line"); echo "$how $line"; done < <(
+        "$crawl" bench --strategies "threads:128 fibers:128" --repeat 1 "${extra[@]}" 2>&1 |
+          awk '/^(threads|fibers):128 / {print $1, $10 " CPU ms/page", $11 " peak MiB"}')
+    done
+  done
+  printf '%s\n' "${out[@]}" | python3 -c "
+import statistics, sys
+m = {}
+for line in sys.stdin:
+    how, strategy, ms = line.split()[:3]; m.setdefault((strategy, how), []).append(float(ms))
+for s in ('threads:128', 'fibers:128'):
+    p, w = statistics.median(m[(s, 'plain')]), statistics.median(m[(s, '--warc')])
+    print(f'median {s}: plain {p:.3f}, --warc {w:.3f} CPU ms/page: +{100*(w/p-1):.0f}%')"
+  exit 0
+fi
 
 sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
 apt_install() {

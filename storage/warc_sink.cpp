@@ -202,7 +202,7 @@ void WarcSink::writer_loop() noexcept {
     queue_.mark_done(count, bytes);
   }
   try {
-    if (auto error = writer_->close(/*keep_open=*/inner_ && inner_->failed())) fail(*error);
+    close_file();
     writer_.reset();
   } catch (...) {
   }
