@@ -8,6 +8,7 @@
 #   bench/warc-bench.sh [path/to/crawl]          # default: build/crawl
 #   DOC=/usr/share/doc/python3.11/html REPEAT=5 CRAWL_OPTS="--mode threads" bench/warc-bench.sh
 #   WARC_OPTS="--warc-gzip-level 6" bench/warc-bench.sh
+#   GZIP=1 bench/warc-bench.sh                   # nginx sends HTML gzip-encoded (gzip on), as most sites do
 #   SITE=bench bench/warc-bench.sh               # crawl bench's in-process site instead
 #
 # SITE=bench: pairs of `crawl bench --strategies "threads:128 fibers:128"
@@ -72,6 +73,7 @@ cleanup() { [ -z "$nginx_pid" ] || { kill -QUIT "$nginx_pid" 2>/dev/null; wait "
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p "$tmp/nginx"
+gzip=off; [ -z "${GZIP:-}" ] || gzip=on
 cat > "$tmp/nginx/nginx.conf" <<CONF
 daemon off;
 worker_processes 1;
@@ -87,6 +89,7 @@ http {
   fastcgi_temp_path $tmp/nginx/fastcgi;
   uwsgi_temp_path $tmp/nginx/uwsgi;
   scgi_temp_path $tmp/nginx/scgi;
+  gzip $gzip;
   server { listen 127.0.0.1:$port; root $doc; }
 }
 CONF
@@ -94,7 +97,7 @@ CONF
 nginx_pid=$!
 for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.1)" 2>/dev/null && break; sleep 0.05; done
 echo "http://127.0.0.1:$port/index.html" > "$tmp/urls.txt"
-echo "site: $doc on nginx $("$nginx_bin" -v 2>&1 | sed 's|.*/||') at 127.0.0.1:$port; crawl ${crawl_opts[*]} --max-depth 100 --delay 0 --per-host 8 --concurrency 16; --warc ${warc_opts[*]}"
+echo "site: $doc on nginx (gzip $gzip) $("$nginx_bin" -v 2>&1 | sed 's|.*/||') at 127.0.0.1:$port; crawl ${crawl_opts[*]} --max-depth 100 --delay 0 --per-host 8 --concurrency 16; --warc ${warc_opts[*]}"
 
 run() {  # run NAME EXTRA...: one crawl into a fresh database; prints its line
   local name=$1; shift

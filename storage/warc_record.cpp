@@ -5,6 +5,7 @@
 #include <libdeflate.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <memory>
 #include <cstdio>
@@ -24,13 +25,12 @@ namespace {
 // hundred KiB of tables: allocated once, not per record).
 class Compressor {
  public:
-  explicit Compressor(int level) : level_(level), c_(libdeflate_alloc_compressor(level)) {
+  explicit Compressor(int level) : c_(libdeflate_alloc_compressor(level)) {
     if (!c_) throw std::runtime_error("libdeflate: cannot allocate a compressor (level " + std::to_string(level) + ")");
   }
   ~Compressor() { libdeflate_free_compressor(c_); }
   Compressor(const Compressor&) = delete;
   Compressor& operator=(const Compressor&) = delete;
-  int level() const { return level_; }
 
   // Appends `in` as one gzip member (RFC 1952) to `out`.
   void gzip(std::string_view in, std::string& out) {
@@ -43,7 +43,6 @@ class Compressor {
   }
 
  private:
-  int level_;
   libdeflate_compressor* c_;
 };
 
@@ -99,8 +98,12 @@ std::string dechunk(std::string_view body, bool& complete) {
 }  // namespace
 
 void append_gzip_record(const WarcRecord& record, std::string& out, int level) {
-  thread_local std::unique_ptr<Compressor> compressor;
-  if (!compressor || compressor->level() != level) compressor = std::make_unique<Compressor>(level);
+  // One per level used (a writer alternates: level 0 for payloads compressed already).
+  thread_local std::array<std::unique_ptr<Compressor>, 13> compressors;
+  if (level < 0 || level >= static_cast<int>(compressors.size()))
+    throw std::invalid_argument("gzip level " + std::to_string(level) + " is not in 0-12");
+  auto& compressor = compressors[static_cast<std::size_t>(level)];
+  if (!compressor) compressor = std::make_unique<Compressor>(level);
   // libdeflate compresses one buffer: the record is laid out whole first
   // (a copy of the block, a few µs, against the compression's tens).
   thread_local std::string text;

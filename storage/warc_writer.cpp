@@ -35,6 +35,21 @@ std::string mime_of(std::string_view content_type) {
   return mime;
 }
 
+// Whether a response's payload is compressed already: a Content-Encoding
+// (gzip, br, zstd, …), or a type whose format is (images but SVG, audio,
+// video, archives, WOFF fonts).
+bool already_compressed(std::string_view head, std::string_view mime) {
+  const std::string_view encoding = http_field(head, "Content-Encoding");
+  if (!encoding.empty() && !ascii_iequals(encoding, "identity")) return true;
+  if (mime.starts_with("image/")) return mime != "image/svg+xml" && mime != "image/bmp" && mime != "image/x-icon";
+  if (mime.starts_with("audio/") || mime.starts_with("video/")) return true;
+  for (const std::string_view type : {"application/zip", "application/gzip", "application/x-gzip", "application/zstd",
+                                      "application/x-bzip2", "application/x-xz", "application/x-7z-compressed",
+                                      "application/vnd.rar", "font/woff", "font/woff2"})
+    if (mime == type) return true;
+  return false;
+}
+
 // Header values must not break the record's header: CR and LF become spaces.
 std::string field_value(std::string_view v) {
   std::string out(v);
@@ -180,10 +195,14 @@ std::optional<std::string> WarcWriter::flush() {
   return std::nullopt;
 }
 
-std::optional<std::string> WarcWriter::append(const WarcRecord& record, const CdxjEntry* entry) {
+std::optional<std::string> WarcWriter::append(const WarcRecord& record, const CdxjEntry* entry, int level) {
   if (failure_) return failure_;
   const std::size_t start = pending_.size();
-  append_gzip_record(record, pending_, options_.gzip_level);
+  // A record under 1 KiB (a request, a redirect's metadata) is stored: its
+  // compression would cost a compressor's set-up, about 10 µs, to save a
+  // hundred bytes.
+  if (level < 0) level = record.head.size() + record.tail.size() < 1024 ? 0 : options_.gzip_level;
+  append_gzip_record(record, pending_, level);
   const std::size_t length = pending_.size() - start;
   if (entry) {
     CdxjEntry e = *entry;
@@ -277,7 +296,11 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
     if (!not_modified) entry.digest = payload_digest.substr(5);  // base32 only, as pywb and warcio write it
     if (status == 200 && !original && truncated.empty() && !m.payload().empty())
       originals_[url_key] = Original{payload_digest, date};
-    if (auto error = append(response, &entry)) return error;
+    // A payload compressed already (a Content-Encoding, an image, an
+    // archive) would not shrink: its record is stored in the gzip member
+    // uncompressed (level 0: a copy and a CRC), not compressed again.
+    const bool compressed = response.tail.size() >= 512 && already_compressed(m.head, entry.mime);
+    if (auto error = append(response, &entry, compressed ? 0 : -1)) return error;
 
     WarcRecord request;
     request.type = "request";

@@ -101,7 +101,8 @@ class WarcWriter {
   void learn_originals(std::string_view index_text);
   void learn_original(const CdxjEntry& entry);
   // Compresses `record` into one gzip member and appends it to the file.
-  std::optional<std::string> append(const WarcRecord& record, const CdxjEntry* entry);
+  // `level`: the compression level (-1: options_.gzip_level, or 0 for a small record).
+  std::optional<std::string> append(const WarcRecord& record, const CdxjEntry* entry, int level = -1);
   std::optional<std::string> write_pending();
   static constexpr std::size_t kWriteSize = 1u << 20;
   std::optional<std::string> failed(std::string message);

@@ -258,6 +258,34 @@ TEST(WarcWriter, TheSamePayloadAgainIsAnIdenticalPayloadDigestRevisit) {
   EXPECT_TRUE(changed_is_response);
 }
 
+// A payload compressed already (here Content-Encoding: gzip) is stored in
+// its member uncompressed rather than compressed again; a text page is
+// compressed. Both read back byte for byte.
+TEST(WarcWriter, AnAlreadyCompressedPayloadIsStoredNotCompressedAgain) {
+  testing::TempDir dir;
+  WarcWriterOptions o;
+  o.prefix = (dir / "c").string();
+  std::string noise(20000, '\0');
+  std::uint32_t x = 12345;
+  for (char& c : noise) c = static_cast<char>((x = x * 1103515245u + 12345u) >> 24);
+  const std::string text(20000, 'a');
+  {
+    WarcWriter w(o);
+    FetchResult gz = page("http://127.0.0.1/gz", noise);
+    auto wire = *gz.wire;
+    wire[0].response = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Encoding: gzip\r\nContent-Length: 20000\r\n\r\n";
+    gz.wire = std::make_shared<const std::vector<WireExchange>>(wire);
+    ASSERT_FALSE(w.write(gz));
+    ASSERT_FALSE(w.write(page("http://127.0.0.1/text", text)));
+  }
+  const auto members = gzip_members(testing::read_file(dir / "c-00000.warc.gz"));
+  ASSERT_GE(members.size(), 7u);  // warcinfo, then response, request, metadata per page
+  EXPECT_NE(members[1].text.find(noise), std::string::npos);
+  EXPECT_GT(members[1].length, noise.size()) << "stored: a copy of the payload in the member";
+  EXPECT_NE(members[4].text.find(text), std::string::npos);
+  EXPECT_LT(members[4].length, 1000u) << "a text page is compressed";
+}
+
 TEST(WarcWriter, ADirectoryThatIsNotThereThrowsAtOnce) {
   testing::TempDir dir;
   WarcWriterOptions o;
