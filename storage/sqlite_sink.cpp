@@ -1080,6 +1080,16 @@ int SqliteSink::write_resume(const Resume& resume, std::string& error) {
   bool unfinished = false;
   bool has_urls = false;
   int rc = SQLITE_OK;
+  {  // where each --warc archive stands, resumed or not (an abandoned file is closed at its mark)
+    SqliteStmt q = prepare(db, path_, "SELECT prefix, file, offset FROM archive_marks");
+    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW)
+      point.archives.push_back(
+          ArchiveMark{column_text(q.get(), 0), column_text(q.get(), 1), sqlite3_column_int64(q.get(), 2)});
+    if (rc != SQLITE_DONE) {
+      error = error_text(rc);
+      return rc;
+    }
+  }
   {
     SqliteStmt q = prepare(db, path_, "SELECT id, outcome FROM runs ORDER BY id DESC LIMIT 1");
     if ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {
@@ -1124,16 +1134,6 @@ int SqliteSink::write_resume(const Resume& resume, std::string& error) {
     }
   }
   if ((rc = read_known(point, error)) != SQLITE_OK) return rc;
-  {
-    SqliteStmt q = prepare(db, path_, "SELECT prefix, file, offset FROM archive_marks");
-    while ((rc = sqlite3_step(q.get())) == SQLITE_ROW)
-      point.archives.push_back(
-          ArchiveMark{column_text(q.get(), 0), column_text(q.get(), 1), sqlite3_column_int64(q.get(), 2)});
-    if (rc != SQLITE_DONE) {
-      error = error_text(rc);
-      return rc;
-    }
-  }
   {
     SqliteStmt q = prepare(db, path_, "SELECT host, count(*) FROM urls WHERE state = 'queued' GROUP BY host");
     while ((rc = sqlite3_step(q.get())) == SQLITE_ROW) {

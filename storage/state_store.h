@@ -75,7 +75,7 @@ struct ResumePoint {
   // take() hands it out with its validators (KnownCopy).
   std::vector<std::uint64_t> known;
   std::vector<std::pair<std::string, std::int64_t>> queued_by_host;  // origin → URLs waiting
-  // When resuming: the last mark committed for each WARC archive.
+  // The last mark committed for each WARC archive (resumed or not).
   std::vector<ArchiveMark> archives;
 };
 

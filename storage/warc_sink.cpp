@@ -181,8 +181,9 @@ void WarcSink::writer_loop() noexcept {
         } else if (auto* resume = std::get_if<Resume>(&e.item)) {
           hand_on(pending);
           if (inner_state_) *resume->out = inner_state_->resume(resume->restart);
-          if (resume->out->resumed_run && !failed_.load(std::memory_order_acquire))
-            if (auto error = writer_->resume(resume->out->archives)) fail(*error);
+          if (!failed_.load(std::memory_order_acquire))
+            if (auto error = writer_->resume(resume->out->archives, resume->out->resumed_run.has_value()))
+              fail(*error);
         } else if (std::holds_alternative<Close>(e.item)) {
           hand_on(pending);
           if (!failed_.load(std::memory_order_acquire)) close_file();

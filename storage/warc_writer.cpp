@@ -394,12 +394,17 @@ std::optional<std::string> WarcWriter::close(bool keep_open) {
   return std::nullopt;
 }
 
-std::optional<std::string> WarcWriter::resume(const std::vector<ArchiveMark>& marks) {
+std::optional<std::string> WarcWriter::resume(const std::vector<ArchiveMark>& marks, bool continue_file) {
   if (failure_) return failure_;
   const auto mark = std::find_if(marks.begin(), marks.end(), [&](const ArchiveMark& m) { return m.prefix == options_.prefix; });
   if (mark == marks.end()) return std::nullopt;
   const auto warcs = files_of(options_.prefix, ".warc.gz");
   const auto open_warcs = files_of(options_.prefix, ".warc.gz.open");
+  const bool mark_open = std::any_of(open_warcs.begin(), open_warcs.end(), [&](const auto& f) {
+    return f.second.filename().string() == mark->file + ".open";
+  });
+  // Not resumed (a new batch, --restart) and the file was closed: complete.
+  if (!mark_open && !continue_file) return std::nullopt;
   int mark_index = -1;
   for (const auto* files : {&warcs, &open_warcs})
     for (const auto& [index, path] : *files)
@@ -471,7 +476,11 @@ std::optional<std::string> WarcWriter::resume(const std::vector<ArchiveMark>& ma
   }
   if (auto err = fs_.open(index_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644, index_fd_))
     return failed("cannot create " + index_path + ": " + err.message());
-  return flush();
+  if (auto error = flush()) return error;
+  if (continue_file) return std::nullopt;
+  // --restart: the abandoned crawl's file is closed as it stood at its mark.
+  if (auto error = close()) return error;
+  return open_next();
 }
 
 }  // namespace crawl

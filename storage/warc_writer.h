@@ -77,12 +77,14 @@ class WarcWriter {
   // records in it may be cut by a resumed crawl).
   std::optional<std::string> close(bool keep_open = false);
 
-  // A resumed crawl: `marks` are the archive marks its state committed
-  // last. With a mark for this PREFIX, every record after it is discarded:
-  // its file (if still .open) is cut back to the mark and continued, and the
-  // .open files begun after it (the one this writer began included) are
-  // removed. Without one, nothing changes.
-  std::optional<std::string> resume(const std::vector<ArchiveMark>& marks);
+  // Before a crawl's first write: `marks` are the archive marks its state
+  // committed last. With a mark for this PREFIX in a file still .open (a
+  // crawl that stopped without closing it), every record after the mark is
+  // discarded: the file is cut back to it and, when `continue_file` (the
+  // crawl is resumed), continued; otherwise (--restart) closed. The .open
+  // files begun after the mark (the one this writer began included) are
+  // removed. Without such a mark, nothing changes.
+  std::optional<std::string> resume(const std::vector<ArchiveMark>& marks, bool continue_file = true);
 
   // The files closed so far (.warc.gz paths), in order.
   const std::vector<std::string>& closed_files() const { return closed_; }

@@ -217,6 +217,34 @@ TEST(WarcWriter, ResumeCutsTheFileBackToTheMarkAndContinuesIt) {
   EXPECT_FALSE(std::filesystem::exists(dir / "c-00000.cdxj.open"));
 }
 
+// --restart: the abandoned crawl's file is cut back to its mark and closed
+// (renamed, indexed); the new crawl writes a file of its own.
+TEST(WarcWriter, ARestartClosesTheAbandonedFileAtItsMark) {
+  testing::TempDir dir;
+  WarcWriterOptions o;
+  o.prefix = (dir / "c").string();
+  ArchiveMark mark;
+  {
+    WarcWriter w(o);
+    ASSERT_FALSE(w.write(page("http://127.0.0.1/0", "zero")));
+    ASSERT_FALSE(w.flush());
+    mark = w.mark();
+    ASSERT_FALSE(w.write(page("http://127.0.0.1/1", "one, not committed")));
+    ASSERT_FALSE(w.close(/*keep_open=*/true));
+  }
+  {
+    WarcWriter w(o);
+    ASSERT_FALSE(w.resume({mark}, /*continue_file=*/false));
+    ASSERT_FALSE(w.write(page("http://127.0.0.1/2", "two")));
+  }
+  EXPECT_EQ(static_cast<std::int64_t>(std::filesystem::file_size(dir / "c-00000.warc.gz")), mark.offset);
+  const std::string cdxj = testing::read_file(dir / "c-00000.cdxj");
+  EXPECT_EQ(std::count(cdxj.begin(), cdxj.end(), '\n'), 1) << cdxj;
+  EXPECT_NE(testing::read_file(dir / "c-00001.cdxj").find("127.0.0.1/2"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir / "c-00000.warc.gz.open"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "c-00001.warc.gz.open"));
+}
+
 // The last 200 archived for a URL under the prefix (from the closed files'
 // indexes): the same payload again is a revisit referring to it.
 TEST(WarcWriter, TheSamePayloadAgainIsAnIdenticalPayloadDigestRevisit) {
