@@ -1,0 +1,667 @@
+// Link extraction with a single-pass HTML5 tokenizer (--html-parser html5): the subset of the
+// WHATWG HTML tokenizer that links need, and a small tracker of the tree-construction state
+// that changes what the tokenizer does or which start tags make elements.
+//
+// Tokenizer: data, tag open, end tag open, tag name, the attribute states (names lowercased,
+// the first of duplicates kept, values with character references decoded as in an attribute
+// and NUL read as U+FFFD), self-closing, markup declarations (comments to the letter, DOCTYPE
+// and bogus comments to the next '>', CDATA only when the current node is foreign), RCDATA,
+// RAWTEXT, script data with its escaped and double-escaped states, PLAINTEXT. Text is skipped
+// with memchr; bytes are looked at one by one only inside tags, comments' ends and escaped
+// script data. Text content is never decoded: links live in attribute values.
+//
+// Tree state (what gumbo, the reference in links_gumbo.cpp, does with the tokens): a stack of
+// open elements, bounded (kMaxDepth), that knows foreign content (svg, math, their integration
+// points and the HTML "breakout" start tags), <template>, <select> (whose start tags other than
+// option, optgroup, select, input, keygen, textarea, script, template make no element),
+// frameset (only <frame> and <noframes> count once a frameset replaced the body) and the
+// frameset-ok flag. Elements whose end tag is optional (p, li, td, …) are not closed
+// implicitly: the stack only has to be right about foreign content, templates and select,
+// which an unclosed <p> does not change. What it does not do — foster parenting, the adoption
+// agency, removing the body when a late <frameset> replaces it — changes where elements go in
+// the tree, not whether they exist, except in the cases the differential test names.
+#include "web/links.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "web/link_collector.h"
+
+namespace crawl {
+
+namespace {
+
+struct Entity {
+  std::string_view name;
+  std::string_view value;
+};
+
+constexpr Entity kEntities[] = {
+#include "web/html_entities.inc"
+};
+constexpr std::size_t kLongestEntity = 32;
+
+constexpr char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
+constexpr bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
+constexpr bool is_hex(char c) { return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f'); }
+// The tokenizer's whitespace: tab, LF, FF, space, and CR (input preprocessing makes it LF).
+constexpr bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r'; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (lower(a[i]) != lower(b[i])) return false;
+  return true;
+}
+
+bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+void append_utf8(std::string& out, std::uint32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+// HTML "numeric character reference end state": 0x80–0x9F read as windows-1252 did.
+constexpr std::array<std::uint16_t, 32> kC1 = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+const Entity* find_entity(std::string_view name) {
+  const auto it = std::lower_bound(std::begin(kEntities), std::end(kEntities), name,
+                                   [](const Entity& e, std::string_view n) { return e.name < n; });
+  return it != std::end(kEntities) && it->name == name ? it : nullptr;
+}
+
+// A character reference in an attribute value, `s` starting just after its '&': appends what it
+// stands for (or the '&' itself when it is none) to `out` and returns how many bytes after the
+// '&' it consumed.
+std::size_t char_ref_in_attribute(std::string_view s, std::string& out) {
+  if (!s.empty() && s[0] == '#') {
+    std::size_t i = 1;
+    const bool hex = i < s.size() && (s[i] == 'x' || s[i] == 'X');
+    if (hex) ++i;
+    const std::size_t digits = i;
+    std::uint32_t value = 0;
+    for (; i < s.size() && (hex ? is_hex(s[i]) : is_digit(s[i])); ++i) {
+      const char c = lower(s[i]);
+      const std::uint32_t d = is_digit(c) ? static_cast<std::uint32_t>(c - '0') : static_cast<std::uint32_t>(c - 'a' + 10);
+      value = std::min<std::uint32_t>(value * (hex ? 16 : 10) + d, 0x110000);
+    }
+    if (i == digits) {  // "&#" or "&#x" without digits: not a reference
+      out += '&';
+      return 0;
+    }
+    if (i < s.size() && s[i] == ';') ++i;
+    if (value == 0 || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF))
+      value = 0xFFFD;
+    else if (value >= 0x80 && value <= 0x9F)
+      value = kC1[value - 0x80];
+    append_utf8(out, value);
+    return i;
+  }
+  // Named: the longest name of the table that the text starts with.
+  std::size_t run = 0;
+  while (run < s.size() && run < kLongestEntity && is_alnum(s[run])) ++run;
+  if (run == 0) {
+    out += '&';
+    return 0;
+  }
+  std::size_t len = run + (run < s.size() && s[run] == ';' ? 1 : 0);
+  for (; len > 0; --len) {
+    const Entity* e = find_entity(s.substr(0, len));
+    if (e == nullptr) continue;
+    // "For historical reasons": in an attribute, a legacy name without ';' followed by '=' or
+    // an alphanumeric is left as text ("?a=1&copy=2").
+    if (s[len - 1] != ';' && len < s.size() && (s[len] == '=' || is_alnum(s[len]))) break;
+    out += e->value;
+    return len;
+  }
+  out += '&';
+  return 0;
+}
+
+enum class Ns : std::uint8_t { html, svg, math };
+
+struct Open {
+  std::string name;  // lowercase
+  Ns ns = Ns::html;
+  bool html_integration = false;  // SVG foreignObject, desc, title; MathML annotation-xml (HTML)
+  bool text_integration = false;  // MathML mi, mo, mn, ms, mtext
+};
+
+// How the tokenizer reads what follows a start tag.
+enum class Content : std::uint8_t { data, rcdata, rawtext, script, plaintext };
+
+struct Attr {
+  std::size_t name_at, name_size, value_at, value_size;
+};
+
+class Extractor {
+ public:
+  Extractor(std::string_view text, detail::LinkCollector& links) : s_(text), links_(links) {}
+
+  void run() {
+    std::size_t p = 0;
+    const std::size_t n = s_.size();
+    while (p < n) {
+      const char* lt = static_cast<const char*>(std::memchr(s_.data() + p, '<', n - p));
+      const std::size_t at = lt == nullptr ? n : static_cast<std::size_t>(lt - s_.data());
+      if (frameset_ok_ && at > p) text(s_.substr(p, at - p));
+      if (at + 1 >= n) return;  // a lone '<' at the end is text
+      p = markup(at);
+    }
+  }
+
+ private:
+  // Markup at s_[at] == '<' (not its last byte); returns where the data state resumes.
+  std::size_t markup(std::size_t at) {
+    const char c = s_[at + 1];
+    if (is_alpha(c)) return tag(at + 1, false);
+    if (c == '/') {
+      if (at + 2 >= s_.size()) return s_.size();  // "</" at EOF: text
+      if (is_alpha(s_[at + 2])) return tag(at + 2, true);
+      if (s_[at + 2] == '>') return at + 3;
+      return bogus_comment(at + 2);
+    }
+    if (c == '!') return declaration(at + 2);
+    if (c == '?') return bogus_comment(at + 1);
+    if (frameset_ok_) frameset_ok_ = false;  // "<" as text
+    return at + 1;
+  }
+
+  std::size_t bogus_comment(std::size_t p) {
+    const std::size_t end = s_.find('>', p);
+    return end == std::string_view::npos ? s_.size() : end + 1;
+  }
+
+  std::size_t declaration(std::size_t p) {
+    if (s_.compare(p, 2, "--") == 0) return comment(p + 2);
+    if (s_.size() - p >= 7 && iequals(s_.substr(p, 7), "doctype")) return bogus_comment(p + 7);
+    if (s_.compare(p, 7, "[CDATA[") == 0 && !stack_.empty() && stack_.back().ns != Ns::html) {
+      const std::size_t end = s_.find("]]>", p + 7);
+      if (end != p + 7 && frameset_ok_) frameset_ok_ = false;
+      return end == std::string_view::npos ? s_.size() : end + 3;
+    }
+    return bogus_comment(p);
+  }
+
+  // After "<!--": the comment ends at "-->" or "--!>" (any number of extra '-' before the '>'),
+  // or at once with "<!-->" and "<!--->" (WHATWG HTML comment start, comment end, comment end
+  // bang states; the nested-comment states only report errors).
+  std::size_t comment(std::size_t p) {
+    if (s_.compare(p, 1, ">") == 0) return p + 1;
+    if (s_.compare(p, 2, "->") == 0) return p + 2;
+    while (true) {
+      const std::size_t q = s_.find("--", p);
+      if (q == std::string_view::npos) return s_.size();
+      std::size_t r = q + 2;
+      while (r < s_.size() && s_[r] == '-') ++r;
+      if (r < s_.size() && s_[r] == '>') return r + 1;
+      if (r + 1 < s_.size() && s_[r] == '!' && s_[r + 1] == '>') return r + 2;
+      p = r;
+    }
+  }
+
+  // A tag whose name starts at s_[p]; returns where the data state resumes. The element's
+  // content model then decides where the next tag can start.
+  std::size_t tag(std::size_t p, bool end_tag) {
+    const std::size_t n = s_.size();
+    name_.clear();
+    while (p < n && !is_space(s_[p]) && s_[p] != '/' && s_[p] != '>') {
+      const char c = s_[p++];
+      if (c == '\0')
+        name_ += "\xEF\xBF\xBD";
+      else
+        name_ += lower(c);
+    }
+    bool self_closing = false;
+    // Only the elements that can matter keep their attributes.
+    const bool keep = !end_tag && wants_attributes(name_);
+    p = attributes(p, keep, self_closing);
+    if (p == std::string_view::npos) return n;  // EOF inside the tag: no token
+    if (end_tag)
+      end_tag_token();
+    else
+      start_tag_token(self_closing);
+    return content(p);
+  }
+
+  static bool wants_attributes(std::string_view name) {
+    return one_of(name, {"a", "area", "frame", "iframe", "base", "meta", "annotation-xml", "font", "input"});
+  }
+
+  // The attribute states from "before attribute name" to the tag's '>': returns the position
+  // after it, or npos at EOF. With `keep`, attrs_ gets the attributes (duplicates dropped).
+  std::size_t attributes(std::size_t p, bool keep, bool& self_closing) {
+    const std::size_t n = s_.size();
+    attrs_.clear();
+    buf_.clear();
+    while (true) {
+      // before attribute name (and after attribute name / after attribute value)
+      while (p < n && is_space(s_[p])) ++p;
+      if (p >= n) return std::string_view::npos;
+      if (s_[p] == '>') return p + 1;
+      if (s_[p] == '/') {  // self-closing start tag state
+        ++p;
+        if (p >= n) return std::string_view::npos;
+        if (s_[p] == '>') {
+          self_closing = true;
+          return p + 1;
+        }
+        continue;  // reconsume in before attribute name
+      }
+      // attribute name: '=' is its first character if it comes first
+      const std::size_t name_at = buf_.size();
+      if (s_[p] == '=') {
+        if (keep) buf_ += '=';
+        ++p;
+      }
+      while (p < n && !is_space(s_[p]) && s_[p] != '/' && s_[p] != '>' && s_[p] != '=') {
+        const char c = s_[p++];
+        if (!keep) continue;
+        if (c == '\0')
+          buf_ += "\xEF\xBF\xBD";
+        else
+          buf_ += lower(c);
+      }
+      const std::size_t name_size = buf_.size() - name_at;
+      // after attribute name
+      while (p < n && is_space(s_[p])) ++p;
+      if (p >= n) return std::string_view::npos;
+      std::size_t value_at = buf_.size();
+      if (s_[p] == '=') {
+        ++p;
+        while (p < n && is_space(s_[p])) ++p;
+        if (p >= n) return std::string_view::npos;
+        if (s_[p] == '"' || s_[p] == '\'') {
+          const char quote = s_[p++];
+          p = value(p, keep, [quote](char c) { return c == quote; });
+          if (p >= n) return std::string_view::npos;
+          ++p;  // the quote; after attribute value (quoted) reconsumes like before attribute name
+        } else if (s_[p] != '>') {
+          p = value(p, keep, [](char c) { return is_space(c) || c == '>'; });
+          if (p >= n) return std::string_view::npos;
+        }
+      }
+      if (!keep) continue;
+      const std::string_view name(buf_.data() + name_at, name_size);
+      bool duplicate = false;
+      for (const Attr& a : attrs_)
+        if (std::string_view(buf_.data() + a.name_at, a.name_size) == name) duplicate = true;
+      if (duplicate)
+        buf_.resize(name_at);
+      else
+        attrs_.push_back({name_at, name_size, value_at, buf_.size() - value_at});
+    }
+  }
+
+  // An attribute value's bytes from s_[p] to the first that `ends` it (or EOF): decoded into
+  // buf_ with `keep`. Returns the position of that byte.
+  template <class Ends>
+  std::size_t value(std::size_t p, bool keep, Ends ends) {
+    const std::size_t n = s_.size();
+    while (p < n) {
+      const char c = s_[p];
+      if (ends(c)) return p;
+      ++p;
+      if (!keep) continue;
+      if (c == '&')
+        p += char_ref_in_attribute(s_.substr(p), buf_);
+      else if (c == '\0')
+        buf_ += "\xEF\xBF\xBD";
+      else if (c == '\r') {  // input preprocessing: CR LF and CR are LF
+        buf_ += '\n';
+        if (p < n && s_[p] == '\n' && !ends('\n')) ++p;
+      } else
+        buf_ += c;
+    }
+    return p;
+  }
+
+  std::optional<std::string_view> attribute(std::string_view wanted) const {
+    for (const Attr& a : attrs_)
+      if (std::string_view(buf_.data() + a.name_at, a.name_size) == wanted)
+        return std::string_view(buf_.data() + a.value_at, a.value_size);
+    return std::nullopt;
+  }
+
+  void element(std::string_view name) {
+    links_.element(name, [this](const char* wanted) { return attribute(wanted); });
+  }
+
+  // --- Tree state ---
+
+  static constexpr std::size_t kMaxDepth = 512;
+
+  bool in_foreign() const { return !stack_.empty() && stack_.back().ns != Ns::html; }
+
+  // Pushes an element, or counts it as untracked past kMaxDepth. `self_closing`: popped at once.
+  void push(std::string_view name, Ns ns, bool self_closing = false) {
+    if (stack_.size() >= kMaxDepth) {  // deeper elements are not tracked (see the file comment)
+      if (!self_closing) ++untracked_;
+      return;
+    }
+    if (self_closing) return;
+    stack_.emplace_back();
+    Open& o = stack_.back();
+    o.name.assign(name);
+    o.ns = ns;
+    if (ns == Ns::svg) o.html_integration = one_of(name, {"foreignobject", "desc", "title"});
+    if (ns == Ns::math) {
+      o.text_integration = one_of(name, {"mi", "mo", "mn", "ms", "mtext"});
+      if (name == "annotation-xml")
+        if (const auto enc = attribute("encoding"))
+          o.html_integration = iequals(*enc, "text/html") || iequals(*enc, "application/xhtml+xml");
+    }
+  }
+
+  void pop_to(std::size_t i) { stack_.resize(i); }
+
+  // The nearest select or template: HTML's "in select" insertion mode.
+  bool in_select() const {
+    for (std::size_t i = stack_.size(); i-- > 0;) {
+      const Open& o = stack_[i];
+      if (o.ns != Ns::html) continue;
+      if (o.name == "select") return true;
+      if (o.name == "template") return false;
+    }
+    return false;
+  }
+
+  bool in_template() const {
+    for (const Open& o : stack_)
+      if (o.ns == Ns::html && o.name == "template") return true;
+    return false;
+  }
+
+  void start_tag_token(bool self_closing) {
+    if (!in_foreign()) return html_start(self_closing);
+    const Open& top = stack_.back();
+    if ((top.text_integration && name_ != "mglyph" && name_ != "malignmark") ||
+        (top.ns == Ns::math && top.name == "annotation-xml" && name_ == "svg") || top.html_integration)
+      return html_start(self_closing);
+    foreign_start(self_closing);
+  }
+
+  // "The rules for parsing tokens in foreign content", start tags.
+  void foreign_start(bool self_closing) {
+    static constexpr std::string_view kBreakout[] = {
+        "b",  "big", "blockquote", "body", "br",     "center", "code",   "dd",    "div",   "dl",    "dt",
+        "em", "embed", "h1",       "h2",   "h3",     "h4",     "h5",     "h6",    "head",  "hr",    "i",
+        "img", "li", "listing",    "menu", "meta",   "nobr",   "ol",     "p",     "pre",   "ruby",  "s",
+        "small", "span", "strong", "strike", "sub",  "sup",    "table",  "tt",    "u",     "ul",    "var"};
+    const bool breakout =
+        std::find(std::begin(kBreakout), std::end(kBreakout), name_) != std::end(kBreakout) ||
+        (name_ == "font" && (attribute("color") || attribute("face") || attribute("size")));
+    if (breakout) {
+      while (in_foreign() && !stack_.back().text_integration && !stack_.back().html_integration) stack_.pop_back();
+      return html_start(self_closing);
+    }
+    const Ns ns = stack_.back().ns;
+    if (ns == Ns::svg && name_ == "a") element("a");  // SVG 2's <a href> is a hyperlink
+    push(name_, ns, self_closing);
+  }
+
+  void html_start(bool self_closing) {
+    const std::string_view name = name_;
+    next_ = Content::data;
+    if (frameset_) {  // "in frameset" / "after frameset": only these make elements
+      if (name == "frame") element("frame");
+      if (name == "noframes") raw(Content::rawtext);
+      return;
+    }
+    if (in_select()) {
+      if (name == "select" || name == "input" || name == "keygen" || name == "textarea") {
+        for (std::size_t i = stack_.size(); i-- > 0;)
+          if (stack_[i].ns == Ns::html && stack_[i].name == "select") {
+            pop_to(i);
+            break;
+          }
+        if (name == "select") return;
+        // input, keygen, textarea: reprocessed in body, below
+      } else {
+        if (name == "script") raw(Content::script);
+        if (name == "template") push(name, Ns::html);
+        return;
+      }
+    }
+    static constexpr std::string_view kHead[] = {"base", "basefont", "bgsound", "link",  "meta",     "noframes",
+                                                 "script", "style",  "template", "title", "noscript", "head", "html"};
+    const bool head = std::find(std::begin(kHead), std::end(kHead), name) != std::end(kHead);
+    if (name == "body") {
+      before_body_ = false;
+      frameset_ok_ = false;
+      return;
+    }
+    if (name == "frameset") {
+      if (!in_template() && (before_body_ || frameset_ok_)) frameset_ = true;
+      return;
+    }
+    if (!head) before_body_ = false;
+    if (name == "frame") return;  // in body: ignored
+    static constexpr std::string_view kNotOk[] = {"pre",   "listing", "li",     "dd",  "dt",     "applet",
+                                                  "marquee", "object", "table", "area", "br",    "embed",
+                                                  "img",   "image",   "keygen", "wbr", "hr",     "textarea",
+                                                  "xmp",   "iframe",  "select", "button"};
+    if (frameset_ok_ && std::find(std::begin(kNotOk), std::end(kNotOk), name) != std::end(kNotOk))
+      frameset_ok_ = false;
+    if (frameset_ok_ && name == "input") {
+      const auto type = attribute("type");
+      if (!type || !iequals(*type, "hidden")) frameset_ok_ = false;
+    }
+    element(name);
+    if (name == "title" || name == "textarea") return raw(Content::rcdata);
+    if (one_of(name, {"style", "xmp", "iframe", "noembed", "noframes"})) return raw(Content::rawtext);
+    if (name == "script") return raw(Content::script);
+    if (name == "plaintext") return raw(Content::plaintext);
+    if (name == "svg" || name == "math") {
+      push(name, name == "svg" ? Ns::svg : Ns::math, self_closing);
+      return;
+    }
+    static constexpr std::string_view kVoid[] = {"area", "base", "basefont", "bgsound", "br",   "col",
+                                                 "embed", "hr",  "img",      "image",   "input", "keygen",
+                                                 "link", "meta", "param",    "source",  "track", "wbr"};
+    if (std::find(std::begin(kVoid), std::end(kVoid), name) != std::end(kVoid)) return;
+    if (name == "html" || name == "head") return;  // always open, below everything
+    push(name, Ns::html);
+  }
+
+  void raw(Content c) {
+    next_ = c;
+    raw_name_ = name_;
+  }
+
+  void end_tag_token() {
+    next_ = Content::data;
+    if (in_foreign()) {
+      // "Any other end tag" in foreign content: the nearest foreign element of that name, unless
+      // an HTML element comes first: then HTML's rules.
+      for (std::size_t i = stack_.size(); i-- > 0;) {
+        if (stack_[i].ns == Ns::html) break;
+        if (stack_[i].name == name_) return pop_to(i);
+      }
+    }
+    html_end();
+  }
+
+  // An end tag by HTML's rules, roughly: closes the nearest element of its name, unless a
+  // scope boundary comes first (template, table cells and the like, integration points).
+  void html_end() {
+    if (untracked_ > 0) {  // inside elements too deep to track: they close first
+      --untracked_;
+      return;
+    }
+    if (frameset_) return;
+    for (std::size_t i = stack_.size(); i-- > 0;) {
+      const Open& o = stack_[i];
+      if (o.ns == Ns::html && o.name == name_) return pop_to(i);
+      if (o.ns != Ns::html ? (o.html_integration || o.text_integration)
+                           : one_of(o.name, {"template", "table", "td", "th", "caption", "applet", "object",
+                                             "marquee", "html"}))
+        return;
+    }
+  }
+
+  // Where the data state resumes after a tag that ended at p.
+  std::size_t content(std::size_t p) {
+    const Content c = next_;
+    next_ = Content::data;
+    switch (c) {
+      case Content::data: return p;
+      case Content::plaintext: return s_.size();
+      case Content::rcdata:
+      case Content::rawtext: return raw_text(p);
+      case Content::script: return script_data(p);
+    }
+    return p;
+  }
+
+  // s_[p] starts "</" + the appropriate end tag's name + whitespace, '/' or '>'?
+  bool appropriate_end_tag(std::size_t p) const {
+    const std::size_t k = raw_name_.size();
+    if (p + 2 + k >= s_.size() || s_[p + 1] != '/') return false;
+    for (std::size_t i = 0; i < k; ++i)
+      if (lower(s_[p + 2 + i]) != raw_name_[i]) return false;
+    const char c = s_[p + 2 + k];
+    return is_space(c) || c == '/' || c == '>';
+  }
+
+  // RCDATA / RAWTEXT up to the appropriate end tag, which is then read as a tag.
+  std::size_t raw_text(std::size_t p) {
+    while (true) {
+      const std::size_t lt = s_.find('<', p);
+      if (lt == std::string_view::npos) return s_.size();
+      if (appropriate_end_tag(lt)) return tag(lt + 2, true);
+      p = lt + 1;
+    }
+  }
+
+  // Script data, escaped ("<!--") and double-escaped ("<!--" … "<script>") included.
+  std::size_t script_data(std::size_t p) {
+    const std::size_t n = s_.size();
+    enum { plain, escaped, double_escaped } state = plain;
+    while (p < n) {
+      if (state == plain) {
+        const std::size_t lt = s_.find('<', p);
+        if (lt == std::string_view::npos) return n;
+        if (appropriate_end_tag(lt)) return tag(lt + 2, true);
+        if (s_.compare(lt, 4, "<!--") == 0) {
+          state = escaped;
+          p = lt + 4;
+          // script data escaped dash dash: '-'s, then '>' ends the escape
+          while (p < n && s_[p] == '-') ++p;
+          if (p < n && s_[p] == '>') {
+            state = plain;
+            ++p;
+          }
+          continue;
+        }
+        p = lt + 1;
+        continue;
+      }
+      // escaped / double escaped: "-->" ends both, '<' may start a tag name
+      const char c = s_[p];
+      if (c == '-') {
+        std::size_t q = p;
+        while (q < n && s_[q] == '-') ++q;
+        if (q - p >= 2 && q < n && s_[q] == '>') {
+          state = plain;
+          p = q + 1;
+        } else {
+          p = q;
+        }
+        continue;
+      }
+      if (c != '<') {
+        ++p;
+        continue;
+      }
+      if (state == escaped) {
+        if (appropriate_end_tag(p)) return tag(p + 2, true);
+        // script data double escape start: "<script" + space, '/' or '>'
+        if (p + 7 < n && iequals(s_.substr(p + 1, 6), "script") &&
+            (is_space(s_[p + 7]) || s_[p + 7] == '/' || s_[p + 7] == '>')) {
+          state = double_escaped;
+          p += 8;
+          continue;
+        }
+        ++p;
+        continue;
+      }
+      // double escaped: "</script" + space, '/' or '>' goes back to escaped
+      if (p + 8 < n && s_[p + 1] == '/' && iequals(s_.substr(p + 2, 6), "script") &&
+          (is_space(s_[p + 8]) || s_[p + 8] == '/' || s_[p + 8] == '>')) {
+        state = escaped;
+        p += 9;
+        continue;
+      }
+      ++p;
+    }
+    return n;
+  }
+
+  // Text in the data state: while frameset-ok holds, non-whitespace text ends it (and the head).
+  void text(std::string_view t) {
+    for (const char c : t)
+      if (!is_space(c) && c != '\0') {
+        frameset_ok_ = false;
+        before_body_ = false;
+        return;
+      }
+  }
+
+  std::string_view s_;
+  detail::LinkCollector& links_;
+  // The current tag, reused from tag to tag.
+  std::string name_;
+  std::string buf_;  // attribute names and values
+  std::vector<Attr> attrs_;
+  // The tokenizer state the last start tag asked for, and the name that ends it.
+  Content next_ = Content::data;
+  std::string raw_name_;
+  // Tree state.
+  std::vector<Open> stack_;
+  std::size_t untracked_ = 0;  // open elements past kMaxDepth
+  bool before_body_ = true;
+  bool frameset_ok_ = true;
+  bool frameset_ = false;
+};
+
+}  // namespace
+
+PageLinks extract_page_links_html5(std::string_view html, std::string_view page_url,
+                                   std::string_view robots_token, std::string_view charset) {
+  std::string storage;
+  const std::string_view text = detail::decode_page(html, charset, storage);
+  detail::LinkCollector links(robots_token);
+  try {
+    Extractor(text, links).run();
+  } catch (const std::bad_alloc&) {  // out of memory: the page loses links, the crawl goes on
+  }
+  return links.finish(page_url);
+}
+
+}  // namespace crawl
