@@ -1,10 +1,13 @@
-// The default link extractor (extract_page_links) against the HTML5 reference
-// (extract_page_links_gumbo, gumbo's tree) on (a) the html5lib tokenizer and
+// The default link extractor (extract_page_links, libxml2) and our HTML5 tokenizer
+// (extract_page_links_html5) against the HTML5 reference (extract_page_links_gumbo,
+// gumbo's tree) on (a) the html5lib tokenizer and
 // tree-construction cases, each as a document, with a probe link after every
 // tag of it, and (for the tokenizer's inputs) as the value of an href, and
 // (b) the HTML pages of Debian documentation packages under /usr/share/doc.
 // Every difference fails the test unless an exception below, named and argued,
 // covers it. The corpus test also prints each extractor's MB/s.
+//
+// Reproduce the figures: build-h5/tests/links_differential_test (after a Release build).
 #include "web/links.h"
 
 #include <gtest/gtest.h>
@@ -137,13 +140,34 @@ bool same(const PageLinks& a, const PageLinks& b) {
 struct Exception {
   std::string name;
   std::string why;
-  std::function<bool(std::string_view html, const PageLinks& fast, const PageLinks& gumbo)> covers;
+  std::function<bool(std::string_view html, const PageLinks& tested, const PageLinks& gumbo)> covers;
 };
 
-const std::vector<Exception>& exceptions() {
+using Extract = PageLinks (*)(std::string_view html, std::string_view page_url, std::string_view robots_token,
+                              std::string_view charset);
+
+// One extractor under test, with the differences from gumbo it is allowed.
+struct Tested {
+  const char* name;
+  Extract extract;
+  const std::vector<Exception>& exceptions;
+};
+
+// The libxml2 extractor: none (its html5lib tests are DISABLED, see below).
+const std::vector<Exception>& libxml2_exceptions() {
   static const std::vector<Exception> list = {};
   return list;
 }
+
+const Tested kLibxml2{"fast", &extract_page_links, libxml2_exceptions()};
+
+// The HTML5 tokenizer: what only full tree construction would give as gumbo gives it.
+const std::vector<Exception>& html5_exceptions() {
+  static const std::vector<Exception> list = {};
+  return list;
+}
+
+const Tested kHtml5{"html5", &extract_page_links_html5, html5_exceptions()};
 
 struct Differences {
   int cases = 0;
@@ -152,19 +176,19 @@ struct Differences {
   std::vector<std::string> unexplained;
 };
 
-void compare(const Case& c, Differences& d) {
+void compare(const Tested& t, const Case& c, Differences& d) {
   ++d.cases;
-  const PageLinks fast = extract_page_links(c.html, kPage, "crawlbot", "utf-8");
+  const PageLinks tested = t.extract(c.html, kPage, "crawlbot", "utf-8");
   const PageLinks gumbo = extract_page_links_gumbo(c.html, kPage, "crawlbot", "utf-8");
-  if (same(fast, gumbo)) return;
+  if (same(tested, gumbo)) return;
   ++d.differing;
-  for (const auto& e : exceptions())
-    if (e.covers(c.html, fast, gumbo)) {
+  for (const auto& e : t.exceptions)
+    if (e.covers(c.html, tested, gumbo)) {
       ++d.excepted[e.name];
       return;
     }
-  d.unexplained.push_back(c.name + "\n--- input:\n" + c.html.substr(0, 600) + "\n--- fast:\n" + describe(fast) +
-                          "\n--- gumbo:\n" + describe(gumbo));
+  d.unexplained.push_back(c.name + "\n--- input:\n" + c.html.substr(0, 600) + "\n--- " + t.name + ":\n" +
+                          describe(tested) + "\n--- gumbo:\n" + describe(gumbo));
 }
 
 void report(const std::string& what, const Differences& d) {
@@ -182,13 +206,38 @@ void report(const std::string& what, const Differences& d) {
 
 // Documents made of `html`: itself, then with a probe link after each of its tags and at its
 // end (where a tag, comment or raw-text element that did not end would swallow it).
-void compare_with_probes(const Case& c, Differences& d) {
-  compare(c, d);
+void compare_with_probes(const Tested& t, const Case& c, Differences& d) {
+  compare(t, c, d);
   static const std::string kProbe = "<a href=/probe>";
   for (std::size_t at = c.html.find('>'); at != std::string::npos; at = c.html.find('>', at + 1))
-    compare({c.name + " probe@" + std::to_string(at + 1), c.html.substr(0, at + 1) + kProbe + c.html.substr(at + 1)},
+    compare(t, {c.name + " probe@" + std::to_string(at + 1), c.html.substr(0, at + 1) + kProbe + c.html.substr(at + 1)},
             d);
-  compare({c.name + " probe@end", c.html + kProbe}, d);
+  compare(t, {c.name + " probe@end", c.html + kProbe}, d);
+}
+
+void html5lib_tree_construction(const Tested& t) {
+  Differences d;
+  for (const auto& entry : fs::directory_iterator(html5lib_dir() / "tree-construction"))
+    if (entry.path().extension() == ".dat")
+      for (const auto& c : tree_construction_cases(entry.path())) compare_with_probes(t, c, d);
+  EXPECT_GT(d.cases, 5000);
+  report(std::string(t.name) + " html5lib tree-construction", d);
+}
+
+void html5lib_tokenizer(const Tested& t) {
+  Differences d;
+  for (const auto& entry : fs::directory_iterator(html5lib_dir() / "tokenizer"))
+    if (entry.path().extension() == ".test")
+      for (const auto& c : tokenizer_cases(entry.path())) {
+        compare_with_probes(t, c, d);
+        // The input as an attribute value: character references, quotes, NULs in values.
+        compare(t, {c.name + " in href=\"\"", "<a href=\"/" + c.html + "\">"}, d);
+        compare(t, {c.name + " in href=''", "<a href='/" + c.html + "'>"}, d);
+        compare(t, {c.name + " in href=", "<a href=/" + c.html + ">"}, d);
+        compare(t, {c.name + " in rel", "<a rel=\"" + c.html + "\" href=/r>"}, d);
+      }
+  EXPECT_GT(d.cases, 10000);
+  report(std::string(t.name) + " html5lib tokenizer", d);
 }
 
 // DISABLED while the default extractor is libxml2's HTML 4 parser: on these cases it differs
@@ -201,31 +250,15 @@ void compare_with_probes(const Case& c, Differences& d) {
 // exceptions: these two tests are the acceptance test of the HTML5 tokenizer meant to replace
 // libxml2 (issue 13, goal 3). Run them with --gtest_also_run_disabled_tests;
 // CRAWL_LINKS_DIFF_DUMP=/tmp/diff writes every difference to /tmp/diff.<what>.
-TEST(LinksDifferential, DISABLED_Html5libTreeConstruction) {
-  Differences d;
-  for (const auto& entry : fs::directory_iterator(html5lib_dir() / "tree-construction"))
-    if (entry.path().extension() == ".dat")
-      for (const auto& c : tree_construction_cases(entry.path())) compare_with_probes(c, d);
-  EXPECT_GT(d.cases, 5000);
-  report("html5lib tree-construction", d);
-}
+TEST(LinksDifferential, DISABLED_Html5libTreeConstruction) { html5lib_tree_construction(kLibxml2); }
 
 // DISABLED with the one above, for the same reason.
-TEST(LinksDifferential, DISABLED_Html5libTokenizer) {
-  Differences d;
-  for (const auto& entry : fs::directory_iterator(html5lib_dir() / "tokenizer"))
-    if (entry.path().extension() == ".test")
-      for (const auto& c : tokenizer_cases(entry.path())) {
-        compare_with_probes(c, d);
-        // The input as an attribute value: character references, quotes, NULs in values.
-        compare({c.name + " in href=\"\"", "<a href=\"/" + c.html + "\">"}, d);
-        compare({c.name + " in href=''", "<a href='/" + c.html + "'>"}, d);
-        compare({c.name + " in href=", "<a href=/" + c.html + ">"}, d);
-        compare({c.name + " in rel", "<a rel=\"" + c.html + "\" href=/r>"}, d);
-      }
-  EXPECT_GT(d.cases, 10000);
-  report("html5lib tokenizer", d);
-}
+TEST(LinksDifferential, DISABLED_Html5libTokenizer) { html5lib_tokenizer(kLibxml2); }
+
+// Our HTML5 tokenizer (links_html5.cpp): enabled, every difference from gumbo named.
+TEST(LinksDifferential, Html5Html5libTreeConstruction) { html5lib_tree_construction(kHtml5); }
+
+TEST(LinksDifferential, Html5Html5libTokenizer) { html5lib_tokenizer(kHtml5); }
 
 double thread_cpu_s() {
   timespec t{};
@@ -257,39 +290,44 @@ TEST(LinksDifferential, DebianDocumentation) {
                                      "postgresql-doc-15, git-doc)";
   // Each extractor's CPU time (this thread's: the machine may be busy) over the whole corpus:
   // decoding, parsing, resolving and normalizing the links.
-  double fast_s = 0, gumbo_s = 0;
-  std::size_t fast_links = 0, gumbo_links = 0;
-  Differences d;
+  const Tested* tested[] = {&kLibxml2, &kHtml5};
+  double seconds[3] = {};  // libxml2, html5, gumbo
+  std::size_t links[3] = {};
+  Differences d[2];
   for (const auto& [url, html] : pages) {
-    ++d.cases;
-    double t0 = thread_cpu_s();
-    const PageLinks fast = extract_page_links(html, url, "crawlbot", "");
-    double t1 = thread_cpu_s();
-    const PageLinks gumbo = extract_page_links_gumbo(html, url, "crawlbot", "");
-    double t2 = thread_cpu_s();
-    fast_s += t1 - t0;
-    gumbo_s += t2 - t1;
-    fast_links += fast.links.size();
-    gumbo_links += gumbo.links.size();
-    if (same(fast, gumbo)) continue;
-    ++d.differing;
-    bool excepted = false;
-    for (const auto& e : exceptions())
-      if (e.covers(html, fast, gumbo)) {
-        ++d.excepted[e.name];
-        excepted = true;
-        break;
-      }
-    if (!excepted)
-      d.unexplained.push_back(url + "\n--- fast:\n" + describe(fast).substr(0, 2000) + "\n--- gumbo:\n" +
-                              describe(gumbo).substr(0, 2000));
+    PageLinks found[3];
+    for (int i = 0; i < 3; ++i) {
+      const double t0 = thread_cpu_s();
+      found[i] = i < 2 ? tested[i]->extract(html, url, "crawlbot", "") : extract_page_links_gumbo(html, url, "crawlbot", "");
+      seconds[i] += thread_cpu_s() - t0;
+      links[i] += found[i].links.size();
+    }
+    for (int i = 0; i < 2; ++i) {
+      ++d[i].cases;
+      if (same(found[i], found[2])) continue;
+      ++d[i].differing;
+      bool excepted = false;
+      for (const auto& e : tested[i]->exceptions)
+        if (e.covers(html, found[i], found[2])) {
+          ++d[i].excepted[e.name];
+          excepted = true;
+          break;
+        }
+      if (!excepted)
+        d[i].unexplained.push_back(url + "\n--- " + tested[i]->name + ":\n" + describe(found[i]).substr(0, 2000) +
+                                   "\n--- gumbo:\n" + describe(found[2]).substr(0, 2000));
+    }
   }
-  EXPECT_GT(d.cases, 1000);
-  report("Debian documentation", d);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_GT(d[i].cases, 1000);
+    report(std::string(tested[i]->name) + " Debian documentation", d[i]);
+  }
   std::printf("corpus: %zu pages, %.1f MB (CPU time of this thread)\n"
               "  fast  (extract_page_links):       %7.1f MB/s, %zu links\n"
+              "  html5 (extract_page_links_html5): %7.1f MB/s, %zu links\n"
               "  gumbo (extract_page_links_gumbo): %7.1f MB/s, %zu links\n",
-              pages.size(), bytes / 1e6, bytes / 1e6 / fast_s, fast_links, bytes / 1e6 / gumbo_s, gumbo_links);
+              pages.size(), bytes / 1e6, bytes / 1e6 / seconds[0], links[0], bytes / 1e6 / seconds[1], links[1],
+              bytes / 1e6 / seconds[2], links[2]);
 }
 
 }  // namespace
