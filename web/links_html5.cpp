@@ -380,15 +380,33 @@ class Extractor {
 
   void pop_to(std::size_t i) { stack_.resize(i); }
 
-  // The nearest select or template: HTML's "in select" insertion mode.
-  bool in_select() const {
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+  // Where the open select is when it is nearer than any template (HTML's "in select" insertion
+  // mode), else kNone.
+  std::size_t select_at() const {
     for (std::size_t i = stack_.size(); i-- > 0;) {
       const Open& o = stack_[i];
       if (o.ns != Ns::html) continue;
-      if (o.name == "select") return true;
+      if (o.name == "select") return i;
+      if (o.name == "template") return kNone;
+    }
+    return kNone;
+  }
+
+  // "In select in table": the select was opened inside a table.
+  bool select_in_table(std::size_t select) const {
+    for (std::size_t i = select; i-- > 0;) {
+      const Open& o = stack_[i];
+      if (o.ns != Ns::html) continue;
+      if (o.name == "table") return true;
       if (o.name == "template") return false;
     }
     return false;
+  }
+
+  static bool is_table_part(std::string_view name) {
+    return one_of(name, {"caption", "table", "tbody", "tfoot", "thead", "tr", "td", "th"});
   }
 
   bool in_template() const {
@@ -433,15 +451,12 @@ class Extractor {
       if (name == "noframes") raw(Content::rawtext);
       return;
     }
-    if (in_select()) {
-      if (name == "select" || name == "input" || name == "keygen" || name == "textarea") {
-        for (std::size_t i = stack_.size(); i-- > 0;)
-          if (stack_[i].ns == Ns::html && stack_[i].name == "select") {
-            pop_to(i);
-            break;
-          }
+    if (const std::size_t select = select_at(); select != kNone) {
+      if (name == "select" || name == "input" || name == "keygen" || name == "textarea" ||
+          (is_table_part(name) && select_in_table(select))) {
+        pop_to(select);
         if (name == "select") return;
-        // input, keygen, textarea: reprocessed in body, below
+        // the others: reprocessed by the insertion mode the select was opened in, below
       } else {
         if (name == "script") raw(Content::script);
         if (name == "template") push(name, Ns::html);
@@ -457,10 +472,17 @@ class Extractor {
       return;
     }
     if (name == "frameset") {
-      if (!in_template() && (before_body_ || frameset_ok_)) frameset_ = true;
+      if (in_template()) return;
+      if (!before_body_ && frameset_ok_ && body_start_) links_ = *body_start_;  // the body is removed
+      if (before_body_ || frameset_ok_) frameset_ = true;
       return;
     }
-    if (!head) before_body_ = false;
+    if (!head && before_body_) {
+      before_body_ = false;
+      // The body starts: a <frameset> while frameset-ok holds would take its place, and with it
+      // what it holds.
+      if (frameset_ok_) body_start_ = links_;
+    }
     if (name == "frame") return;  // in body: ignored
     static constexpr std::string_view kNotOk[] = {"pre",   "listing", "li",     "dd",  "dt",     "applet",
                                                   "marquee", "object", "table", "area", "br",    "embed",
@@ -515,6 +537,13 @@ class Extractor {
       return;
     }
     if (frameset_) return;
+    if (const std::size_t select = select_at(); select != kNone) {  // "in select" end tags
+      if (name_ == "select" || (is_table_part(name_) && select_in_table(select)))
+        pop_to(select);
+      else if (name_ != "template")
+        return;  // option and optgroup close nothing that matters here
+      if (name_ == "select") return;
+    }
     for (std::size_t i = stack_.size(); i-- > 0;) {
       const Open& o = stack_[i];
       if (o.ns == Ns::html && o.name == name_) return pop_to(i);
@@ -648,6 +677,7 @@ class Extractor {
   bool before_body_ = true;
   bool frameset_ok_ = true;
   bool frameset_ = false;
+  std::optional<detail::LinkCollector> body_start_;  // what was collected before the body
 };
 
 }  // namespace
