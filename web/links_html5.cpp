@@ -150,6 +150,10 @@ struct Open {
   Ns ns = Ns::html;
   bool html_integration = false;  // SVG foreignObject, desc, title; MathML annotation-xml (HTML)
   bool text_integration = false;  // MathML mi, mo, mn, ms, mtext
+  // A template whose first start tag was <col>: "in column group" insertion mode, where other
+  // start tags make no element while it is the current node.
+  bool template_started = false;
+  bool template_columns = false;
 };
 
 // How the tokenizer reads what follows a start tag.
@@ -199,13 +203,56 @@ class Extractor {
 
   std::size_t declaration(std::size_t p) {
     if (s_.compare(p, 2, "--") == 0) return comment(p + 2);
-    if (s_.size() - p >= 7 && iequals(s_.substr(p, 7), "doctype")) return bogus_comment(p + 7);
+    if (s_.size() - p >= 7 && iequals(s_.substr(p, 7), "doctype")) {
+      const std::size_t end = bogus_comment(p + 7);
+      if (!doctype_seen_) doctype(s_.substr(p + 7, end - (p + 7)));
+      return end;
+    }
     if (s_.compare(p, 7, "[CDATA[") == 0 && !stack_.empty() && stack_.back().ns != Ns::html) {
       const std::size_t end = s_.find("]]>", p + 7);
       if (end != p + 7 && frameset_ok_) frameset_ok_ = false;
       return end == std::string_view::npos ? s_.size() : end + 3;
     }
     return bogus_comment(p);
+  }
+
+  // The first DOCTYPE (after "<!DOCTYPE", up to its '>'): whether the document is in quirks
+  // mode, where a <table> does not close an open <p>. The standard's list of quirky public
+  // identifiers, shortened to the prefixes that documents use.
+  void doctype(std::string_view d) {
+    doctype_seen_ = true;
+    std::string lower_d;
+    for (const char c : d) lower_d += lower(c);
+    std::size_t i = 0;
+    while (i < lower_d.size() && is_space(lower_d[i])) ++i;
+    std::size_t name_end = i;
+    while (name_end < lower_d.size() && !is_space(lower_d[name_end]) && lower_d[name_end] != '>') ++name_end;
+    if (lower_d.compare(i, name_end - i, "html") != 0) return;  // quirks
+    const std::size_t pub = lower_d.find("public", name_end);
+    if (pub == std::string::npos) {
+      quirks_ = false;
+      return;
+    }
+    const std::size_t q = lower_d.find_first_of("\"'", pub);
+    if (q == std::string::npos) return;
+    const std::size_t q_end = lower_d.find(lower_d[q], q + 1);
+    const std::string_view id = std::string_view(lower_d).substr(q + 1, q_end == std::string::npos ? std::string::npos : q_end - q - 1);
+    const bool has_system = q_end != std::string::npos && lower_d.find_first_of("\"'", q_end + 1) != std::string::npos;
+    static constexpr std::string_view kQuirky[] = {
+        "-//w3o//dtd w3 html strict 3.0//en//", "-/w3c/dtd html 4.0 transitional/en", "html",
+        "+//silmaril//dtd html pro v0r11 19970101//", "-//as//dtd html 3.0 aswedit + extensions//",
+        "-//ietf//dtd html", "-//metrius//dtd metrius presentational//", "-//microsoft//dtd internet explorer",
+        "-//netscape comm. corp.//dtd", "-//o'reilly and associates//dtd html", "-//softquad",
+        "-//spyglass//dtd html 2.0 extended//", "-//sq//dtd html 2.0 hotmetal + extensions//",
+        "-//sun microsystems corp.//dtd hotjava", "-//w3c//dtd html 3", "-//w3c//dtd html 4.0 frameset//",
+        "-//w3c//dtd html 4.0 transitional//", "-//w3c//dtd html experimental", "-//w3c//dtd w3 html//",
+        "-//w3o//dtd w3 html 3.0//", "-//webtechs//dtd mozilla html"};
+    for (const std::string_view k : kQuirky)
+      if (k == "html" || k.back() != '/' ? id == k : id.starts_with(k)) return;
+    if (!has_system && (id.starts_with("-//w3c//dtd html 4.01 frameset//") ||
+                        id.starts_with("-//w3c//dtd html 4.01 transitional//")))
+      return;
+    quirks_ = false;
   }
 
   // After "<!--": the comment ends at "-->" or "--!>" (any number of extra '-' before the '>'),
@@ -484,6 +531,23 @@ class Extractor {
       if (frameset_ok_) body_start_ = links_;
     }
     if (name == "frame") return;  // in body: ignored
+    if (!stack_.empty() && stack_.back().ns == Ns::html && stack_.back().name == "template") {
+      Open& t = stack_.back();
+      if (!t.template_started) {
+        t.template_started = true;
+        t.template_columns = name == "col";
+      }
+      if (t.template_columns && name != "col" && name != "template") return;
+    }
+    static constexpr std::string_view kClosesP[] = {
+        "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir",  "div",
+        "dl",      "fieldset", "figcaption", "figure", "footer", "header", "hgroup", "main", "menu",
+        "nav",     "ol",      "p",       "section", "summary", "ul",     "h1",     "h2",   "h3",
+        "h4",      "h5",      "h6",      "pre",     "listing", "form",   "hr",     "xmp",  "plaintext",
+        "li",      "dd",      "dt"};
+    if (std::find(std::begin(kClosesP), std::end(kClosesP), name) != std::end(kClosesP) ||
+        (name == "table" && !quirks_))
+      close_p();
     static constexpr std::string_view kNotOk[] = {"pre",   "listing", "li",     "dd",  "dt",     "applet",
                                                   "marquee", "object", "table", "area", "br",    "embed",
                                                   "img",   "image",   "keygen", "wbr", "hr",     "textarea",
@@ -509,6 +573,20 @@ class Extractor {
     if (std::find(std::begin(kVoid), std::end(kVoid), name) != std::end(kVoid)) return;
     if (name == "html" || name == "head") return;  // always open, below everything
     push(name, Ns::html);
+  }
+
+  // "Close a p element" if one is in button scope.
+  void close_p() {
+    for (std::size_t i = stack_.size(); i-- > 0;) {
+      const Open& o = stack_[i];
+      if (o.ns != Ns::html) {
+        if (o.html_integration || o.text_integration) return;
+        continue;
+      }
+      if (o.name == "p") return pop_to(i);
+      if (one_of(o.name, {"button", "template", "table", "td", "th", "caption", "applet", "object", "marquee"}))
+        return;
+    }
   }
 
   void raw(Content c) {
@@ -544,12 +622,15 @@ class Extractor {
         return;  // option and optgroup close nothing that matters here
       if (name_ == "select") return;
     }
+    // Table parts end in table scope, which only html and template bound.
+    const bool table_part = is_table_part(name_);
     for (std::size_t i = stack_.size(); i-- > 0;) {
       const Open& o = stack_[i];
       if (o.ns == Ns::html && o.name == name_) return pop_to(i);
-      if (o.ns != Ns::html ? (o.html_integration || o.text_integration)
-                           : one_of(o.name, {"template", "table", "td", "th", "caption", "applet", "object",
-                                             "marquee", "html"}))
+      if (o.ns != Ns::html ? (!table_part && (o.html_integration || o.text_integration))
+                           : (o.name == "template" ||
+                              (!table_part && one_of(o.name, {"table", "td", "th", "caption", "applet", "object",
+                                                              "marquee"}))))
         return;
     }
   }
@@ -677,6 +758,8 @@ class Extractor {
   bool before_body_ = true;
   bool frameset_ok_ = true;
   bool frameset_ = false;
+  bool doctype_seen_ = false;
+  bool quirks_ = true;  // until a DOCTYPE says otherwise
   std::optional<detail::LinkCollector> body_start_;  // what was collected before the body
 };
 
