@@ -61,10 +61,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-bool one_of(std::string_view name, std::initializer_list<std::string_view> names) {
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
 void append_utf8(std::string& out, std::uint32_t c) {
   if (c < 0x80) {
     out += static_cast<char>(c);
@@ -145,8 +141,124 @@ std::size_t char_ref_in_attribute(std::string_view s, std::string& out) {
 
 enum class Ns : std::uint8_t { html, svg, math };
 
+// The tag names the tree state looks at, each with what HTML says of it (Flag). Start and end
+// tags are looked up once (a hash); everything after compares small integers.
+#define CRAWL_HTML5_TAGS(X)                                                                        \
+  X(a, "a", kKeep | kLink) X(address, "address", kClosesP) X(annotation_xml, "annotation-xml", kKeep) \
+  X(applet, "applet", kNotOk | kScope) X(area, "area", kKeep | kLink | kVoid | kNotOk)                 \
+  X(article, "article", kClosesP) X(aside, "aside", kClosesP) X(b, "b", kBreakout)                    \
+  X(base, "base", kKeep | kLink | kVoid | kHead) X(basefont, "basefont", kVoid | kHead)               \
+  X(bgsound, "bgsound", kVoid | kHead) X(big, "big", kBreakout)                                       \
+  X(blockquote, "blockquote", kClosesP | kBreakout) X(body, "body", kBreakout)                        \
+  X(br, "br", kVoid | kNotOk | kBreakout) X(button, "button", kNotOk) X(caption, "caption", kScope | kTablePart) \
+  X(center, "center", kClosesP | kBreakout) X(code, "code", kBreakout) X(col, "col", kVoid)           \
+  X(dd, "dd", kClosesP | kNotOk | kBreakout) X(desc, "desc", 0) X(details, "details", kClosesP)      \
+  X(dialog, "dialog", kClosesP) X(dir, "dir", kClosesP) X(div, "div", kClosesP | kBreakout)           \
+  X(dl, "dl", kClosesP | kBreakout) X(dt, "dt", kClosesP | kNotOk | kBreakout)                        \
+  X(em, "em", kBreakout) X(embed, "embed", kVoid | kNotOk | kBreakout)                                \
+  X(fieldset, "fieldset", kClosesP) X(figcaption, "figcaption", kClosesP)                            \
+  X(figure, "figure", kClosesP) X(font, "font", kKeep) X(footer, "footer", kClosesP)                 \
+  X(foreignobject, "foreignobject", 0) X(form, "form", kClosesP)                                     \
+  X(frame, "frame", kKeep | kLink | kVoid) X(frameset, "frameset", 0)                                \
+  X(h1, "h1", kClosesP | kBreakout) X(h2, "h2", kClosesP | kBreakout) X(h3, "h3", kClosesP | kBreakout) \
+  X(h4, "h4", kClosesP | kBreakout) X(h5, "h5", kClosesP | kBreakout) X(h6, "h6", kClosesP | kBreakout) \
+  X(head, "head", kHead | kBreakout) X(header, "header", kClosesP) X(hgroup, "hgroup", kClosesP)     \
+  X(hr, "hr", kVoid | kClosesP | kNotOk | kBreakout) X(html, "html", kHead | kScope)                  \
+  X(i, "i", kBreakout) X(iframe, "iframe", kKeep | kLink | kNotOk) X(image, "image", kVoid | kNotOk)  \
+  X(img, "img", kVoid | kNotOk | kBreakout) X(input, "input", kKeep | kVoid) X(keygen, "keygen", kVoid | kNotOk) \
+  X(li, "li", kClosesP | kNotOk | kBreakout) X(link, "link", kVoid | kHead)                           \
+  X(listing, "listing", kClosesP | kNotOk | kBreakout) X(main, "main", kClosesP)                      \
+  X(malignmark, "malignmark", 0) X(marquee, "marquee", kNotOk | kScope) X(math, "math", 0)           \
+  X(menu, "menu", kClosesP | kBreakout) X(meta, "meta", kKeep | kLink | kVoid | kHead | kBreakout)    \
+  X(mglyph, "mglyph", 0) X(mi, "mi", 0) X(mn, "mn", 0) X(mo, "mo", 0) X(ms, "ms", 0)                 \
+  X(mtext, "mtext", 0) X(nav, "nav", kClosesP) X(nobr, "nobr", kBreakout)                            \
+  X(noembed, "noembed", 0) X(noframes, "noframes", kHead) X(noscript, "noscript", kHead)             \
+  X(object, "object", kNotOk | kScope) X(ol, "ol", kClosesP | kBreakout) X(option, "option", 0)        \
+  X(p, "p", kClosesP | kBreakout)                                                                   \
+  X(param, "param", kVoid) X(plaintext, "plaintext", kClosesP) X(pre, "pre", kClosesP | kNotOk | kBreakout) \
+  X(ruby, "ruby", kBreakout) X(s, "s", kBreakout) X(script, "script", kHead)                          \
+  X(section, "section", kClosesP) X(select, "select", kNotOk) X(small, "small", kBreakout)           \
+  X(source, "source", kVoid) X(span, "span", kBreakout) X(strike, "strike", kBreakout)                \
+  X(strong, "strong", kBreakout) X(style, "style", kHead) X(sub, "sub", kBreakout)                   \
+  X(summary, "summary", kClosesP) X(sup, "sup", kBreakout) X(svg, "svg", 0)                          \
+  X(table, "table", kNotOk | kScope | kTablePart | kBreakout) X(tbody, "tbody", kTablePart)           \
+  X(td, "td", kScope | kTablePart) X(template_, "template", kHead) X(textarea, "textarea", kNotOk)    \
+  X(tfoot, "tfoot", kTablePart) X(th, "th", kScope | kTablePart) X(thead, "thead", kTablePart)       \
+  X(title, "title", kHead) X(tr, "tr", kTablePart) X(track, "track", kVoid) X(tt, "tt", kBreakout)   \
+  X(u, "u", kBreakout) X(ul, "ul", kClosesP | kBreakout) X(var, "var", kBreakout)                    \
+  X(wbr, "wbr", kVoid | kNotOk) X(xmp, "xmp", kClosesP | kNotOk)
+
+enum Flag : std::uint32_t {
+  kKeep = 1 << 0,       // its attributes are read
+  kLink = 1 << 1,       // LinkCollector::element wants it
+  kVoid = 1 << 2,       // no end tag: never open
+  kHead = 1 << 3,       // in head (or before it): does not start the body
+  kNotOk = 1 << 4,      // in body, sets frameset-ok to "not ok"
+  kClosesP = 1 << 5,    // in body, closes a p element in button scope
+  kBreakout = 1 << 6,   // in foreign content, ends it ("font" too, with color, face or size)
+  kScope = 1 << 7,      // bounds the "has an element in scope" walk
+  kTablePart = 1 << 8,  // caption, table, tbody, tfoot, thead, tr, td, th
+};
+
+enum class Tag : std::uint8_t {
+  other,
+#define CRAWL_HTML5_TAG_ENUM(id, name, flags) id,
+  CRAWL_HTML5_TAGS(CRAWL_HTML5_TAG_ENUM)
+#undef CRAWL_HTML5_TAG_ENUM
+};
+
+struct TagInfo {
+  std::string_view name;
+  std::uint32_t flags;
+};
+
+constexpr TagInfo kTags[] = {
+    {"", 0},
+#define CRAWL_HTML5_TAG_INFO(id, name, flags) {name, flags},
+    CRAWL_HTML5_TAGS(CRAWL_HTML5_TAG_INFO)
+#undef CRAWL_HTML5_TAG_INFO
+};
+
+constexpr bool has(Tag t, std::uint32_t flag) { return (kTags[static_cast<std::size_t>(t)].flags & flag) != 0; }
+
+// A lowercase tag name's Tag: a perfect-enough hash (length, first and last bytes) into a
+// small open-addressed table, then one comparison.
+class TagTable {
+ public:
+  TagTable() {
+    for (std::size_t i = 1; i < std::size(kTags); ++i) {
+      std::size_t h = hash(kTags[i].name);
+      while (slots_[h] != 0) h = (h + 1) & (kSlots - 1);
+      slots_[h] = static_cast<std::uint8_t>(i);
+    }
+  }
+  Tag find(std::string_view name) const {
+    if (name.empty() || name.size() > 14) return Tag::other;
+    for (std::size_t h = hash(name);; h = (h + 1) & (kSlots - 1)) {
+      const std::uint8_t i = slots_[h];
+      if (i == 0) return Tag::other;
+      if (kTags[i].name == name) return static_cast<Tag>(i);
+    }
+  }
+
+ private:
+  static constexpr std::size_t kSlots = 512;
+  static std::size_t hash(std::string_view n) {
+    return (n.size() * 31 + static_cast<unsigned char>(n[0]) * 7 + static_cast<unsigned char>(n.back()) * 131 +
+            (n.size() > 1 ? static_cast<unsigned char>(n[1]) * 17 : 0)) &
+           (kSlots - 1);
+  }
+  std::array<std::uint8_t, kSlots> slots_{};
+};
+
+Tag tag_of(std::string_view lowercase_name) {
+  static const TagTable table;  // built once, thread-safe
+  return table.find(lowercase_name);
+}
+
 struct Open {
-  std::string name;  // lowercase
+  Tag tag = Tag::other;
+  std::string name;  // lowercase; kept for Tag::other only
   Ns ns = Ns::html;
   bool html_integration = false;  // SVG foreignObject, desc, title; MathML annotation-xml (HTML)
   bool text_integration = false;  // MathML mi, mo, mn, ms, mtext
@@ -285,8 +397,9 @@ class Extractor {
         name_ += lower(c);
     }
     bool self_closing = false;
+    tag_ = tag_of(name_);
     // Only the elements that can matter keep their attributes.
-    const bool keep = !end_tag && wants_attributes(name_);
+    const bool keep = !end_tag && has(tag_, kKeep);
     p = attributes(p, keep, self_closing);
     if (p == std::string_view::npos) return n;  // EOF inside the tag: no token
     if (end_tag)
@@ -294,10 +407,6 @@ class Extractor {
     else
       start_tag_token(self_closing);
     return content(p);
-  }
-
-  static bool wants_attributes(std::string_view name) {
-    return one_of(name, {"a", "area", "frame", "iframe", "base", "meta", "annotation-xml", "font", "input"});
   }
 
   // The attribute states from "before attribute name" to the tag's '>': returns the position
@@ -395,9 +504,15 @@ class Extractor {
     return std::nullopt;
   }
 
-  void element(std::string_view name) {
-    links_.element(name, [this](const char* wanted) { return attribute(wanted); });
+  void element(Tag t) {
+    if (has(t, kLink)) links_.element(kTags[static_cast<std::size_t>(t)].name, [this](const char* wanted) { return attribute(wanted); });
   }
+
+  // Is `o` the element `t` (of HTML, unless `ns` says otherwise)?
+  bool is(const Open& o, Tag t, Ns ns = Ns::html) const { return o.tag == t && o.ns == ns; }
+
+  // Does `o` close with the current end tag?
+  bool closes(const Open& o) const { return o.tag == tag_ && (tag_ != Tag::other || o.name == name_); }
 
   // --- Tree state ---
 
@@ -406,7 +521,7 @@ class Extractor {
   bool in_foreign() const { return !stack_.empty() && stack_.back().ns != Ns::html; }
 
   // Pushes an element, or counts it as untracked past kMaxDepth. `self_closing`: popped at once.
-  void push(std::string_view name, Ns ns, bool self_closing = false) {
+  void push(Ns ns, bool self_closing = false) {
     if (stack_.size() >= kMaxDepth) {  // deeper elements are not tracked (see the file comment)
       if (!self_closing) ++untracked_;
       return;
@@ -414,29 +529,43 @@ class Extractor {
     if (self_closing) return;
     stack_.emplace_back();
     Open& o = stack_.back();
-    o.name.assign(name);
+    o.tag = tag_;
+    count(o, 1);
+    if (tag_ == Tag::other) o.name.assign(name_);
     o.ns = ns;
-    if (ns == Ns::svg) o.html_integration = one_of(name, {"foreignobject", "desc", "title"});
+    if (ns == Ns::svg) o.html_integration = tag_ == Tag::foreignobject || tag_ == Tag::desc || tag_ == Tag::title;
     if (ns == Ns::math) {
-      o.text_integration = one_of(name, {"mi", "mo", "mn", "ms", "mtext"});
-      if (name == "annotation-xml")
+      o.text_integration =
+          tag_ == Tag::mi || tag_ == Tag::mo || tag_ == Tag::mn || tag_ == Tag::ms || tag_ == Tag::mtext;
+      if (tag_ == Tag::annotation_xml)
         if (const auto enc = attribute("encoding"))
           o.html_integration = iequals(*enc, "text/html") || iequals(*enc, "application/xhtml+xml");
     }
   }
 
-  void pop_to(std::size_t i) { stack_.resize(i); }
+  void pop_to(std::size_t i) {
+    for (std::size_t j = i; j < stack_.size(); ++j) count(stack_[j], -1);
+    stack_.resize(i);
+  }
+
+  void count(const Open& o, int d) {
+    if (o.ns != Ns::html) return;
+    if (o.tag == Tag::select) selects_ += d;
+    if (o.tag == Tag::template_) templates_ += d;
+    if (o.tag == Tag::p) ps_ += d;
+  }
 
   static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
 
   // Where the open select is when it is nearer than any template (HTML's "in select" insertion
   // mode), else kNone.
   std::size_t select_at() const {
+    if (selects_ == 0) return kNone;
     for (std::size_t i = stack_.size(); i-- > 0;) {
       const Open& o = stack_[i];
       if (o.ns != Ns::html) continue;
-      if (o.name == "select") return i;
-      if (o.name == "template") return kNone;
+      if (o.tag == Tag::select) return i;
+      if (o.tag == Tag::template_) return kNone;
     }
     return kNone;
   }
@@ -446,146 +575,150 @@ class Extractor {
     for (std::size_t i = select; i-- > 0;) {
       const Open& o = stack_[i];
       if (o.ns != Ns::html) continue;
-      if (o.name == "table") return true;
-      if (o.name == "template") return false;
+      if (o.tag == Tag::table) return true;
+      if (o.tag == Tag::template_) return false;
     }
     return false;
   }
 
-  static bool is_table_part(std::string_view name) {
-    return one_of(name, {"caption", "table", "tbody", "tfoot", "thead", "tr", "td", "th"});
-  }
-
-  bool in_template() const {
-    for (const Open& o : stack_)
-      if (o.ns == Ns::html && o.name == "template") return true;
-    return false;
-  }
 
   void start_tag_token(bool self_closing) {
     if (!in_foreign()) return html_start(self_closing);
     const Open& top = stack_.back();
-    if ((top.text_integration && name_ != "mglyph" && name_ != "malignmark") ||
-        (top.ns == Ns::math && top.name == "annotation-xml" && name_ == "svg") || top.html_integration)
+    if ((top.text_integration && tag_ != Tag::mglyph && tag_ != Tag::malignmark) ||
+        (is(top, Tag::annotation_xml, Ns::math) && tag_ == Tag::svg) || top.html_integration)
       return html_start(self_closing);
     foreign_start(self_closing);
   }
 
   // "The rules for parsing tokens in foreign content", start tags.
   void foreign_start(bool self_closing) {
-    static constexpr std::string_view kBreakout[] = {
-        "b",  "big", "blockquote", "body", "br",     "center", "code",   "dd",    "div",   "dl",    "dt",
-        "em", "embed", "h1",       "h2",   "h3",     "h4",     "h5",     "h6",    "head",  "hr",    "i",
-        "img", "li", "listing",    "menu", "meta",   "nobr",   "ol",     "p",     "pre",   "ruby",  "s",
-        "small", "span", "strong", "strike", "sub",  "sup",    "table",  "tt",    "u",     "ul",    "var"};
-    const bool breakout =
-        std::find(std::begin(kBreakout), std::end(kBreakout), name_) != std::end(kBreakout) ||
-        (name_ == "font" && (attribute("color") || attribute("face") || attribute("size")));
+    const bool breakout = has(tag_, kBreakout) || (tag_ == Tag::font && (attribute("color") || attribute("face") ||
+                                                                         attribute("size")));
     if (breakout) {
-      while (in_foreign() && !stack_.back().text_integration && !stack_.back().html_integration) stack_.pop_back();
+      while (in_foreign() && !stack_.back().text_integration && !stack_.back().html_integration)
+        pop_to(stack_.size() - 1);
       return html_start(self_closing);
     }
     const Ns ns = stack_.back().ns;
-    if (ns == Ns::svg && name_ == "a") element("a");  // SVG 2's <a href> is a hyperlink
-    push(name_, ns, self_closing);
+    if (ns == Ns::svg && tag_ == Tag::a) element(Tag::a);  // SVG 2's <a href> is a hyperlink
+    push(ns, self_closing);
   }
 
   void html_start(bool self_closing) {
-    const std::string_view name = name_;
+    const Tag t = tag_;
     next_ = Content::data;
     if (frameset_) {  // "in frameset" / "after frameset": only these make elements
-      if (name == "frame") element("frame");
-      if (name == "noframes") raw(Content::rawtext);
+      if (t == Tag::frame) element(t);
+      if (t == Tag::noframes) raw(Content::rawtext);
       return;
     }
     if (const std::size_t select = select_at(); select != kNone) {
-      if (name == "select" || name == "input" || name == "keygen" || name == "textarea" ||
-          (is_table_part(name) && select_in_table(select))) {
+      if (t == Tag::select || t == Tag::input || t == Tag::keygen || t == Tag::textarea ||
+          (has(t, kTablePart) && select_in_table(select))) {
         pop_to(select);
-        if (name == "select") return;
+        if (t == Tag::select) return;
         // the others: reprocessed by the insertion mode the select was opened in, below
       } else {
-        if (name == "script") raw(Content::script);
-        if (name == "template") push(name, Ns::html);
+        if (t == Tag::script) raw(Content::script);
+        if (t == Tag::template_) push(Ns::html);
         return;
       }
     }
-    static constexpr std::string_view kHead[] = {"base", "basefont", "bgsound", "link",  "meta",     "noframes",
-                                                 "script", "style",  "template", "title", "noscript", "head", "html"};
-    const bool head = std::find(std::begin(kHead), std::end(kHead), name) != std::end(kHead);
-    if (name == "body") {
+    if (t == Tag::body) {
       before_body_ = false;
       frameset_ok_ = false;
       return;
     }
-    if (name == "frameset") {
-      if (in_template()) return;
+    if (t == Tag::frameset) {
+      if (templates_ > 0) return;
       if (!before_body_ && frameset_ok_ && body_start_) links_ = *body_start_;  // the body is removed
       if (before_body_ || frameset_ok_) frameset_ = true;
       return;
     }
-    if (!head && before_body_) {
+    if (before_body_ && !has(t, kHead)) {
       before_body_ = false;
       // The body starts: a <frameset> while frameset-ok holds would take its place, and with it
       // what it holds.
       if (frameset_ok_) body_start_ = links_;
     }
-    if (name == "frame") return;  // in body: ignored
-    if (!stack_.empty() && stack_.back().ns == Ns::html && stack_.back().name == "template") {
-      Open& t = stack_.back();
-      if (!t.template_started) {
-        t.template_started = true;
-        t.template_columns = name == "col";
+    if (t == Tag::frame) return;  // in body: ignored
+    if (!stack_.empty() && is(stack_.back(), Tag::template_)) {
+      Open& tp = stack_.back();
+      if (!tp.template_started) {
+        tp.template_started = true;
+        tp.template_columns = t == Tag::col;
       }
-      if (t.template_columns && name != "col" && name != "template") return;
+      if (tp.template_columns && t != Tag::col && t != Tag::template_) return;
     }
-    static constexpr std::string_view kClosesP[] = {
-        "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir",  "div",
-        "dl",      "fieldset", "figcaption", "figure", "footer", "header", "hgroup", "main", "menu",
-        "nav",     "ol",      "p",       "section", "summary", "ul",     "h1",     "h2",   "h3",
-        "h4",      "h5",      "h6",      "pre",     "listing", "form",   "hr",     "xmp",  "plaintext",
-        "li",      "dd",      "dt"};
-    if (std::find(std::begin(kClosesP), std::end(kClosesP), name) != std::end(kClosesP) ||
-        (name == "table" && !quirks_))
-      close_p();
-    static constexpr std::string_view kNotOk[] = {"pre",   "listing", "li",     "dd",  "dt",     "applet",
-                                                  "marquee", "object", "table", "area", "br",    "embed",
-                                                  "img",   "image",   "keygen", "wbr", "hr",     "textarea",
-                                                  "xmp",   "iframe",  "select", "button"};
-    if (frameset_ok_ && std::find(std::begin(kNotOk), std::end(kNotOk), name) != std::end(kNotOk))
-      frameset_ok_ = false;
-    if (frameset_ok_ && name == "input") {
-      const auto type = attribute("type");
-      if (!type || !iequals(*type, "hidden")) frameset_ok_ = false;
+    if (has(t, kClosesP) || (t == Tag::table && !quirks_)) close_p();
+    implied_ends(t);
+    if (frameset_ok_) {
+      if (has(t, kNotOk)) frameset_ok_ = false;
+      if (t == Tag::input) {
+        const auto type = attribute("type");
+        if (!type || !iequals(*type, "hidden")) frameset_ok_ = false;
+      }
     }
-    element(name);
-    if (name == "title" || name == "textarea") return raw(Content::rcdata);
-    if (one_of(name, {"style", "xmp", "iframe", "noembed", "noframes"})) return raw(Content::rawtext);
-    if (name == "script") return raw(Content::script);
-    if (name == "plaintext") return raw(Content::plaintext);
-    if (name == "svg" || name == "math") {
-      push(name, name == "svg" ? Ns::svg : Ns::math, self_closing);
-      return;
+    element(t);
+    switch (t) {
+      case Tag::title:
+      case Tag::textarea: return raw(Content::rcdata);
+      case Tag::style:
+      case Tag::xmp:
+      case Tag::iframe:
+      case Tag::noembed:
+      case Tag::noframes: return raw(Content::rawtext);
+      case Tag::script: return raw(Content::script);
+      case Tag::plaintext: return raw(Content::plaintext);
+      case Tag::svg: return push(Ns::svg, self_closing);
+      case Tag::math: return push(Ns::math, self_closing);
+      case Tag::html:
+      case Tag::head: return;  // always open, below everything
+      default: break;
     }
-    static constexpr std::string_view kVoid[] = {"area", "base", "basefont", "bgsound", "br",   "col",
-                                                 "embed", "hr",  "img",      "image",   "input", "keygen",
-                                                 "link", "meta", "param",    "source",  "track", "wbr"};
-    if (std::find(std::begin(kVoid), std::end(kVoid), name) != std::end(kVoid)) return;
-    if (name == "html" || name == "head") return;  // always open, below everything
-    push(name, Ns::html);
+    if (!has(t, kVoid)) push(Ns::html);
   }
 
-  // "Close a p element" if one is in button scope.
-  void close_p() {
+  // The elements whose end tag may be left out that a start tag closes (li, dd, dt, option, tr,
+  // td, th), roughly: they only need closing to keep the stack shallow.
+  void implied_ends(Tag t) {
+    if (stack_.empty()) return;
+    if (t == Tag::option && is(stack_.back(), Tag::option)) return pop_to(stack_.size() - 1);
+    Tag a = Tag::other, b = Tag::other, stop = Tag::other;
+    switch (t) {
+      case Tag::li: a = Tag::li; break;
+      case Tag::dd:
+      case Tag::dt: a = Tag::dd, b = Tag::dt, stop = Tag::dl; break;
+      case Tag::tr: a = Tag::tr, stop = Tag::table; break;
+      case Tag::td:
+      case Tag::th: a = Tag::td, b = Tag::th, stop = Tag::tr; break;
+      default: return;
+    }
     for (std::size_t i = stack_.size(); i-- > 0;) {
       const Open& o = stack_[i];
       if (o.ns != Ns::html) {
         if (o.html_integration || o.text_integration) return;
         continue;
       }
-      if (o.name == "p") return pop_to(i);
-      if (one_of(o.name, {"button", "template", "table", "td", "th", "caption", "applet", "object", "marquee"}))
+      if (o.tag == a || (b != Tag::other && o.tag == b)) return pop_to(i);
+      if ((stop != Tag::other && o.tag == stop) || o.tag == Tag::template_ || o.tag == Tag::ul || o.tag == Tag::ol ||
+          (t != Tag::tr && o.tag == Tag::table) || (has(o.tag, kScope) && t != Tag::td && t != Tag::th))
         return;
+    }
+  }
+
+  // "Close a p element" if one is in button scope.
+  void close_p() {
+    if (ps_ == 0) return;
+    for (std::size_t i = stack_.size(); i-- > 0;) {
+      const Open& o = stack_[i];
+      if (o.ns != Ns::html) {
+        if (o.html_integration || o.text_integration) return;
+        continue;
+      }
+      if (o.tag == Tag::p) return pop_to(i);
+      if (o.tag == Tag::button || o.tag == Tag::template_ || has(o.tag, kScope)) return;
     }
   }
 
@@ -601,7 +734,7 @@ class Extractor {
       // an HTML element comes first: then HTML's rules.
       for (std::size_t i = stack_.size(); i-- > 0;) {
         if (stack_[i].ns == Ns::html) break;
-        if (stack_[i].name == name_) return pop_to(i);
+        if (closes(stack_[i])) return pop_to(i);
       }
     }
     html_end();
@@ -615,22 +748,21 @@ class Extractor {
       return;
     }
     if (frameset_) return;
+    const Tag t = tag_;
     if (const std::size_t select = select_at(); select != kNone) {  // "in select" end tags
-      if (name_ == "select" || (is_table_part(name_) && select_in_table(select)))
+      if (t == Tag::select || (has(t, kTablePart) && select_in_table(select)))
         pop_to(select);
-      else if (name_ != "template")
+      else if (t != Tag::template_)
         return;  // option and optgroup close nothing that matters here
-      if (name_ == "select") return;
+      if (t == Tag::select) return;
     }
     // Table parts end in table scope, which only html and template bound.
-    const bool table_part = is_table_part(name_);
+    const bool table_part = has(t, kTablePart);
     for (std::size_t i = stack_.size(); i-- > 0;) {
       const Open& o = stack_[i];
-      if (o.ns == Ns::html && o.name == name_) return pop_to(i);
+      if (o.ns == Ns::html && closes(o)) return pop_to(i);
       if (o.ns != Ns::html ? (!table_part && (o.html_integration || o.text_integration))
-                           : (o.name == "template" ||
-                              (!table_part && one_of(o.name, {"table", "td", "th", "caption", "applet", "object",
-                                                              "marquee"}))))
+                           : (o.tag == Tag::template_ || (!table_part && has(o.tag, kScope))))
         return;
     }
   }
@@ -747,6 +879,7 @@ class Extractor {
   detail::LinkCollector& links_;
   // The current tag, reused from tag to tag.
   std::string name_;
+  Tag tag_ = Tag::other;
   std::string buf_;  // attribute names and values
   std::vector<Attr> attrs_;
   // The tokenizer state the last start tag asked for, and the name that ends it.
@@ -755,6 +888,10 @@ class Extractor {
   // Tree state.
   std::vector<Open> stack_;
   std::size_t untracked_ = 0;  // open elements past kMaxDepth
+  // Open select, template and p elements of HTML: most pages have none.
+  int selects_ = 0;
+  int templates_ = 0;
+  int ps_ = 0;
   bool before_body_ = true;
   bool frameset_ok_ = true;
   bool frameset_ = false;
