@@ -304,7 +304,7 @@ class Extractor {
     }
     if (c == '!') return declaration(at + 2);
     if (c == '?') return bogus_comment(at + 1);
-    if (frameset_ok_) frameset_ok_ = false;  // "<" as text
+    if (frameset_ok_) text("<");
     return at + 1;
   }
 
