@@ -144,49 +144,49 @@ enum class Ns : std::uint8_t { html, svg, math };
 // The tag names the tree state looks at, each with what HTML says of it (Flag). Start and end
 // tags are looked up once (a hash); everything after compares small integers.
 #define CRAWL_HTML5_TAGS(X)                                                                        \
-  X(a, "a", kKeep | kLink) X(address, "address", kClosesP) X(annotation_xml, "annotation-xml", kKeep) \
-  X(applet, "applet", kNotOk | kScope) X(area, "area", kKeep | kLink | kVoid | kNotOk)                 \
-  X(article, "article", kClosesP) X(aside, "aside", kClosesP) X(b, "b", kBreakout)                    \
-  X(base, "base", kKeep | kLink | kVoid | kHead) X(basefont, "basefont", kVoid | kHead)               \
-  X(bgsound, "bgsound", kVoid | kHead) X(big, "big", kBreakout)                                       \
-  X(blockquote, "blockquote", kClosesP | kBreakout) X(body, "body", kBreakout)                        \
-  X(br, "br", kVoid | kNotOk | kBreakout) X(button, "button", kNotOk) X(caption, "caption", kScope | kTablePart) \
-  X(center, "center", kClosesP | kBreakout) X(code, "code", kBreakout) X(col, "col", kVoid)           \
-  X(dd, "dd", kClosesP | kNotOk | kBreakout) X(desc, "desc", 0) X(details, "details", kClosesP)      \
-  X(dialog, "dialog", kClosesP) X(dir, "dir", kClosesP) X(div, "div", kClosesP | kBreakout)           \
-  X(dl, "dl", kClosesP | kBreakout) X(dt, "dt", kClosesP | kNotOk | kBreakout)                        \
-  X(em, "em", kBreakout) X(embed, "embed", kVoid | kNotOk | kBreakout)                                \
-  X(fieldset, "fieldset", kClosesP) X(figcaption, "figcaption", kClosesP)                            \
-  X(figure, "figure", kClosesP) X(font, "font", kKeep) X(footer, "footer", kClosesP)                 \
-  X(foreignobject, "foreignobject", 0) X(form, "form", kClosesP)                                     \
-  X(frame, "frame", kKeep | kLink | kVoid) X(frameset, "frameset", 0)                                \
-  X(h1, "h1", kClosesP | kBreakout) X(h2, "h2", kClosesP | kBreakout) X(h3, "h3", kClosesP | kBreakout) \
-  X(h4, "h4", kClosesP | kBreakout) X(h5, "h5", kClosesP | kBreakout) X(h6, "h6", kClosesP | kBreakout) \
-  X(head, "head", kHead | kBreakout) X(header, "header", kClosesP) X(hgroup, "hgroup", kClosesP)     \
-  X(hr, "hr", kVoid | kClosesP | kNotOk | kBreakout) X(html, "html", kHead | kScope)                  \
-  X(i, "i", kBreakout) X(iframe, "iframe", kKeep | kLink | kNotOk) X(image, "image", kVoid | kNotOk)  \
-  X(img, "img", kVoid | kNotOk | kBreakout) X(input, "input", kKeep | kVoid) X(keygen, "keygen", kVoid | kNotOk) \
-  X(li, "li", kClosesP | kNotOk | kBreakout) X(link, "link", kVoid | kHead)                           \
-  X(listing, "listing", kClosesP | kNotOk | kBreakout) X(main, "main", kClosesP)                      \
-  X(malignmark, "malignmark", 0) X(marquee, "marquee", kNotOk | kScope) X(math, "math", 0)           \
-  X(menu, "menu", kClosesP | kBreakout) X(meta, "meta", kKeep | kLink | kVoid | kHead | kBreakout)    \
+  X(a, "a", kKeep | kLink) X(address, "address", kClosesP | kSpecial) X(annotation_xml, "annotation-xml", kKeep) \
+  X(applet, "applet", kNotOk | kScope | kSpecial) X(area, "area", kKeep | kLink | kVoid | kNotOk | kSpecial)                 \
+  X(article, "article", kClosesP | kSpecial) X(aside, "aside", kClosesP | kSpecial) X(b, "b", kBreakout)                    \
+  X(base, "base", kKeep | kLink | kVoid | kHead | kSpecial) X(basefont, "basefont", kVoid | kHead | kSpecial)               \
+  X(bgsound, "bgsound", kVoid | kHead | kSpecial) X(big, "big", kBreakout)                                       \
+  X(blockquote, "blockquote", kClosesP | kBreakout | kSpecial) X(body, "body", kBreakout | kSpecial)                        \
+  X(br, "br", kVoid | kNotOk | kBreakout | kSpecial) X(button, "button", kNotOk | kSpecial) X(caption, "caption", kScope | kTablePart | kSpecial) \
+  X(center, "center", kClosesP | kBreakout | kSpecial) X(code, "code", kBreakout) X(col, "col", kVoid | kSpecial) X(colgroup, "colgroup", kSpecial)           \
+  X(dd, "dd", kClosesP | kNotOk | kBreakout | kSpecial) X(desc, "desc", 0) X(details, "details", kClosesP | kSpecial)      \
+  X(dialog, "dialog", kClosesP) X(dir, "dir", kClosesP | kSpecial) X(div, "div", kClosesP | kBreakout | kSpecial)           \
+  X(dl, "dl", kClosesP | kBreakout | kSpecial) X(dt, "dt", kClosesP | kNotOk | kBreakout | kSpecial)                        \
+  X(em, "em", kBreakout) X(embed, "embed", kVoid | kNotOk | kBreakout | kSpecial)                                \
+  X(fieldset, "fieldset", kClosesP | kSpecial) X(figcaption, "figcaption", kClosesP | kSpecial)                            \
+  X(figure, "figure", kClosesP | kSpecial) X(font, "font", kKeep) X(footer, "footer", kClosesP | kSpecial)                 \
+  X(foreignobject, "foreignobject", 0) X(form, "form", kClosesP | kSpecial)                                     \
+  X(frame, "frame", kKeep | kLink | kVoid | kSpecial) X(frameset, "frameset", kSpecial)                                \
+  X(h1, "h1", kClosesP | kBreakout | kSpecial) X(h2, "h2", kClosesP | kBreakout | kSpecial) X(h3, "h3", kClosesP | kBreakout | kSpecial) \
+  X(h4, "h4", kClosesP | kBreakout | kSpecial) X(h5, "h5", kClosesP | kBreakout | kSpecial) X(h6, "h6", kClosesP | kBreakout | kSpecial) \
+  X(head, "head", kHead | kBreakout | kSpecial) X(header, "header", kClosesP | kSpecial) X(hgroup, "hgroup", kClosesP | kSpecial)     \
+  X(hr, "hr", kVoid | kClosesP | kNotOk | kBreakout | kSpecial) X(html, "html", kHead | kScope | kSpecial)                  \
+  X(i, "i", kBreakout) X(iframe, "iframe", kKeep | kLink | kNotOk | kSpecial) X(image, "image", kVoid | kNotOk)  \
+  X(img, "img", kVoid | kNotOk | kBreakout | kSpecial) X(input, "input", kKeep | kVoid | kSpecial) X(isindex, "isindex", kVoid | kNotOk | kSpecial) X(keygen, "keygen", kVoid | kNotOk | kSpecial) \
+  X(li, "li", kClosesP | kNotOk | kBreakout | kSpecial) X(link, "link", kVoid | kHead | kSpecial)                           \
+  X(listing, "listing", kClosesP | kNotOk | kBreakout | kSpecial) X(main, "main", kClosesP | kSpecial)                      \
+  X(malignmark, "malignmark", 0) X(marquee, "marquee", kNotOk | kScope | kSpecial) X(math, "math", 0)           \
+  X(menu, "menu", kClosesP | kBreakout | kSpecial) X(meta, "meta", kKeep | kLink | kVoid | kHead | kBreakout | kSpecial)    \
   X(mglyph, "mglyph", 0) X(mi, "mi", 0) X(mn, "mn", 0) X(mo, "mo", 0) X(ms, "ms", 0)                 \
-  X(mtext, "mtext", 0) X(nav, "nav", kClosesP) X(nobr, "nobr", kBreakout)                            \
-  X(noembed, "noembed", 0) X(noframes, "noframes", kHead) X(noscript, "noscript", kHead)             \
-  X(object, "object", kNotOk | kScope) X(ol, "ol", kClosesP | kBreakout) X(option, "option", 0)        \
-  X(p, "p", kClosesP | kBreakout)                                                                   \
-  X(param, "param", kVoid) X(plaintext, "plaintext", kClosesP) X(pre, "pre", kClosesP | kNotOk | kBreakout) \
-  X(ruby, "ruby", kBreakout) X(s, "s", kBreakout) X(script, "script", kHead)                          \
-  X(section, "section", kClosesP) X(select, "select", kNotOk) X(small, "small", kBreakout)           \
-  X(source, "source", kVoid) X(span, "span", kBreakout) X(strike, "strike", kBreakout)                \
-  X(strong, "strong", kBreakout) X(style, "style", kHead) X(sub, "sub", kBreakout)                   \
-  X(summary, "summary", kClosesP) X(sup, "sup", kBreakout) X(svg, "svg", 0)                          \
-  X(table, "table", kNotOk | kScope | kTablePart | kBreakout) X(tbody, "tbody", kTablePart)           \
-  X(td, "td", kScope | kTablePart) X(template_, "template", kHead) X(textarea, "textarea", kNotOk)    \
-  X(tfoot, "tfoot", kTablePart) X(th, "th", kScope | kTablePart) X(thead, "thead", kTablePart)       \
-  X(title, "title", kHead) X(tr, "tr", kTablePart) X(track, "track", kVoid) X(tt, "tt", kBreakout)   \
-  X(u, "u", kBreakout) X(ul, "ul", kClosesP | kBreakout) X(var, "var", kBreakout)                    \
-  X(wbr, "wbr", kVoid | kNotOk) X(xmp, "xmp", kClosesP | kNotOk)
+  X(mtext, "mtext", 0) X(nav, "nav", kClosesP | kSpecial) X(nobr, "nobr", kBreakout)                            \
+  X(noembed, "noembed", kSpecial) X(noframes, "noframes", kHead | kSpecial) X(noscript, "noscript", kHead | kSpecial)             \
+  X(object, "object", kNotOk | kScope | kSpecial) X(ol, "ol", kClosesP | kBreakout | kSpecial) X(option, "option", 0)        \
+  X(p, "p", kClosesP | kBreakout | kSpecial)                                                                   \
+  X(param, "param", kVoid | kSpecial) X(plaintext, "plaintext", kClosesP | kSpecial) X(pre, "pre", kClosesP | kNotOk | kBreakout | kSpecial) \
+  X(ruby, "ruby", kBreakout) X(s, "s", kBreakout) X(script, "script", kHead | kSpecial)                          \
+  X(section, "section", kClosesP | kSpecial) X(select, "select", kNotOk | kSpecial) X(small, "small", kBreakout)           \
+  X(source, "source", kVoid | kSpecial) X(span, "span", kBreakout) X(strike, "strike", kBreakout)                \
+  X(strong, "strong", kBreakout) X(style, "style", kHead | kSpecial) X(sub, "sub", kBreakout)                   \
+  X(summary, "summary", kClosesP | kSpecial) X(sup, "sup", kBreakout) X(svg, "svg", 0)                          \
+  X(table, "table", kNotOk | kScope | kTablePart | kBreakout | kSpecial) X(tbody, "tbody", kTablePart | kSpecial)           \
+  X(td, "td", kScope | kTablePart | kSpecial) X(template_, "template", kHead | kSpecial) X(textarea, "textarea", kNotOk | kSpecial)    \
+  X(tfoot, "tfoot", kTablePart | kSpecial) X(th, "th", kScope | kTablePart | kSpecial) X(thead, "thead", kTablePart | kSpecial)       \
+  X(title, "title", kHead | kSpecial) X(tr, "tr", kTablePart | kSpecial) X(track, "track", kVoid | kSpecial) X(tt, "tt", kBreakout)   \
+  X(u, "u", kBreakout) X(ul, "ul", kClosesP | kBreakout | kSpecial) X(var, "var", kBreakout)                    \
+  X(wbr, "wbr", kVoid | kNotOk | kSpecial) X(xmp, "xmp", kClosesP | kNotOk | kSpecial)
 
 enum Flag : std::uint32_t {
   kKeep = 1 << 0,       // its attributes are read
@@ -198,6 +198,7 @@ enum Flag : std::uint32_t {
   kBreakout = 1 << 6,   // in foreign content, ends it ("font" too, with color, face or size)
   kScope = 1 << 7,      // bounds the "has an element in scope" walk
   kTablePart = 1 << 8,  // caption, table, tbody, tfoot, thead, tr, td, th
+  kSpecial = 1 << 9,    // HTML's "special" category: an end tag of another name stops at it
 };
 
 enum class Tag : std::uint8_t {
@@ -530,9 +531,9 @@ class Extractor {
     stack_.emplace_back();
     Open& o = stack_.back();
     o.tag = tag_;
-    count(o, 1);
     if (tag_ == Tag::other) o.name.assign(name_);
     o.ns = ns;
+    count(o, 1);
     if (ns == Ns::svg) o.html_integration = tag_ == Tag::foreignobject || tag_ == Tag::desc || tag_ == Tag::title;
     if (ns == Ns::math) {
       o.text_integration =
@@ -609,7 +610,8 @@ class Extractor {
     const Tag t = tag_;
     next_ = Content::data;
     if (frameset_) {  // "in frameset" / "after frameset": only these make elements
-      if (t == Tag::frame) element(t);
+      if (t == Tag::frameset && framesets_ > 0) ++framesets_;
+      if (t == Tag::frame && framesets_ > 0) element(t);
       if (t == Tag::noframes) raw(Content::rawtext);
       return;
     }
@@ -625,6 +627,15 @@ class Extractor {
         return;
       }
     }
+    if (!stack_.empty() && is(stack_.back(), Tag::template_)) {
+      Open& tp = stack_.back();
+      // Head elements keep "in template" (html, head and noscript do not)
+      if (!tp.template_started && (!has(t, kHead) || t == Tag::html || t == Tag::head || t == Tag::noscript)) {
+        tp.template_started = true;
+        tp.template_columns = t == Tag::col;
+      }
+      if (tp.template_columns && t != Tag::col && t != Tag::template_) return;
+    }
     if (t == Tag::body) {
       before_body_ = false;
       frameset_ok_ = false;
@@ -633,24 +644,19 @@ class Extractor {
     if (t == Tag::frameset) {
       if (templates_ > 0) return;
       if (!before_body_ && frameset_ok_ && body_start_) links_ = *body_start_;  // the body is removed
-      if (before_body_ || frameset_ok_) frameset_ = true;
+      if (before_body_ || frameset_ok_) {
+        frameset_ = true;
+        framesets_ = 1;
+      }
       return;
     }
-    if (before_body_ && !has(t, kHead)) {
-      before_body_ = false;
-      // The body starts: a <frameset> while frameset-ok holds would take its place, and with it
-      // what it holds.
-      if (frameset_ok_) body_start_ = links_;
-    }
+    if (before_body_ && !has(t, kHead)) start_body();
+    // Table parts outside a table ("in body"): parse errors, ignored.
+    if ((has(t, kTablePart) && t != Tag::table) || t == Tag::col || t == Tag::colgroup)
+      if (!table_context()) return;
     if (t == Tag::frame) return;  // in body: ignored
-    if (!stack_.empty() && is(stack_.back(), Tag::template_)) {
-      Open& tp = stack_.back();
-      if (!tp.template_started) {
-        tp.template_started = true;
-        tp.template_columns = t == Tag::col;
-      }
-      if (tp.template_columns && t != Tag::col && t != Tag::template_) return;
-    }
+    // One form at a time; <isindex> makes one, so not inside another either.
+    if ((t == Tag::form || t == Tag::isindex) && form_open_ && templates_ == 0) return;
     if (has(t, kClosesP) || (t == Tag::table && !quirks_)) close_p();
     implied_ends(t);
     if (frameset_ok_) {
@@ -677,7 +683,26 @@ class Extractor {
       case Tag::head: return;  // always open, below everything
       default: break;
     }
-    if (!has(t, kVoid)) push(Ns::html);
+    if (has(t, kVoid)) return;
+    if (t == Tag::form) {
+      if (templates_ == 0) form_open_ = true;
+      // In a table (not in a cell) a form is inserted and at once popped.
+      if (!stack_.empty() && stack_.back().ns == Ns::html &&
+          (stack_.back().tag == Tag::table || stack_.back().tag == Tag::tbody || stack_.back().tag == Tag::thead ||
+           stack_.back().tag == Tag::tfoot || stack_.back().tag == Tag::tr))
+        return;
+    }
+    push(Ns::html);
+  }
+
+  // The body starts (implied by a start tag, text or an end tag that does not belong in the
+  // head): a <frameset> while frameset-ok holds would take its place, and with it what it holds.
+  void start_body() {
+    if (templates_ > 0) return;  // template contents in the head
+    before_body_ = false;
+    if (frameset_ok_) body_start_ = links_;
+    // "in head noscript": a tag that does not belong there pops the noscript
+    if (!stack_.empty() && is(stack_.back(), Tag::noscript)) pop_to(stack_.size() - 1);
   }
 
   // The elements whose end tag may be left out that a start tag closes (li, dd, dt, option, tr,
@@ -706,6 +731,27 @@ class Extractor {
           (t != Tag::tr && o.tag == Tag::table) || (has(o.tag, kScope) && t != Tag::td && t != Tag::th))
         return;
     }
+  }
+
+  // Is an HTML element `t` open below stack_[from], in table scope?
+  bool in_table_scope(std::size_t from, Tag t) const {
+    for (std::size_t i = from; i-- > 0;) {
+      const Open& o = stack_[i];
+      if (o.ns != Ns::html) continue;
+      if (o.tag == t) return true;
+      if (o.tag == Tag::table || o.tag == Tag::template_ || o.tag == Tag::html) return false;
+    }
+    return false;
+  }
+
+  // Is a table (or a template, which may hold table parts) open nearer than the document?
+  bool table_context() const {
+    for (std::size_t i = stack_.size(); i-- > 0;) {
+      const Open& o = stack_[i];
+      if (o.ns != Ns::html) continue;
+      if (o.tag == Tag::table || o.tag == Tag::template_) return true;
+    }
+    return false;
   }
 
   // "Close a p element" if one is in button scope.
@@ -747,22 +793,45 @@ class Extractor {
       --untracked_;
       return;
     }
-    if (frameset_) return;
     const Tag t = tag_;
+    if (frameset_) {
+      if (t == Tag::frameset && framesets_ > 0) --framesets_;  // 0: "after frameset"
+      return;
+    }
     if (const std::size_t select = select_at(); select != kNone) {  // "in select" end tags
-      if (t == Tag::select || (has(t, kTablePart) && select_in_table(select)))
+      if (t == Tag::select || (has(t, kTablePart) && select_in_table(select) && in_table_scope(select, t)))
         pop_to(select);
       else if (t != Tag::template_)
         return;  // option and optgroup close nothing that matters here
       if (t == Tag::select) return;
     }
-    // Table parts end in table scope, which only html and template bound.
+    if (before_body_ && (t == Tag::body || t == Tag::html || t == Tag::br)) start_body();
+    if (t == Tag::template_) {  // closes the nearest template, whatever is open in it
+      for (std::size_t i = stack_.size(); i-- > 0;)
+        if (is(stack_[i], Tag::template_)) return pop_to(i);
+      return;
+    }
+    if (t == Tag::form && templates_ == 0) {  // removes the form alone from the stack
+      form_open_ = false;
+      for (std::size_t i = stack_.size(); i-- > 0;) {
+        const Open& o = stack_[i];
+        if (is(o, Tag::form)) {
+          stack_.erase(stack_.begin() + static_cast<std::ptrdiff_t>(i));
+          return;
+        }
+        if (o.ns != Ns::html ? (o.html_integration || o.text_integration) : has(o.tag, kScope)) return;
+      }
+      return;
+    }
+    // Table parts end in table scope, which only html and template bound; other special
+    // elements in scope; any other end tag stops at the first special element.
     const bool table_part = has(t, kTablePart);
+    const std::uint32_t stops = table_part ? 0u : has(t, kSpecial) ? std::uint32_t{kScope} : std::uint32_t{kSpecial};
     for (std::size_t i = stack_.size(); i-- > 0;) {
       const Open& o = stack_[i];
       if (o.ns == Ns::html && closes(o)) return pop_to(i);
       if (o.ns != Ns::html ? (!table_part && (o.html_integration || o.text_integration))
-                           : (o.tag == Tag::template_ || (!table_part && has(o.tag, kScope))))
+                           : (o.tag == Tag::template_ || has(o.tag, stops)))
         return;
     }
   }
@@ -869,8 +938,8 @@ class Extractor {
   void text(std::string_view t) {
     for (const char c : t)
       if (!is_space(c) && c != '\0') {
+        if (before_body_) start_body();
         frameset_ok_ = false;
-        before_body_ = false;
         return;
       }
   }
@@ -895,6 +964,8 @@ class Extractor {
   bool before_body_ = true;
   bool frameset_ok_ = true;
   bool frameset_ = false;
+  int framesets_ = 0;
+  bool form_open_ = false;  // HTML's "form element pointer" is set  // open framesets: none left is "after frameset", where <frame> is ignored
   bool doctype_seen_ = false;
   bool quirks_ = true;  // until a DOCTYPE says otherwise
   std::optional<detail::LinkCollector> body_start_;  // what was collected before the body
