@@ -14,12 +14,14 @@
 // open elements, bounded (kMaxDepth), that knows foreign content (svg, math, their integration
 // points and the HTML "breakout" start tags), <template>, <select> (whose start tags other than
 // option, optgroup, select, input, keygen, textarea, script, template make no element),
-// frameset (only <frame> and <noframes> count once a frameset replaced the body) and the
-// frameset-ok flag. Elements whose end tag is optional (p, li, td, …) are not closed
-// implicitly: the stack only has to be right about foreign content, templates and select,
-// which an unclosed <p> does not change. What it does not do — foster parenting, the adoption
-// agency, removing the body when a late <frameset> replaces it — changes where elements go in
-// the tree, not whether they exist, except in the cases the differential test names.
+// frameset (only <frame> and <noframes> count once a frameset replaced the body, whose links it
+// takes back while frameset-ok holds), tables (table parts outside one make no element), forms
+// and HTML's "special" elements, where end tags stop. Elements whose end tag is optional (p,
+// li, dd, dt, option, tr, td, th) are closed by the start tags that imply it, roughly: the
+// stack only has to be right about foreign content, template, select and tables. What it does
+// not do — foster parenting, the adoption agency, the table insertion modes beyond the open
+// elements — changes where elements go in the tree, rarely whether they exist: the
+// differential test names those cases (tests/web/links_differential_test.cpp).
 #include "web/links.h"
 
 #include <algorithm>
@@ -351,8 +353,9 @@ class Extractor {
     const std::size_t q_end = lower_d.find(lower_d[q], q + 1);
     const std::string_view id = std::string_view(lower_d).substr(q + 1, q_end == std::string::npos ? std::string::npos : q_end - q - 1);
     const bool has_system = q_end != std::string::npos && lower_d.find_first_of("\"'", q_end + 1) != std::string::npos;
-    static constexpr std::string_view kQuirky[] = {
-        "-//w3o//dtd w3 html strict 3.0//en//", "-/w3c/dtd html 4.0 transitional/en", "html",
+    static constexpr std::string_view kQuirkyIds[] = {"-//w3o//dtd w3 html strict 3.0//en//",
+                                                      "-/w3c/dtd html 4.0 transitional/en", "html"};
+    static constexpr std::string_view kQuirkyPrefixes[] = {
         "+//silmaril//dtd html pro v0r11 19970101//", "-//as//dtd html 3.0 aswedit + extensions//",
         "-//ietf//dtd html", "-//metrius//dtd metrius presentational//", "-//microsoft//dtd internet explorer",
         "-//netscape comm. corp.//dtd", "-//o'reilly and associates//dtd html", "-//softquad",
@@ -360,8 +363,10 @@ class Extractor {
         "-//sun microsystems corp.//dtd hotjava", "-//w3c//dtd html 3", "-//w3c//dtd html 4.0 frameset//",
         "-//w3c//dtd html 4.0 transitional//", "-//w3c//dtd html experimental", "-//w3c//dtd w3 html//",
         "-//w3o//dtd w3 html 3.0//", "-//webtechs//dtd mozilla html"};
-    for (const std::string_view k : kQuirky)
-      if (k == "html" || k.back() != '/' ? id == k : id.starts_with(k)) return;
+    for (const std::string_view k : kQuirkyIds)
+      if (id == k) return;
+    for (const std::string_view k : kQuirkyPrefixes)
+      if (id.starts_with(k)) return;
     if (!has_system && (id.starts_with("-//w3c//dtd html 4.01 frameset//") ||
                         id.starts_with("-//w3c//dtd html 4.01 transitional//")))
       return;

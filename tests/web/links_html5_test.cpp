@@ -214,6 +214,18 @@ TEST(Html5Tree, ForeignContent) {
   });
 }
 
+// "Close a p element": a <table> closes an open <p> unless the document is in quirks mode (no
+// DOCTYPE), which decides here whether </mi> ends the <mi> and the <a> after it is MathML's.
+TEST(Html5Tree, TableClosesPOutsideQuirksMode) {
+  check({
+      {"<!DOCTYPE html><math><mi><p><table></table></mi><a href=/no>", {}},
+      {"<math><mi><p><table></table></mi><a href=/x>", one("x")},
+      {"<!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\" \"http://www.w3.org/TR/html4/loose.dtd\">"
+       "<math><mi><p><table></table></mi><a href=/no>",
+       {}},
+  });
+}
+
 TEST(Html5Tree, TemplateContentsCount) {
   check({
       {"<template><a href=/yes></a></template>", one("yes")},
