@@ -7,7 +7,11 @@
 // Every difference fails the test unless an exception below, named and argued,
 // covers it. The corpus test also prints each extractor's MB/s.
 //
-// Reproduce the figures: build-h5/tests/links_differential_test (after a Release build).
+// Reproduce the figures (a Release build):
+//   cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+//   cmake --build build -j2 --target links_differential_test
+//   build/tests/links_differential_test --gtest_filter='*Html5*:*Debian*'
+// (measured on 2 busy cores: fast ~57, html5 ~195, gumbo ~17 MB/s of CPU time).
 #include "web/links.h"
 
 #include <gtest/gtest.h>
@@ -363,8 +367,9 @@ void html5lib_tokenizer(const Tested& t) {
 // inside <textarea> (text in HTML, a comment to libxml2); <math>'s <a> (not a hyperlink); links
 // after "</html>" behind unclosed <ruby> children (lost by libxml2). Not yet sorted into named
 // exceptions: these two tests are the acceptance test of the HTML5 tokenizer meant to replace
-// libxml2 (issue 13, goal 3). Run them with --gtest_also_run_disabled_tests;
-// CRAWL_LINKS_DIFF_DUMP=/tmp/diff writes every difference to /tmp/diff.<what>.
+// libxml2 (issue 13, goal 3), and run enabled for it below. Run them with
+// --gtest_also_run_disabled_tests; CRAWL_LINKS_DIFF_DUMP=/tmp/diff writes every difference to
+// /tmp/diff.<what>.
 TEST(LinksDifferential, DISABLED_Html5libTreeConstruction) { html5lib_tree_construction(kLibxml2); }
 
 // DISABLED with the one above, for the same reason.
