@@ -261,7 +261,9 @@ Tag tag_of(std::string_view lowercase_name) {
 
 struct Open {
   Tag tag = Tag::other;
-  std::string name;  // lowercase; kept for Tag::other only
+  // For Tag::other, its lowercase name's 64-bit FNV-1a hash: an end tag closes it if the hashes
+  // are equal (no string per element, so no allocation per tag).
+  std::uint64_t name_hash = 0;
   Ns ns = Ns::html;
   bool html_integration = false;  // SVG foreignObject, desc, title; MathML annotation-xml (HTML)
   bool text_integration = false;  // MathML mi, mo, mn, ms, mtext
@@ -404,6 +406,11 @@ class Extractor {
     }
     bool self_closing = false;
     tag_ = tag_of(name_);
+    name_hash_ = 0;
+    if (tag_ == Tag::other) {
+      name_hash_ = 0xcbf29ce484222325;  // FNV-1a
+      for (const char c : name_) name_hash_ = (name_hash_ ^ static_cast<unsigned char>(c)) * 0x100000001b3;
+    }
     // Only the elements that can matter keep their attributes.
     const bool keep = !end_tag && has(tag_, kKeep);
     p = attributes(p, keep, self_closing);
@@ -518,7 +525,7 @@ class Extractor {
   bool is(const Open& o, Tag t, Ns ns = Ns::html) const { return o.tag == t && o.ns == ns; }
 
   // Does `o` close with the current end tag?
-  bool closes(const Open& o) const { return o.tag == tag_ && (tag_ != Tag::other || o.name == name_); }
+  bool closes(const Open& o) const { return o.tag == tag_ && o.name_hash == name_hash_; }
 
   // --- Tree state ---
 
@@ -536,7 +543,7 @@ class Extractor {
     stack_.emplace_back();
     Open& o = stack_.back();
     o.tag = tag_;
-    if (tag_ == Tag::other) o.name.assign(name_);
+    o.name_hash = name_hash_;
     o.ns = ns;
     count(o, 1);
     if (ns == Ns::svg) o.html_integration = tag_ == Tag::foreignobject || tag_ == Tag::desc || tag_ == Tag::title;
@@ -954,6 +961,7 @@ class Extractor {
   // The current tag, reused from tag to tag.
   std::string name_;
   Tag tag_ = Tag::other;
+  std::uint64_t name_hash_ = 0;  // of name_, for Tag::other (Open::name_hash)
   std::string buf_;  // attribute names and values
   std::vector<Attr> attrs_;
   // The tokenizer state the last start tag asked for, and the name that ends it.
