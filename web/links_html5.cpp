@@ -423,7 +423,7 @@ class Extractor {
   }
 
   // The attribute states from "before attribute name" to the tag's '>': returns the position
-  // after it, or npos at EOF. With `keep`, attrs_ gets the attributes (duplicates dropped).
+  // after it, or npos at EOF. With `keep`, attrs_ gets the attributes that are read (is_read).
   std::size_t attributes(std::size_t p, bool keep, bool& self_closing) {
     const std::size_t n = s_.size();
     attrs_.clear();
@@ -457,33 +457,47 @@ class Extractor {
           buf_ += lower(c);
       }
       const std::size_t name_size = buf_.size() - name_at;
+      // Only the attributes something reads are kept, the first of each name: at most ten, so
+      // the duplicate check stays linear however many attributes a tag has.
+      bool store = false;
+      if (keep) {
+        const std::string_view name(buf_.data() + name_at, name_size);
+        store = is_read(name);
+        for (const Attr& a : attrs_)
+          if (store && std::string_view(buf_.data() + a.name_at, a.name_size) == name) store = false;
+        if (!store) buf_.resize(name_at);
+      }
       // after attribute name
       while (p < n && is_space(s_[p])) ++p;
       if (p >= n) return std::string_view::npos;
-      std::size_t value_at = buf_.size();
+      const std::size_t value_at = buf_.size();
       if (s_[p] == '=') {
         ++p;
         while (p < n && is_space(s_[p])) ++p;
         if (p >= n) return std::string_view::npos;
         if (s_[p] == '"' || s_[p] == '\'') {
           const char quote = s_[p++];
-          p = value(p, keep, [quote](char c) { return c == quote; });
+          p = value(p, store, [quote](char c) { return c == quote; });
           if (p >= n) return std::string_view::npos;
           ++p;  // the quote; after attribute value (quoted) reconsumes like before attribute name
         } else if (s_[p] != '>') {
-          p = value(p, keep, [](char c) { return is_space(c) || c == '>'; });
+          p = value(p, store, [](char c) { return is_space(c) || c == '>'; });
           if (p >= n) return std::string_view::npos;
         }
       }
-      if (!keep) continue;
-      const std::string_view name(buf_.data() + name_at, name_size);
-      bool duplicate = false;
-      for (const Attr& a : attrs_)
-        if (std::string_view(buf_.data() + a.name_at, a.name_size) == name) duplicate = true;
-      if (duplicate)
-        buf_.resize(name_at);
-      else
-        attrs_.push_back({name_at, name_size, value_at, buf_.size() - value_at});
+      if (store) attrs_.push_back({name_at, name_size, value_at, buf_.size() - value_at});
+    }
+  }
+
+  // The attributes LinkCollector and the tree state look up.
+  static bool is_read(std::string_view name) {
+    switch (name.size()) {
+      case 3: return name == "rel" || name == "src";
+      case 4: return name == "href" || name == "name" || name == "face" || name == "size" || name == "type";
+      case 5: return name == "color";
+      case 7: return name == "content";
+      case 8: return name == "encoding";
+      default: return false;
     }
   }
 

@@ -281,5 +281,15 @@ TEST(Html5Tree, DeepNestingIsLinear) {
   EXPECT_EQ(page.links.back(), "http://127.0.0.1/after");
 }
 
+// Attributes are checked for duplicates against the few kept ones only: a tag with 200,000
+// attributes (or 200,000 hrefs) is read in linear time, first href winning.
+TEST(Html5Tokenizer, ManyAttributesAreLinear) {
+  std::string html = "<a";
+  for (int i = 0; i < 200000; ++i) html += " x" + std::to_string(i) + "=1 href=/h" + std::to_string(i);
+  html += ">";
+  const PageLinks page = extract_page_links_html5(html, kPage, "", "utf-8");
+  EXPECT_EQ(page.links, one("h0"));
+}
+
 }  // namespace
 }  // namespace crawl
