@@ -63,7 +63,9 @@ PageLinks extract_page_links_gumbo(std::string_view html, std::string_view page_
 // attribute values) and the parts of tree construction that decide whether a start tag makes
 // an element (foreign content and its integration points, template, select, frameset). Where
 // only full tree construction would agree with gumbo, tests/web/links_differential_test.cpp
-// names the difference. Builds no tree: memory is bounded by the largest tag, time is linear.
+// names the difference. Builds no tree: beyond the decoded page and its links, memory is
+// bounded by the largest tag (a stack of at most 512 open elements is kept); time is linear.
+// Pure and thread-safe.
 PageLinks extract_page_links_html5(std::string_view html, std::string_view page_url,
                                    std::string_view robots_token = "", std::string_view charset = "");
 
