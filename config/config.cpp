@@ -36,7 +36,14 @@ const char* to_string(Scope s) {
   return "?";
 }
 
-const char* to_string(HtmlParser p) { return p == HtmlParser::gumbo ? "gumbo" : "fast"; }
+const char* to_string(HtmlParser p) {
+  switch (p) {
+    case HtmlParser::fast: return "fast";
+    case HtmlParser::gumbo: return "gumbo";
+    case HtmlParser::html5: return "html5";
+  }
+  return "?";
+}
 
 std::string Config::out_path() const {
   if (!out.empty()) return out;
@@ -352,11 +359,13 @@ std::vector<OptionSpec> option_specs() {
   o.push_back({"ignore-nofollow", "true|false", "follow rel=nofollow links and store noindex pages", "",
                [](const Config& c) { return std::string(c.ignore_nofollow ? "true" : "false"); },
                [](Config& c, const std::string& v) { c.ignore_nofollow = to_bool(v); }, OptionKind::flag});
-  o.push_back({"html-parser", "fast|gumbo",
-               "how pages are read for links: fast (streaming, the default) or gumbo (an HTML5 tree, "
-               "the reference, several times slower)",
+  o.push_back({"html-parser", "fast|gumbo|html5",
+               "how pages are read for links: fast (streaming, the default), gumbo (an HTML5 tree, "
+               "the reference, several times slower) or html5 (our streaming HTML5 tokenizer)",
                "PARSER", [](const Config& c) { return std::string(to_string(c.html_parser)); },
-               one_of<HtmlParser>(&Config::html_parser, {{"fast", HtmlParser::fast}, {"gumbo", HtmlParser::gumbo}})});
+               one_of<HtmlParser>(&Config::html_parser, {{"fast", HtmlParser::fast},
+                                                         {"gumbo", HtmlParser::gumbo},
+                                                         {"html5", HtmlParser::html5}})});
   o.push_back({"retries", "an integer from 0 to 100",
                "retry a URL this many times after a connection error, timeout, 5xx or 429", "N",
                [=](const Config& c) { return num(c.retries); }, int_in(&Config::retries, 0, 100)});

@@ -16,7 +16,7 @@ enum class Mode { threads, fibers };
 enum class StoreKind { sqlite, disk, none };
 enum class Scope { host, domain, any };
 // --html-parser: which link extractor of web/links.h reads pages.
-enum class HtmlParser { fast, gumbo };
+enum class HtmlParser { fast, gumbo, html5 };
 
 const char* to_string(Mode m);
 const char* to_string(StoreKind s);

@@ -1,5 +1,6 @@
-// Fuzzes web/links.h: extract_page_links and extract_page_links_gumbo on an HTML page in a charset taken
-// from the input's first byte (an index into kCharsets; past them, the
+// Fuzzes web/links.h: extract_page_links, extract_page_links_html5 and
+// extract_page_links_gumbo on an HTML page in a charset taken from the
+// input's first byte (an index into kCharsets; past them, the
 // input's first line is the label itself, as a Content-Type would give it),
 // and the serialize/parse round trip of what it found. Invariants: every
 // link is a canonical http(s) URL, none is listed twice or in both lists,
@@ -47,7 +48,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // The reference extractor holds the same invariants (and its arena and tree walk are fuzzed).
   const crawl::PageLinks reference =
       crawl::extract_page_links_gumbo(input, "http://example.com/dir/page.html?q=1", "crawl", charset);
-  for (const crawl::PageLinks* page : {&found, &reference}) {
+  // Our HTML5 tokenizer: the same invariants. It is compared with gumbo in
+  // tests/web/links_differential_test.cpp, whose named exceptions (gumbo's own departures from
+  // the standard, foster-parenting order) a fuzzer would hit at once, so not here.
+  const crawl::PageLinks html5 =
+      crawl::extract_page_links_html5(input, "http://example.com/dir/page.html?q=1", "crawl", charset);
+  for (const crawl::PageLinks* page : {&found, &reference, &html5}) {
     std::set<std::string> seen;
     for (const auto* list : {&page->links, &page->nofollow_links}) {
       for (const std::string& link : *list) {

@@ -1,8 +1,8 @@
 // What every link extractor of links.h shares, so that they differ only in how they read the
 // markup: the page's decoding (charset.h), which elements and attributes are links and robots
 // directives, and how the hrefs become PageLinks (document base URL, resolution, normalization,
-// nofollow, deduplication). Internal to web/: extract_page_links() (libxml2) and
-// extract_page_links_gumbo() (gumbo) use it.
+// nofollow, deduplication). Internal to web/: extract_page_links() (libxml2),
+// extract_page_links_gumbo() (gumbo) and extract_page_links_html5() (links_html5.cpp) use it.
 #pragma once
 
 #include <optional>

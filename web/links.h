@@ -1,7 +1,8 @@
 // Link extraction from HTML, with the robots directives a page gives about its links:
-// rel=nofollow and <meta name=robots>. Two extractors with one contract: extract_page_links()
-// (the default, streaming: links.cpp) and extract_page_links_gumbo() (gumbo's HTML5 tree: the
-// reference, links_gumbo.cpp).
+// rel=nofollow and <meta name=robots>. Three extractors with one contract: extract_page_links()
+// (the default, streaming: links.cpp), extract_page_links_gumbo() (gumbo's HTML5 tree: the
+// reference, links_gumbo.cpp) and extract_page_links_html5() (our own HTML5 tokenizer:
+// links_html5.cpp).
 #pragma once
 
 #include <optional>
@@ -54,6 +55,18 @@ PageLinks extract_page_links(std::string_view html, std::string_view page_url,
 // (xlink:href) are not href. Unlike the default, it builds the whole tree: memory grows with
 // the page, and time with nesting depth × tags (gumbo looks through the open elements).
 PageLinks extract_page_links_gumbo(std::string_view html, std::string_view page_url,
+                                   std::string_view robots_token = "", std::string_view charset = "");
+
+// extract_page_links() with a single-pass HTML5 tokenizer of our own (--html-parser html5): the
+// same contract, read as gumbo reads it — the WHATWG tokenizer to the letter (raw text, RCDATA,
+// script escapes, comments, CDATA in foreign content, all named character references in
+// attribute values) and the parts of tree construction that decide whether a start tag makes
+// an element (foreign content and its integration points, template, select, frameset). Where
+// only full tree construction would agree with gumbo, tests/web/links_differential_test.cpp
+// names the difference. Builds no tree: beyond the decoded page and its links, memory is
+// bounded by the largest tag (a stack of at most 512 open elements is kept); time is linear.
+// Pure and thread-safe.
+PageLinks extract_page_links_html5(std::string_view html, std::string_view page_url,
                                    std::string_view robots_token = "", std::string_view charset = "");
 
 // The charset parameter of a Content-Type value, lowercased, unquoted
