@@ -16,7 +16,7 @@ enum class Mode { threads, fibers };
 enum class StoreKind { sqlite, disk, none };
 enum class Scope { host, domain, any };
 // --html-parser: which link extractor of web/links.h reads pages.
-enum class HtmlParser { fast, gumbo, html5 };
+enum class HtmlParser { html5, libxml2, gumbo };
 
 const char* to_string(Mode m);
 const char* to_string(StoreKind s);
@@ -53,7 +53,7 @@ struct Config {
   bool sitemaps = false;                   // seed the Sitemap: URLs of each host's robots.txt
   double max_crawl_delay_s = 30;           // cap on Crawl-delay, Retry-After and back-off
   bool ignore_nofollow = false;
-  HtmlParser html_parser = HtmlParser::fast;  // --html-parser
+  HtmlParser html_parser = HtmlParser::html5;  // --html-parser
   int retries = 2;                         // extra attempts after a retryable failure
   int max_host_failures = 5;               // consecutive connection failures before a host is given up
   double timeout_s = 30;

@@ -89,9 +89,9 @@ Discoveries ResultReader::read_html(const FetchResult& r, const std::string& bas
       if (ascii_iequals(name, "X-Robots-Tag")) apply_robots_directives(value, robots_token_, nofollow, noindex);
   std::optional<PageLinks> cached;
   if (!r.links.empty()) cached = parse_page_links(r.links);
-  const auto extract = config_.html_parser == HtmlParser::gumbo   ? &extract_page_links_gumbo
-                       : config_.html_parser == HtmlParser::html5 ? &extract_page_links_html5
-                                                                  : &extract_page_links;
+  const auto extract = config_.html_parser == HtmlParser::gumbo     ? &extract_page_links_gumbo
+                       : config_.html_parser == HtmlParser::libxml2 ? &extract_page_links
+                                                                    : &extract_page_links_html5;
   PageLinks page =
       cached ? std::move(*cached) : extract(r.body, base, robots_token_, content_type_charset(r.content_type));
   // The first --max-links-per-page links (in document order: the followed

@@ -1,8 +1,8 @@
 // Link extraction from HTML, with the robots directives a page gives about its links:
 // rel=nofollow and <meta name=robots>. Three extractors with one contract: extract_page_links()
-// (the default, streaming: links.cpp), extract_page_links_gumbo() (gumbo's HTML5 tree: the
-// reference, links_gumbo.cpp) and extract_page_links_html5() (our own HTML5 tokenizer:
-// links_html5.cpp).
+// (libxml2's streaming HTML parser: links.cpp), extract_page_links_gumbo() (gumbo's HTML5 tree:
+// the reference, links_gumbo.cpp) and extract_page_links_html5() (our own HTML5 tokenizer, the
+// crawler's default: links_html5.cpp).
 #pragma once
 
 #include <optional>
@@ -52,13 +52,13 @@ PageLinks extract_page_links(std::string_view html, std::string_view page_url,
 // WHATWG HTML tree construction to the letter (foster parenting, the adoption agency, template
 // contents, foreign content: <a href> of SVG counts, not of MathML; <base>, <meta>, <area> and
 // frames only in HTML's namespace). Attributes of foreign elements with a namespace
-// (xlink:href) are not href. Unlike the default, it builds the whole tree: memory grows with
+// (xlink:href) are not href. Unlike the others, it builds the whole tree: memory grows with
 // the page, and time with nesting depth × tags (gumbo looks through the open elements).
 PageLinks extract_page_links_gumbo(std::string_view html, std::string_view page_url,
                                    std::string_view robots_token = "", std::string_view charset = "");
 
-// extract_page_links() with a single-pass HTML5 tokenizer of our own (--html-parser html5): the
-// same contract, read as gumbo reads it — the WHATWG tokenizer to the letter (raw text, RCDATA,
+// extract_page_links() with a single-pass HTML5 tokenizer of our own (--html-parser html5, the
+// default): the same contract, read as gumbo reads it — the WHATWG tokenizer to the letter (raw text, RCDATA,
 // script escapes, comments, CDATA in foreign content, all named character references in
 // attribute values) and the parts of tree construction that decide whether a start tag makes
 // an element (foreign content and its integration points, template, select, frameset). Where

@@ -152,22 +152,24 @@ TEST(Config, FileErrorsNameTheKeyAndWhatIsAllowed) {
   EXPECT_NE(e.find("missing.toml"), std::string::npos) << e;
 }
 
-TEST(Config, HtmlParserIsFastOrGumboOrHtml5) {
-  EXPECT_EQ(parse({"u"}).config->html_parser, HtmlParser::fast);
+TEST(Config, HtmlParserIsHtml5OrLibxml2OrGumbo) {
+  EXPECT_EQ(parse({"u"}).config->html_parser, HtmlParser::html5);
+  EXPECT_EQ(parse({"u", "--html-parser", "libxml2"}).config->html_parser, HtmlParser::libxml2);
+  EXPECT_NE(parse({"u", "--html-parser", "libxml2"}).config->summary().find("html-parser=libxml2"), std::string::npos);
+  EXPECT_EQ(parse({"u"}).config->summary().find("html-parser"), std::string::npos) << "the default is not said";
   EXPECT_EQ(parse({"u", "--html-parser", "gumbo"}).config->html_parser, HtmlParser::gumbo);
   EXPECT_EQ(parse({"u", "--html-parser", "html5"}).config->html_parser, HtmlParser::html5);
-  EXPECT_NE(parse({"u", "--html-parser", "html5"}).config->summary().find("html-parser=html5"), std::string::npos);
-  EXPECT_EQ(parse({"u", "--html-parser", "fast"}).config->html_parser, HtmlParser::fast);
+  EXPECT_EQ(parse({"u", "--html-parser", "fast"}).config->html_parser, HtmlParser::html5) << "the earlier name";
   EXPECT_NE(parse({"u", "--html-parser", "gumbo"}).config->summary().find("html-parser=gumbo"), std::string::npos);
   auto e = error_of({"u", "--html-parser", "lxml"});
-  EXPECT_NE(e.find("--html-parser: invalid value 'lxml'; allowed: fast|gumbo|html5"), std::string::npos) << e;
+  EXPECT_NE(e.find("--html-parser: invalid value 'lxml'; allowed: html5|libxml2|gumbo"), std::string::npos) << e;
   testing::TempDir dir;
   testing::write_file(dir / "p.toml", "html-parser = \"gumbo\"\n");
   EXPECT_EQ(parse({"u", "--config", (dir / "p.toml").string()}).config->html_parser, HtmlParser::gumbo);
   testing::write_file(dir / "bad.toml", "html-parser = \"html5ever\"\n");
   e = error_of({"u", "--config", (dir / "bad.toml").string()});
   EXPECT_NE(e.find("key 'html-parser'"), std::string::npos) << e;
-  EXPECT_NE(e.find("fast|gumbo|html5"), std::string::npos) << e;
+  EXPECT_NE(e.find("html5|libxml2|gumbo"), std::string::npos) << e;
 }
 
 TEST(Config, HelpListsEveryOptionWithItsDefault) {
