@@ -79,7 +79,7 @@ echo "site: $doc on nginx at 127.0.0.1:$port; crawl ${crawl_opts[*]} (SQLite) ag
 
 timed() {  # timed OUT CMD...: runs CMD, prints "wall cpu" into OUT
   /usr/bin/time -f "%e %U %S" -o "$1.time" "${@:2}" >/dev/null 2>"$1.err" || true
-  awk '{printf "%s %.3f\n", $1, $2 + $3}' "$1.time" > "$1"
+  tail -1 "$1.time" | awk '{printf "%s %.3f\n", $1, $2 + $3}' > "$1"
 }
 lines=()
 for i in $(seq "$repeat"); do
