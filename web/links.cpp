@@ -197,6 +197,7 @@ PageLinks LinkCollector::finish(std::string_view page_url) const {
   page.meta_noindex = meta_noindex_;
   // Followable links first, so that a URL linked both ways, in any order, is followable.
   std::unordered_set<std::string> seen;
+  const UrlResolver resolver(base_url);
   for (const bool nofollow : {false, true}) {
     std::vector<std::string>& out = nofollow ? page.nofollow_links : page.links;
     for (const auto& href : hrefs_) {
@@ -204,7 +205,7 @@ PageLinks LinkCollector::finish(std::string_view page_url) const {
       // An empty href is the document itself (URL standard), an empty frame src about:blank
       // (HTML): neither is a link to follow.
       if (trim(href.value).empty()) continue;
-      std::optional<std::string> link = resolve_url(base_url, href.value);
+      std::optional<std::string> link = resolver.resolve(href.value);
       if (link && seen.insert(*link).second) out.push_back(std::move(*link));
     }
   }

@@ -491,12 +491,26 @@ std::optional<std::string> normalize_url(std::string_view url) {
 // not used: it misreads "http://1.2.3.4./" and "http://a@b@c/", leaves ".." above the root
 // — boostorg/url#808 — and decodes "%2F" in paths into '/').
 std::optional<std::string> resolve_url(std::string_view base, std::string_view href) {
-  const std::string base_scheme = scheme_of(base.substr(0, base.find_first_of("/?#")));
-  const std::optional<Reference> r = read_reference(href, base_scheme);
+  return UrlResolver(base).resolve(href);
+}
+
+struct UrlResolver::Base {
+  std::string scheme;               // lowercase, "" if none
+  std::optional<Reference> parsed;  // the base read as an absolute URL
+};
+
+UrlResolver::UrlResolver(std::string_view base)
+    : base_(std::make_unique<const Base>(
+          Base{scheme_of(base.substr(0, base.find_first_of("/?#"))), read_reference(base, "")})) {}
+
+UrlResolver::~UrlResolver() = default;
+
+std::optional<std::string> UrlResolver::resolve(std::string_view href) const {
+  const std::optional<Reference> r = read_reference(href, base_->scheme);
   if (!r) return std::nullopt;
   if (!r->scheme.empty() && r->authority)
     return canonical(r->scheme, r->authority_text(), r->path(), r->query());
-  const std::optional<Reference> b = read_reference(base, "");
+  const std::optional<Reference>& b = base_->parsed;
   if (!b || b->scheme.empty() || !b->authority) return std::nullopt;
   if (r->authority) return canonical(b->scheme, r->authority_text(), r->path(), r->query());
   const std::string_view ref_path = r->path();

@@ -36,6 +36,7 @@
 // "[::102:304]").
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +55,22 @@ std::optional<std::string> normalize_url(std::string_view url);
 // RFC §5.4.2 "backward compatibility" reading). A base of another scheme ("about:blank") serves
 // only absolute http(s) hrefs.
 std::optional<std::string> resolve_url(std::string_view base, std::string_view href);
+
+// resolve_url() of many hrefs against one base (a page's links): the base is read once.
+// Thread-compatible (resolve() is const).
+class UrlResolver {
+ public:
+  explicit UrlResolver(std::string_view base);
+  ~UrlResolver();
+  UrlResolver(const UrlResolver&) = delete;
+  UrlResolver& operator=(const UrlResolver&) = delete;
+  // resolve_url(base, href).
+  std::optional<std::string> resolve(std::string_view href) const;
+
+ private:
+  struct Base;
+  std::unique_ptr<const Base> base_;
+};
 
 
 // RFC 3986 §6.2.2.2 percent-encoding normalization of a URL component: %XX of an unreserved
