@@ -25,6 +25,9 @@ def main() -> None:
     print('// WHATWG HTML named character references): do not edit. {name, UTF-8}, sorted by name.')
     print('// %d names, %d of them legacy (no trailing \';\').' %
           (len(names), sum(1 for n in names if not n.endswith(';'))))
+    print('// The table is the HTML Living Standard\'s (https://html.spec.whatwg.org/entities.json):')
+    print('// Copyright (c) WHATWG (Apple, Google, Mozilla, Microsoft), licensed under the Creative')
+    print('// Commons Attribution 4.0 International License (https://creativecommons.org/licenses/by/4.0/).')
     for n in names:
         print('{%s, %s},' % (c_string(n.encode('ascii')), c_string(html.entities.html5[n].encode('utf-8'))))
 
