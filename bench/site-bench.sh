@@ -26,56 +26,11 @@ doc=${DOC:-/usr/share/doc/python3.11/html}
 repeat=${REPEAT:-3}
 read -r -a crawl_opts <<< "${CRAWL_OPTS:-}"
 
-sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-apt_install() {
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-nginx_bin=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true)
-if [ -z "$nginx_bin" ]; then
-  apt_install nginx || apt_install nginx-light
-  nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-fi
+. "$repo/bench/doc-site.sh"
 command -v wget2 >/dev/null || apt_install wget2
-command -v python3 >/dev/null || apt_install python3
 [ -x /usr/bin/time ] || apt_install time
-case "$doc" in
-  /usr/share/doc/python3.11/*) [ -f "$doc/index.html" ] || apt_install python3.11-doc ;;
-  /usr/share/doc/postgresql-doc-15/*) [ -f "$doc/index.html" ] || apt_install postgresql-doc-15 ;;
-esac
-[ -f "$doc/index.html" ] || { echo "site-bench: no $doc/index.html" >&2; exit 2; }
-
-tmp=$(mktemp -d /tmp/site-bench.XXXXXX)
-chmod 755 "$tmp"
-nginx_pid=""
-cleanup() { [ -z "$nginx_pid" ] || { kill -QUIT "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null; }; rm -rf "$tmp"; }
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$tmp/nginx"
-cat > "$tmp/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log off;
-  client_body_temp_path $tmp/nginx/body;
-  proxy_temp_path $tmp/nginx/proxy;
-  fastcgi_temp_path $tmp/nginx/fastcgi;
-  uwsgi_temp_path $tmp/nginx/uwsgi;
-  scgi_temp_path $tmp/nginx/scgi;
-  server { listen 127.0.0.1:$port; root $doc; }
-}
-CONF
-"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" &
-nginx_pid=$!
-for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.1)" 2>/dev/null && break; sleep 0.05; done
-root="http://127.0.0.1:$port/index.html"
-echo "$root" > "$tmp/urls.txt"
-echo "site: $doc on nginx at 127.0.0.1:$port; crawl ${crawl_opts[*]} (SQLite) against $(wget2 --version 2>/dev/null | head -1)"
+doc_site_start site-bench "$doc"
+echo "crawl ${crawl_opts[*]} (SQLite) against $(wget2 --version 2>/dev/null | head -1)"
 
 timed() {  # timed OUT CMD...: runs CMD, prints "wall cpu" into OUT
   /usr/bin/time -f "%e %U %S" -o "$1.time" "${@:2}" >/dev/null 2>"$1.err" || true

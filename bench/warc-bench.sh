@@ -52,52 +52,10 @@ for s in ('threads:128', 'fibers:128'):
   exit 0
 fi
 
-sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-apt_install() {
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-nginx_bin=$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true)
-if [ -z "$nginx_bin" ]; then
-  apt_install nginx || apt_install nginx-light
-  nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-fi
-command -v python3 >/dev/null || apt_install python3
-[ -f "$doc/index.html" ] || [ "$doc" != /usr/share/doc/postgresql-doc-15/html ] || apt_install postgresql-doc-15
-[ -f "$doc/index.html" ] || { echo "warc-bench: no $doc/index.html" >&2; exit 2; }
-
-tmp=$(mktemp -d /tmp/warc-bench.XXXXXX)
-chmod 755 "$tmp"
-nginx_pid=""
-cleanup() { [ -z "$nginx_pid" ] || { kill -QUIT "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null; }; rm -rf "$tmp"; }
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$tmp/nginx"
+. "$repo/bench/doc-site.sh"
 gzip=off; [ -z "${GZIP:-}" ] || gzip=on
-cat > "$tmp/nginx/nginx.conf" <<CONF
-daemon off;
-worker_processes 1;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  include /etc/nginx/mime.types;
-  default_type application/octet-stream;
-  access_log off;
-  client_body_temp_path $tmp/nginx/body;
-  proxy_temp_path $tmp/nginx/proxy;
-  fastcgi_temp_path $tmp/nginx/fastcgi;
-  uwsgi_temp_path $tmp/nginx/uwsgi;
-  scgi_temp_path $tmp/nginx/scgi;
-  gzip $gzip;
-  server { listen 127.0.0.1:$port; root $doc; }
-}
-CONF
-"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" &
-nginx_pid=$!
-for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $port), 0.1)" 2>/dev/null && break; sleep 0.05; done
-echo "http://127.0.0.1:$port/index.html" > "$tmp/urls.txt"
-echo "site: $doc on nginx (gzip $gzip) $("$nginx_bin" -v 2>&1 | sed 's|.*/||') at 127.0.0.1:$port; crawl ${crawl_opts[*]} --max-depth 100 --delay 0 --per-host 8 --concurrency 16; --warc ${warc_opts[*]}"
+doc_site_start warc-bench "$doc" "$gzip"
+echo "crawl ${crawl_opts[*]} --max-depth 100 --delay 0 --per-host 8 --concurrency 16; --warc ${warc_opts[*]}"
 
 run() {  # run NAME EXTRA...: one crawl into a fresh database; prints its line
   local name=$1; shift

@@ -89,21 +89,10 @@ class QueuedSink : public Sink {
     std::optional<UrlEffects> effects;
   };
   // The crawl state's operations (StateStore).
-  struct AddUrls {
-    std::vector<StateUrl> urls;
-  };
-  struct Started {
-    std::string url;
-  };
-  struct Take {
-    std::string origin;
-    std::size_t limit = 0;
-    StateStore::Taken taken;
-  };
-  struct Resume {
-    bool restart = false;
-    ResumePoint* out = nullptr;  // filled by the writer; the caller waits for it
-  };
+  using AddUrls = state_op::AddUrls;
+  using Started = state_op::Started;
+  using Take = state_op::Take;
+  using Resume = state_op::Resume;
   using Item = std::variant<Page, BeginRun, EndRun, AddUrls, Started, Take, Resume>;
   using Queue = BatchQueue<Item>;
   using Batch = std::vector<Queue::Entry>;

@@ -104,4 +104,24 @@ class StateStore {
   virtual void take(std::string origin, std::size_t limit, Taken taken) = 0;
 };
 
+// A StateStore's operations as queue items, for the sinks that queue them
+// in order with their pages (QueuedSink, WarcSink).
+namespace state_op {
+struct AddUrls {
+  std::vector<StateUrl> urls;
+};
+struct Started {
+  std::string url;
+};
+struct Take {
+  std::string origin;
+  std::size_t limit = 0;
+  StateStore::Taken taken;
+};
+struct Resume {
+  bool restart = false;
+  ResumePoint* out = nullptr;  // filled by the writer; the caller waits for it
+};
+}  // namespace state_op
+
 }  // namespace crawl

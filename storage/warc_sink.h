@@ -67,21 +67,10 @@ class WarcSink final : public Sink {
     UrlEffects effects;  // settle()'s
   };
   // The crawl state's operations, handed on in order with the results.
-  struct AddUrls {
-    std::vector<StateUrl> urls;
-  };
-  struct Started {
-    std::string url;
-  };
-  struct Take {
-    std::string origin;
-    std::size_t limit = 0;
-    StateStore::Taken taken;
-  };
-  struct Resume {
-    bool restart = false;
-    ResumePoint* out = nullptr;  // filled by the writer; the caller waits
-  };
+  using AddUrls = state_op::AddUrls;
+  using Started = state_op::Started;
+  using Take = state_op::Take;
+  using Resume = state_op::Resume;
   struct Close {};
   using Item = std::variant<Archive, AddUrls, Started, Take, Resume, Close>;
   using Queue = BatchQueue<Item>;
