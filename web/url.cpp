@@ -490,8 +490,35 @@ std::optional<std::string> normalize_url(std::string_view url) {
 // RFC 3986 §5.2.2 over the parts read_reference() finds (Boost 1.81's parser and resolve() are
 // not used: it misreads "http://1.2.3.4./" and "http://a@b@c/", leaves ".." above the root
 // — boostorg/url#808 — and decodes "%2F" in paths into '/').
+namespace {
+
+// RFC 3986 §5.2.2 for an href read as `r` against the base read as `base`
+// (nullopt: the base is not an absolute http(s) URL).
+std::optional<std::string> resolve_reference(const Reference& r, const std::optional<Reference>& b) {
+  if (!r.scheme.empty() && r.authority) return canonical(r.scheme, r.authority_text(), r.path(), r.query());
+  if (!b || b->scheme.empty() || !b->authority) return std::nullopt;
+  if (r.authority) return canonical(b->scheme, r.authority_text(), r.path(), r.query());
+  const std::string_view ref_path = r.path();
+  if (ref_path.empty())
+    return canonical(b->scheme, b->authority_text(), b->path(), r.query_begin ? r.query() : b->query());
+  std::string path;
+  if (!ref_path.starts_with('/')) {  // §5.2.3 merge
+    const std::string_view base_path = b->path();
+    path = base_path.empty() ? "/" : std::string(base_path.substr(0, base_path.rfind('/') + 1));
+  }
+  path += ref_path;
+  return canonical(b->scheme, b->authority_text(), path, r.query());
+}
+
+std::string base_scheme(std::string_view base) { return scheme_of(base.substr(0, base.find_first_of("/?#"))); }
+
+}  // namespace
+
 std::optional<std::string> resolve_url(std::string_view base, std::string_view href) {
-  return UrlResolver(base).resolve(href);
+  const std::optional<Reference> r = read_reference(href, base_scheme(base));
+  if (!r) return std::nullopt;
+  if (!r->scheme.empty() && r->authority) return resolve_reference(*r, std::nullopt);  // the base is not read
+  return resolve_reference(*r, read_reference(base, ""));
 }
 
 struct UrlResolver::Base {
@@ -500,29 +527,13 @@ struct UrlResolver::Base {
 };
 
 UrlResolver::UrlResolver(std::string_view base)
-    : base_(std::make_unique<const Base>(
-          Base{scheme_of(base.substr(0, base.find_first_of("/?#"))), read_reference(base, "")})) {}
+    : base_(std::make_unique<const Base>(Base{base_scheme(base), read_reference(base, "")})) {}
 
 UrlResolver::~UrlResolver() = default;
 
 std::optional<std::string> UrlResolver::resolve(std::string_view href) const {
   const std::optional<Reference> r = read_reference(href, base_->scheme);
-  if (!r) return std::nullopt;
-  if (!r->scheme.empty() && r->authority)
-    return canonical(r->scheme, r->authority_text(), r->path(), r->query());
-  const std::optional<Reference>& b = base_->parsed;
-  if (!b || b->scheme.empty() || !b->authority) return std::nullopt;
-  if (r->authority) return canonical(b->scheme, r->authority_text(), r->path(), r->query());
-  const std::string_view ref_path = r->path();
-  if (ref_path.empty())
-    return canonical(b->scheme, b->authority_text(), b->path(), r->query_begin ? r->query() : b->query());
-  std::string path;
-  if (!ref_path.starts_with('/')) {  // §5.2.3 merge
-    const std::string_view base_path = b->path();
-    path = base_path.empty() ? "/" : std::string(base_path.substr(0, base_path.rfind('/') + 1));
-  }
-  path += ref_path;
-  return canonical(b->scheme, b->authority_text(), path, r->query());
+  return r ? resolve_reference(*r, base_->parsed) : std::nullopt;
 }
 
 }  // namespace crawl
