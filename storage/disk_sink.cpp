@@ -362,14 +362,9 @@ std::optional<DiskSink::Problem> DiskSink::write_file_atomically(const fs::path&
     files_.unlink(temp);
     return Problem{target, what};
   };
-  for (std::size_t done = 0; done < body.size();) {
-    std::size_t n = 0;
-    err = files_.write(fd, body.data() + done, body.size() - done, n);
-    if (err || n == 0) {
-      files_.close(fd);
-      return give_up("cannot write: " + (err ? err.message() : std::string("no progress")));
-    }
-    done += n;
+  if ((err = write_all(files_, fd, body))) {
+    files_.close(fd);
+    return give_up("cannot write: " + err.message());
   }
   // close() reports what NFS and quotas report late.
   if ((err = files_.close(fd))) return give_up("cannot close: " + err.message());

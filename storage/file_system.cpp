@@ -68,6 +68,16 @@ class PosixFileSystem final : public FileSystem {
 
 }  // namespace
 
+std::error_code write_all(FileSystem& fs, int fd, std::string_view data) {
+  while (!data.empty()) {
+    std::size_t written = 0;
+    if (auto err = fs.write(fd, data.data(), data.size(), written)) return err;
+    if (written == 0) return std::make_error_code(std::errc::io_error);
+    data.remove_prefix(written);
+  }
+  return {};
+}
+
 FileSystem& posix_file_system() {
   static PosixFileSystem* const instance = new PosixFileSystem;  // never destroyed
   return *instance;

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <string_view>
 #include <system_error>
 
 namespace crawl {
@@ -46,5 +47,10 @@ class FileSystem {
 // The real thing: plain POSIX calls. One instance for the process, never
 // destroyed; thread-safe.
 FileSystem& posix_file_system();
+
+// Writes all of `data` to `fd` through `fs`, write after write (short writes
+// continue where they stopped). The first error, or EIO for a write that
+// makes no progress; what was written before it stays written.
+std::error_code write_all(FileSystem& fs, int fd, std::string_view data);
 
 }  // namespace crawl

@@ -182,15 +182,8 @@ std::optional<std::string> WarcWriter::flush() {
   if (fd_ >= 0 && !pending_.empty())
     if (auto error = write_pending()) return error;
   if (index_pending_.empty() || index_fd_ < 0) return std::nullopt;
-  const std::string path = file_name(index_, ".cdxj.open");
-  std::size_t done = 0;
-  while (done < index_pending_.size()) {
-    std::size_t written = 0;
-    if (auto err = fs_.write(index_fd_, index_pending_.data() + done, index_pending_.size() - done, written))
-      return failed("cannot write " + path + ": " + err.message());
-    if (written == 0) return failed("cannot write " + path + ": no byte written");
-    done += written;
-  }
+  if (auto err = write_all(fs_, index_fd_, index_pending_))
+    return failed("cannot write " + file_name(index_, ".cdxj.open") + ": " + err.message());
   index_pending_.clear();
   return std::nullopt;
 }
@@ -221,18 +214,11 @@ std::optional<std::string> WarcWriter::append(const WarcRecord& record, const Cd
 
 std::optional<std::string> WarcWriter::write_pending() {
   if (failure_) return failure_;
-  std::size_t done = 0;
-  while (done < pending_.size()) {
-    std::size_t written = 0;
-    auto err = fs_.write(fd_, pending_.data() + done, pending_.size() - done, written);
-    if (!err && written == 0) err = std::make_error_code(std::errc::io_error);
-    if (err) {
-      // The file ends at its last complete record (the pending ones are cut
-      // off whole; a resumed crawl would cut them too).
-      fs_.ftruncate(fd_, static_cast<off_t>(on_disk_));
-      return failed("cannot write " + file_name(index_, ".warc.gz.open") + ": " + err.message());
-    }
-    done += written;
+  if (auto err = write_all(fs_, fd_, pending_)) {
+    // The file ends at its last complete record (the pending ones are cut
+    // off whole; a resumed crawl would cut them too).
+    fs_.ftruncate(fd_, static_cast<off_t>(on_disk_));
+    return failed("cannot write " + file_name(index_, ".warc.gz.open") + ": " + err.message());
   }
   pending_.clear();
   on_disk_ = size_;
@@ -375,14 +361,9 @@ std::optional<std::string> WarcWriter::close(bool keep_open) {
   int cfd = -1;
   if (auto err = fs_.open(cdxj_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644, cfd))
     return failed("cannot create " + cdxj_tmp + ": " + err.message());
-  std::size_t done = 0;
-  while (done < index.size()) {
-    std::size_t written = 0;
-    if (auto err = fs_.write(cfd, index.data() + done, index.size() - done, written); err || written == 0) {
-      fs_.close(cfd);
-      return failed("cannot write " + cdxj_tmp + ": " + (err ? err.message() : std::string("no byte written")));
-    }
-    done += written;
+  if (auto err = write_all(fs_, cfd, index)) {
+    fs_.close(cfd);
+    return failed("cannot write " + cdxj_tmp + ": " + err.message());
   }
   if (auto err = fs_.close(cfd)) return failed("cannot close " + cdxj_tmp + ": " + err.message());
   if (auto err = fs_.rename(cdxj_tmp, cdxj_path)) return failed("cannot rename " + cdxj_tmp + ": " + err.message());
