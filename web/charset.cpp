@@ -299,19 +299,6 @@ std::string_view decode_utf8(std::string_view bytes, std::string& storage) {
   return storage;
 }
 
-void append_code_point(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 struct IconvCloser {
   void operator()(void* cd) const noexcept { iconv_close(static_cast<iconv_t>(cd)); }
 };
@@ -380,7 +367,7 @@ std::string_view decode_iconv(std::string_view bytes, const Iconv& cd, bool wind
     std::string tail;
     const auto byte = static_cast<unsigned char>(*in);
     if (windows_1252 && error == EILSEQ)
-      append_code_point(tail, byte);
+      append_utf8(tail, byte);
     else
       tail = kReplacementCharacter;
     std::memcpy(storage.data() + used, tail.data(), tail.size());
@@ -462,7 +449,7 @@ std::string_view decode_to_utf8(std::string_view bytes, std::string_view encodin
   }
   if (encoding == "x-user-defined") {  // WHATWG: 0x80..0xFF are U+F780..U+F7FF
     storage.clear();
-    for (const char c : bytes) append_code_point(storage, (c & 0x80) == 0 ? c : 0xF780 + (c & 0x7F));
+    for (const char c : bytes) append_utf8(storage, (c & 0x80) == 0 ? c : 0xF780 + (c & 0x7F));
     return storage;
   }
   const char* name = iconv_name(encoding);
@@ -478,6 +465,25 @@ std::string_view decode_to_utf8(std::string_view bytes, std::string_view encodin
       std::all_of(bytes.begin(), bytes.end(), [](char c) { return (c & 0x80) == 0; }))
     return bytes;
   return decode_iconv(bytes, cd, windows_1252, storage);
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD;
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
 }
 
 }  // namespace crawl

@@ -6,6 +6,7 @@
 // Pure functions of their input, thread-safe (each decode opens its own iconv descriptor).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,5 +57,9 @@ SniffedEncoding sniff_html_encoding(std::string_view bytes, std::string_view htt
 // `storage`, which it overwrites. An encoding the system's iconv does not provide is read as
 // windows-1252 if iconv has that, else as UTF-8.
 std::string_view decode_to_utf8(std::string_view bytes, std::string_view encoding, std::string& storage);
+
+// Appends the code point `cp` (at most U+10FFFF) to `out` as UTF-8; a surrogate, which UTF-8
+// cannot hold, as U+FFFD.
+void append_utf8(std::string& out, std::uint32_t cp);
 
 }  // namespace crawl

@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "web/charset.h"
 #include "web/link_collector.h"
 
 namespace crawl {
@@ -61,24 +62,6 @@ bool iequals(std::string_view a, std::string_view b) {
   for (std::size_t i = 0; i < a.size(); ++i)
     if (lower(a[i]) != lower(b[i])) return false;
   return true;
-}
-
-void append_utf8(std::string& out, std::uint32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
 }
 
 // HTML "numeric character reference end state": 0x80–0x9F read as windows-1252 did.
@@ -607,7 +590,6 @@ class Extractor {
     }
     return false;
   }
-
 
   void start_tag_token(bool self_closing) {
     if (!in_foreign()) return html_start(self_closing);
