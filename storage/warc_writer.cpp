@@ -94,6 +94,17 @@ std::map<int, std::filesystem::path> files_of(const std::string& prefix, std::st
   return found;
 }
 
+// Calls f(line, entry) for each line of a CDXJ index that parse_cdxj_line() reads.
+template <typename F>
+void for_each_cdxj_entry(std::string_view text, F&& f) {
+  while (!text.empty()) {
+    const std::size_t eol = text.find('\n');
+    const std::string_view line = text.substr(0, eol);
+    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+    if (const auto entry = parse_cdxj_line(line)) f(line, *entry);
+  }
+}
+
 std::string read_text(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -109,11 +120,7 @@ WarcWriter::WarcWriter(WarcWriterOptions options)
 }
 
 void WarcWriter::learn_originals(std::string_view text) {
-  while (!text.empty()) {
-    const std::size_t eol = text.find('\n');
-    if (const auto entry = parse_cdxj_line(text.substr(0, eol))) learn_original(*entry);
-    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
-  }
+  for_each_cdxj_entry(text, [this](std::string_view, const CdxjEntry& e) { learn_original(e); });
 }
 
 void WarcWriter::learn_original(const CdxjEntry& e) {
@@ -379,17 +386,15 @@ std::optional<std::string> WarcWriter::resume(const std::vector<ArchiveMark>& ma
   if (failure_) return failure_;
   const auto mark = std::find_if(marks.begin(), marks.end(), [&](const ArchiveMark& m) { return m.prefix == options_.prefix; });
   if (mark == marks.end()) return std::nullopt;
-  const auto warcs = files_of(options_.prefix, ".warc.gz");
   const auto open_warcs = files_of(options_.prefix, ".warc.gz.open");
-  const bool mark_open = std::any_of(open_warcs.begin(), open_warcs.end(), [&](const auto& f) {
-    return f.second.filename().string() == mark->file + ".open";
-  });
+  int mark_index = -1;  // of the mark's file, closed or .open
+  for (const auto& [index, path] : files_of(options_.prefix, ".warc.gz"))
+    if (path.filename().string() == mark->file) mark_index = index;
+  for (const auto& [index, path] : open_warcs)
+    if (path.filename().string() == mark->file + ".open") mark_index = index;
+  const bool mark_open = mark_index >= 0 && open_warcs.count(mark_index);
   // Not resumed (a new batch, --restart) and the file was closed: complete.
   if (!mark_open && !continue_file) return std::nullopt;
-  int mark_index = -1;
-  for (const auto* files : {&warcs, &open_warcs})
-    for (const auto& [index, path] : *files)
-      if (path.filename().string() == mark->file || path.filename().string() == mark->file + ".open") mark_index = index;
   if (mark_index < 0) {
     spdlog::warn("--warc {}: {}, where the interrupted crawl's archive stood, is gone: a new file is begun",
                  options_.prefix, mark->file);
@@ -409,7 +414,7 @@ std::optional<std::string> WarcWriter::resume(const std::vector<ArchiveMark>& ma
                  path.string());
   }
   index_ = mark_index;
-  if (!open_warcs.count(mark_index)) return open_next();  // the mark's file was closed: complete
+  if (!mark_open) return open_next();  // the mark's file was closed: complete
   const std::string path = file_name(mark_index, ".warc.gz.open");
   int fd = -1;
   if (auto err = fs_.open(path, O_WRONLY | O_CLOEXEC, 0644, fd)) return failed("cannot open " + path + ": " + err.message());
@@ -442,19 +447,12 @@ std::optional<std::string> WarcWriter::resume(const std::vector<ArchiveMark>& ma
   index_pending_.clear();
   // The index lines of the records kept; the file's index is rewritten with them.
   const std::string index_path = file_name(mark_index, ".cdxj.open");
-  std::string_view text;
-  const std::string old_index = read_text(index_path);
-  text = old_index;
-  while (!text.empty()) {
-    const std::size_t eol = text.find('\n');
-    const std::string_view line = text.substr(0, eol);
-    text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
-    const auto entry = parse_cdxj_line(line);
-    if (!entry || entry->offset + entry->length > size_) continue;
-    learn_original(*entry);
+  for_each_cdxj_entry(read_text(index_path), [this](std::string_view line, const CdxjEntry& e) {
+    if (e.offset + e.length > size_) return;
+    learn_original(e);
     cdxj_.emplace_back(line);
     index_pending_.append(line).append("\n");
-  }
+  });
   if (auto err = fs_.open(index_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644, index_fd_))
     return failed("cannot create " + index_path + ": " + err.message());
   if (auto error = flush()) return error;

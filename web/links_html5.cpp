@@ -973,8 +973,8 @@ class Extractor {
   bool before_body_ = true;
   bool frameset_ok_ = true;
   bool frameset_ = false;
-  int framesets_ = 0;
-  bool form_open_ = false;  // HTML's "form element pointer" is set  // open framesets: none left is "after frameset", where <frame> is ignored
+  int framesets_ = 0;        // open framesets: none left is "after frameset", where <frame> is ignored
+  bool form_open_ = false;  // HTML's "form element pointer" is set
   bool doctype_seen_ = false;
   bool quirks_ = true;  // until a DOCTYPE says otherwise
   std::optional<detail::LinkCollector> body_start_;  // what was collected before the body
