@@ -72,14 +72,9 @@ void QueuedSink::settle_owned(FetchResult&& result, bool page, UrlEffects effect
 }
 
 std::size_t QueuedSink::item_bytes(const Item& item) {
-  const auto urls_bytes = [](const std::vector<StateUrl>& urls) {
-    std::size_t n = 0;
-    for (const auto& u : urls) n += sizeof(StateUrl) + u.url.size() + u.referrer.size();
-    return n;
-  };
   if (const auto* page = std::get_if<Page>(&item))
-    return approx_result_bytes(page->result) + (page->effects ? urls_bytes(page->effects->added) : 0);
-  if (const auto* add = std::get_if<AddUrls>(&item)) return sizeof(Item) + urls_bytes(add->urls);
+    return approx_result_bytes(page->result) + (page->effects ? approx_urls_bytes(page->effects->added) : 0);
+  if (const auto* add = std::get_if<AddUrls>(&item)) return sizeof(Item) + approx_urls_bytes(add->urls);
   return sizeof(Item);
 }
 

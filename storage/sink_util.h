@@ -12,6 +12,7 @@
 #include "core/fetch_types.h"
 #include "core/json_text.h"
 #include "core/time_text.h"
+#include "storage/state_store.h"
 
 namespace crawl {
 
@@ -47,6 +48,13 @@ inline std::size_t approx_result_bytes(const FetchResult& r) {
                   r.error_detail.size();
   for (const auto& u : r.redirects) n += u.size() + sizeof(std::string);
   for (const auto& [k, v] : r.headers) n += k.size() + v.size() + 2 * sizeof(std::string);
+  return n;
+}
+
+// Memory queued URLs of the crawl state hold, roughly (backpressure).
+inline std::size_t approx_urls_bytes(const std::vector<StateUrl>& urls) {
+  std::size_t n = 0;
+  for (const auto& u : urls) n += sizeof(StateUrl) + u.url.size() + u.referrer.size();
   return n;
 }
 

@@ -34,7 +34,7 @@ void WarcSink::push_archive(Archive archive) {
   std::size_t bytes = approx_result_bytes(archive.result);
   if (archive.result.wire)
     for (const auto& x : *archive.result.wire) bytes += x.request.size() + x.response.size() + x.body.size();
-  for (const auto& u : archive.effects.added) bytes += sizeof(StateUrl) + u.url.size() + u.referrer.size();
+  bytes += approx_urls_bytes(archive.effects.added);
   queue_.push(Item{std::in_place_type<Archive>, std::move(archive)}, bytes);
 }
 
@@ -71,8 +71,7 @@ ResumePoint WarcSink::Relay::resume(bool restart) {
 
 void WarcSink::Relay::add(std::vector<StateUrl> urls) {
   if (urls.empty()) return;
-  std::size_t bytes = sizeof(Item);
-  for (const auto& u : urls) bytes += sizeof(StateUrl) + u.url.size() + u.referrer.size();
+  const std::size_t bytes = sizeof(Item) + approx_urls_bytes(urls);
   sink_.queue_.push(Item{std::in_place_type<AddUrls>, AddUrls{std::move(urls)}}, bytes);
 }
 
