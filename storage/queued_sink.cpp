@@ -12,8 +12,8 @@
 
 namespace crawl {
 
-QueuedSink::QueuedSink(std::string where, std::size_t max_queued_bytes)
-    : where_(std::move(where)), queue_(max_queued_bytes) {}
+QueuedSink::QueuedSink(std::string where, std::size_t max_queued_bytes, std::chrono::milliseconds group)
+    : where_(std::move(where)), queue_(max_queued_bytes, group) {}
 
 QueuedSink::~QueuedSink() { assert(!writer_.joinable() && "subclass must call stop_writer()"); }
 
@@ -80,7 +80,10 @@ std::size_t QueuedSink::item_bytes(const Item& item) {
 
 std::uint64_t QueuedSink::push(Item item, bool wait_for_space, bool wake) {
   const std::size_t bytes = item_bytes(item);
-  return wait_for_space ? queue_.push(std::move(item), bytes) : queue_.push_now(std::move(item), bytes, wake);
+  // A Take is answered to a crawler waiting for the URLs.
+  const bool urgent = std::holds_alternative<Take>(item);
+  return wait_for_space ? queue_.push(std::move(item), bytes, urgent)
+                        : queue_.push_now(std::move(item), bytes, wake || urgent, urgent);
 }
 
 ResumePoint QueuedSink::StateQueue::resume(bool restart) {

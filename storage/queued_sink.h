@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -99,7 +100,8 @@ class QueuedSink : public Sink {
 
   // `where` names the target in failures the writer cannot place better
   // (e.g. out of memory): the path as the user gave it.
-  QueuedSink(std::string where, std::size_t max_queued_bytes);
+  // `group`: the writer takes a batch at most every `group` (BatchQueue).
+  QueuedSink(std::string where, std::size_t max_queued_bytes, std::chrono::milliseconds group = {});
 
   void start_writer();
   void stop_writer() noexcept;

@@ -23,6 +23,11 @@ namespace {
 // at which the writer checkpoints itself (the checkpointer is behind).
 constexpr int kCheckpointPages = 1000;
 constexpr int kForceCheckpointPages = 25000;
+// The checkpointer's rounds stop when the last one copied at most
+// kTailPages, or after kCheckpointRounds (the writer commits faster than
+// they copy); the writer then copies the rest itself.
+constexpr int kTailPages = 256;
+constexpr int kCheckpointRounds = 4;
 
 // Connections beside the writer's (open_connection) wait this long for a lock.
 constexpr int kBusyTimeoutMs = 5000;
@@ -399,7 +404,7 @@ SqliteSink::SqliteSink(const std::string& path, std::size_t max_queued_bytes)
       }()) {}
 
 SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
-    : QueuedSink(path, options.max_queued_bytes), path_(path), options_(std::move(options)) {
+    : QueuedSink(path, options.max_queued_bytes, options.group_commit), path_(path), options_(std::move(options)) {
   sqlite3* raw = nullptr;
   const int rc = sqlite3_open_v2(
       path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -561,9 +566,22 @@ SqliteSink::~SqliteSink() {
 
 int SqliteSink::on_wal_commit(void* self, sqlite3* db, const char* name, int pages) {
   auto* sink = static_cast<SqliteSink*>(self);
-  if (pages >= kForceCheckpointPages) {
-    sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else if (pages >= kCheckpointPages) {
+  if (pages < kCheckpointPages) return SQLITE_OK;
+  // The writer copies the WAL's tail itself once the checkpointer has copied
+  // the rest (or when the checkpointer is behind): the WAL then holds no frame
+  // the database lacks, and the writer's next transaction starts it again
+  // from its beginning. A PASSIVE checkpoint in another connection never
+  // gets there while the writer keeps committing, and the WAL would grow to
+  // kForceCheckpointPages (its pages read back from an ever longer file, a
+  // longer file to copy and delete at the end).
+  if (pages >= kForceCheckpointPages || sink->tail_due_.exchange(false)) {
+    // BUSY: the checkpointer is copying; the tail is taken at a later commit.
+    int log_frames = 0, done_frames = 0;
+    const int c = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
+    spdlog::debug("{}: writer's checkpoint: {} ({} of {} WAL frames)", sink->path_, sqlite3_errstr(c), done_frames,
+                  log_frames);
+    if (c == SQLITE_BUSY) sink->tail_due_ = true;
+  } else {
     std::lock_guard lock(sink->checkpoint_mutex_);
     if (!sink->checkpointer_.joinable() && !sink->checkpoint_stop_)
       sink->checkpointer_ = std::thread([sink] { sink->checkpoint_loop(); });
@@ -594,11 +612,25 @@ void SqliteSink::checkpoint_loop() noexcept {
     checkpoint_wanted_ = false;
     lock.unlock();
     if (db) {
-      int log_frames = 0, done_frames = 0;
-      const int c = sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
-      spdlog::debug("{}: checkpoint: {} ({} of {} WAL frames)", path_, sqlite3_errstr(c), done_frames, log_frames);
+      // Rounds of PASSIVE copies, each of what was committed during the
+      // one before, until what is left is a short tail for the writer.
+      int copied = 0;
+      for (int round = 1;; ++round) {
+        int log_frames = 0, done_frames = 0;
+        const int c = sqlite3_wal_checkpoint_v2(db.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
+        spdlog::debug("{}: checkpoint: {} ({} of {} WAL frames)", path_, sqlite3_errstr(c), done_frames, log_frames);
+        // Busy, held back by a reader, or the WAL started again meanwhile.
+        if (c != SQLITE_OK || done_frames != log_frames || log_frames < copied) break;
+        if (log_frames < kCheckpointPages) break;
+        if (log_frames - copied <= kTailPages || round == kCheckpointRounds) {
+          tail_due_ = true;
+          break;
+        }
+        copied = log_frames;
+      }
     }
     lock.lock();
+    checkpoint_wanted_ = false;  // asked for by commits these rounds copied
   }
 }
 

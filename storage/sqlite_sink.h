@@ -108,6 +108,7 @@ struct SqliteSinkOptions {
   static constexpr std::size_t kDefaultMaxQueuedBytes = std::size_t{256} << 20;  // 256 MiB
   static constexpr std::chrono::milliseconds kMaxLockWait = std::chrono::minutes(10);
   static constexpr std::chrono::milliseconds kLockWarningInterval = std::chrono::seconds(5);
+  static constexpr std::chrono::milliseconds kGroupCommit{25};
 
   std::size_t max_queued_bytes = kDefaultMaxQueuedBytes;
   // Longest wait for another connection's write lock, per transaction.
@@ -122,6 +123,13 @@ struct SqliteSinkOptions {
   bool state = true;
   // Store pages (false: a state-only database beside another output).
   bool pages = true;
+  // Group commit: one transaction at most this often for what arrives
+  // meanwhile, unless someone waits for it (flush(), a crawler waiting for
+  // URLs, a full queue). Each transaction rewrites the B-tree pages it
+  // touches (about 35 WAL frames), so committing every few pages writes the
+  // database several times over; a crash loses at most this much, which a
+  // resumed crawl fetches again.
+  std::chrono::milliseconds group_commit = kGroupCommit;
 };
 
 class SqliteSink final : public QueuedSink {
@@ -235,8 +243,10 @@ class SqliteSink final : public QueuedSink {
   // WAL checkpoints run on a thread of their own with its own connection
   // (PASSIVE: they never block the writer), asked for by the writer's WAL
   // hook once the WAL holds kCheckpointPages; the writer checkpoints itself
-  // only past kForceCheckpointPages. A checkpoint syncs the database file:
-  // on the writer it stalls every page waiting to be committed.
+  // only the tail left after one of them (tail_due_: then the WAL starts
+  // again from its beginning), or past kForceCheckpointPages. A checkpoint
+  // syncs the database file: on the writer it stalls every page waiting to
+  // be committed, so the writer's own copies are kept short.
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
   void checkpoint_loop() noexcept;
   void stop_checkpointer() noexcept;
@@ -248,6 +258,7 @@ class SqliteSink final : public QueuedSink {
   bool checkpoint_wanted_ = false;
   bool checkpoint_stop_ = false;
   std::thread checkpointer_;
+  std::atomic<bool> tail_due_{false};  // set by the checkpointer, taken by the writer
   // Declared before the statements so they are finalized first.
   SqliteDb db_;
   SqliteStmt select_latest_;

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The latency-bound farm (issue 13's goal 2): crawl-testserver, a separate
+# process, serves 100 hosts (127.0.5.1 …) of 100 pages each, every response
+# 50 ms late; crawl takes them 2 at a time per host with no delay, so the
+# ideal is 100 / 2 × 50 ms = 2.5 s. Runs alternated, REPEAT (5) of each
+# store (STORES: "none sqlite"); prints each run's wall and CPU seconds (GNU
+# time) and the run's own elapsed_s (--stats-json), then medians and the
+# wall's ratio to the ideal (goal: <= 1.1x into SQLite).
+#
+#   bench/farm-bench.sh [path/to/crawl ...]     # default: build/crawl
+#   REPEAT=7 STORES=sqlite bench/farm-bench.sh build/crawl /tmp/crawl-before
+#
+# Several binaries are alternated run by run (before/after comparisons on
+# one machine). Sends traffic only to 127.0.5.x.
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+[ $# -gt 0 ] || set -- "$repo/build/crawl"
+bins=()
+for b in "$@"; do
+  b=$(realpath "$b")
+  [ -x "$b" ] || { echo "farm-bench: no executable $b (build it with ./setup.sh)" >&2; exit 2; }
+  bins+=("$b")
+done
+server=$(dirname "${bins[0]}")/crawl-testserver
+[ -x "$server" ] || server=$repo/build/crawl-testserver
+repeat=${REPEAT:-5}
+read -r -a stores <<< "${STORES:-none sqlite}"
+[ -x /usr/bin/time ] || { echo "farm-bench: needs GNU time (apt-get install time)" >&2; exit 2; }
+
+tmp=$(mktemp -d /tmp/farm-bench.XXXXXX)
+"$server" --hosts 100 --pages 99 --delay-ms 50 --threads 2 --address 127.0.5.1 > "$tmp/roots.txt" 2> /dev/null &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null; rm -rf "$tmp"' EXIT
+for _ in $(seq 100); do [ "$(wc -l < "$tmp/roots.txt")" -ge 100 ] && break; sleep 0.1; done
+
+lines=()
+for i in $(seq "$repeat"); do
+  for b in "${!bins[@]}"; do
+    for store in "${stores[@]}"; do
+      rm -f "$tmp"/c.db* "$tmp/s.json"
+      opts=(--store "$store")
+      [ "$store" = none ] || opts+=(--out "$tmp/c.db")
+      /usr/bin/time -f "%e %U %S" -o "$tmp/time" "${bins[$b]}" "$tmp/roots.txt" "${opts[@]}" --per-host 2 --delay 0 \
+        --concurrency 256 --max-depth 100 --quiet --stats-json "$tmp/s.json" > /dev/null
+      read -r wall user sys < <(tail -1 "$tmp/time")
+      read -r pages elapsed < <(python3 -c "import json; d = json.load(open('$tmp/s.json')); print(d['pages'], d['elapsed_s'])")
+      name="bin$b:$store"
+      lines+=("$name $pages $wall $(python3 -c "print($user + $sys)") $elapsed")
+      echo "$name (${bins[$b]}): $pages pages, wall $wall s, CPU $(python3 -c "print(f'{$user + $sys:.2f}')") s, run's elapsed $elapsed s"
+    done
+  done
+done
+printf '%s\n' "${lines[@]}" | python3 -c "
+import statistics, sys
+m = {}
+for line in sys.stdin:
+    name, pages, wall, cpu, elapsed = line.split()
+    m.setdefault(name, []).append((int(pages), float(wall), float(cpu), float(elapsed)))
+for name, v in m.items():
+    wall = statistics.median(x[1] for x in v)
+    print(f'median {name}: {statistics.median(x[0] for x in v):.0f} pages, wall {wall:.2f} s = {wall / 2.5:.3f}x the ideal, '
+          f'CPU {statistics.median(x[2] for x in v):.2f} s, run\'s elapsed {statistics.median(x[3] for x in v):.2f} s')"
