@@ -244,7 +244,10 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
     const std::string date = warc_date(x.sent_at);
     const std::string response_id = warc_record_id();
     const HttpMessage m = http_message(x.response, x.body);
-    const std::string payload_digest = sha1_digest(m.payload());
+    // The final exchange's payload is most often the body as stored (no
+    // Content-Encoding, not cut): its digest is computed once already.
+    const bool stored_body = i + 1 == wire.size() && !r.body_digest.empty() && m.payload() == r.body;
+    const std::string payload_digest = stored_body ? r.body_digest : sha1_digest(m.payload());
     std::string truncated = x.truncated;
     if (truncated.empty() && !m.complete) truncated = "unspecified";  // the server's chunked framing was cut
 
