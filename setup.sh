@@ -11,7 +11,7 @@ cd "$(dirname "$0")"
 packages=(cmake g++ make pkg-config libcurl4-openssl-dev libboost1.81-dev libboost-url1.81-dev
           libxml2-dev libsqlite3-dev libspdlog-dev libcli11-dev libtomlplusplus-dev libgtest-dev
           zlib1g-dev libbrotli-dev sqlite3 libidn2-dev libpsl-dev libxxhash-dev libssl-dev nodejs
-          libgumbo-dev libdeflate-dev
+          libgumbo-dev libdeflate-dev libisal-dev
           # HTML corpora of tests/web/links_differential_test.cpp (thousands of real pages)
           python3.11-doc postgresql-doc-15 git-doc)
 missing=()

@@ -1,15 +1,18 @@
 // WARC records: serialization into gzip members, HTTP messages, SURT, CDXJ.
 #include "storage/warc_record.h"
 
-#include <openssl/rand.h>
+#include <isa-l/igzip_lib.h>
 #include <libdeflate.h>
+#include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <memory>
+#include <cstdint>
 #include <cstdio>
 #include <stdexcept>
+#include <vector>
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
@@ -44,6 +47,45 @@ class Compressor {
 
  private:
   libdeflate_compressor* c_;
+};
+
+// Level 1, the default: ISA-L's fastest deflate (igzip), 1.9 times
+// libdeflate's level 1 on HTML for members 6% larger (400 PostgreSQL manual
+// pages: 365 MB/s against 193). One buffer, one gzip member, like libdeflate;
+// should its output not fit the bound (data that does not compress), the
+// member is libdeflate's instead.
+class FastCompressor {
+ public:
+  FastCompressor() : level_buf_(ISAL_DEF_LVL1_DEFAULT), fallback_(1) {}
+
+  void gzip(std::string_view in, std::string& out) {
+    const std::size_t start = out.size();
+    // Stored blocks at worst: 5 bytes a 64 KiB block, the gzip header and trailer.
+    const std::size_t bound = in.size() + in.size() / 8 + 1024;
+    if (in.size() > UINT32_MAX / 2) return fallback_.gzip(in, out);
+    out.resize(start + bound);
+    isal_zstream z;
+    isal_deflate_stateless_init(&z);
+    z.level = 1;
+    z.level_buf = level_buf_.data();
+    z.level_buf_size = static_cast<std::uint32_t>(level_buf_.size());
+    z.gzip_flag = IGZIP_GZIP;
+    z.end_of_stream = 1;
+    z.flush = NO_FLUSH;
+    z.next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<std::uint32_t>(in.size());
+    z.next_out = reinterpret_cast<std::uint8_t*>(out.data() + start);
+    z.avail_out = static_cast<std::uint32_t>(bound);
+    if (isal_deflate_stateless(&z) != COMP_OK || z.avail_in != 0) {
+      out.resize(start);
+      return fallback_.gzip(in, out);
+    }
+    out.resize(start + z.total_out);
+  }
+
+ private:
+  std::vector<std::uint8_t> level_buf_;
+  Compressor fallback_;
 };
 
 char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
@@ -100,10 +142,12 @@ std::string dechunk(std::string_view body, bool& complete) {
 void append_gzip_record(const WarcRecord& record, std::string& out, int level) {
   // One per level used (a writer alternates: level 0 for payloads compressed already).
   thread_local std::array<std::unique_ptr<Compressor>, 13> compressors;
+  thread_local std::unique_ptr<FastCompressor> fast;
   if (level < 0 || level >= static_cast<int>(compressors.size()))
     throw std::invalid_argument("gzip level " + std::to_string(level) + " is not in 0-12");
   auto& compressor = compressors[static_cast<std::size_t>(level)];
-  if (!compressor) compressor = std::make_unique<Compressor>(level);
+  if (level == 1 && !fast) fast = std::make_unique<FastCompressor>();
+  if (level != 1 && !compressor) compressor = std::make_unique<Compressor>(level);
   // libdeflate compresses one buffer: the record is laid out whole first
   // (a copy of the block, a few µs, against the compression's tens).
   thread_local std::string text;
@@ -117,7 +161,10 @@ void append_gzip_record(const WarcRecord& record, std::string& out, int level) {
   text += record.head;
   text += record.tail;
   text += "\r\n\r\n";
-  compressor->gzip(text, out);
+  if (level == 1)
+    fast->gzip(text, out);
+  else
+    compressor->gzip(text, out);
   if (text.capacity() > (8u << 20)) std::string().swap(text);  // a huge record's buffer is not kept
 }
 
