@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
   // CPU on a site of 95 KiB pages (bench/site-bench.sh, Python docs, medians
   // of 4: 1.08 -> 0.74 CPU s, wall 0.73 -> 0.61 s). What each arena keeps is
   // bounded (32 MiB), and so are the arenas (4; glibc's default is 8 per
-  // core): with 512 threads and --max-body-memory 64M the peak RSS is 123 MiB
+  // core): with 512 threads and --max-body-memory 64M the peak RSS is 111 MiB
   // (102 with glibc's defaults, 277 with 16 arenas keeping 64 MiB each).
   mallopt(M_ARENA_MAX, 4);
   mallopt(M_MMAP_THRESHOLD, 32 << 20);

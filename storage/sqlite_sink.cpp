@@ -609,7 +609,6 @@ void SqliteSink::checkpoint_loop() noexcept {
   for (;;) {
     checkpoint_cv_.wait(lock, [&] { return checkpoint_wanted_ || checkpoint_stop_; });
     if (checkpoint_stop_) return;
-    checkpoint_wanted_ = false;
     lock.unlock();
     if (db) {
       // Rounds of PASSIVE copies, each of what was committed during the

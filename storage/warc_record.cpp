@@ -59,10 +59,10 @@ class FastCompressor {
   FastCompressor() : level_buf_(ISAL_DEF_LVL1_DEFAULT), fallback_(1) {}
 
   void gzip(std::string_view in, std::string& out) {
+    if (in.size() > UINT32_MAX / 2) return fallback_.gzip(in, out);  // ISA-L counts in 32 bits
     const std::size_t start = out.size();
     // Stored blocks at worst: 5 bytes a 64 KiB block, the gzip header and trailer.
     const std::size_t bound = in.size() + in.size() / 8 + 1024;
-    if (in.size() > UINT32_MAX / 2) return fallback_.gzip(in, out);
     out.resize(start + bound);
     isal_zstream z;
     isal_deflate_stateless_init(&z);
