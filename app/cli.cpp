@@ -191,7 +191,10 @@ std::string human_bytes(std::int64_t bytes) {
 class ProgressLine {
  public:
   ProgressLine(const Crawler& crawler, bool enabled) : crawler_(crawler) {
-    if (enabled) thread_ = std::jthread([this](std::stop_token st) { loop(st); });
+    if (enabled) thread_ = std::jthread([this](std::stop_token st) {
+      name_this_thread("crawl-progress");
+      loop(st);
+    });
   }
   ~ProgressLine() {
     if (thread_.joinable()) {

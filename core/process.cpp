@@ -1,6 +1,7 @@
 #include "core/process.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -103,6 +104,12 @@ ProcessUsage process_usage() {
   u.sys_s = seconds(ru.ru_stime);
   u.peak_rss_bytes = vm_hwm_bytes().value_or(static_cast<std::int64_t>(ru.ru_maxrss) * 1024);  // ru: KiB
   return u;
+}
+
+void name_this_thread(const char* name) noexcept {
+  char shortened[16] = {};
+  std::snprintf(shortened, sizeof shortened, "%s", name);
+  (void)::pthread_setname_np(::pthread_self(), shortened);
 }
 
 }  // namespace crawl

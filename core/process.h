@@ -44,6 +44,10 @@ class PidFileLock {
   int fd_ = -1;
 };
 
+// Names the calling thread (as top -H, ps -L, perf and gdb show it); at most
+// 15 characters are kept. Best effort: a failure is ignored.
+void name_this_thread(const char* name) noexcept;
+
 struct ProcessUsage {
   double user_s = 0;
   double sys_s = 0;

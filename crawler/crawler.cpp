@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <utility>
 
+#include "core/process.h"
 #include "core/digest.h"
 #include "core/time_text.h"
 #include "core/printable.h"
@@ -712,7 +713,11 @@ CrawlReport Crawler::run(const std::vector<Seed>& seeds, Fetcher& fetcher) {
   reader_.emplace(config_, *scope_);
   fetcher_ = &fetcher;
   CrawlReport report;
-  if (state_) revisit_thread_ = std::thread([this] { revisit_loop(); });
+  if (state_)
+    revisit_thread_ = std::thread([this] {
+      name_this_thread("crawl-revisit");
+      revisit_loop();
+    });
   start(seeds, report);
   for (;;) {
     Clock::time_point deadline;

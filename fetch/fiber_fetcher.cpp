@@ -98,7 +98,10 @@ class FiberFetcher::Loop {
 
   void start_thread() {
     arm_heartbeat();
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] {
+      name_this_thread("crawl-loop");
+      run();
+    });
   }
 
   // Any thread.
@@ -614,6 +617,8 @@ void FiberFetcher::deliver(FetchResult result) noexcept {
   listener_.transfer_ended(result);  // on the loop, before the result queues for the callback pool
   try {
     asio::post(*callbacks_, [this, result = std::move(result)]() mutable {
+      static thread_local const bool named = (name_this_thread("crawl-result"), true);
+      (void)named;
       {
         // Read back without waiting for room: results queued behind this
         // one hold budget that only these few threads give back.

@@ -1,6 +1,7 @@
 #include "fetch/thread_pool_fetcher.h"
 
 
+#include "core/process.h"
 #include "fetch/curl_error.h"
 #include "fetch/curl_handles.h"
 
@@ -10,7 +11,10 @@ ThreadPoolFetcher::ThreadPoolFetcher(int threads, TransferOptions options, Fetch
     : options_(std::move(options)), listener_(listener) {
   ensure_curl_global_init();
   threads_.reserve(static_cast<size_t>(threads));
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
+  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] {
+      name_this_thread("crawl-fetch");
+      work();
+    });
 }
 
 ThreadPoolFetcher::~ThreadPoolFetcher() {

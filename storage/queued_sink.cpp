@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/process.h"
 #include "storage/sink_util.h"
 
 namespace crawl {
@@ -18,7 +19,10 @@ QueuedSink::QueuedSink(std::string where, std::size_t max_queued_bytes, std::chr
 QueuedSink::~QueuedSink() { assert(!writer_.joinable() && "subclass must call stop_writer()"); }
 
 void QueuedSink::start_writer() {
-  writer_ = std::thread([this] { writer_loop(); });
+  writer_ = std::thread([this] {
+    name_this_thread("crawl-writer");
+    writer_loop();
+  });
 }
 
 void QueuedSink::stop_writer() noexcept {

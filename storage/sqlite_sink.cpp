@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/process.h"
 #include "core/digest.h"
 #include "core/hash.h"
 #include "core/url_parts.h"
@@ -584,7 +585,10 @@ int SqliteSink::on_wal_commit(void* self, sqlite3* db, const char* name, int pag
   } else {
     std::lock_guard lock(sink->checkpoint_mutex_);
     if (!sink->checkpointer_.joinable() && !sink->checkpoint_stop_)
-      sink->checkpointer_ = std::thread([sink] { sink->checkpoint_loop(); });
+      sink->checkpointer_ = std::thread([sink] {
+        name_this_thread("crawl-wal");
+        sink->checkpoint_loop();
+      });
     sink->checkpoint_wanted_ = true;
     sink->checkpoint_cv_.notify_one();
   }
@@ -1312,7 +1316,28 @@ int prune(sqlite3* db, const Retention& retention, std::chrono::system_clock::ti
 }  // namespace
 
 int SqliteSink::write_batch_end(std::int64_t run_id, const std::string& now, std::string& error) {
-  if (options_.state) {
+  // Only a page stored by an earlier run can be unreached: every latest row
+  // this run wrote has its run_id (the upsert is the only writer of it) and
+  // its URL in urls. The first crawl into a file skips the scan (16 ms at
+  // 10,000 pages, in the wall time of every such run).
+  bool earlier_pages = true;
+  {
+    sqlite3_stmt* raw = nullptr;
+    if (const int rc = sqlite3_prepare_v2(
+            db_.get(), "SELECT EXISTS(SELECT 1 FROM latest WHERE run_id < ?1 OR run_id IS NULL)", -1, &raw, nullptr);
+        rc != SQLITE_OK) {
+      error = error_text(rc);
+      return rc;
+    }
+    SqliteStmt stmt(raw);
+    sqlite3_bind_int64(stmt.get(), 1, run_id);
+    if (const int rc = sqlite3_step(stmt.get()); rc != SQLITE_ROW) {
+      error = error_text(rc);
+      return rc;
+    }
+    earlier_pages = sqlite3_column_int(stmt.get(), 0) != 0;
+  }
+  if (options_.state && earlier_pages) {
     if (const int rc = exec("DROP TABLE IF EXISTS temp.answered_hosts; "
                             "CREATE TEMP TABLE answered_hosts AS SELECT DISTINCT host FROM urls WHERE state = 'done'",
                             error);

@@ -6,6 +6,7 @@
 #include <exception>
 #include <vector>
 
+#include "core/process.h"
 #include "storage/sink_util.h"
 
 namespace crawl {
@@ -16,7 +17,10 @@ WarcSink::WarcSink(std::unique_ptr<Sink> inner, WarcWriterOptions options, std::
       where_(options.prefix),
       writer_(std::make_unique<WarcWriter>(std::move(options))),
       queue_(max_queued_bytes) {
-  thread_ = std::thread([this] { writer_loop(); });
+  thread_ = std::thread([this] {
+    name_this_thread("crawl-warc");
+    writer_loop();
+  });
 }
 
 WarcSink::~WarcSink() {
