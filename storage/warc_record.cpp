@@ -49,14 +49,52 @@ class Compressor {
   libdeflate_compressor* c_;
 };
 
+// What the small records of a crawl look like (a request record, a metadata
+// record's outlinks, an HTTP header section, a little HTML): the symbol
+// frequencies of the Huffman codes small members are written with.
+constexpr std::string_view kSmallRecordSample =
+    "WARC/1.1\r\nWARC-Type: request\r\nWARC-Record-ID: <urn:uuid:3f0e8a4c-7d1b-4b9e-9a51-2c6f0d7e8b13>\r\n"
+    "WARC-Date: 2026-12-02T11:22:33.456Z\r\nWARC-Target-URI: https://www.example.org/docs/current/index.html\r\n"
+    "WARC-IP-Address: 192.0.2.10\r\nWARC-Concurrent-To: <urn:uuid:1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d>\r\n"
+    "Content-Type: application/http; msgtype=request\r\nWARC-Block-Digest: sha1:MZXW6YTBOI5DQMJRGQ2DMNZYHEYTAMBS\r\n"
+    "Content-Length: 187\r\n\r\nGET /docs/current/index.html HTTP/1.1\r\nHost: www.example.org\r\n"
+    "User-Agent: crawl/1.0 (+https://example.org/bot)\r\nAccept: */*\r\nAccept-Encoding: gzip, br, zstd\r\n"
+    "If-None-Match: \"5f3a-61c2b0e4\"\r\nIf-Modified-Since: Wed, 02 Dec 2026 10:00:00 GMT\r\n\r\n\r\n\r\n"
+    "WARC/1.1\r\nWARC-Type: metadata\r\nContent-Type: application/warc-fields\r\n"
+    "via: https://www.example.org/docs/\r\nhopsFromSeed: 2\r\nfetchTimeMs: 12\r\n"
+    "outlink: https://www.example.org/docs/current/tutorial-start.html\r\n"
+    "outlink: https://www.example.org/docs/current/sql-select.html\r\n"
+    "outlink: https://www.example.org/docs/current/functions-string.html\r\n"
+    "outlink: https://www.example.org/about/contact/ nofollow\r\n"
+    "HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Wed, 02 Dec 2026 11:22:33 GMT\r\n"
+    "Content-Type: text/html; charset=utf-8\r\nContent-Length: 14823\r\nConnection: keep-alive\r\n"
+    "Last-Modified: Tue, 01 Dec 2026 08:00:00 GMT\r\nETag: \"61c2b0e4-39e7\"\r\nAccept-Ranges: bytes\r\n\r\n"
+    "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Chapter 2. The SQL Language</title>"
+    "<link rel=\"stylesheet\" href=\"stylesheet.css\" type=\"text/css\"></head><body><div class=\"navheader\">"
+    "<a accesskey=\"p\" href=\"index.html\">Prev</a> <a href=\"tutorial-concepts.html\" title=\"2.2. Concepts\">"
+    "Next</a></div><p>This chapter provides an overview of how to use SQL to perform simple operations.</p>";
+
 // Level 1, the default: ISA-L's fastest deflate (igzip), 1.9 times
 // libdeflate's level 1 on HTML for members 6% larger (400 PostgreSQL manual
 // pages: 365 MB/s against 193). One buffer, one gzip member, like libdeflate;
 // should its output not fit the bound (data that does not compress), the
 // member is libdeflate's instead.
+//
+// A member under kSmallMember bytes (a request record, most metadata
+// records) is written at ISA-L's level 0 with Huffman codes made once from
+// kSmallRecordSample: level 1 builds codes for every member, ~4 µs that
+// dominate a 500-byte record (0.9 µs against 5.7, members 12% larger).
 class FastCompressor {
  public:
-  FastCompressor() : level_buf_(ISAL_DEF_LVL1_DEFAULT), fallback_(1) {}
+  static constexpr std::size_t kSmallMember = 4096;
+
+  FastCompressor() : level_buf_(ISAL_DEF_LVL1_DEFAULT), fallback_(1) {
+    isal_huff_histogram histogram{};
+    isal_update_histogram(reinterpret_cast<std::uint8_t*>(const_cast<char*>(kSmallRecordSample.data())),
+                          static_cast<int>(kSmallRecordSample.size()), &histogram);
+    if (isal_create_hufftables(&small_codes_, &histogram) != 0)
+      throw std::runtime_error("ISA-L: cannot make the Huffman codes for small records");
+  }
 
   void gzip(std::string_view in, std::string& out) {
     if (in.size() > UINT32_MAX / 2) return fallback_.gzip(in, out);  // ISA-L counts in 32 bits
@@ -66,9 +104,14 @@ class FastCompressor {
     out.resize(start + bound);
     isal_zstream z;
     isal_deflate_stateless_init(&z);
-    z.level = 1;
-    z.level_buf = level_buf_.data();
-    z.level_buf_size = static_cast<std::uint32_t>(level_buf_.size());
+    if (in.size() < kSmallMember) {
+      z.level = 0;
+      z.hufftables = &small_codes_;
+    } else {
+      z.level = 1;
+      z.level_buf = level_buf_.data();
+      z.level_buf_size = static_cast<std::uint32_t>(level_buf_.size());
+    }
     z.gzip_flag = IGZIP_GZIP;
     z.end_of_stream = 1;
     z.flush = NO_FLUSH;
@@ -85,6 +128,7 @@ class FastCompressor {
 
  private:
   std::vector<std::uint8_t> level_buf_;
+  isal_hufftables small_codes_{};
   Compressor fallback_;
 };
 
@@ -175,14 +219,30 @@ std::string gzip_record(const WarcRecord& record, int level) {
 }
 
 std::string warc_record_id() {
+  // Random bytes for 64 ids at a time: OpenSSL's generator checks the
+  // process id on every call (a getpid system call, three per page). crawl
+  // never forks without exec, so no two processes share a pool.
+  thread_local std::array<unsigned char, 1024> pool;
+  thread_local std::size_t used = pool.size();
+  if (used == pool.size()) {
+    if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1)
+      throw std::runtime_error("OpenSSL RAND_bytes failed");
+    used = 0;
+  }
   unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+  std::copy_n(pool.begin() + static_cast<std::ptrdiff_t>(used), sizeof b, b);
+  used += sizeof b;
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);  // version 4
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
-  char text[64];
-  std::snprintf(text, sizeof text,
-                "<urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x>", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text = "<urn:uuid:";
+  text.reserve(47);
+  for (int i = 0; i < 16; ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) text += '-';
+    text += kHex[b[i] >> 4];
+    text += kHex[b[i] & 0x0f];
+  }
+  text += '>';
   return text;
 }
 

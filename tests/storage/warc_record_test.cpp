@@ -76,7 +76,11 @@ TEST(WarcRecord, EveryLevelIsOneMemberOfTheSameRecordText) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
     c = static_cast<char>(x);
   }
-  for (const std::string& tail : {std::string(), html, noise, std::string(3u << 20, 'z'), std::string("short")}) {
+  std::string every_byte;
+  for (int i = 0; i < 256; ++i) every_byte += static_cast<char>(i);
+  // Under 4 KiB, level 1 writes with its fixed small-record codes: bytes of any value, too.
+  for (const std::string& tail : {std::string(), html, noise, std::string(3u << 20, 'z'), std::string("short"),
+                                  noise.substr(0, 3000), every_byte, html.substr(0, 3900)}) {
     WarcRecord r;
     r.type = "response";
     r.fields = {{"WARC-Record-ID", "<urn:uuid:00000000-0000-4000-8000-000000000000>"}};
@@ -93,6 +97,21 @@ TEST(WarcRecord, EveryLevelIsOneMemberOfTheSameRecordText) {
     }
     EXPECT_EQ(reference.size(), reference.find("\r\n\r\n") + 4 + r.head.size() + tail.size() + 4);
   }
+}
+
+// A request record (most records are small) is compressed, not only framed.
+TEST(WarcRecord, ASmallRecordIsCompressedAtTheDefaultLevel) {
+  WarcRecord r;
+  r.type = "request";
+  r.fields = {{"WARC-Record-ID", "<urn:uuid:3f0e8a4c-7d1b-4b9e-9a51-2c6f0d7e8b13>"},
+              {"WARC-Date", "2026-12-02T11:22:33Z"},
+              {"WARC-Target-URI", "http://127.0.0.1:8080/docs/index.html"},
+              {"Content-Type", "application/http; msgtype=request"}};
+  r.head = "GET /docs/index.html HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: crawl\r\nAccept: */*\r\n\r\n";
+  const std::string member = gzip_record(r, 1);
+  const auto got = gzip_members(member);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_LT(member.size(), got[0].text.size() * 9 / 10) << got[0].text.size() << " bytes of text";
 }
 
 TEST(WarcRecord, RecordIdsAreVersion4UuidsAndDistinct) {
@@ -345,6 +364,40 @@ TEST(WarcWriter, AnAlreadyCompressedPayloadIsStoredNotCompressedAgain) {
   EXPECT_GT(members[1].length, noise.size()) << "stored: a copy of the payload in the member";
   EXPECT_NE(members[4].text.find(text), std::string::npos);
   EXPECT_LT(members[4].length, 1000u) << "a text page is compressed";
+}
+
+// The metadata record says what the crawl learnt from the page, as
+// Heritrix writes it: where it came from, its depth, its links (followed
+// ones, then nofollow ones), a redirect's target.
+TEST(WarcWriter, TheMetadataRecordListsThePagesOutlinks) {
+  testing::TempDir dir;
+  WarcWriterOptions o;
+  o.prefix = (dir / "c").string();
+  {
+    WarcWriter w(o);
+    FetchResult r = page("http://127.0.0.1/a", "<a href=b>b</a>");
+    r.request.referrer = "http://127.0.0.1/";
+    r.request.depth = 2;
+    r.links = "crawl-links 1 -\n+http://127.0.0.1/b\n-http://127.0.0.1/private\n+http://127.0.0.1/c";
+    ASSERT_FALSE(w.write(r));
+    FetchResult moved = page("http://127.0.0.1/old", "");
+    moved.redirects = {"http://127.0.0.1/new"};
+    ASSERT_FALSE(w.write(moved));
+    FetchResult odd = page("http://127.0.0.1/odd", "");
+    odd.links = "crawl-links 1 -\n+http://127.0.0.1/b\nnot a link line";
+    ASSERT_FALSE(w.write(odd));
+  }
+  std::vector<std::string> metadata;
+  for (const auto& m : gzip_members(testing::read_file(dir / "c-00000.warc.gz")))
+    if (m.text.find("WARC-Type: metadata\r\n") != std::string::npos)
+      metadata.push_back(m.text.substr(m.text.find("\r\n\r\n") + 4));
+  ASSERT_EQ(metadata.size(), 3u);
+  EXPECT_EQ(metadata[0],
+            "via: http://127.0.0.1/\r\nhopsFromSeed: 2\r\nfetchTimeMs: 0\r\n"
+            "outlink: http://127.0.0.1/b\r\noutlink: http://127.0.0.1/c\r\n"
+            "outlink: http://127.0.0.1/private nofollow\r\n\r\n\r\n");
+  EXPECT_EQ(metadata[1], "hopsFromSeed: 0\r\nfetchTimeMs: 0\r\noutlink: http://127.0.0.1/new\r\n\r\n\r\n");
+  EXPECT_EQ(metadata[2], "hopsFromSeed: 0\r\nfetchTimeMs: 0\r\n\r\n\r\n") << "a list it cannot read: no outlinks";
 }
 
 TEST(WarcWriter, ADirectoryThatIsNotThereThrowsAtOnce) {
