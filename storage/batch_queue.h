@@ -51,7 +51,7 @@ class BatchQueue {
     if (urgent) ++urgent_;
     queue_.push_back(Entry{std::move(item), bytes});
     const std::uint64_t ticket = ++pushed_;
-    work_cv_.notify_one();
+    if (consumer_needed()) work_cv_.notify_one();
     return ticket;
   }
 
@@ -66,7 +66,7 @@ class BatchQueue {
     if (urgent) ++urgent_;
     queue_.push_back(Entry{std::move(item), bytes});
     const std::uint64_t ticket = ++pushed_;
-    if (wake) work_cv_.notify_one();
+    if (wake && consumer_needed()) work_cv_.notify_one();
     return ticket;
   }
 
@@ -76,14 +76,14 @@ class BatchQueue {
   bool take_all(std::vector<Entry>& out) {
     out.clear();
     std::unique_lock lock(mutex_);
+    consumer_ = Consumer::waiting_for_items;
     work_cv_.wait(lock, [&] { return !queue_.empty() || closed_; });
     if (group_.count() > 0) {
-      const auto due = last_take_ + group_;
-      work_cv_.wait_until(lock, due, [&] {
-        return closed_ || waiting_ > 0 || urgent_ > 0 || queued_bytes_ >= max_bytes_ / 2;
-      });
+      consumer_ = Consumer::grouping;
+      work_cv_.wait_until(lock, last_take_ + group_, [&] { return group_ends(); });
       last_take_ = std::chrono::steady_clock::now();
     }
+    consumer_ = Consumer::busy;
     if (queue_.empty()) return false;
     out.reserve(queue_.size());
     for (Entry& e : queue_) out.push_back(std::move(e));
@@ -130,6 +130,20 @@ class BatchQueue {
   }
 
  private:
+  // Where the consumer is. A producer wakes it only when that changes what
+  // it waits for: a wake-up it answers by sleeping again costs two system
+  // calls and two context switches, and a grouping consumer would get one
+  // per item.
+  enum class Consumer { busy, waiting_for_items, grouping };
+
+  // Under mutex_: the grouping delay ends early.
+  bool group_ends() const { return closed_ || waiting_ > 0 || urgent_ > 0 || queued_bytes_ >= max_bytes_ / 2; }
+
+  // Under mutex_, after an item is queued: whether to wake the consumer.
+  bool consumer_needed() const {
+    return consumer_ == Consumer::waiting_for_items || (consumer_ == Consumer::grouping && group_ends());
+  }
+
   const std::size_t max_bytes_;
   const std::chrono::milliseconds group_;
   mutable std::mutex mutex_;  // guards everything below
@@ -145,6 +159,7 @@ class BatchQueue {
   std::uint64_t pushed_ = 0;
   std::uint64_t done_ = 0;
   bool closed_ = false;
+  Consumer consumer_ = Consumer::busy;
 };
 
 }  // namespace crawl

@@ -16,7 +16,7 @@ WarcSink::WarcSink(std::unique_ptr<Sink> inner, WarcWriterOptions options, std::
       inner_state_(inner_ ? inner_->state() : nullptr),
       where_(options.prefix),
       writer_(std::make_unique<WarcWriter>(std::move(options))),
-      queue_(max_queued_bytes) {
+      queue_(max_queued_bytes, kGroup) {
   thread_ = std::thread([this] {
     name_this_thread("crawl-warc");
     writer_loop();
@@ -85,8 +85,9 @@ void WarcSink::Relay::started(const std::string& url) {
 }
 
 void WarcSink::Relay::take(std::string origin, std::size_t limit, Taken taken) {
+  // Urgent: the crawler waits for these URLs (no grouping delay).
   sink_.queue_.push_now(Item{std::in_place_type<Take>, Take{std::move(origin), limit, std::move(taken)}},
-                        sizeof(Item));
+                        sizeof(Item), /*wake=*/true, /*urgent=*/true);
 }
 
 std::optional<StorageFailure> WarcSink::flush() {
