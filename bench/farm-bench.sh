@@ -5,7 +5,9 @@
 # ideal is 100 / 2 × 50 ms = 2.5 s. Runs alternated, REPEAT (5) of each
 # store (STORES: "none sqlite"); prints each run's wall and CPU seconds (GNU
 # time) and the run's own elapsed_s (--stats-json), then medians and the
-# wall's ratio to the ideal (goal: <= 1.1x into SQLite).
+# wall's ratio to the ideal (goal: <= 1.1x into SQLite); last, the floor no
+# crawl can go below on this farm (robots.txt, the root and page 0 come one
+# after the other: 2.60 s at best), computed from the last SQLite run.
 #
 #   bench/farm-bench.sh [path/to/crawl ...]     # default: build/crawl
 #   REPEAT=7 STORES=sqlite bench/farm-bench.sh build/crawl /tmp/crawl-before
@@ -61,3 +63,42 @@ for name, v in m.items():
     wall = statistics.median(x[1] for x in v)
     print(f'median {name}: {statistics.median(x[0] for x in v):.0f} pages, wall {wall:.2f} s = {wall / 2.5:.3f}x the ideal, '
           f'CPU {statistics.median(x[2] for x in v):.2f} s, run\'s elapsed {statistics.median(x[3] for x in v):.2f} s')"
+
+# The floor: no crawl that reads robots.txt first and finds pages by their
+# links can take less than robots.txt, the root, page 0 (each a round of
+# its own: nothing else of the host is known yet), then 98 pages two at a
+# time = 52 rounds = 2.60 s. With crawl's frontier order (best priority,
+# then first found) and every response exactly 50 ms, processing free, the
+# last SQLite run's link graph (latest.links) gives the floor printed here.
+if [ -f "$tmp/c.db" ]; then
+  python3 - "$tmp/c.db" <<'PY'
+import heapq, itertools, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+links = {u: [x[1:] for x in (l or '').split('\n')[1:] if x.startswith('+')]
+         for u, l in db.execute('SELECT url, links FROM latest')}
+host = lambda u: u.split('/')[2]
+order, queues, seen, busy, events = itertools.count(), {}, set(), {}, []
+def add(u, p):
+    if u in links and u not in seen:
+        seen.add(u)
+        heapq.heappush(queues.setdefault(host(u), []), (p, next(order), u))
+def dispatch(now):
+    for h, q in queues.items():
+        while q and busy.get(h, 0) < 2:
+            p, _, u = heapq.heappop(q)
+            busy[h] = busy.get(h, 0) + 1
+            heapq.heappush(events, (now + 0.05, next(order), u, p))
+for u in links:
+    if u.count('/') == 3 and u.endswith('/'):
+        add(u, 0)
+dispatch(0.05)  # after every host's robots.txt
+end = 0.05
+while events:
+    end, _, u, p = heapq.heappop(events)
+    busy[host(u)] -= 1
+    for v in links[u]:
+        add(v, p + 1)
+    dispatch(end)
+print(f'floor (this link graph, crawl\'s frontier order, 50 ms a response, nothing else): {end:.2f} s = {end / 2.5:.3f}x the ideal')
+PY
+fi
