@@ -11,7 +11,8 @@ ThreadPoolFetcher::ThreadPoolFetcher(int threads, TransferOptions options, Fetch
     : options_(std::move(options)), listener_(listener) {
   ensure_curl_global_init();
   threads_.reserve(static_cast<size_t>(threads));
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] {
+  for (int i = 0; i < threads; ++i)
+    threads_.emplace_back([this] {
       name_this_thread("crawl-fetch");
       work();
     });

@@ -17,6 +17,7 @@
 #include "core/digest.h"
 #include "core/hash.h"
 #include "core/time_text.h"
+#include "web/links.h"
 
 namespace crawl {
 
@@ -59,31 +60,6 @@ std::string field_value(std::string_view v) {
 
 // WARC-Date to the second (as WARC 1.0 readers expect, and as a CDXJ
 // timestamp keeps it): "2026-12-02T03:52:59Z".
-// The links of a page (the text parse_page_links() reads) as metadata
-// lines, followed ones first, then the nofollow ones; nothing if the text
-// is not such a list.
-void append_outlinks(std::string_view links, std::string& block) {
-  constexpr std::string_view kMagic = "crawl-links 1 ";
-  if (!links.starts_with(kMagic)) return;
-  const auto for_each_line = [links](auto&& f) {
-    std::size_t end = links.find('\n');
-    while (end != std::string_view::npos) {
-      const std::size_t start = end + 1;
-      end = links.find('\n', start);
-      if (!f(links.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start))) return false;
-    }
-    return true;
-  };
-  if (!for_each_line([](std::string_view line) { return line.size() >= 2 && (line[0] == '+' || line[0] == '-'); }))
-    return;
-  for (const char kind : {'+', '-'})
-    for_each_line([&](std::string_view line) {
-      if (line[0] == kind)
-        block.append("outlink: ").append(line.substr(1)).append(kind == '+' ? "\r\n" : " nofollow\r\n");
-      return true;
-    });
-}
-
 std::string warc_date(std::chrono::system_clock::time_point tp) {
   std::string date = iso8601_utc(tp);  // …T03:52:59.123Z
   if (date.size() == 24 && date[19] == '.') date.erase(19, 4);
@@ -347,7 +323,11 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
     block.append("fetchTimeMs: ").append(std::to_string(static_cast<long long>(r.elapsed_ms))).append("\r\n");
     if (r.request.kind != RequestKind::robots)
       for (const auto& target : r.redirects) block.append("outlink: ").append(field_value(target)).append("\r\n");
-    append_outlinks(r.links, block);
+    std::string nofollow;  // after the followed ones
+    for_each_page_link(r.links, [&](std::string_view url, bool is_nofollow) {
+      (is_nofollow ? nofollow : block).append("outlink: ").append(url).append(is_nofollow ? " nofollow\r\n" : "\r\n");
+    });
+    block += nofollow;
     WarcRecord metadata;
     metadata.type = "metadata";
     metadata.fields = {{"WARC-Record-ID", warc_record_id()},

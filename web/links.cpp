@@ -288,17 +288,14 @@ std::optional<PageLinks> parse_page_links(std::string_view text) {
   constexpr std::string_view kMagic = "crawl-links 1 ";
   if (text.substr(0, kMagic.size()) != kMagic) return std::nullopt;
   PageLinks out;
-  std::size_t end = text.find('\n');
+  if (!for_each_page_link(text, [&out](std::string_view url, bool nofollow) {
+        (nofollow ? out.nofollow_links : out.links).emplace_back(url);
+      }))
+    return std::nullopt;
+  const std::size_t end = text.find('\n');
   const std::string_view flags = text.substr(kMagic.size(), end == std::string_view::npos ? std::string_view::npos : end - kMagic.size());
   out.meta_nofollow = flags.find('F') != std::string_view::npos;
   out.meta_noindex = flags.find('I') != std::string_view::npos;
-  while (end != std::string_view::npos) {
-    const std::size_t start = end + 1;
-    end = text.find('\n', start);
-    const std::string_view line = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-    if (line.size() < 2 || (line[0] != '+' && line[0] != '-')) return std::nullopt;
-    (line[0] == '+' ? out.links : out.nofollow_links).emplace_back(line.substr(1));
-  }
   return out;
 }
 

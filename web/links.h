@@ -82,6 +82,29 @@ std::string serialize_page_links(const PageLinks& links);
 // The PageLinks of serialize_page_links(), or nullopt for any other text.
 std::optional<PageLinks> parse_page_links(std::string_view text);
 
+// The links of serialize_page_links() text without copying them:
+// f(url, nofollow) for each, in the text's order. For any other text,
+// returns false and calls f for none.
+template <typename F>
+bool for_each_page_link(std::string_view text, F&& f) {
+  if (!text.starts_with("crawl-links 1 ")) return false;
+  const auto lines = [text](auto&& g) {  // after the first; false once g is
+    for (std::size_t end = text.find('\n'); end != std::string_view::npos;) {
+      const std::size_t start = end + 1;
+      end = text.find('\n', start);
+      if (!g(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start))) return false;
+    }
+    return true;
+  };
+  if (!lines([](std::string_view line) { return line.size() >= 2 && (line[0] == '+' || line[0] == '-'); }))
+    return false;
+  lines([&f](std::string_view line) {
+    f(line.substr(1), line[0] == '-');
+    return true;
+  });
+  return true;
+}
+
 // extract_page_links(html, page_url).links: the followable links (rel=nofollow ones left out).
 std::vector<std::string> extract_links(std::string_view html, std::string_view page_url);
 
