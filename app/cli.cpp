@@ -155,6 +155,10 @@ class RunFiguresSink final : public Sink {
   void settle(const FetchResult& result, bool page, UrlEffects effects) override {
     inner_->settle(result, page, std::move(effects));
   }
+  void store_owned(FetchResult&& result) override { inner_->store_owned(std::move(result)); }
+  void settle_owned(FetchResult&& result, bool page, UrlEffects effects) override {
+    inner_->settle_owned(std::move(result), page, std::move(effects));
+  }
   void record_exchanges(const FetchResult& result) override { inner_->record_exchanges(result); }
   StateStore* state() noexcept override { return inner_->state(); }
   std::optional<FetchResult> stored_copy(const std::string& url) override { return inner_->stored_copy(url); }

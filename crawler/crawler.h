@@ -117,7 +117,7 @@ class Crawler final : private FetchListener {
   // or skipped. `index` false: a noindex page, not stored.
   // `effects`: what it does to the crawl state (UrlEffects::state is set
   // here from the result).
-  void record(const FetchResult& result, bool index = true, UrlEffects effects = {});
+  void record(FetchResult&& result, bool index = true, UrlEffects effects = {});
   // Keeps the URLs of `found` not seen before and within
   // --max-urls-per-host (the seen-set is shared by the result threads and
   // the owner, under seen_mutex_); counts the ones over the host cap.

@@ -213,7 +213,25 @@ size_t Transfer::on_write(char* data, size_t size, size_t n, void* self) noexcep
     t->too_large_ = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
   }
+  if (received == 0 && !robots) t->reserve_announced();
   return t->keep(data, bytes) ? bytes : 0;
+}
+
+void Transfer::reserve_announced() noexcept {
+  curl_off_t length = -1;
+  if (curl_easy_getinfo(easy_, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) != CURLE_OK || length <= 0) return;
+  // Encoded bodies decode to more: then the usual growth takes over.
+  const auto wanted = static_cast<std::size_t>(std::min<curl_off_t>(length, options_.max_size));
+  if (wanted <= result_.body.capacity()) return;
+  try {
+    if (hold_) {
+      if (!hold_->spilled()) (void)hold_->reserve(result_.body, wanted);  // over the budget: grown as it comes
+    } else {
+      result_.body.reserve(wanted);
+    }
+  } catch (...) {
+    // out of memory: grown as it comes (and fails there)
+  }
 }
 
 bool Transfer::keep(const char* data, size_t bytes) noexcept {

@@ -74,6 +74,9 @@ class Transfer {
   // Keeps `bytes` of the body: in memory within the budget, else in the
   // spill file. false when they cannot be kept (the transfer then ends).
   bool keep(const char* data, size_t bytes) noexcept;
+  // Sizes the body for the Content-Length announced (within --max-size),
+  // before its first bytes: one allocation instead of a doubling series.
+  void reserve_announced() noexcept;
   static size_t on_header(char* data, size_t size, size_t n, void* self) noexcept;
   static int on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept;
   // --warc: curl's debug callback (CURLOPT_VERBOSE), the only place curl

@@ -242,9 +242,9 @@ class SqliteSink final : public QueuedSink {
 
   // WAL checkpoints run on a thread of their own with its own connection
   // (PASSIVE: they never block the writer), asked for by the writer's WAL
-  // hook once the WAL holds kCheckpointPages; the writer checkpoints itself
+  // hook once the WAL holds kCheckpointBytes; the writer checkpoints itself
   // only the tail left after one of them (tail_due_: then the WAL starts
-  // again from its beginning), or past kForceCheckpointPages. A checkpoint
+  // again from its beginning), or past kForceCheckpointBytes. A checkpoint
   // syncs the database file: on the writer it stalls every page waiting to
   // be committed, so the writer's own copies are kept short.
   static int on_wal_commit(void* self, sqlite3* db, const char* name, int pages);
@@ -259,6 +259,10 @@ class SqliteSink final : public QueuedSink {
   bool checkpoint_stop_ = false;
   std::thread checkpointer_;
   std::atomic<bool> tail_due_{false};  // set by the checkpointer, taken by the writer
+  // The byte thresholds in WAL frames of this file's page size; set before the writer starts.
+  struct CheckpointFrames {
+    int checkpoint = 1000, force = 25000, tail = 256;
+  } frames_;
   // Declared before the statements so they are finalized first.
   SqliteDb db_;
   SqliteStmt select_latest_;

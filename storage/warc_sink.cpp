@@ -53,6 +53,16 @@ void WarcSink::settle(const FetchResult& result, bool page, UrlEffects effects) 
   push_archive(Archive{result, Archive::Call::settle, page, std::move(effects)});
 }
 
+void WarcSink::store_owned(FetchResult&& result) {
+  if (failed_.load(std::memory_order_acquire)) return;
+  push_archive(Archive{std::move(result), Archive::Call::store, true, {}});
+}
+
+void WarcSink::settle_owned(FetchResult&& result, bool page, UrlEffects effects) {
+  if (failed_.load(std::memory_order_acquire)) return;
+  push_archive(Archive{std::move(result), Archive::Call::settle, page, std::move(effects)});
+}
+
 void WarcSink::record_exchanges(const FetchResult& result) {
   if (failed_.load(std::memory_order_acquire) || !result.wire || result.wire->empty()) return;
   // What the records need: no decoded body (the wire bytes are shared).

@@ -43,6 +43,8 @@ class WarcSink final : public Sink {
   std::optional<StorageFailure> begin_run(const RunInfo& info) override;
   void store(const FetchResult& result) override;
   void settle(const FetchResult& result, bool page, UrlEffects effects) override;
+  void store_owned(FetchResult&& result) override;
+  void settle_owned(FetchResult&& result, bool page, UrlEffects effects) override;
   void record_exchanges(const FetchResult& result) override;
   StateStore* state() noexcept override { return inner_state_ ? &relay_ : nullptr; }
   std::optional<FetchResult> stored_copy(const std::string& url) override {

@@ -2,9 +2,9 @@
 // fills up. The crawl must stop early, say which file failed and why, exit 3
 // (issue #9, item 4), and leave what it stored intact.
 //
-// The small filesystem is a 2 MB tmpfs mounted by the test when mount(8)
+// The small filesystem is a 4 MB tmpfs mounted by the test when mount(8)
 // works (root, as here and in CI); otherwise the child runs with
-// RLIMIT_FSIZE = 2 MB (writes past it fail with EFBIG). The test prints
+// RLIMIT_FSIZE = 4 MB (writes past it fail with EFBIG). The test prints
 // which one it used.
 #include <signal.h>
 #include <sys/resource.h>
@@ -30,9 +30,10 @@ using testserver::SiteOptions;
 using testserver::TestServer;
 
 constexpr std::size_t kPageSize = 16 * 1024;
-constexpr std::uint64_t kLimitBytes = 2 * 1024 * 1024;
+constexpr std::uint64_t kLimitBytes = 4 * 1024 * 1024;
 
-// A directory that holds about 2 MB: a tmpfs mounted on it, or (fallback) a
+// A directory that holds about 4 MB (a few 16 KiB-page transactions of
+// 16 KiB bodies): a tmpfs mounted on it, or (fallback) a
 // plain directory with the file-size limit applied to the child crawl.
 class SmallFilesystem {
  public:
@@ -41,8 +42,8 @@ class SmallFilesystem {
     const std::string cmd = "mount -t tmpfs -o size=" + std::to_string(kLimitBytes) + " tmpfs '" +
                             dir_.string() + "' 2>/dev/null";
     mounted_ = std::system(cmd.c_str()) == 0;
-    std::cout << "[ small fs ] " << (mounted_ ? "2 MB tmpfs at " + dir_.string()
-                                               : "RLIMIT_FSIZE 2 MB on the child (mount failed)")
+    std::cout << "[ small fs ] " << (mounted_ ? "4 MB tmpfs at " + dir_.string()
+                                               : "RLIMIT_FSIZE 4 MB on the child (mount failed)")
               << std::endl;
   }
   ~SmallFilesystem() {

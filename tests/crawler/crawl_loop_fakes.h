@@ -137,7 +137,27 @@ class MemorySink final : public Sink {
     }
     stored_.push_back(result);
   }
+  // A caller that gives its result up: counted, then stored as store() does.
+  void store_owned(FetchResult&& result) override {
+    {
+      std::lock_guard lock(mu_);
+      ++owned_;
+    }
+    store(result);
+  }
+  void settle_owned(FetchResult&& result, bool page, UrlEffects effects) override {
+    {
+      std::lock_guard lock(mu_);
+      ++owned_;
+    }
+    settle(result, page, std::move(effects));
+  }
   std::optional<StorageFailure> flush() override { return failure(); }
+  // How many results were handed over with store_owned/settle_owned.
+  int owned() const {
+    std::lock_guard lock(mu_);
+    return owned_;
+  }
   std::optional<StorageFailure> end_run(const RunSummary& summary) override {
     std::lock_guard lock(mu_);
     ended_ = summary;
@@ -179,6 +199,7 @@ class MemorySink final : public Sink {
   std::optional<StorageFailure> failure_;
   std::optional<RunSummary> ended_;
   int runs_begun_ = 0;
+  int owned_ = 0;
 };
 
 }  // namespace crawl::testing

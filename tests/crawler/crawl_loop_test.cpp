@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <csignal>
+#include <map>
+#include <mutex>
 
 #include "crawler/crawler.h"
 #include "tests/crawler/crawl_loop_fakes.h"
@@ -77,6 +79,43 @@ TEST(CrawlLoop, Rfc9309RobotsTxtComesFirstAndDisallowedUrlsAreRecordedAsSkipped)
   EXPECT_EQ(report.stats.skipped, 1);
   EXPECT_EQ(report.summary.outcome, RunOutcome::completed);
   EXPECT_FALSE(h.sink.for_url("http://a.test/robots.txt").has_value()) << "robots.txt is not a page";
+}
+
+// The sink is a page's last reader when no done-callback was added: it
+// takes the result (the body is not copied for it).
+TEST(CrawlLoop, TheSinkTakesEachPageWithoutACopyWhenNoCallbackFollows) {
+  Harness h;
+  h.config.ignore_robots = true;
+  auto& web = h.web();
+  web.script("http://a.test/", {200, links_to({"/1", "/2"})});
+  web.script("http://a.test/1", {200, "<p>one</p>"});
+  web.script("http://a.test/2", {200, "<p>two</p>"});
+  h.run({"http://a.test/"});
+  ASSERT_EQ(h.sink.stored().size(), 3u);
+  EXPECT_EQ(h.sink.owned(), 3);
+  ASSERT_TRUE(h.sink.for_url("http://a.test/1"));
+  EXPECT_EQ(h.sink.for_url("http://a.test/1")->body, "<p>one</p>");
+}
+
+// A done-callback runs after storage and still gets the whole result: then
+// the sink gets a copy.
+TEST(CrawlLoop, ADoneCallbackSeesTheBodyTheSinkStored) {
+  Harness h;
+  h.config.ignore_robots = true;
+  auto& web = h.web();
+  web.script("http://a.test/", {200, links_to({"/1"})});
+  web.script("http://a.test/1", {200, "<p>one</p>"});
+  std::mutex mu;
+  std::map<std::string, std::string> seen;
+  h.crawler->add_done_callback([&](const FetchResult& r) {
+    std::lock_guard lock(mu);
+    seen[r.request.url] = r.body;
+  });
+  h.run({"http://a.test/"});
+  EXPECT_EQ(h.sink.owned(), 0);
+  ASSERT_EQ(h.sink.stored().size(), 2u);
+  EXPECT_EQ(seen["http://a.test/1"], "<p>one</p>");
+  EXPECT_EQ(h.sink.for_url("http://a.test/1")->body, "<p>one</p>");
 }
 
 TEST(CrawlLoop, DelayHoldsBetweenTheStartsOfOneHostOnVirtualTime) {

@@ -635,6 +635,49 @@ TEST(SqliteSinkDurability, DestructorCommitsWhatWasStored) {
   EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 100);
 }
 
+// A new file gets 16 KiB pages (a body takes a quarter of the WAL frames
+// and system calls of SQLite's 4 KiB); bodies of any size round-trip.
+TEST(SqliteSinkPages, ANewFileHas16KiBPagesAndLargeBodiesRoundTrip) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  std::string big(100 * 1024 + 7, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 % 251);
+  {
+    SqliteSink sink(db_path.string());
+    sink.store(ok_page("http://127.0.0.1/big", big));
+    sink.store(ok_page("http://127.0.0.1/small", "b"));
+  }
+  Db db(db_path);
+  EXPECT_EQ(db.count("PRAGMA page_size"), 16384);
+  const auto rows = db.query("SELECT body FROM pages WHERE url = 'http://127.0.0.1/big'");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0][0].bytes, big);
+}
+
+// A file made before (or by SQLite's default) keeps its page size: SQLite
+// cannot change it once WAL mode is on, and a crawl must not rewrite a
+// user's database to do so.
+TEST(SqliteSinkPages, AnExistingFileKeepsItsPageSize) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(db_path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr), SQLITE_OK);
+    SqliteDb made(raw);
+    ASSERT_EQ(sqlite3_exec(raw, "PRAGMA page_size=4096; PRAGMA user_version=0; VACUUM", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+  }
+  {
+    SqliteSink sink(db_path.string());
+    for (int i = 0; i < 50; ++i)
+      sink.store(ok_page("http://127.0.0.1/" + std::to_string(i), std::string(20000, static_cast<char>('a' + i % 26))));
+  }
+  Db db(db_path);
+  EXPECT_EQ(db.count("PRAGMA page_size"), 4096);
+  EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 50);
+  EXPECT_EQ(db.count("SELECT sum(length(body)) FROM pages"), 50 * 20000);
+}
+
 // A row SQLite refuses is a failure (sqlite_sink.h): the rows committed
 // before it stay, the rows of its batch before it are committed, later
 // stores are dropped cheaply, flush() keeps answering.
