@@ -32,9 +32,10 @@ using testserver::TestServer;
 constexpr std::size_t kPageSize = 16 * 1024;
 constexpr std::uint64_t kLimitBytes = 4 * 1024 * 1024;
 
-// A directory that holds about 4 MB (a few 16 KiB-page transactions of
-// 16 KiB bodies): a tmpfs mounted on it, or (fallback) a
-// plain directory with the file-size limit applied to the child crawl.
+// A directory that holds about 4 MB (room for the first transactions of
+// 16 KiB bodies, each on three 8 KiB pages, in the WAL and the database):
+// a tmpfs mounted on it, or (fallback) a plain directory with the
+// file-size limit applied to the child crawl.
 class SmallFilesystem {
  public:
   SmallFilesystem() : dir_(tmp_.path() / "small") {

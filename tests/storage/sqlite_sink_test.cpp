@@ -635,9 +635,9 @@ TEST(SqliteSinkDurability, DestructorCommitsWhatWasStored) {
   EXPECT_EQ(db.count("SELECT count(*) FROM pages"), 100);
 }
 
-// A new file gets 16 KiB pages (a body takes a quarter of the WAL frames
-// and system calls of SQLite's 4 KiB); bodies of any size round-trip.
-TEST(SqliteSinkPages, ANewFileHas16KiBPagesAndLargeBodiesRoundTrip) {
+// A new file gets 8 KiB pages (a body takes half the WAL frames and system
+// calls of SQLite's 4 KiB); bodies of any size round-trip.
+TEST(SqliteSinkPages, ANewFileHas8KiBPagesAndLargeBodiesRoundTrip) {
   TempDir dir;
   const fs::path db_path = dir.path() / "crawl.db";
   std::string big(100 * 1024 + 7, '\0');
@@ -648,7 +648,7 @@ TEST(SqliteSinkPages, ANewFileHas16KiBPagesAndLargeBodiesRoundTrip) {
     sink.store(ok_page("http://127.0.0.1/small", "b"));
   }
   Db db(db_path);
-  EXPECT_EQ(db.count("PRAGMA page_size"), 16384);
+  EXPECT_EQ(db.count("PRAGMA page_size"), 8192);
   const auto rows = db.query("SELECT body FROM pages WHERE url = 'http://127.0.0.1/big'");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0][0].bytes, big);
