@@ -220,8 +220,11 @@ size_t Transfer::on_write(char* data, size_t size, size_t n, void* self) noexcep
 void Transfer::reserve_announced() noexcept {
   curl_off_t length = -1;
   if (curl_easy_getinfo(easy_, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) != CURLE_OK || length <= 0) return;
-  // Encoded bodies decode to more: then the usual growth takes over.
-  const auto wanted = static_cast<std::size_t>(std::min<curl_off_t>(length, options_.max_size));
+  // Encoded bodies decode to more: then the usual growth takes over. At most
+  // 1 MiB ahead of the bytes: a server that announces more than it sends
+  // holds no more of the body budget than that.
+  constexpr curl_off_t kMaxAhead = 1 << 20;
+  const auto wanted = static_cast<std::size_t>(std::min({length, curl_off_t{options_.max_size}, kMaxAhead}));
   if (wanted <= result_.body.capacity()) return;
   try {
     if (hold_) {
