@@ -439,7 +439,7 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
   // written as pages, each a WAL frame (two writes) and, at the checkpoint,
   // a read and a write more: 8 KiB pages halve that for large bodies. Larger
   // pages cost more than they save on sites of small pages, as every commit
-  // writes its index and table leaves whole (README, "Performance").
+  // writes its index and table leaves whole (README, "SQLite").
   if (exec("PRAGMA page_size=8192", error) != SQLITE_OK) throw_db_error(path_, "PRAGMA page_size", db);
   // journal_mode answers with the mode in force; anything but "wal" (e.g.
   // ":memory:") still works, only slower for concurrent readers.
