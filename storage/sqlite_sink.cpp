@@ -459,6 +459,14 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
                                    nullptr) != SQLITE_OK)
       throw_db_error(path_, std::string("cannot register function ") + name, db);
   }
+  {
+    // The file's own page size: a new file's is the one just asked for.
+    SqliteStmt size = prepare(db, path_, "PRAGMA page_size");
+    if (sqlite3_step(size.get()) != SQLITE_ROW) throw_db_error(path_, "cannot read page_size", db);
+    const std::int64_t page = std::max(512, sqlite3_column_int(size.get(), 0));
+    frames_ = {static_cast<int>(kCheckpointBytes / page), static_cast<int>(kForceCheckpointBytes / page),
+               static_cast<int>(kTailBytes / page)};
+  }
   // Replaces SQLite's automatic checkpoint (done by the writer, inside its commit).
   sqlite3_wal_hook(db, &SqliteSink::on_wal_commit, this);
   // A WAL that grew (a reader held it back) is cut back once checkpointed.
@@ -513,13 +521,6 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
   started_url_ = prepare(db, path_, kStartedUrlSql);
   take_urls_ = prepare(db, path_, kTakeUrlsSql);
   if (options_.state) keep_state();
-  {
-    SqliteStmt size = prepare(db, path_, "PRAGMA page_size");
-    if (sqlite3_step(size.get()) != SQLITE_ROW) throw_db_error(path_, "cannot read page_size", db);
-    const std::int64_t page = std::max(512, sqlite3_column_int(size.get(), 0));
-    frames_ = {static_cast<int>(kCheckpointBytes / page), static_cast<int>(kForceCheckpointBytes / page),
-               static_cast<int>(kTailBytes / page)};
-  }
   insert_run_ = prepare(db, path_, kInsertRunSql);
   update_run_ = prepare(db, path_, kUpdateRunSql);
 

@@ -259,9 +259,10 @@ class SqliteSink final : public QueuedSink {
   bool checkpoint_stop_ = false;
   std::thread checkpointer_;
   std::atomic<bool> tail_due_{false};  // set by the checkpointer, taken by the writer
-  // The byte thresholds in WAL frames of this file's page size; set before the writer starts.
+  // The byte thresholds in WAL frames of this file's page size; set in the
+  // constructor before the WAL hook is installed.
   struct CheckpointFrames {
-    int checkpoint = 1000, force = 25000, tail = 256;
+    int checkpoint = 0, force = 0, tail = 0;
   } frames_;
   // Declared before the statements so they are finalized first.
   SqliteDb db_;

@@ -42,15 +42,15 @@ void WarcSink::push_archive(Archive archive) {
   queue_.push(Item{std::in_place_type<Archive>, std::move(archive)}, bytes);
 }
 
+// The copying forms check first, so that nothing is copied to be dropped.
 void WarcSink::store(const FetchResult& result) {
   if (failed_.load(std::memory_order_acquire)) return;
-  push_archive(Archive{result, Archive::Call::store, true, {}});
+  store_owned(FetchResult(result));
 }
 
 void WarcSink::settle(const FetchResult& result, bool page, UrlEffects effects) {
-  // A noindex page is archived too: the archive records fetches.
   if (failed_.load(std::memory_order_acquire)) return;
-  push_archive(Archive{result, Archive::Call::settle, page, std::move(effects)});
+  settle_owned(FetchResult(result), page, std::move(effects));
 }
 
 void WarcSink::store_owned(FetchResult&& result) {
@@ -59,6 +59,7 @@ void WarcSink::store_owned(FetchResult&& result) {
 }
 
 void WarcSink::settle_owned(FetchResult&& result, bool page, UrlEffects effects) {
+  // A noindex page is archived too: the archive records fetches.
   if (failed_.load(std::memory_order_acquire)) return;
   push_archive(Archive{std::move(result), Archive::Call::settle, page, std::move(effects)});
 }
