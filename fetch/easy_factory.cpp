@@ -306,32 +306,34 @@ int Transfer::on_progress(void* self, curl_off_t, curl_off_t, curl_off_t, curl_o
 // public address a moment earlier (DNS rebinding).
 curl_socket_t Transfer::on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) noexcept {
   auto* t = static_cast<Transfer*>(self);
-  try {
-    std::optional<boost::asio::ip::address> to;
-    if (address->family == AF_INET && address->addrlen >= sizeof(sockaddr_in)) {
-      const auto* in = reinterpret_cast<const sockaddr_in*>(&address->addr);
-      to = boost::asio::ip::address_v4(ntohl(in->sin_addr.s_addr));
-    } else if (address->family == AF_INET6 && address->addrlen >= sizeof(sockaddr_in6)) {
-      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address->addr);
-      boost::asio::ip::address_v6::bytes_type bytes;
-      std::copy(std::begin(in6->sin6_addr.s6_addr), std::end(in6->sin6_addr.s6_addr), bytes.begin());
-      to = boost::asio::ip::address_v6(bytes, in6->sin6_scope_id);
-    }
-    if (purpose == CURLSOCKTYPE_IPCXN && to) {
-      // The URL being connected for: after a redirect, curl's effective URL
-      // is already the next hop's.
-      char* url = nullptr;
-      curl_easy_getinfo(t->easy_, CURLINFO_EFFECTIVE_URL, &url);
-      if (auto why = t->options_.address_guard->refusal(url_host(url ? url : ""), *to)) {
-        t->refused_ = std::move(*why);
+  if (t->options_.address_guard) {
+    try {
+      std::optional<boost::asio::ip::address> to;
+      if (address->family == AF_INET && address->addrlen >= sizeof(sockaddr_in)) {
+        const auto* in = reinterpret_cast<const sockaddr_in*>(&address->addr);
+        to = boost::asio::ip::address_v4(ntohl(in->sin_addr.s_addr));
+      } else if (address->family == AF_INET6 && address->addrlen >= sizeof(sockaddr_in6)) {
+        const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address->addr);
+        boost::asio::ip::address_v6::bytes_type bytes;
+        std::copy(std::begin(in6->sin6_addr.s6_addr), std::end(in6->sin6_addr.s6_addr), bytes.begin());
+        to = boost::asio::ip::address_v6(bytes, in6->sin6_scope_id);
+      }
+      if (purpose == CURLSOCKTYPE_IPCXN && to) {
+        // The URL being connected for: after a redirect, curl's effective URL
+        // is already the next hop's.
+        char* url = nullptr;
+        curl_easy_getinfo(t->easy_, CURLINFO_EFFECTIVE_URL, &url);
+        if (auto why = t->options_.address_guard->refusal(url_host(url ? url : ""), *to)) {
+          t->refused_ = std::move(*why);
+          return CURL_SOCKET_BAD;
+        }
+      } else if (!to) {
+        t->refused_ = "refused to connect to an address of family " + std::to_string(address->family);
         return CURL_SOCKET_BAD;
       }
-    } else if (!to) {
-      t->refused_ = "refused to connect to an address of family " + std::to_string(address->family);
-      return CURL_SOCKET_BAD;
+    } catch (...) {
+      return CURL_SOCKET_BAD;  // out of memory: fail closed
     }
-  } catch (...) {
-    return CURL_SOCKET_BAD;  // out of memory: fail closed
   }
   return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }

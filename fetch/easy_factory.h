@@ -69,6 +69,12 @@ class Transfer {
 
   const FetchRequest& request() const { return result_.request; }
 
+  // CURLOPT_OPENSOCKETFUNCTION with the Transfer as its data: the address
+  // guard's check when there is a guard (attach() installs it then), then a
+  // socket. A fetcher that keeps track of its sockets installs its own
+  // callback and calls this one from it.
+  static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) noexcept;
+
  private:
   static size_t on_write(char* data, size_t size, size_t n, void* self) noexcept;
   // Keeps `bytes` of the body: in memory within the budget, else in the
@@ -86,7 +92,6 @@ class Transfer {
   // still in, in libcurl 7.88 and later).
   static int on_debug(CURL* easy, curl_infotype type, char* data, size_t size, void* self) noexcept;
   void capture(curl_infotype type, std::string_view bytes);
-  static curl_socket_t on_open_socket(void* self, curlsocktype purpose, curl_sockaddr* address) noexcept;
 
   const TransferOptions& options_;
   const std::atomic<bool>* cancel_;

@@ -8,7 +8,7 @@
 
 #include "fetch/fiber_fetcher.h"
 
-#include <poll.h>
+#include <unistd.h>
 #include <sys/resource.h>
 
 #include <boost/asio/any_completion_handler.hpp>
@@ -33,6 +33,7 @@
 #include <string_view>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <spdlog/spdlog.h>
 
 #include "core/process.h"
@@ -51,18 +52,6 @@ namespace {
 // (logs, the SQLite database, curl's resolver, the event loops' epoll fds…).
 constexpr int kFdHeadroom = 64;
 constexpr auto kHeartbeat = std::chrono::milliseconds(10);
-
-// Whether `fd` is ready for `events` right now. Asio registers descriptors
-// edge-triggered and async_wait() is not speculative, so readiness that
-// arrived while no wait was pending in that direction (or data curl left
-// unread) would otherwise never be reported again.
-bool ready_now(curl_socket_t fd, short events) noexcept {
-  pollfd p{fd, events, 0};
-  int n = 0;
-  do n = ::poll(&p, 1, 0);
-  while (n < 0 && errno == EINTR);
-  return n > 0;
-}
 
 }  // namespace
 
@@ -156,10 +145,14 @@ class FiberFetcher::Loop {
 
   // A socket curl asked us to watch. Owned by sockets_ (and, while a wait is
   // pending, by that wait's handler); curl holds a raw pointer to it through
-  // curl_multi_assign until CURL_POLL_REMOVE.
+  // curl_multi_assign until CURL_POLL_REMOVE. A connection's socket (opened
+  // through open_socket_callback, closed through close_socket_callback) stays
+  // registered with the reactor between its transfers; any other socket curl
+  // watches (its resolver's) is let go at CURL_POLL_REMOVE.
   struct SocketState : std::enable_shared_from_this<SocketState> {
     SocketState(asio::io_context& ioc, curl_socket_t s) : fd(s), descriptor(ioc) {}
-    // curl owns the fd: the descriptor is always release()d, never closed.
+    // The descriptor is release()d (curl closes the fd) or, for a
+    // connection's socket in close_socket_callback, closed by us.
     ~SocketState() {
       if (descriptor.is_open()) descriptor.release();
     }
@@ -175,6 +168,7 @@ class FiberFetcher::Loop {
   struct Active {
     EasyHandle easy;
     Transfer* transfer = nullptr;  // lives in the awaiting coroutine's frame
+    Loop* loop = nullptr;          // for open_socket_callback
     Completion handler;            // resumes that coroutine
     Work work;                     // keeps the coroutine's executor alive meanwhile
   };
@@ -259,7 +253,7 @@ class FiberFetcher::Loop {
 
   // Called with a slot taken; every path gives it back exactly once.
   void start(Transfer* t, Completion handler, Work work) noexcept {
-    Active a{nullptr, t, std::move(handler), std::move(work)};
+    Active a{nullptr, t, this, std::move(handler), std::move(work)};
     try {
       if (owner_.cancelled_.load()) return finish_early(std::move(a), t->fail(make_error_code(FetchErrc::aborted), "cancelled before start"));
       a.easy = take_easy();
@@ -267,6 +261,18 @@ class FiberFetcher::Loop {
         return finish_early(std::move(a), t->fail(make_curl_error(rc), std::string("curl option refused: ") + curl_easy_strerror(rc)));
       CURL* easy = a.easy.get();
       auto it = active_.emplace(easy, std::move(a)).first;
+      // The loop opens and closes the connections' sockets itself (the
+      // transfer's address guard still decides), so that it knows which
+      // sockets curl keeps between transfers.
+      CURLcode rc = curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &Loop::open_socket_callback);
+      if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, static_cast<void*>(&it->second));
+      if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &Loop::close_socket_callback);
+      if (rc == CURLE_OK) rc = curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, static_cast<void*>(this));
+      if (rc != CURLE_OK) {
+        Active back = std::move(it->second);
+        active_.erase(it);
+        return finish_early(std::move(back), t->fail(make_curl_error(rc), std::string("curl option refused: ") + curl_easy_strerror(rc)));
+      }
       // May call timer_callback (which only posts or arms the timer).
       if (const CURLMcode mc = curl_multi_add_handle(multi_.get(), easy); mc != CURLM_OK) {
         Active back = std::move(it->second);
@@ -370,18 +376,26 @@ class FiberFetcher::Loop {
 
   void on_socket(curl_socket_t fd, int what, SocketState* known) {
     if (what == CURL_POLL_REMOVE) {
-      // curl forgets the assigned pointer itself after this callback, and
-      // closes the fd only after it returns: release our watch now.
-      if (known) forget(known->shared_from_this());
+      // curl forgets the assigned pointer itself after this callback. A
+      // connection going back to curl's pool keeps its registration (a wait
+      // still pending is ignored: want is 0); any other socket is closed by
+      // curl after this returns: release our watch now.
+      if (!known) return;
+      if (connections_.contains(fd)) known->want = 0;
+      else forget(known->shared_from_this());
       return;
     }
     std::shared_ptr<SocketState> s;
     if (known) {
       s = known->shared_from_this();
+    } else if (const auto it = sockets_.find(fd); it != sockets_.end() && connections_.contains(fd)) {
+      s = it->second;  // a pooled connection's, registered since its first transfer
+      curl_multi_assign(multi_.get(), fd, s.get());
     } else {
+      if (it != sockets_.end()) forget(it->second);  // not expected: curl reports REMOVE first
       s = std::make_shared<SocketState>(ioc_, fd);
       s->descriptor.assign(fd);
-      sockets_.emplace(s.get(), s);
+      sockets_.emplace(fd, s);
       curl_multi_assign(multi_.get(), fd, s.get());
     }
     s->want = what;
@@ -392,7 +406,39 @@ class FiberFetcher::Loop {
     s->removed = true;
     s->want = 0;
     if (s->descriptor.is_open()) s->descriptor.release();  // pending waits complete with operation_aborted
-    sockets_.erase(s.get());
+    if (const auto it = sockets_.find(s->fd); it != sockets_.end() && it->second == s) sockets_.erase(it);
+  }
+
+  // A connection's socket, opened for curl: through the transfer's own
+  // callback (the address guard), then remembered as a connection.
+  static curl_socket_t open_socket_callback(void* clientp, curlsocktype purpose, curl_sockaddr* address) noexcept {
+    auto* a = static_cast<Active*>(clientp);
+    const curl_socket_t fd = Transfer::on_open_socket(a->transfer, purpose, address);
+    if (fd == CURL_SOCKET_BAD) return fd;
+    try {
+      a->loop->connections_.insert(fd);
+    } catch (...) {
+      ::close(fd);  // out of memory: the connection fails
+      return CURL_SOCKET_BAD;
+    }
+    return fd;
+  }
+
+  // curl is done with a connection's socket (an error, the server closed
+  // it, the pool's limit, cleanup): close it, and the watch with it.
+  static int close_socket_callback(void* clientp, curl_socket_t fd) noexcept {
+    auto* self = static_cast<Loop*>(clientp);
+    self->connections_.erase(fd);
+    if (const auto it = self->sockets_.find(fd); it != self->sockets_.end()) {
+      const std::shared_ptr<SocketState> s = it->second;
+      self->sockets_.erase(it);
+      s->removed = true;
+      s->want = 0;
+      boost::system::error_code ec;
+      s->descriptor.close(ec);  // closes fd; pending waits complete with operation_aborted
+      return ec ? 1 : 0;
+    }
+    return ::close(fd) == 0 ? 0 : 1;
   }
 
   void arm(const std::shared_ptr<SocketState>& s) {
@@ -403,15 +449,13 @@ class FiberFetcher::Loop {
   void arm_direction(const std::shared_ptr<SocketState>& s, int direction) {
     bool& pending = direction == CURL_POLL_IN ? s->reading : s->writing;
     if (pending || s->removed || !(s->want & direction)) return;
-    auto on_ready = [this, s, direction](const boost::system::error_code& ec) { ready(s, direction, ec); };
-    const short events = direction == CURL_POLL_IN ? POLLIN : POLLOUT;
-    if (ready_now(s->fd, events)) {
-      asio::post(ioc_, [h = std::move(on_ready)] { h({}); });
-    } else {
-      s->descriptor.async_wait(direction == CURL_POLL_IN ? asio::posix::descriptor_base::wait_read
-                                                         : asio::posix::descriptor_base::wait_write,
-                               std::move(on_ready));
-    }
+    // Asio's reactor registers descriptors edge-triggered, but starting a
+    // wait re-arms the registration (EPOLL_CTL_MOD), which reports readiness
+    // that is already there: bytes that came while no wait was pending, or
+    // that curl left unread. No poll of our own first.
+    s->descriptor.async_wait(direction == CURL_POLL_IN ? asio::posix::descriptor_base::wait_read
+                                                       : asio::posix::descriptor_base::wait_write,
+                             [this, s, direction](const boost::system::error_code& ec) { ready(s, direction, ec); });
     pending = true;
   }
 
@@ -487,8 +531,9 @@ class FiberFetcher::Loop {
 
   // On the loop thread. Order matters: easy handles out of the multi before
   // the multi is cleaned up; the cleanup may report CURL_POLL_REMOVE for the
-  // cached connections' sockets (forget() handles it); then release whatever
-  // curl did not report; then let run() return once the cancelled waits ran.
+  // cached connections' sockets and closes them (close_socket_callback);
+  // then release whatever curl did not report; then let run() return once
+  // the cancelled waits ran.
   void shutdown() noexcept {
     stopping_ = true;
     ++timer_generation_;
@@ -500,7 +545,7 @@ class FiberFetcher::Loop {
     active_.clear();
     queue_.clear();
     multi_.reset();
-    for (const auto& [raw, s] : sockets_) {
+    for (const auto& [fd, s] : sockets_) {
       s->removed = true;
       if (s->descriptor.is_open()) s->descriptor.release();
     }
@@ -514,8 +559,10 @@ class FiberFetcher::Loop {
   asio::steady_timer timer_;      // curl's timeout
   asio::steady_timer heartbeat_;  // stall measurement
   asio::executor_work_guard<asio::io_context::executor_type> work_;
+  // Before multi_: its cleanup closes pooled connections through close_socket_callback.
+  std::unordered_map<curl_socket_t, std::shared_ptr<SocketState>> sockets_;  // by fd
+  std::unordered_set<curl_socket_t> connections_;  // sockets opened by open_socket_callback, not yet closed
   MultiHandle multi_;
-  std::unordered_map<SocketState*, std::shared_ptr<SocketState>> sockets_;
   std::unordered_map<CURL*, Active> active_;
   std::vector<EasyHandle> free_;  // reusable easy handles
   std::deque<FetchRequest> queue_;  // waiting for a slot

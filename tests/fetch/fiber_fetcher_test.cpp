@@ -462,6 +462,64 @@ TEST(FiberFetcher, TheListenerMaySubmitMore) {
   EXPECT_EQ(done.load(), 11);
 }
 
+// A connection's socket stays registered with the loop between transfers,
+// until curl closes it. Closed by either side — the server's reset, a
+// `Connection: close` answer, curl's pool — the next socket very likely gets
+// the same descriptor number: it must be watched afresh, not through the
+// closed one's registration (a transfer would then wait for its timeout).
+TEST(FiberFetcher, AConnectionClosedBetweenTransfersIsReplacedCleanly) {
+  SiteOptions site;
+  site.hosts = 1;
+  site.pages_per_host = 4;
+  site.first_address = "127.0.17.1";
+  TestServer server(site);
+  const std::string root = server.root_url(0);
+  crawl::testserver::Response closing;
+  closing.body = "<p>closing</p>";
+  closing.headers = {{"Connection", "close"}};
+  server.set_response(0, "/closing", closing);
+
+  // One at a time on one loop: every transfer follows the last one's close
+  // or reuses its connection.
+  const std::vector<std::string> cycle = {server.page_url(0, 0), root + "closing", server.page_url(0, 1),
+                                          root + "reset", server.page_url(0, 2), server.page_url(0, 3)};
+  constexpr int kRounds = 20;
+  TransferOptions o = test_options();
+  o.timeout_s = 10;
+  std::atomic<int> next{1};
+  FiberFetcher* submit_to = nullptr;
+  std::vector<std::string> order;
+  for (int i = 0; i < kRounds; ++i) order.insert(order.end(), cycle.begin(), cycle.end());
+  Collector c([&](const FetchResult&) {
+    const int i = next++;
+    if (i < static_cast<int>(order.size())) submit_to->submit(req(order[static_cast<std::size_t>(i)]));
+  });
+  const auto started = Clock::now();
+  {
+    FiberFetcher fetcher({.loops = 1, .max_in_flight = 1, .callback_threads = 1}, o, c);
+    submit_to = &fetcher;
+    fetcher.submit(req(order[0]));
+    fetcher.drain();
+  }
+  const auto results = c.results();
+  ASSERT_EQ(results.size(), order.size());
+  for (const auto& r : results) {
+    if (r.request.url == root + "reset") {
+      EXPECT_EQ(r.error, FetchErrc::recv) << r.error_string();
+    } else {
+      EXPECT_TRUE(r.ok()) << r.request.url << ": " << r.error_string();
+      EXPECT_EQ(r.status, 200) << r.request.url;
+    }
+  }
+  // Far below one transfer's timeout: none waited on a closed socket's watch.
+  EXPECT_LT(Clock::now() - started, std::chrono::seconds(10));
+  // Each asked for once (a reset on a reused connection is sent again by
+  // curl once, on a new one).
+  const auto by_target = server.stats(0).requests_by_target;
+  for (const char* target : {"/page/0.html", "/closing", "/page/1.html", "/page/2.html", "/page/3.html"})
+    EXPECT_EQ(by_target.count(target) ? by_target.at(target) : 0, kRounds) << target;
+}
+
 TEST(FiberFetcher, RejectsOptionsBelowOne) {
   Collector c;
   EXPECT_THROW(FiberFetcher({.loops = 0}, test_options(), c), std::invalid_argument);
