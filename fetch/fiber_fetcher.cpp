@@ -22,7 +22,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <cerrno>
 #include <chrono>
 #include <climits>
 #include <algorithm>
@@ -402,11 +401,17 @@ class FiberFetcher::Loop {
     arm(s);
   }
 
-  void forget(std::shared_ptr<SocketState> s) noexcept {
+  // Ends the watch of `s` (pending waits complete with operation_aborted):
+  // its fd is released to curl, which closes it, or, with `close_fd` (a
+  // connection curl is done with), closed here. false if closing failed.
+  bool forget(std::shared_ptr<SocketState> s, bool close_fd = false) noexcept {
     s->removed = true;
     s->want = 0;
-    if (s->descriptor.is_open()) s->descriptor.release();  // pending waits complete with operation_aborted
     if (const auto it = sockets_.find(s->fd); it != sockets_.end() && it->second == s) sockets_.erase(it);
+    boost::system::error_code ec;
+    if (close_fd) s->descriptor.close(ec);
+    else if (s->descriptor.is_open()) s->descriptor.release();
+    return !ec;
   }
 
   // A connection's socket, opened for curl: through the transfer's own
@@ -429,15 +434,8 @@ class FiberFetcher::Loop {
   static int close_socket_callback(void* clientp, curl_socket_t fd) noexcept {
     auto* self = static_cast<Loop*>(clientp);
     self->connections_.erase(fd);
-    if (const auto it = self->sockets_.find(fd); it != self->sockets_.end()) {
-      const std::shared_ptr<SocketState> s = it->second;
-      self->sockets_.erase(it);
-      s->removed = true;
-      s->want = 0;
-      boost::system::error_code ec;
-      s->descriptor.close(ec);  // closes fd; pending waits complete with operation_aborted
-      return ec ? 1 : 0;
-    }
+    if (const auto it = self->sockets_.find(fd); it != self->sockets_.end())
+      return self->forget(it->second, /*close_fd=*/true) ? 0 : 1;
     return ::close(fd) == 0 ? 0 : 1;
   }
 
