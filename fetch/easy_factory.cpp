@@ -182,6 +182,13 @@ void Transfer::capture(curl_infotype type, std::string_view bytes) {
       if (wire_.empty()) break;
       WireExchange& x = wire_.back();
       if (!x.truncated.empty()) break;
+      if (x.body.empty()) {
+        // Sized once for the Content-Length announced (the raw length: the
+        // bytes as they come), within the cap and at most 1 MiB ahead.
+        curl_off_t length = -1;
+        if (curl_easy_getinfo(easy_, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0)
+          x.body.reserve(std::min({static_cast<std::size_t>(length), body_cap, std::size_t{1} << 20}));
+      }
       if (x.body.size() + bytes.size() > body_cap) {
         x.body.append(bytes.substr(0, body_cap - x.body.size()));
         x.truncated = "length";
