@@ -127,6 +127,13 @@ struct WireExchange {
   // The response body as received: Content-Encoding kept, chunked framing
   // (when Transfer-Encoding is chunked) still in; the storage side removes it.
   std::string body;
+  // The response carried no Content-Encoding, so the bytes curl delivered
+  // (FetchResult::body) are its payload exactly, transfer coding removed:
+  // `body` was not copied and stays empty, or, when the transfer failed
+  // (the result keeps no body), holds those bytes, de-chunked already.
+  // Set only for the last exchange of a page's transfer (not a robots.txt,
+  // whose redirect hops curl follows).
+  bool payload_from_curl = false;
   // Why the body is incomplete, as WARC-Truncated says it: "length" (over
   // --max-size, or a robots.txt past its parse limit), "time" (timeout),
   // "disconnect" (the transfer failed); "" when complete.

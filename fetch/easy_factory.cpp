@@ -144,6 +144,35 @@ int Transfer::on_debug(CURL*, curl_infotype type, char* data, size_t size, void*
   return 0;
 }
 
+namespace {
+
+// Whether curl changes a response's body beyond removing its chunked
+// framing: a Content-Encoding other than identity (curl decodes it), or a
+// transfer coding other than chunked (kept as it came; the raw bytes are
+// what the archive needs either way).
+bool curl_decodes(std::string_view head) {
+  const auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
+    return v;
+  };
+  std::size_t pos = head.find('\n');
+  while (pos != std::string_view::npos && pos + 1 < head.size()) {
+    const std::size_t end = head.find('\n', pos + 1);
+    const std::string_view line = head.substr(pos + 1, end == std::string_view::npos ? end : end - pos - 1);
+    pos = end;
+    const std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    const std::string_view name = trim(line.substr(0, colon));
+    const std::string_view value = trim(line.substr(colon + 1));
+    if (ascii_iequals(name, "Content-Encoding") && !value.empty() && !ascii_iequals(value, "identity")) return true;
+    if (ascii_iequals(name, "Transfer-Encoding") && !ascii_iequals(value, "chunked")) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void Transfer::capture(curl_infotype type, std::string_view bytes) {
   // The raw body kept is bounded like the decoded one (plus room for the
   // chunked framing); past it the record is marked truncated. A body over
@@ -181,7 +210,12 @@ void Transfer::capture(curl_infotype type, std::string_view bytes) {
     case CURLINFO_DATA_IN: {
       if (wire_.empty()) break;
       WireExchange& x = wire_.back();
-      if (!x.truncated.empty()) break;
+      if (!x.truncated.empty() || x.payload_from_curl) break;
+      if (x.body.empty() && result_.request.kind != RequestKind::robots && !curl_decodes(x.response)) {
+        // What curl delivers is the payload: not copied (the writer takes the result's body).
+        x.payload_from_curl = true;
+        break;
+      }
       if (x.body.empty()) {
         // Sized once for the Content-Length announced (the raw length: the
         // bytes as they come), within the cap and at most 1 MiB ahead.
@@ -347,10 +381,21 @@ curl_socket_t Transfer::on_open_socket(void* self, curlsocktype purpose, curl_so
 
 FetchResult Transfer::finish(CURLcode code) {
   if (options_.archive && !wire_failed_ && !wire_.empty()) {
-    if (code != CURLE_OK && wire_.back().truncated.empty()) {
-      wire_.back().truncated = too_large_ || robots_cut_           ? "length"
-                               : code == CURLE_OPERATION_TIMEDOUT ? "time"
-                                                                  : "disconnect";
+    WireExchange& last = wire_.back();
+    if (code != CURLE_OK && last.truncated.empty()) {
+      last.truncated = too_large_ || robots_cut_           ? "length"
+                       : code == CURLE_OPERATION_TIMEDOUT ? "time"
+                                                          : "disconnect";
+    }
+    if (code != CURLE_OK && last.payload_from_curl) {
+      // The result keeps no body on a failure: what came goes to the archive.
+      if (hold_ && hold_->spilled()) {
+        std::string error;
+        if (!hold_->load(last.body, /*wait=*/false, error))
+          spdlog::warn("{}: its archived body is cut: {}", result_.request.url, error);
+      } else {
+        last.body = std::move(result_.body);
+      }
     }
     result_.wire = std::make_shared<const std::vector<WireExchange>>(std::move(wire_));
     wire_.clear();

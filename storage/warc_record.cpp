@@ -334,7 +334,7 @@ std::string_view http_field(std::string_view head, std::string_view name) {
   return found;
 }
 
-HttpMessage http_message(std::string_view head, std::string_view body) {
+HttpMessage http_message(std::string_view head, std::string_view body, bool decoded) {
   HttpMessage m;
   m.head = std::string(head);
   const std::string_view te = http_field(head, "Transfer-Encoding");
@@ -343,7 +343,8 @@ HttpMessage http_message(std::string_view head, std::string_view body) {
   m.chunked = te_lower.find("chunked") != std::string::npos;
   m.body = body;
   if (!m.chunked) return m;
-  m.dechunked = dechunk(body, m.complete);
+  m.decoded = decoded;
+  if (!decoded) m.dechunked = dechunk(body, m.complete);
   // Rename the field in place (same line, new name): the record's block
   // no longer carries the chunked coding.
   std::size_t at = std::string::npos;

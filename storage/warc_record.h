@@ -45,8 +45,9 @@ struct HttpMessage {
   std::string_view body;  // the body given to http_message()
   std::string dechunked;  // when chunked: the body without its framing
   // The body, transfer coding removed, content coding kept.
-  std::string_view payload() const { return chunked ? std::string_view(dechunked) : body; }
+  std::string_view payload() const { return chunked && !decoded ? std::string_view(dechunked) : body; }
   bool chunked = false; // it came with Transfer-Encoding: chunked (head says so as X-Crawl-Transfer-Encoding)
+  bool decoded = false; // the body given had its chunked framing removed already
   bool complete = true; // false: the chunked framing ended early (a truncated body) or was broken
 };
 
@@ -56,7 +57,9 @@ struct HttpMessage {
 // and trailer fields dropped) and the field renamed
 // `X-Crawl-Transfer-Encoding`, so that the record's block is the message as
 // sent minus the transfer coding, and a reader does not de-chunk it again.
-HttpMessage http_message(std::string_view head, std::string_view body);
+// `decoded`: `body` is the payload already (curl removed the framing; see
+// WireExchange::payload_from_curl): only the field is renamed.
+HttpMessage http_message(std::string_view head, std::string_view body, bool decoded = false);
 
 // The status code of an HTTP status line ("HTTP/1.1 200 OK" → 200), 0 if none.
 int http_status(std::string_view head);

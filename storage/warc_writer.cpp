@@ -244,13 +244,21 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
     if (x.request.empty() || !has_header_section(x.response)) continue;  // no response: nothing to archive
     const std::string date = warc_date(x.sent_at);
     const std::string response_id = warc_record_id();
-    const HttpMessage m = http_message(x.response, x.body);
+    // Without a Content-Encoding the payload is the body curl delivered:
+    // the result's (not copied by the capture), or on a failed transfer the
+    // exchange's own copy of it.
+    const bool result_payload = x.payload_from_curl && x.body.empty() && i + 1 == wire.size();
+    const HttpMessage m =
+        http_message(x.response, result_payload ? std::string_view(r.body) : std::string_view(x.body), x.payload_from_curl);
     // The final exchange's payload is most often the body as stored (no
     // Content-Encoding, not cut): its digest is computed once already.
-    const bool stored_body = i + 1 == wire.size() && !r.body_digest.empty() && m.payload() == r.body;
+    const bool stored_body =
+        i + 1 == wire.size() && !r.body_digest.empty() && (result_payload || m.payload() == r.body);
     const std::string payload_digest = stored_body ? r.body_digest : sha1_digest(m.payload());
     std::string truncated = x.truncated;
     if (truncated.empty() && !m.complete) truncated = "unspecified";  // the server's chunked framing was cut
+    // The body was delivered but could not be read back (a spilled body).
+    if (truncated.empty() && result_payload && r.status <= 0) truncated = "unspecified";
 
     const int status = http_status(m.head);
     // A 304 to our conditional request: a revisit record, the

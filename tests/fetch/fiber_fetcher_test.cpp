@@ -520,6 +520,60 @@ TEST(FiberFetcher, AConnectionClosedBetweenTransfersIsReplacedCleanly) {
     EXPECT_EQ(by_target.count(target) ? by_target.at(target) : 0, kRounds) << target;
 }
 
+// --warc's capture: the exchange as sent and received. A body without a
+// Content-Encoding is not copied (the result's body is its payload); a
+// gzip-encoded one is kept as it came; a body cut by --max-size moves to
+// the exchange (the failed result keeps none), framing removed.
+TEST(FiberFetcher, TheArchiveCaptureCopiesOnlyBodiesCurlDecodes) {
+  SiteOptions site;
+  site.hosts = 1;
+  site.first_address = "127.0.17.9";
+  TestServer server(site);
+  const std::string root = server.root_url(0);
+  TransferOptions o = test_options();
+  o.archive = true;
+  o.max_size = 50'000;
+  Collector c;
+  {
+    FiberFetcher fetcher({.loops = 1, .max_in_flight = 4, .callback_threads = 1}, o, c);
+    for (const char* path : {"big?bytes=20000", "big-chunked?bytes=20000", "gzip", "big-chunked?bytes=300000"})
+      fetcher.submit(req(root + path));
+    fetcher.drain();
+  }
+  const auto exchange = [&](const std::string& path) {
+    const FetchResult r = c.for_url(root + path);
+    EXPECT_TRUE(r.wire && r.wire->size() == 1u) << path;
+    return std::make_pair(r, r.wire && !r.wire->empty() ? r.wire->back() : crawl::WireExchange{});
+  };
+  for (const char* path : {"big?bytes=20000", "big-chunked?bytes=20000"}) {
+    SCOPED_TRACE(path);
+    const auto [r, x] = exchange(path);
+    EXPECT_TRUE(r.ok()) << r.error_string();
+    EXPECT_EQ(r.body.size(), 20000u);
+    EXPECT_TRUE(x.payload_from_curl);
+    EXPECT_TRUE(x.body.empty());
+    EXPECT_TRUE(x.request.starts_with("GET /big")) << x.request;
+    EXPECT_TRUE(x.response.starts_with("HTTP/1.1 200")) << x.response;
+  }
+  {
+    const auto [r, x] = exchange("gzip");
+    EXPECT_TRUE(r.ok()) << r.error_string();
+    EXPECT_FALSE(x.payload_from_curl);
+    EXPECT_TRUE(x.body.starts_with("\x1f\x8b")) << "the gzip stream as sent";
+    EXPECT_LT(x.body.size(), r.body.size());
+  }
+  {
+    const auto [r, x] = exchange("big-chunked?bytes=300000");
+    EXPECT_EQ(r.error, FetchErrc::too_large) << r.error_string();
+    EXPECT_TRUE(r.body.empty());
+    EXPECT_TRUE(x.payload_from_curl);
+    EXPECT_EQ(x.truncated, "length");
+    EXPECT_GT(x.body.size(), 0u);
+    EXPECT_LE(x.body.size(), 50'000u);
+    EXPECT_EQ(x.body.find("\r\n"), std::string::npos) << "de-chunked";
+  }
+}
+
 TEST(FiberFetcher, RejectsOptionsBelowOne) {
   Collector c;
   EXPECT_THROW(FiberFetcher({.loops = 0}, test_options(), c), std::invalid_argument);

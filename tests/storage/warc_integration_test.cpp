@@ -294,6 +294,39 @@ TEST_P(WarcTest, A304IsARevisitRecordOfTheServerNotModifiedProfile) {
   EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
 }
 
+// A 503 that is retried is archived too, with the body it came with (the
+// capture does not copy a body without Content-Encoding: the writer takes
+// the result's), then the 200 of the retry.
+TEST_P(WarcTest, ARetriedAnswerIsArchivedWithTheBodyItCameWith) {
+  TestServer server(SiteOptions{});
+  Response flaky;
+  flaky.body = "<html><body>up again</body></html>";
+  flaky.fail_first = 1;
+  flaky.fail_retry_after = "1";
+  server.set_response(0, "/flaky.html", flaky);
+  const std::string url = server.root_url(0) + "flaky.html";
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  const auto r = crawl({url}, {"--warc", (arc / "c").string(), "--max-depth", "0", "--retries", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json::object all = warcio_read({arc / "c-00000.warc.gz"}, dir_.path());
+  std::map<int, const json::object*> by_status;
+  for (const auto& v : all.begin()->value().as_array()) {
+    const json::object& rec = v.as_object();
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    if (str(rec.at("type")) != "response" || header(rec, "warc-target-uri") != url) continue;
+    EXPECT_EQ(header(rec, "warc-payload-digest"), str(rec.at("payload_digest")));
+    by_status[rec.at("http_status").to_number<int>()] = &rec;
+  }
+  ASSERT_EQ(by_status.size(), 2u);
+  ASSERT_TRUE(by_status.contains(503));
+  const json::object& failed = *by_status[503];
+  EXPECT_GT(failed.at("payload_size").to_number<int>(), 0);
+  EXPECT_EQ(str(failed.at("http_headers").at("content-length")), std::to_string(failed.at("payload_size").to_number<int>()));
+  ASSERT_TRUE(by_status.contains(200));
+  EXPECT_EQ(str(by_status[200]->at("payload_digest")), sha1_digest(flaky.body));
+}
+
 // A body over --max-size is archived as far as it came, marked truncated.
 TEST_P(WarcTest, ABodyOverMaxSizeIsWrittenTruncated) {
   TestServer server(SiteOptions{});
