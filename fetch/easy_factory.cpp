@@ -204,6 +204,7 @@ void Transfer::capture(curl_infotype type, std::string_view bytes) {
       WireExchange& x = wire_.back();
       // A final response after an interim one (1xx): the final one is kept.
       if (bytes.starts_with("HTTP/") && x.response.ends_with("\r\n\r\n") && x.body.empty()) x.response.clear();
+      if (x.response.empty()) x.response.reserve(1024);  // a header section comes a line at a time
       x.response.append(bytes);
       break;
     }
