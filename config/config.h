@@ -65,7 +65,7 @@ struct Config {
   std::int64_t max_body_memory = 256 * 1024 * 1024;  // --max-body-memory: body bytes held in memory at once (0: no limit)
   std::string warc;                        // --warc PREFIX: also write PREFIX-00000.warc.gz, … ("" = no)
   std::int64_t warc_max_size = 1LL << 30;  // --warc-max-size: a WARC file is closed past this many bytes
-  int warc_gzip_level = 1;                 // --warc-gzip-level: 1 ISA-L's fastest, 2–12 libdeflate's levels (… 12 smallest)
+  int warc_gzip_level = 1;                 // --warc-gzip-level: 0 stored, 1 ISA-L's fastest, 2–12 libdeflate's levels (… 12 smallest)
   std::string log_level = "info";
   std::string log_file;
   bool quiet = false;

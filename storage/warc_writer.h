@@ -25,7 +25,7 @@ namespace crawl {
 struct WarcWriterOptions {
   std::string prefix;                     // PREFIX of PREFIX-00000.warc.gz (a path)
   std::int64_t max_size = 1LL << 30;      // a file is closed once it is this large
-  int gzip_level = 1;                     // libdeflate level of the records' gzip members (1–12)
+  int gzip_level = 1;                     // of the records' gzip members: 0 stored, 1 ISA-L, 2–12 libdeflate
   // The warcinfo record's fields (application/warc-fields): software,
   // format, the options in force, robots policy, operator, … in order.
   std::vector<std::pair<std::string, std::string>> info;

@@ -89,8 +89,11 @@ TEST(Config, BadValuesNameTheFlagAndWhatIsAllowed) {
   EXPECT_NE(e.find("--timeout"), std::string::npos) << e;
   e = error_of({"u", "--warc-gzip-level", "13"});
   EXPECT_NE(e.find("--warc-gzip-level"), std::string::npos) << e;
-  EXPECT_NE(e.find("1 (fastest) to 12 (smallest)"), std::string::npos) << e;
+  EXPECT_NE(e.find("0 (stored, not compressed) to 12 (smallest)"), std::string::npos) << e;
+  e = error_of({"u", "--warc-gzip-level", "-1"});
+  EXPECT_NE(e.find("--warc-gzip-level"), std::string::npos) << e;
   EXPECT_EQ(parse({"u", "--warc-gzip-level", "9"}).config->warc_gzip_level, 9);
+  EXPECT_EQ(parse({"u", "--warc-gzip-level", "0"}).config->warc_gzip_level, 0);
   e = error_of({"u", "--no-such-flag"});
   EXPECT_NE(e.find("--no-such-flag"), std::string::npos) << e;
   e = error_of({});

@@ -327,6 +327,34 @@ TEST_P(WarcTest, ARetriedAnswerIsArchivedWithTheBodyItCameWith) {
   EXPECT_EQ(str(by_status[200]->at("payload_digest")), sha1_digest(flaky.body));
 }
 
+// --warc-gzip-level 0: every record still one gzip member (a reader seeks
+// to it), stored rather than compressed: the file holds every payload whole.
+TEST_P(WarcTest, LevelZeroStoresEachRecordInItsOwnMember) {
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 10;
+  o.page_size = 4000;
+  TestServer server(o);
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  const auto r = crawl(server.root_urls(), {"--warc", (arc / "c").string(), "--warc-gzip-level", "0", "--max-depth", "100"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const fs::path warc = arc / "c-00000.warc.gz";
+  const json::object all = warcio_read({warc}, dir_.path());
+  std::uintmax_t blocks = 0;
+  int responses = 0;
+  for (const auto& v : all.begin()->value().as_array()) {
+    const json::object& rec = v.as_object();
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    blocks += rec.at("block_size").to_number<std::uintmax_t>();
+    responses += str(rec.at("type")) == "response";
+  }
+  EXPECT_GE(responses, 10);
+  EXPECT_GT(fs::file_size(warc), blocks) << "stored: no smaller than the blocks it holds";
+  const auto verify = testing::run_crawl({"warc-verify", warc.string()}, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
 // A body over --max-size is archived as far as it came, marked truncated.
 TEST_P(WarcTest, ABodyOverMaxSizeIsWrittenTruncated) {
   TestServer server(SiteOptions{});
