@@ -134,6 +134,8 @@ struct WireExchange {
   // Set only for the last exchange of a page's transfer (not a robots.txt,
   // whose redirect hops curl follows).
   bool payload_from_curl = false;
+  // The payload is FetchResult::body (the capture copied none).
+  bool payload_in_result() const { return payload_from_curl && body.empty(); }
   // Why the body is incomplete, as WARC-Truncated says it: "length" (over
   // --max-size, or a robots.txt past its parse limit), "time" (timeout),
   // "disconnect" (the transfer failed); "" when complete.

@@ -147,24 +147,19 @@ int Transfer::on_debug(CURL*, curl_infotype type, char* data, size_t size, void*
 namespace {
 
 // Whether curl changes a response's body beyond removing its chunked
-// framing: a Content-Encoding other than identity (curl decodes it), or a
-// transfer coding other than chunked (kept as it came; the raw bytes are
-// what the archive needs either way).
-bool curl_decodes(std::string_view head) {
+// framing, from the response's fields as on_header() keeps them: a
+// Content-Encoding other than identity (curl decodes it), or a transfer
+// coding other than chunked (kept as it came; the raw bytes are what the
+// archive needs either way).
+bool curl_decodes(const std::vector<std::pair<std::string, std::string>>& fields) {
   const auto trim = [](std::string_view v) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
     return v;
   };
-  std::size_t pos = head.find('\n');
-  while (pos != std::string_view::npos && pos + 1 < head.size()) {
-    const std::size_t end = head.find('\n', pos + 1);
-    const std::string_view line = head.substr(pos + 1, end == std::string_view::npos ? end : end - pos - 1);
-    pos = end;
-    const std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;
-    const std::string_view name = trim(line.substr(0, colon));
-    const std::string_view value = trim(line.substr(colon + 1));
+  for (const auto& [raw_name, raw_value] : fields) {
+    const std::string_view name = trim(raw_name);
+    const std::string_view value = trim(raw_value);
     if (ascii_iequals(name, "Content-Encoding") && !value.empty() && !ascii_iequals(value, "identity")) return true;
     if (ascii_iequals(name, "Transfer-Encoding") && !ascii_iequals(value, "chunked")) return true;
   }
@@ -212,7 +207,7 @@ void Transfer::capture(curl_infotype type, std::string_view bytes) {
       if (wire_.empty()) break;
       WireExchange& x = wire_.back();
       if (!x.truncated.empty() || x.payload_from_curl) break;
-      if (x.body.empty() && result_.request.kind != RequestKind::robots && !curl_decodes(x.response)) {
+      if (x.body.empty() && result_.request.kind != RequestKind::robots && !curl_decodes(result_.headers)) {
         // What curl delivers is the payload: not copied (the writer takes the result's body).
         x.payload_from_curl = true;
         break;

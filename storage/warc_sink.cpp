@@ -77,8 +77,7 @@ void WarcSink::record_exchanges(const FetchResult& result) {
   light.elapsed_ms = result.elapsed_ms;
   light.wire = result.wire;
   // A payload the capture did not copy is the result's body (a retried 503's, say).
-  if (std::any_of(result.wire->begin(), result.wire->end(),
-                  [](const WireExchange& x) { return x.payload_from_curl && x.body.empty(); }))
+  if (std::any_of(result.wire->begin(), result.wire->end(), [](const WireExchange& x) { return x.payload_in_result(); }))
     light.body = result.body;
   push_archive(Archive{std::move(light), Archive::Call::exchanges, false, {}});
 }

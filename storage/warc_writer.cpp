@@ -247,7 +247,7 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
     // Without a Content-Encoding the payload is the body curl delivered:
     // the result's (not copied by the capture), or on a failed transfer the
     // exchange's own copy of it.
-    const bool result_payload = x.payload_from_curl && x.body.empty() && i + 1 == wire.size();
+    const bool result_payload = x.payload_in_result() && i + 1 == wire.size();
     const HttpMessage m =
         http_message(x.response, result_payload ? std::string_view(r.body) : std::string_view(x.body), x.payload_from_curl);
     // The final exchange's payload is most often the body as stored (no
