@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "app/run_stats.h"
 #include "core/child_process.h"
 #include "core/digest.h"
 #include "storage/warc_record.h"
@@ -375,6 +376,48 @@ TEST_P(WarcTest, ABodyOverMaxSizeIsWrittenTruncated) {
     EXPECT_EQ(header(rec, "warc-payload-digest"), str(rec.at("payload_digest")));
     EXPECT_GT(rec.at("payload_size").to_number<int>(), 0);
     EXPECT_LT(rec.at("payload_size").to_number<int>(), 300000);
+    ++truncated;
+  }
+  EXPECT_EQ(truncated, 2);
+  const auto verify = testing::run_crawl({"warc-verify", (arc / "c-00000.warc.gz").string()}, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
+// The same past --max-body-memory: the body went to a temporary file before
+// --max-size cut it, and the failed transfer's archive record reads it back
+// from there (the result keeps no body on a failure). Its payload is the
+// test server's filler as far as it came, byte for byte.
+TEST_P(WarcTest, ABodySpilledPastTheMemoryBudgetThenCutIsArchivedFromItsFile) {
+  TestServer server(SiteOptions{});
+  const std::string root = server.root_url(0);
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  const fs::path stats = dir_ / "stats.json";
+  const auto r = crawl({root + "big?bytes=3000000", root + "big-chunked?bytes=3000000"},
+                       {"--warc", (arc / "c").string(), "--max-size", "2M", "--max-body-memory", "512k",
+                        "--concurrency", "1", "--stats-json", stats.string()});
+  ASSERT_EQ(r.code, 4) << r.err;  // two too_large errors
+  EXPECT_GE(run_stats_from_json(testing::read_file(stats)).spilled_bodies, 2) << "both bodies outgrew the budget";
+  // /big*'s body: 64 KiB of filler lines, again and again (crawl-testserver).
+  std::string chunk;
+  for (int line = 0; chunk.size() < 64 * 1024; ++line)
+    chunk += "crawl-testserver filler line " + std::to_string(line) + " abcdefghijklmnopqrstuvwxyz\n";
+  chunk.resize(64 * 1024);
+  std::string filler;
+  while (filler.size() < 3000000) filler += chunk;
+  const json::object all = warcio_read({arc / "c-00000.warc.gz"}, dir_.path());
+  int truncated = 0;
+  for (const auto& v : all.begin()->value().as_array()) {
+    const json::object& rec = v.as_object();
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    if (str(rec.at("type")) != "response" || header(rec, "warc-target-uri").find("/big") == std::string::npos) continue;
+    SCOPED_TRACE(header(rec, "warc-target-uri"));
+    EXPECT_EQ(header(rec, "warc-truncated"), "length");
+    const auto size = rec.at("payload_size").to_number<std::size_t>();
+    EXPECT_GT(size, std::size_t{512} << 10) << "more than the budget held in memory";
+    EXPECT_LE(size, std::size_t{2} << 20);
+    EXPECT_EQ(str(rec.at("payload_digest")), sha1_digest(std::string_view(filler).substr(0, size)));
+    EXPECT_EQ(header(rec, "warc-payload-digest"), str(rec.at("payload_digest")));
     ++truncated;
   }
   EXPECT_EQ(truncated, 2);
