@@ -442,6 +442,11 @@ FetchResult Transfer::finish(CURLcode code) {
   if (too_large_)
     return fail(make_error_code(FetchErrc::too_large),
                 "body larger than --max-size " + std::to_string(options_.max_size) + " bytes");
+  // Only http(s) URLs reach curl (CURLOPT_PROTOCOLS_STR), so "unsupported
+  // protocol" is the server's answer: HTTP/0.9 (no status line), which curl
+  // refuses, or an HTTP version it does not speak. A protocol error.
+  if (code == CURLE_UNSUPPORTED_PROTOCOL)
+    return fail(make_error_code(FetchErrc::protocol), errbuf_[0] ? errbuf_ : curl_easy_strerror(code));
   return fail(make_curl_error(code), errbuf_[0] ? errbuf_ : curl_easy_strerror(code));
 }
 

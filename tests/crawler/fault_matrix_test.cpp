@@ -230,6 +230,24 @@ TEST_F(FaultMatrix, CharsetInTheHeaderOnly) {
   EXPECT_TRUE(targets(server.stats(0)).contains("/caf%C3%A9.html"));
 }
 
+// A server that answers without a status line (HTTP/0.9): curl refuses the
+// answer; the URL gets a protocol error (not "unsupported_scheme": its
+// scheme is http), the other URL of the host its page.
+TEST_F(FaultMatrix, AnHttp09AnswerIsAProtocolErrorOfItsUrlOnly) {
+  SiteOptions o;
+  o.hosts = 1;
+  TestServer server(o);
+  const std::string root = server.root_url(0);
+  const auto c = crawl("HTTP/0.9 answer (no status line)", {root + "http09", root}, {"--max-depth", "0"},
+                       "protocol error (1), the root stored");
+  EXPECT_EQ(c.run.code, 4) << c.run.err;
+  EXPECT_EQ(query(c.db, "SELECT status, error FROM latest WHERE url = '" + root + "http09'"),
+            (std::vector<std::vector<std::string>>{{"<null>", "protocol: Received HTTP/0.9 when not allowed"}}));
+  EXPECT_EQ(query(c.db, "SELECT status FROM latest WHERE url = '" + root + "'"),
+            (std::vector<std::vector<std::string>>{{"200"}}));
+  EXPECT_EQ(c.stats.at("errors_by_kind").as_object().at("protocol").to_number<std::int64_t>(), 1);
+}
+
 // A windows-1252 page that names its charset only in <meta> (iso-8859-1 is read as
 // windows-1252): its é and € links are requested as UTF-8, percent-encoded.
 TEST_F(FaultMatrix, CharsetInTheMetaOnly) {

@@ -219,7 +219,7 @@ TEST(FiberFetcher, ErrorsAreResultsOfTheRightKind) {
   const std::vector<std::string> urls = {
       root + "reset",         "http://127.0.0.1:1/", root + "big?bytes=500000", root + "big-chunked?bytes=500000",
       root + "loop",          root + "gzip",         root + "bad-gzip",          root + "redirect/2",
-      root + "status/404",    root + "big?bytes=1000",
+      root + "status/404",    root + "big?bytes=1000",   root + "http09",
   };
   FetchRequest robots = req(root + "redirect/3?robots");  // a robots.txt's redirects are followed (at most 5)
   robots.kind = crawl::RequestKind::robots;
@@ -236,6 +236,10 @@ TEST(FiberFetcher, ErrorsAreResultsOfTheRightKind) {
   EXPECT_EQ(error_of(root + "big-chunked?bytes=500000"), FetchErrc::too_large);
 
   EXPECT_EQ(error_of(root + "bad-gzip"), FetchErrc::protocol);
+  // No status line: curl refuses HTTP/0.9 as an "unsupported protocol"; the
+  // server broke the protocol, the URL's scheme is fine.
+  EXPECT_EQ(error_of(root + "http09"), FetchErrc::protocol);
+  EXPECT_NE(c.for_url(root + "http09").error_detail.find("HTTP/0.9"), std::string::npos);
 
   const auto gz = c.for_url(root + "gzip");
   EXPECT_TRUE(gz.ok()) << gz.error_string();

@@ -335,11 +335,12 @@ bool not_modified(const Request& req, const Validators& v) {
 
 // What a request gets. Decided by Router (pure), carried out by Session.
 struct Reply {
-  enum class Kind { message, big, reset } kind = Kind::message;
+  enum class Kind { message, big, reset, raw } kind = Kind::message;
   HttpResponse response;
   Validators validators;  // Kind::message only; applied by apply_validators()
   std::uint64_t big_bytes = 0;  // Kind::big: body length
   bool chunked = false;         // Kind::big: chunked instead of Content-Length
+  std::string raw;              // Kind::raw: these bytes as they are, then the connection closes
   std::chrono::milliseconds extra_delay{0};
 };
 
@@ -663,6 +664,10 @@ class Router {
       res = make(http::status::ok, "", "text/plain; charset=utf-8");
     } else if (path == "/reset") {
       reply.kind = Reply::Kind::reset;
+    } else if (path == "/http09") {
+      // An HTTP/0.9 answer: the body alone, no status line or headers.
+      reply.kind = Reply::Kind::raw;
+      reply.raw = small_page("HTTP/0.9", "no status line");
     } else if (path == "/slow") {
       const auto ms = query_uint(query, "ms").value_or(1000);
       reply.extra_delay = std::chrono::milliseconds(std::min<std::uint64_t>(ms, 3'600'000));
@@ -857,6 +862,7 @@ class Session : public std::enable_shared_from_this<Session> {
       reply_.response.body() = std::string("internal error: ") + e.what();
     }
     if (reply_.kind == Reply::Kind::reset) return reset();
+    if (reply_.kind == Reply::Kind::raw) return send_raw();
     const auto delay = router_.delay(host_.index, ticket_.sequence);
     if (router_.random_delays()) reply_.response.set("X-Test-Delay-Ms", std::to_string(delay.count()));
     const auto wait = delay + reply_.extra_delay;
@@ -952,6 +958,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   // Linger 0 makes close() send RST instead of FIN.
+  void send_raw() {
+    finish_request(0, reply_.raw.size());
+    asio::async_write(stream_.socket(), asio::buffer(reply_.raw), [self = shared_from_this()](beast::error_code, std::size_t) {
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+      self->stream_.close();
+    });
+  }
+
   void reset() {
     finish_request(0);
     beast::error_code ignored;
