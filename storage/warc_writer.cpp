@@ -263,8 +263,10 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
     const int status = http_status(m.head);
     // A 304 to our conditional request: a revisit record, the
     // server-not-modified profile (WARC 1.1 6.7.2): the 304's header, no
-    // payload (the copy it confirms was archived by an earlier crawl).
-    const bool not_modified = status == 304;
+    // payload (the copy it confirms was archived by an earlier crawl). A 304
+    // to a request that asked nothing confirms no copy: a plain response.
+    const bool not_modified = status == 304 && (!http_field(x.request, "If-None-Match").empty() ||
+                                                 !http_field(x.request, "If-Modified-Since").empty());
     // A 200 with the payload archived last for this URL: a revisit record,
     // the identical-payload-digest profile (6.7.1), its header only.
     const std::uint64_t url_key = url_fingerprint(x.url);

@@ -274,6 +274,43 @@ TEST_P(WarcTest, FilesRotateAtMaxSizeAndEachHasItsIndex) {
   EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
 }
 
+// A 304 to a request that asked nothing (no If-None-Match, no
+// If-Modified-Since) confirms no earlier copy: it is archived as what it is,
+// a response record, not a revisit referring to a capture that does not
+// exist (the crawl counts it as a protocol error of its URL).
+TEST_P(WarcTest, A304ToAnUnconditionalRequestIsAResponseRecord) {
+  SiteOptions o;
+  o.hosts = 1;
+  TestServer server(o);
+  Response bogus;
+  bogus.status = 304;
+  bogus.body.clear();
+  server.set_response(0, "/bogus304", bogus);
+  const std::string url = server.root_url(0) + "bogus304";
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  const auto r = crawl({url}, {"--warc", (arc / "c").string(), "--max-depth", "0"});
+  ASSERT_EQ(r.code, 4) << r.err;  // the protocol error
+  const json::object all = warcio_read({arc / "c-00000.warc.gz"}, dir_.path());
+  int responses = 0;
+  for (const auto& v : all.begin()->value().as_array()) {
+    const json::object& rec = v.as_object();
+    if (header(rec, "warc-target-uri") != url || str(rec.at("type")) == "request" || str(rec.at("type")) == "metadata")
+      continue;
+    EXPECT_EQ(str(rec.at("type")), "response");
+    EXPECT_EQ(rec.at("http_status").to_number<int>(), 304);
+    EXPECT_EQ(header(rec, "warc-profile"), "");
+    EXPECT_EQ(header(rec, "warc-refers-to-target-uri"), "");
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    EXPECT_EQ(header(rec, "warc-payload-digest"), str(rec.at("payload_digest")));
+    ++responses;
+  }
+  EXPECT_EQ(responses, 1);
+  EXPECT_EQ(testing::read_file(arc / "c-00000.cdxj").find("warc/revisit"), std::string::npos);
+  const auto verify = testing::run_crawl({"warc-verify", (arc / "c-00000.warc.gz").string()}, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
 // A second batch over the same database asks conditionally; each 304 is a
 // revisit record of the server-not-modified profile, in a new file (the
 // first batch's is never overwritten), indexed as warc/revisit.
