@@ -124,6 +124,14 @@ std::optional<RobotsRules> ResultReader::robots_rules(const FetchResult& r) cons
   // Refused by the private-address guard: nothing to wait for or retry; its
   // pages are refused (and recorded as skipped) one by one, the same way.
   if (r.error == CrawlDecision::private_address) return allow_all();
+  // More than five redirects, or a redirect to a scheme that cannot be
+  // fetched: the server's own answer, not a failure to reach it. RFC 9309
+  // 2.3.1.2 lets a crawler take it as "unavailable" (as a 404), as Google
+  // does; retrying would only ask the same question again.
+  if (r.error == FetchErrc::too_many_redirects || r.error == FetchErrc::unsupported_scheme) {
+    spdlog::info("{}: {}; crawled as having no robots.txt (RFC 9309 2.3.1.2)", r.request.url, r.error_string());
+    return allow_all();
+  }
   if (r.error || r.status == 429 || r.status >= 500) return std::nullopt;
   if (r.status >= 200 && r.status < 300) return parse_robots(r.body, robots_token_);
   return allow_all();

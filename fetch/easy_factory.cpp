@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -145,6 +146,17 @@ int Transfer::on_debug(CURL*, curl_infotype type, char* data, size_t size, void*
 }
 
 namespace {
+
+// Whether `url` is an http: or https: URL (scheme matched case-insensitively).
+bool is_http_url(std::string_view url) {
+  auto starts = [&](std::string_view scheme) {
+    if (url.size() < scheme.size()) return false;
+    for (std::size_t i = 0; i < scheme.size(); ++i)
+      if (std::tolower(static_cast<unsigned char>(url[i])) != scheme[i]) return false;
+    return true;
+  };
+  return starts("http://") || starts("https://");
+}
 
 // Whether curl changes a response's body beyond removing its chunked
 // framing, from the response's fields as on_header() keeps them: a
@@ -442,10 +454,11 @@ FetchResult Transfer::finish(CURLcode code) {
   if (too_large_)
     return fail(make_error_code(FetchErrc::too_large),
                 "body larger than --max-size " + std::to_string(options_.max_size) + " bytes");
-  // Only http(s) URLs reach curl (CURLOPT_PROTOCOLS_STR), so "unsupported
-  // protocol" is the server's answer: HTTP/0.9 (no status line), which curl
-  // refuses, or an HTTP version it does not speak. A protocol error.
-  if (code == CURLE_UNSUPPORTED_PROTOCOL)
+  // "Unsupported protocol" for an http(s) URL (a robots.txt redirect that
+  // curl followed to another scheme keeps curl's meaning) is the server's
+  // answer: HTTP/0.9 (no status line), which curl refuses, or an HTTP
+  // version it does not speak. A protocol error.
+  if (code == CURLE_UNSUPPORTED_PROTOCOL && is_http_url(result_.final_url))
     return fail(make_error_code(FetchErrc::protocol), errbuf_[0] ? errbuf_ : curl_easy_strerror(code));
   return fail(make_curl_error(code), errbuf_[0] ? errbuf_ : curl_easy_strerror(code));
 }

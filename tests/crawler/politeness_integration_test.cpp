@@ -322,6 +322,29 @@ TEST_P(PolitenessTest, AnUnavailableRobotsTxtHoldsTheHostThenSkipsIt) {
   EXPECT_NE(rows[0][1].find("HTTP 503"), std::string::npos) << rows[0][1];
 }
 
+// A robots.txt that redirects more than five times, or to a scheme that
+// cannot be fetched, is the server's answer, not an outage: the host is
+// crawled as having none (RFC 9309 2.3.1.2, as Google does), and robots.txt
+// is not asked again (unlike a 503, which holds the host).
+TEST_P(PolitenessTest, ARobotsTxtRedirectingEndlesslyOrToAnotherSchemeCountsAsNone) {
+  TestServer server(site(2, 3));
+  Response loop = text("", 302);
+  loop.headers = {{"Location", "/robots.txt"}};
+  server.set_response(0, "/robots.txt", loop);
+  Response ftp = text("", 301);
+  ftp.headers = {{"Location", "ftp://127.0.0.1/robots.txt"}};
+  server.set_response(1, "/robots.txt", ftp);
+  auto r = crawl({seed_file(dir_, server.root_urls()), "--out", db(), "--retries", "1", "--max-depth", "100"});
+  EXPECT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(server.stats(0).requests_by_target["/robots.txt"], 6) << "the first request and five redirects, once";
+  EXPECT_EQ(server.stats(1).requests_by_target["/robots.txt"], 1);
+  const auto stored = query(db(), "SELECT url FROM pages WHERE status = 200");
+  std::set<std::string> fetched;
+  for (const auto& row : stored) fetched.insert(row[0]);
+  for (const auto& url : server.site_urls()) EXPECT_TRUE(fetched.contains(url)) << url;
+  EXPECT_NE(r.err.find("crawled as having no robots.txt"), std::string::npos) << r.err;
+}
+
 TEST_P(PolitenessTest, NofollowAndNoindexAreHonouredUnlessIgnored) {
   SiteOptions o = site(1, 10);
   o.links_per_page = 0;  // page i links only to 2i+1 and 2i+2
