@@ -27,7 +27,8 @@ class LinkCollector {
   // One start tag: `name` is its local name, lowercase (as HTML's tokenizer gives it);
   // `attribute(const char* lowercase_name)` returns the value of the element's first attribute
   // of that name (an std::optional<std::string_view>, nullopt when absent).
-  // Elements other than a, area, frame, iframe, base and meta are ignored.
+  // Elements other than a, area, frame, iframe, base and meta are ignored (meta: name=robots
+  // and http-equiv=refresh).
   template <class Attribute>
   void element(std::string_view name, const Attribute& attribute) {
     if (name == "a" || name == "area") {
@@ -41,9 +42,12 @@ class LinkCollector {
       if (!base_href_)
         if (const auto href = attribute("href")) base_href_.emplace(*href);
     } else if (name == "meta") {
-      const auto meta_name = attribute("name");
       const auto content = attribute("content");
-      if (meta_name && content) meta(*meta_name, *content);
+      if (!content) return;
+      if (const auto meta_name = attribute("name")) meta(*meta_name, *content);
+      // <meta http-equiv="refresh" content="0; url=…">: a redirect by the page, a link to
+      // follow (as Heritrix, wget and Scrapy's MetaRefreshMiddleware do).
+      if (const auto equiv = attribute("http-equiv"); equiv && is_refresh(*equiv)) refresh(*content);
     }
   }
 
@@ -54,6 +58,11 @@ class LinkCollector {
   // rel="…" holds a set of space-separated link types, compared ASCII case-insensitively.
   static bool has_nofollow(std::string_view rel);
 
+  // The URL of a refresh declaration's content ("5; url='next.html'"), parsed as HTML's
+  // "shared declarative refresh steps" do; nullopt when it names none (a plain reload) or is
+  // malformed.
+  static std::optional<std::string_view> refresh_url(std::string_view content);
+
  private:
   struct Href {
     std::string value;
@@ -62,6 +71,8 @@ class LinkCollector {
 
   void link(std::string_view value, bool nofollow);
   void meta(std::string_view name, std::string_view content);
+  void refresh(std::string_view content);
+  static bool is_refresh(std::string_view http_equiv);
 
   std::string_view robots_token_;
   std::vector<Href> hrefs_;

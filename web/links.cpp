@@ -186,6 +186,61 @@ void LinkCollector::meta(std::string_view name, std::string_view content) {
     apply_robots_directives(content, robots_token_, meta_nofollow_, meta_noindex_);
 }
 
+bool LinkCollector::is_refresh(std::string_view http_equiv) { return iequals(http_equiv, "refresh"); }
+
+void LinkCollector::refresh(std::string_view content) {
+  if (const auto url = refresh_url(content)) link(*url, false);
+}
+
+// HTML, "shared declarative refresh steps" (the parts that find the URL).
+std::optional<std::string_view> LinkCollector::refresh_url(std::string_view in) {
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; };
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::size_t p = 0;
+  const std::size_t n = in.size();
+  const auto skip_spaces = [&] {
+    while (p < n && space(in[p])) ++p;
+  };
+  skip_spaces();
+  const std::size_t time_at = p;
+  while (p < n && digit(in[p])) ++p;
+  if (p == time_at && (p == n || in[p] != '.')) return std::nullopt;  // no time: not a refresh
+  while (p < n && (digit(in[p]) || in[p] == '.')) ++p;
+  if (p == n) return std::nullopt;  // the page itself, reloaded
+  if (in[p] != ';' && in[p] != ',' && !space(in[p])) return std::nullopt;
+  skip_spaces();
+  if (p < n && (in[p] == ';' || in[p] == ',')) ++p;
+  skip_spaces();
+  if (p == n) return std::nullopt;
+  std::string_view url = in.substr(p);  // what "parse" takes when no "url=" comes first
+  const auto lower_is = [&](char c) { return p < n && (in[p] | 0x20) == c; };
+  if (lower_is('u')) {
+    ++p;
+    if (lower_is('r')) {
+      ++p;
+      if (lower_is('l')) {
+        ++p;
+        skip_spaces();
+        if (p < n && in[p] == '=') {
+          ++p;
+          skip_spaces();
+          url = in.substr(p);
+          if (!url.empty() && (url.front() == '\'' || url.front() == '"')) {
+            const char quote = url.front();
+            url.remove_prefix(1);
+            url = url.substr(0, url.find(quote));
+          }
+        }
+      }
+    }
+  } else if (url.front() == '\'' || url.front() == '"') {  // "skip quotes" without "url="
+    const char quote = url.front();
+    url.remove_prefix(1);
+    url = url.substr(0, url.find(quote));
+  }
+  return url;
+}
+
 PageLinks LinkCollector::finish(std::string_view page_url) const {
   // HTML "document base URL": a <base href> that does not resolve falls back to the page URL.
   std::optional<std::string> base;

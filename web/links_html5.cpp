@@ -480,6 +480,7 @@ class Extractor {
       case 5: return name == "color";
       case 7: return name == "content";
       case 8: return name == "encoding";
+      case 10: return name == "http-equiv";
       default: return false;
     }
   }

@@ -146,6 +146,32 @@ TEST_P(RedirectTest, ATooLongChainEndsInATooManyRedirectsRecord) {
             root + "redirect/2");
 }
 
+// A page that redirects by <meta http-equiv="refresh"> (what a moved page of a
+// static documentation site often is) leads to its target, a page of its
+// own that is crawled with its links; a refresh that names no URL (a reload)
+// leads nowhere.
+TEST_P(RedirectTest, AMetaRefreshIsFollowedLikeALink) {
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 3;
+  o.links_per_page = 0;
+  TestServer server(o);
+  const std::string root = server.root_url(0);
+  Response moved;
+  moved.body = "<!doctype html><html><head><meta http-equiv=\"refresh\" content=\"0; url=page/2.html\">"
+               "<meta http-equiv=refresh content=60></head><body>Moved.</body></html>";
+  server.set_response(0, "/old.html", moved);
+  const auto r = crawl({root + "old.html"}, {"--max-depth", "5"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto rows = query(db(), "SELECT url, status, depth FROM pages ORDER BY url");
+  // page/2.html links to page/0.html, which links to page/1.html.
+  EXPECT_EQ(rows, (std::vector<std::vector<std::string>>{{root + "old.html", "200", "0"},
+                                                          {server.page_url(0, 0), "200", "2"},
+                                                          {server.page_url(0, 1), "200", "3"},
+                                                          {server.page_url(0, 2), "200", "1"}}));
+  EXPECT_EQ(server.stats(0).requests_by_target["/old.html"], 1) << "the reload is not a new request";
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, RedirectTest, ::testing::Values("threads", "fibers"));
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Link extraction, one test per rule of the WHATWG HTML standard it relies on.
 #include "web/links.h"
+#include "web/link_collector.h"
 
 #include <gtest/gtest.h>
 
@@ -7,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <optional>
 #include <vector>
 
 namespace crawl {
@@ -483,6 +485,55 @@ TEST(ExtractPageLinksGumbo, ArbitraryBytesAndCharsets) {
             Links{"http://h.test/a%EF%BF%BDb"});
   EXPECT_NO_THROW(extract_page_links_gumbo("<", kGumboPage));
   EXPECT_NO_THROW(extract_page_links_gumbo("", kGumboPage));
+}
+
+}  // namespace
+}  // namespace crawl
+
+namespace crawl {
+namespace {
+
+// <meta http-equiv="refresh">: HTML's "shared declarative refresh steps" find its URL; every
+// extractor follows it like a link (Heritrix, wget and Scrapy follow meta refresh redirects).
+TEST(MetaRefresh, TheUrlIsFoundAsHtmlFindsIt) {
+  using detail::LinkCollector;
+  const std::vector<std::pair<std::string_view, std::optional<std::string_view>>> cases = {
+      {"0; url=/a", "/a"},
+      {"0;URL='/b'", "/b"},
+      {"  5 , url = \"/c\" tail", "/c"},
+      {"0; /d", "/d"},                // no "url=": the rest is the URL
+      {"0 '/e' x", "/e"},             // quotes skipped without "url=" too
+      {"3.5; url=/f", "/f"},          // digits and dots: the time
+      {".5; url=/g", "/g"},
+      {"0; url='/h", "/h"},           // an unclosed quote: to the end
+      {"0; url=/i'j", "/i'j"},        // a quote not at the start is the URL's
+      {"0; urx=/k", "urx=/k"},        // not "url": the whole rest is parsed
+      {"0; url /l", "url /l"},        // "url" without "=": the same
+      {"0", std::nullopt},            // a reload of the page itself
+      {"0;  ", std::nullopt},
+      {"x; url=/m", std::nullopt},    // no time
+      {"0x; url=/n", std::nullopt},   // the time must end at ; , or a space
+      {"", std::nullopt},
+  };
+  for (const auto& [content, url] : cases) EXPECT_EQ(LinkCollector::refresh_url(content), url) << content;
+}
+
+TEST(MetaRefresh, EveryExtractorFollowsIt) {
+  const std::string html = R"(<!doctype html><html><head>
+    <meta http-equiv="Refresh" content="0; url=moved.html">
+    <meta http-equiv="content-type" content="0; url=/not-a-refresh">
+    <meta name="refresh" content="0; url=/not-http-equiv">
+    <base href="/base/"></head><body><a href="/a">a</a>
+    <meta http-equiv=refresh content="10;URL=&quot;/in-body&quot;">
+    <meta http-equiv=refresh content="30">
+    <template><meta http-equiv=refresh content="0; url=/in-template"></template>
+    <script><meta http-equiv=refresh content="0; url=/in-script"></script></body></html>)";
+  // In <template> too, as its <a href> are (the extractors read a template's content as markup).
+  const Links expected = {"http://127.0.0.1:8080/base/moved.html", "http://127.0.0.1:8080/a",
+                          "http://127.0.0.1:8080/in-body", "http://127.0.0.1:8080/in-template"};
+  EXPECT_EQ(extract_page_links_html5(html, kGumboPage).links, expected);
+  EXPECT_EQ(extract_page_links_gumbo(html, kGumboPage).links, expected);
+  EXPECT_EQ(extract_page_links(html, kGumboPage).links, expected);
 }
 
 }  // namespace
