@@ -212,33 +212,26 @@ std::optional<std::string_view> LinkCollector::refresh_url(std::string_view in) 
   if (p < n && (in[p] == ';' || in[p] == ',')) ++p;
   skip_spaces();
   if (p == n) return std::nullopt;
-  std::string_view url = in.substr(p);  // what "parse" takes when no "url=" comes first
+  // "Skip quotes": a URL in quotes ends at the closing one (or at the end).
+  const auto unquoted = [](std::string_view rest) {
+    if (rest.empty() || (rest.front() != '\'' && rest.front() != '"')) return rest;
+    const char quote = rest.front();
+    rest.remove_prefix(1);
+    return rest.substr(0, rest.find(quote));
+  };
   const auto lower_is = [&](char c) { return p < n && (in[p] | 0x20) == c; };
-  if (lower_is('u')) {
-    ++p;
-    if (lower_is('r')) {
-      ++p;
-      if (lower_is('l')) {
-        ++p;
-        skip_spaces();
-        if (p < n && in[p] == '=') {
-          ++p;
-          skip_spaces();
-          url = in.substr(p);
-          if (!url.empty() && (url.front() == '\'' || url.front() == '"')) {
-            const char quote = url.front();
-            url.remove_prefix(1);
-            url = url.substr(0, url.find(quote));
-          }
-        }
-      }
-    }
-  } else if (url.front() == '\'' || url.front() == '"') {  // "skip quotes" without "url="
-    const char quote = url.front();
-    url.remove_prefix(1);
-    url = url.substr(0, url.find(quote));
-  }
-  return url;
+  if (!lower_is('u')) return unquoted(in.substr(p));
+  std::string_view url = in.substr(p);  // what "parse" takes unless "url =" follows
+  ++p;
+  if (!lower_is('r')) return url;
+  ++p;
+  if (!lower_is('l')) return url;
+  ++p;
+  skip_spaces();
+  if (p == n || in[p] != '=') return url;
+  ++p;
+  skip_spaces();
+  return unquoted(in.substr(p));
 }
 
 PageLinks LinkCollector::finish(std::string_view page_url) const {
