@@ -31,11 +31,38 @@ void cap(std::vector<std::string>& urls, std::int64_t max, Discoveries& d, std::
   urls.resize(static_cast<std::size_t>(max));
 }
 
-bool is_html(std::string_view content_type) {
+// WHATWG MIME Sniffing, "rules for identifying an unknown MIME type": the
+// HTML signatures a browser looks for at the start of a response whose type
+// is missing or unknown (leading whitespace skipped, letters in either case,
+// each followed by a space or '>').
+bool looks_like_html(std::string_view body) {
+  static constexpr std::string_view kSignatures[] = {
+      "<!doctype html", "<html", "<head", "<script", "<iframe", "<h1", "<div", "<font", "<table",
+      "<a", "<style", "<title", "<b", "<body", "<br", "<p", "<!--"};
+  std::size_t p = 0;
+  while (p < body.size() && (body[p] == '\t' || body[p] == '\n' || body[p] == '\f' || body[p] == '\r' || body[p] == ' '))
+    ++p;
+  const std::string_view rest = body.substr(p);
+  for (const std::string_view sig : kSignatures) {
+    if (rest.size() <= sig.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < sig.size() && same; ++i)
+      same = std::tolower(static_cast<unsigned char>(rest[i])) == static_cast<unsigned char>(sig[i]);
+    if (same && (rest[sig.size()] == ' ' || rest[sig.size()] == '>')) return true;
+  }
+  return false;
+}
+
+// Pages whose links are read: HTML and XHTML by their Content-Type, and, as
+// browsers do, a response without a usable type whose start is HTML's.
+bool is_html(std::string_view content_type, std::string_view body) {
   std::string t(content_type.substr(0, content_type.find(';')));
   std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return std::tolower(c); });
-  while (!t.empty() && t.back() == ' ') t.pop_back();
-  return t == "text/html" || t == "application/xhtml+xml";
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.erase(0, 1);
+  if (t == "text/html" || t == "application/xhtml+xml") return true;
+  const bool unknown = t.empty() || t == "unknown/unknown" || t == "application/unknown" || t == "*/*";
+  return unknown && looks_like_html(body);
 }
 
 }  // namespace
@@ -50,7 +77,7 @@ Discoveries ResultReader::read(const FetchResult& r, std::string* links_out) con
   auto final_url = r.final_url.empty() || r.final_url == r.request.url ? std::nullopt : normalize_url(r.final_url);
   const std::string& base = final_url ? *final_url : r.request.url;
   if (r.request.kind == RequestKind::sitemap) return read_sitemap(r, base);
-  if (!is_html(r.content_type)) return {};
+  if (!is_html(r.content_type, r.body)) return {};
   return read_html(r, base, links_out);
 }
 

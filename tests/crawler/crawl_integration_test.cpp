@@ -12,6 +12,7 @@ namespace {
 
 using testing::query;
 using testing::TempDir;
+using testserver::Response;
 using testserver::SiteOptions;
 using testserver::TestServer;
 
@@ -100,6 +101,38 @@ TEST_P(CrawlTest, GumboHtmlParserReachesTheWholeSite) {
   ASSERT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(column_set(query(db, "SELECT url FROM pages")), server.site_urls());
   EXPECT_EQ(query(db, "SELECT count(*) FROM runs WHERE settings LIKE '%html-parser=gumbo%'")[0][0], "1");
+}
+
+// A response without a Content-Type is read for links when it starts as an
+// HTML page (WHATWG MIME sniffing's HTML signatures, as browsers render it),
+// not otherwise; a text/plain page is never read as HTML.
+TEST_P(CrawlTest, AnUntypedPageThatStartsAsHtmlIsReadForLinks) {
+  SiteOptions o;
+  o.hosts = 1;
+  o.pages_per_host = 6;
+  o.links_per_page = 0;
+  TestServer server(o);
+  const auto untyped = [](std::string body) {
+    Response r;
+    r.body = std::move(body);
+    r.content_type.clear();
+    return r;
+  };
+  server.set_response(0, "/", untyped("\n\t <!DOCTYPE html><title>x</title><a href=\"/page/1.html\">1</a>"));
+  server.set_response(0, "/page/1.html", untyped("<P>text <a href=\"/page/2.html\">2</a>"));
+  server.set_response(0, "/page/2.html", untyped("not markup <a href=\"/page/3.html\">3</a>"));
+  Response plain;
+  plain.body = "<html><a href=\"/page/4.html\">4</a>";
+  plain.content_type = "text/plain";
+  server.set_response(0, "/plain", plain);
+  auto db = dir_ / "crawl.db";
+  auto r = crawl({seed_file(dir_, {server.root_url(0), server.root_url(0) + "plain"}), "--max-depth", "10", "--out",
+                  db.string(), "--quiet"},
+                 dir_.path());
+  ASSERT_EQ(r.code, 0) << r.out << r.err;
+  EXPECT_EQ(column_set(query(db, "SELECT url FROM pages")),
+            (std::set<std::string>{server.root_url(0), server.root_url(0) + "plain", server.page_url(0, 1),
+                                   server.page_url(0, 2)}));
 }
 
 // --html-parser libxml2: libxml2's HTML parser (the default before our
