@@ -231,20 +231,26 @@ struct FetcherFigures {
   std::int64_t spilled_bodies = 0;  // Fetcher::spilled_bodies()
 };
 
+// "1 page", "2 pages": a count with its noun in the right number.
+std::string counted(std::int64_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
+}
+
 void print_summary(const Config& config, const CrawlReport& r, const FetcherFigures& figures) {
   const auto& s = r.summary;
   if (r.resumed_from)
-    std::cout << fmt::format("crawl: resumed the unfinished crawl of run {} ({} URLs queued, {} re-queued)\n",
-                             *r.resumed_from, r.resumed_queue, r.requeued);
+    std::cout << fmt::format("crawl: resumed the unfinished crawl of run {} ({} queued, {} re-queued)\n",
+                             *r.resumed_from, counted(r.resumed_queue, "URL", "URLs"), r.requeued);
   const auto listed = [](const std::map<std::string, std::int64_t>& by_name) {
     std::string text;
     for (const auto& [name, n] : by_name) text += fmt::format("{}{} {}", text.empty() ? "" : ", ", name, n);
     return text;
   };
   const std::string kinds = listed(s.errors_by_kind);
-  std::cout << fmt::format("crawl: {}: {} pages, {} in {:.1f} s ({:.1f} pages/s), {} errors{}\n", to_string(s.outcome), s.pages,
-                           human_bytes(s.bytes), s.elapsed_s, s.elapsed_s > 0 ? s.pages / s.elapsed_s : 0.0,
-                           s.errors, kinds.empty() ? "" : " (" + kinds + ")");
+  std::cout << fmt::format("crawl: {}: {}, {} in {:.1f} s ({:.1f} pages/s), {}{}\n", to_string(s.outcome),
+                           counted(s.pages, "page", "pages"), human_bytes(s.bytes), s.elapsed_s,
+                           s.elapsed_s > 0 ? s.pages / s.elapsed_s : 0.0, counted(s.errors, "error", "errors"),
+                           kinds.empty() ? "" : " (" + kinds + ")");
   if (r.stats.skipped > 0)
     std::cout << fmt::format("crawl: {} skipped ({}; not fetched on purpose, not errors)\n", r.stats.skipped,
                              listed(r.stats.skipped_by_kind));
@@ -265,14 +271,16 @@ void print_summary(const Config& config, const CrawlReport& r, const FetcherFigu
     }
   }
   if (figures.stall_ms)
-    std::cout << fmt::format("crawl: {} event loops, longest loop stall {:.1f} ms\n", config.loops, *figures.stall_ms);
+    std::cout << fmt::format("crawl: {}, longest loop stall {:.1f} ms\n", counted(config.loops, "event loop", "event loops"),
+                             *figures.stall_ms);
   if (figures.spilled_bodies > 0)
-    std::cout << fmt::format("crawl: {} bodies spilled to temporary files (past --max-body-memory {})\n",
-                             figures.spilled_bodies, human_bytes(config.max_body_memory));
+    std::cout << fmt::format("crawl: {} to temporary files (past --max-body-memory {})\n",
+                             counted(figures.spilled_bodies, "body spilled", "bodies spilled"),
+                             human_bytes(config.max_body_memory));
   if (r.left_queued > 0) {
     const bool resumable = !config.state_path().empty() && s.outcome != RunOutcome::completed &&
                            s.outcome != RunOutcome::max_pages;
-    std::cout << fmt::format("crawl: {} URLs left in the queue{}\n", r.left_queued,
+    std::cout << fmt::format("crawl: {} left in the queue{}\n", counted(r.left_queued, "URL", "URLs"),
                              resumable ? "; run the same command again to resume" : "");
   }
   if (r.storage_failure)
@@ -413,7 +421,8 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
     return std::nullopt;
   }
   install_signal_handlers();
-  spdlog::info("crawling {} seed URLs from {} ({})", seeds.size(), config.urls_file, config.summary());
+  spdlog::info("crawling {} from {} ({})", counted(static_cast<std::int64_t>(seeds.size()), "seed URL", "seed URLs"),
+               config.urls_file, config.summary());
   CrawlReport report;
   {
     ProgressLine progress(crawler, !config.quiet && ::isatty(STDERR_FILENO));

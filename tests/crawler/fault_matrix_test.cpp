@@ -246,6 +246,8 @@ TEST_F(FaultMatrix, AnHttp09AnswerIsAProtocolErrorOfItsUrlOnly) {
   EXPECT_EQ(query(c.db, "SELECT status FROM latest WHERE url = '" + root + "'"),
             (std::vector<std::vector<std::string>>{{"200"}}));
   EXPECT_EQ(c.stats.at("errors_by_kind").as_object().at("protocol").to_number<std::int64_t>(), 1);
+  EXPECT_NE(c.run.out.find(": 1 page, "), std::string::npos) << c.run.out;  // the root
+  EXPECT_NE(c.run.out.find(", 1 error (protocol 1)"), std::string::npos) << c.run.out;  // one error, not "1 errors"
 }
 
 // A windows-1252 page that names its charset only in <meta> (iso-8859-1 is read as
