@@ -398,7 +398,11 @@ int bench_main(int argc, const char* const* argv) {
     if (parsed.options->scale > 0) return run_scale(*parsed.options);
     return run_bench(*parsed.options, command);
   } catch (const UsageError& e) {
-    std::cerr << "crawl bench: " << e.what() << "\nRun crawl bench --help for more information.\n";
+    // CLI11's parse errors end with its own hint ("Run with --help …"): one hint, ours.
+    std::string message = e.what();
+    const std::string cli11_hint = "\nRun with --help for more information.";
+    if (message.ends_with(cli11_hint)) message.resize(message.size() - cli11_hint.size());
+    std::cerr << "crawl bench: " << message << "\nRun crawl bench --help for more information.\n";
     return e.exit_code;
   } catch (const std::exception& e) {
     std::cerr << "crawl bench: " << e.what() << "\n";

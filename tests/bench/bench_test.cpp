@@ -279,6 +279,15 @@ TEST(BenchOptions, UnwritableOutputExitsWith3BeforeAnyRun) {
   EXPECT_FALSE(contains(r.out, "strategy")) << r.out;  // no run happened
 }
 
+// An unknown option: one line naming it, then one hint to `crawl bench --help` (not CLI11's too).
+TEST(BenchOptions, AnUnknownOptionGetsOneHint) {
+  TempDir dir;
+  auto r = run_crawl({"bench", "--mode", "fibers"}, dir.path());
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_EQ(r.err, "crawl bench: The following argument was not expected: --mode\n"
+                   "Run crawl bench --help for more information.\n");
+}
+
 TEST(BenchOptions, HelpDocumentsEveryOption) {
   TempDir dir;
   auto r = run_crawl({"bench", "--help"}, dir.path());
