@@ -43,13 +43,10 @@ bool looks_like_html(std::string_view body) {
   while (p < body.size() && (body[p] == '\t' || body[p] == '\n' || body[p] == '\f' || body[p] == '\r' || body[p] == ' '))
     ++p;
   const std::string_view rest = body.substr(p);
-  for (const std::string_view sig : kSignatures) {
-    if (rest.size() <= sig.size()) continue;
-    bool same = true;
-    for (std::size_t i = 0; i < sig.size() && same; ++i)
-      same = std::tolower(static_cast<unsigned char>(rest[i])) == static_cast<unsigned char>(sig[i]);
-    if (same && (rest[sig.size()] == ' ' || rest[sig.size()] == '>')) return true;
-  }
+  for (const std::string_view sig : kSignatures)
+    if (rest.size() > sig.size() && ascii_iequals(rest.substr(0, sig.size()), sig) &&
+        (rest[sig.size()] == ' ' || rest[sig.size()] == '>'))
+      return true;
   return false;
 }
 

@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 
 #include <algorithm>
-#include <cctype>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -149,13 +148,7 @@ namespace {
 
 // Whether `url` is an http: or https: URL (scheme matched case-insensitively).
 bool is_http_url(std::string_view url) {
-  auto starts = [&](std::string_view scheme) {
-    if (url.size() < scheme.size()) return false;
-    for (std::size_t i = 0; i < scheme.size(); ++i)
-      if (std::tolower(static_cast<unsigned char>(url[i])) != scheme[i]) return false;
-    return true;
-  };
-  return starts("http://") || starts("https://");
+  return ascii_iequals(url.substr(0, 7), "http://") || ascii_iequals(url.substr(0, 8), "https://");
 }
 
 // Whether curl changes a response's body beyond removing its chunked
