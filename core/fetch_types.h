@@ -163,6 +163,7 @@ struct FetchResult {
   std::error_code error;               // empty when a response was received; else curl's code (fetch/curl_error.h),
                                        // a FetchErrc or a CrawlDecision
   std::string error_detail;            // libcurl's message, when error is set
+  bool answered = false;               // a status line arrived: the host is up, even if the transfer then failed
   // The fetch layer's own, opaque elsewhere: the body's share of the
   // --max-body-memory budget and, when the body went to a temporary file (then
   // `body` is empty), that file. Set from the transfer's end until just

@@ -58,9 +58,13 @@ Frontier::Outcome outcome_of(const FetchResult& r) {
       case FetchErrc::dns:
       case FetchErrc::connect:
       case FetchErrc::timeout:
-      case FetchErrc::recv:
       case FetchErrc::send:
       case FetchErrc::tls: return Frontier::Outcome::connection_failure;
+      // A body cut short (or a broken chunked framing) after the server
+      // answered is that URL's failure: the host is up, and five such URLs
+      // must not give it up or slow it down. Nothing came back at all
+      // (a reset, an empty reply): the host's.
+      case FetchErrc::recv: return r.answered ? Frontier::Outcome::ok : Frontier::Outcome::connection_failure;
       default: return Frontier::Outcome::ok;  // the server answered, or we stopped it
     }
   }

@@ -412,6 +412,7 @@ FetchResult Transfer::finish(CURLcode code) {
 
   result_.final_url = effective ? effective : result_.request.url;
   result_.elapsed_ms = static_cast<double>(total_us) / 1000.0;
+  result_.answered = last_status_ > 0;
   if (code == CURLE_OK || (code == CURLE_WRITE_ERROR && robots_cut_)) {
     if (robots_cut_)
       spdlog::info("{}: larger than {} KiB; the rest is ignored (RFC 9309 2.5)", result_.request.url,

@@ -309,6 +309,27 @@ TEST_P(PolitenessTest, AHostIsGivenUpAfterConnectionFailuresInARow) {
   EXPECT_NE(given_up[0][0].find("2 connection failures in a row"), std::string::npos) << given_up[0][0];
 }
 
+// Bodies cut short after the server answered are their URLs' errors, not
+// connection failures of the host: six in a row neither give the host up
+// (--max-host-failures 5) nor back it off; its good page is fetched.
+TEST_P(PolitenessTest, BodiesCutShortCostTheirUrlsNotTheHost) {
+  TestServer server(site(1, 3));
+  std::vector<std::string> seeds;
+  for (int i = 0; i < 6; ++i) seeds.push_back(server.root_url(0) + "cut?n=" + std::to_string(i));
+  seeds.push_back(server.page_url(0, 1));
+  auto r = crawl({seed_file(dir_, seeds), "--out", db(), "--retries", "0", "--max-host-failures", "5", "--per-host",
+                  "1", "--max-depth", "0"});
+  EXPECT_EQ(r.code, 4) << r.out << r.err;
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM pages WHERE error LIKE 'recv: transfer closed with 979 bytes remaining%'")[0][0],
+            "6");
+  EXPECT_EQ(query(db(), "SELECT status FROM pages WHERE url = '" + server.page_url(0, 1) + "'"),
+            (std::vector<std::vector<std::string>>{{"200"}}));
+  EXPECT_EQ(query(db(), "SELECT count(*) FROM pages WHERE error LIKE 'host_given_up%'")[0][0], "0");
+  const auto log = server.stats(0).log;
+  ASSERT_GE(log.size(), 2u);
+  EXPECT_LT(ms_between(log.front().received, log.back().received), 2000) << "no back-off after the cut bodies";
+}
+
 TEST_P(PolitenessTest, AnUnavailableRobotsTxtHoldsTheHostThenSkipsIt) {
   TestServer server(site(1, 3));
   server.set_response(0, "/robots.txt", text("down", 503));

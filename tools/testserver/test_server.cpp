@@ -664,6 +664,10 @@ class Router {
       res = make(http::status::ok, "", "text/plain; charset=utf-8");
     } else if (path == "/reset") {
       reply.kind = Reply::Kind::reset;
+    } else if (path == "/cut") {
+      // A response whose body is cut short: Content-Length 1000, 21 bytes, then close.
+      reply.kind = Reply::Kind::raw;
+      reply.raw = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n<html><body>cut short";
     } else if (path == "/http09") {
       // An HTTP/0.9 answer: the body alone, no status line or headers.
       reply.kind = Reply::Kind::raw;

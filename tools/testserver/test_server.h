@@ -34,6 +34,7 @@
 //                          (brotli), /zstd-bomb as zstd
 //   /endless               text/plain, chunked, a body that never ends
 //   /reset                 connection closed (RST) right after the request
+//   /cut                   a 200 with Content-Length 1000 whose body ends after 21 bytes (connection closed)
 //   /http09                an HTTP/0.9 answer: a page with no status line or headers, then close
 //   /slow?ms=N             waits N ms, then a small HTML page
 //   /links?n=N             N distinct hrefs "/page/{i mod P}.html#l{i}"
