@@ -409,12 +409,44 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
     *exit = 3;
     return std::nullopt;
   }
+  std::shared_ptr<CookieJar> cookies;
+  if (config.cookies) {
+    if (!config.save_cookies.empty()) {
+      // Checked now, so a bad path stops the crawl before it starts.
+      const std::filesystem::path path(config.save_cookies);
+      const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+      std::error_code ec;
+      const char* why = nullptr;
+      if (std::filesystem::is_directory(path, ec)) why = "is a directory";
+      else if (!std::filesystem::is_directory(dir, ec)) why = "its directory does not exist";
+      else if (::access(dir.c_str(), W_OK) != 0) why = "its directory is not writable";
+      if (why) {
+        std::cerr << "crawl: --save-cookies " << config.save_cookies << ": " << why << "\n";
+        *exit = 3;
+        return std::nullopt;
+      }
+    }
+    try {
+      cookies = std::make_shared<CookieJar>();
+      if (!config.load_cookies.empty()) {
+        const std::size_t n = cookies->load(config.load_cookies);
+        if (n == 0 && !std::filesystem::exists(config.load_cookies))
+          spdlog::info("--load-cookies {}: no such file yet: starting without cookies", config.load_cookies);
+        else
+          spdlog::info("--load-cookies {}: {}", config.load_cookies, counted(static_cast<std::int64_t>(n), "cookie", "cookies"));
+      }
+    } catch (const std::exception& e) {
+      std::cerr << "crawl: --load-cookies " << e.what() << "\n";
+      *exit = 2;
+      return std::nullopt;
+    }
+  }
   Crawler crawler(config, sink.get(), &g_stop);
   std::unique_ptr<Fetcher> fetcher;  // after the crawler, its listener: destroyed first
   try {
     std::vector<std::string> seed_urls;
     for (const auto& seed : seeds) seed_urls.push_back(seed.url);
-    fetcher = make_fetcher(config, crawler.listener(), seed_urls);
+    fetcher = make_fetcher(config, crawler.listener(), seed_urls, cookies);
   } catch (const UsageError& e) {
     std::cerr << "crawl: " << e.what() << "\n";
     *exit = e.exit_code;
@@ -432,6 +464,14 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
   figures->spilled_bodies = fetcher->spilled_bodies();
   fetcher.reset();
   sink.reset();  // closes the database / joins writers before the summary claims it's stored
+  if (cookies && !config.save_cookies.empty()) {
+    try {
+      cookies->save(config.save_cookies);
+    } catch (const std::exception& e) {
+      std::cerr << "crawl: --save-cookies " << e.what() << "\n";
+      *exit = 3;  // the crawl is stored; its cookies are not
+    }
+  }
   return report;
 }
 
@@ -460,7 +500,7 @@ int run_batch(const Config& config, const std::vector<Seed>& seeds, CrawlReport*
       return 3;
     }
   }
-  return exit_code(*report);
+  return exit != 0 ? exit : exit_code(*report);
 }
 
 // "2026-12-01T06:00:00Z": when a batch starts, to the second.

@@ -89,6 +89,9 @@ std::string Config::summary() const {
   if (ignore_nofollow) s << " nofollow=ignored";
   if (html_parser != HtmlParser::html5) s << " html-parser=" << to_string(html_parser);
   if (allow_private) s << " allow-private";
+  if (!cookies) s << " cookies=off";
+  if (!load_cookies.empty()) s << " load-cookies=" << load_cookies;
+  if (!save_cookies.empty()) s << " save-cookies=" << save_cookies;
   if (max_body_memory != Config{}.max_body_memory) s << " max-body-memory=" << max_body_memory;
   for (const auto& r : resolve) s << " resolve=" << r;
   if (!warc.empty()) s << " warc=" << warc << " warc-max-size=" << warc_max_size << " warc-gzip-level=" << warc_gzip_level;
@@ -394,6 +397,19 @@ std::vector<OptionSpec> option_specs() {
                  if (v.empty() || v.find_first_of("\r\n") != std::string::npos) throw std::invalid_argument(v);
                  c.user_agent = v;
                }});
+  o.push_back({"no-cookies", "true|false",
+               "keep no cookies: a Set-Cookie is ignored and no Cookie is sent (by default, as in wget, Scrapy and "
+               "Heritrix, every transfer shares one jar)", "",
+               [](const Config& c) { return std::string(c.cookies ? "false" : "true"); },
+               [](Config& c, const std::string& v) { c.cookies = !to_bool(v); }, OptionKind::flag});
+  o.push_back({"load-cookies", "a path (a Netscape-format cookie file, as curl -c and wget --save-cookies write)",
+               "start with the cookies of FILE (a missing file: none, so one file can be loaded and saved by every "
+               "batch)", "FILE", [](const Config& c) { return c.load_cookies.empty() ? std::string("none") : c.load_cookies; },
+               non_empty_into(&Config::load_cookies)});
+  o.push_back({"save-cookies", "a path (its directory must exist and be writable)",
+               "at the end, write every cookie held (session cookies too) to FILE in the Netscape format", "FILE",
+               [](const Config& c) { return c.save_cookies.empty() ? std::string("none") : c.save_cookies; },
+               non_empty_into(&Config::save_cookies)});
   o.push_back({"max-body-memory", "bytes, optionally with k, M or G (binary); 0: no limit",
                "response bodies held in memory at once, all transfers together; past it a body goes to an "
                "unlinked temporary file in $TMPDIR until it is read", "BYTES",
@@ -531,6 +547,9 @@ ParsedArgs parse_args(int argc, const char* const* argv) {
     throw UsageError("--revisit-min (" + std::to_string(static_cast<long long>(c.revisit_min_s)) +
                      " s) must not exceed --revisit-max (" +
                      std::to_string(static_cast<long long>(c.revisit_max_s)) + " s)");
+  if (!c.cookies && (!c.load_cookies.empty() || !c.save_cookies.empty()))
+    throw UsageError(std::string("--no-cookies keeps no cookies: it cannot go with --") +
+                     (c.load_cookies.empty() ? "save-cookies" : "load-cookies"));
   if (c.loops == 0) c.loops = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   parsed.config = std::move(c);
   return parsed;

@@ -60,6 +60,9 @@ struct Config {
   double connect_timeout_s = 10;
   std::int64_t max_size = 10 * 1024 * 1024;
   std::string user_agent = "crawl/0.1";
+  bool cookies = true;                     // keep and send cookies (wget's default); --no-cookies: none
+  std::string load_cookies;                // --load-cookies FILE: a Netscape cookie file read first ("" = none)
+  std::string save_cookies;                // --save-cookies FILE: the jar written there at the end ("" = no)
   bool allow_private = false;              // --allow-private: connect to loopback/private/special addresses too
   std::vector<std::string> resolve;        // --resolve HOST:PORT:ADDR[,ADDR…] (curl's), each as given
   std::int64_t max_body_memory = 256 * 1024 * 1024;  // --max-body-memory: body bytes held in memory at once (0: no limit)

@@ -286,7 +286,7 @@ void Crawler::follow_redirect(FetchResult& r, ResultDone& done, UrlEffects& effe
     std::lock_guard lock(seen_mutex_);
     taken = take_unseen(*target);
   }
-  if (taken == Taken::seen) return;  // queued or fetched already: a loop ends here
+  if (taken == Taken::seen && !cookie_wall(r, *target)) return;  // queued or fetched already: a loop ends here
   FetchRequest next;
   next.url = std::move(*target);
   next.depth = r.request.depth;  // a redirect is not a link: same depth
@@ -327,6 +327,17 @@ void Crawler::follow_redirect(FetchResult& r, ResultDone& done, UrlEffects& effe
     next.known = known_copy(next.url);  // requested conditionally, or not at all when not due
   }
   done.discoveries.redirect = std::move(next);
+}
+
+bool Crawler::cookie_wall(const FetchResult& r, const std::string& target) const {
+  // A cookie wall: the answer sets a cookie and sends the client back to
+  // where it came from — its own URL, or the URL that redirected to it —
+  // which answers with the page once the cookie comes with the request
+  // (wget follows such chains within one retrieval). The URL is requested
+  // again, as a hop of the chain: --max-redirect bounds a wall that never
+  // opens.
+  if (!config_.cookies || r.header("Set-Cookie").empty()) return false;
+  return target == r.request.url || (r.request.redirects > 0 && target == r.request.referrer);
 }
 
 std::shared_ptr<const KnownCopy> Crawler::known_copy(const std::string& url) {

@@ -142,6 +142,10 @@ class Crawler final : private FetchListener {
   // past --max-redirect or outside the crawl's scope is recorded as such
   // (too_many_redirects, out_of_scope) and not fetched.
   void follow_redirect(FetchResult& r, ResultDone& done, UrlEffects& effects);
+  // Whether redirect `r` to `target`, a URL seen already, is a cookie wall
+  // worth passing: with cookies kept, `r` sets one and sends back to its own
+  // URL or to the URL that redirected to it.
+  bool cookie_wall(const FetchResult& r, const std::string& target) const;
   // A 304 (or not-due) page's links, from its stored copy; false when
   // none is stored.
   bool follow_stored(const FetchRequest& request, ResultDone& done, UrlEffects& effects);

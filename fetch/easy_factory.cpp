@@ -80,6 +80,12 @@ CURLcode Transfer::attach(CURL* easy) {
   if (result_.request.kind != RequestKind::robots && !options_.archive)
     set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_size));
   set(CURLOPT_USERAGENT, options_.user_agent.c_str());
+  if (options_.cookies) {
+    // The shared jar; "" turns the engine on for this handle (curl reads
+    // Set-Cookie and sends Cookie only then) without a file to read.
+    set(CURLOPT_SHARE, options_.cookies->share());
+    set(CURLOPT_COOKIEFILE, "");
+  }
   if (!result_.request.referrer.empty()) set(CURLOPT_REFERER, result_.request.referrer.c_str());
   // A copy stored by an earlier batch: ask only for a newer one (RFC 9110
   // 13.1), echoing its validators exactly as the server sent them.

@@ -15,6 +15,7 @@
 #include "core/fetch_types.h"
 #include "fetch/address_guard.h"
 #include "fetch/body_budget.h"
+#include "fetch/cookie_jar.h"
 #include "fetch/curl_handles.h"
 #include "fetch/header_line.h"  // kMaxHeaderBytes, kMaxHeaderFields
 
@@ -37,6 +38,9 @@ struct TransferOptions {
   // HTTP/1.1 only, so that what is kept is the HTTP/1.1 message the archive
   // records (no HTTP/2 framing to translate).
   bool archive = false;
+  // The crawl's cookie jar, shared by every transfer; null: no cookies are
+  // kept or sent (--no-cookies; the fetch layer's own tests).
+  std::shared_ptr<CookieJar> cookies;
 };
 
 // The options of a crawl's transfers. `seed_urls` are the crawl's seeds, for

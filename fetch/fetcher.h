@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "fetch/cookie_jar.h"
 #include "core/fetch_types.h"
 
 namespace crawl {
@@ -57,7 +58,9 @@ class Fetcher {
 // archive's warcinfo record.
 std::string http_library_version();
 
+// `cookies`: the crawl's jar (null: --no-cookies), shared by every transfer.
 std::unique_ptr<Fetcher> make_fetcher(const Config& config, FetchListener& listener,
-                                      const std::vector<std::string>& seed_urls);
+                                      const std::vector<std::string>& seed_urls,
+                                      std::shared_ptr<CookieJar> cookies = nullptr);
 
 }  // namespace crawl

@@ -436,6 +436,20 @@ class Router {
       reply.response.set(http::field::allow, "GET, HEAD");
     } else if (!static_root_.empty()) {
       serve_file(path, reply);
+    } else if (path == "/cookie-gate") {
+      // A site that hands out a session cookie and redirects to itself.
+      const std::string_view cookie = req[http::field::cookie];
+      if (cookie.find("gate=open") != std::string_view::npos) {
+        reply.response = make(http::status::ok, small_page("Cookie gate", "cookie-ok <a href=\"/page/0.html\">in</a>"));
+      } else {
+        reply.response = make(http::status::found, small_page("302 Found", "a cookie first"));
+        reply.response.set(http::field::location, "/cookie-gate");
+        reply.response.set(http::field::set_cookie, "gate=open; Path=/");
+      }
+    } else if (path == "/cookies") {
+      const std::string_view cookie = req[http::field::cookie];
+      reply.response = make(http::status::ok, "Cookie: " + std::string(cookie.empty() ? "(none)" : cookie) + "\n",
+                            "text/plain; charset=utf-8");
     } else {
       generated(host, path, query, reply, page_states);
     }

@@ -37,6 +37,9 @@
 //   /cut                   a 200 with Content-Length 1000 whose body ends after 21 bytes (connection closed)
 //   /http09                an HTTP/0.9 answer: a page with no status line or headers, then close
 //   /slow?ms=N             waits N ms, then a small HTML page
+//   /cookie-gate           with a Cookie holding gate=open: a page ("cookie-ok", a link to /page/0.html);
+//                          without: 302 to itself with Set-Cookie: gate=open; Path=/
+//   /cookies               text/plain "Cookie: <the request's Cookie field>" ("(none)" without one)
 //   /links?n=N             N distinct hrefs "/page/{i mod P}.html#l{i}"
 //   anything else          404 HTML (including /robots.txt)
 // The special routes are not linked from generated pages. GET and HEAD are

@@ -1,0 +1,107 @@
+#include "fetch/cookie_jar.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "fetch/curl_handles.h"
+
+namespace crawl {
+
+namespace {
+
+std::string errno_text(int e) { return std::strerror(e); }
+
+// An easy handle on the jar's share, for reading or loading cookies
+// outside any transfer.
+EasyHandle on_share(CURLSH* share) {
+  EasyHandle easy = make_easy();
+  if (curl_easy_setopt(easy.get(), CURLOPT_SHARE, share) != CURLE_OK)
+    throw std::runtime_error("cookies: curl refused the cookie share");
+  return easy;
+}
+
+}  // namespace
+
+CookieJar::CookieJar() {
+  ensure_curl_global_init();
+  share_.reset(curl_share_init());
+  if (!share_) throw std::runtime_error("cookies: curl_share_init failed");
+  CURLSHcode rc = curl_share_setopt(share_.get(), CURLSHOPT_LOCKFUNC, &CookieJar::lock);
+  if (rc == CURLSHE_OK) rc = curl_share_setopt(share_.get(), CURLSHOPT_UNLOCKFUNC, &CookieJar::unlock);
+  if (rc == CURLSHE_OK) rc = curl_share_setopt(share_.get(), CURLSHOPT_USERDATA, static_cast<void*>(this));
+  if (rc == CURLSHE_OK) rc = curl_share_setopt(share_.get(), CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+  if (rc != CURLSHE_OK) throw std::runtime_error(std::string("cookies: ") + curl_share_strerror(rc));
+}
+
+void CookieJar::lock(CURL*, curl_lock_data data, curl_lock_access, void* self) noexcept {
+  static_cast<CookieJar*>(self)->mutexes_[static_cast<std::size_t>(data) % CURL_LOCK_DATA_LAST].lock();
+}
+
+void CookieJar::unlock(CURL*, curl_lock_data data, void* self) noexcept {
+  static_cast<CookieJar*>(self)->mutexes_[static_cast<std::size_t>(data) % CURL_LOCK_DATA_LAST].unlock();
+}
+
+std::size_t CookieJar::load(const std::string& path) {
+  // curl skips a file it cannot open without a word: say why first.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int e = errno;
+    if (e == ENOENT) return lines().size();
+    throw std::runtime_error(path + ": cannot open: " + errno_text(e));
+  }
+  struct stat st {};
+  const bool directory = ::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+  ::close(fd);
+  if (directory) throw std::runtime_error(path + ": is a directory, not a cookie file");
+  EasyHandle easy = on_share(share_.get());
+  CURLcode rc = curl_easy_setopt(easy.get(), CURLOPT_COOKIEFILE, path.c_str());
+  if (rc == CURLE_OK) rc = curl_easy_setopt(easy.get(), CURLOPT_COOKIELIST, "RELOAD");
+  if (rc != CURLE_OK) throw std::runtime_error(path + ": cannot load: " + curl_easy_strerror(rc));
+  return lines().size();
+}
+
+std::vector<std::string> CookieJar::lines() const {
+  EasyHandle easy = on_share(share_.get());
+  curl_slist* list = nullptr;
+  if (curl_easy_getinfo(easy.get(), CURLINFO_COOKIELIST, &list) != CURLE_OK)
+    throw std::runtime_error("cookies: cannot list the jar");
+  const Slist owned(list);
+  std::vector<std::string> out;
+  for (const curl_slist* l = list; l != nullptr; l = l->next) out.emplace_back(l->data);
+  return out;
+}
+
+void CookieJar::save(const std::string& path) const {
+  std::string text =
+      "# Netscape HTTP Cookie File\n"
+      "# Written by crawl (--save-cookies); read by crawl --load-cookies, curl -b, wget --load-cookies.\n\n";
+  for (const auto& line : lines()) text += line + "\n";
+  const std::string tmp = path + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);  // cookies are credentials
+  if (fd < 0) throw std::runtime_error(tmp + ": cannot create: " + errno_text(errno));
+  std::size_t done = 0;
+  int error = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      error = n < 0 ? errno : EIO;
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) error = errno;
+  if (error != 0) {
+    ::unlink(tmp.c_str());
+    throw std::runtime_error(path + ": cannot write: " + errno_text(error));
+  }
+}
+
+}  // namespace crawl

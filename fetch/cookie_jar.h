@@ -1,0 +1,67 @@
+// CookieJar: the crawl's cookies, one jar shared by every transfer of both
+// fetch strategies (a curl share handle sharing CURL_LOCK_DATA_COOKIE, with
+// a mutex per lock), as wget, wget2, Scrapy and Heritrix keep them: a
+// Set-Cookie of one response is sent with every later request it matches
+// (RFC 6265 domain, path, Secure and expiry rules: curl's cookie engine,
+// with the public suffix list against supercookies). A site that sets a
+// cookie and redirects to itself is then crawled, not looped on.
+//
+// curl parses, matches and stores; the jar only owns the share, loads a
+// cookie file (--load-cookies: Netscape format, as curl -b and wget read)
+// and writes one (--save-cookies: every cookie held, session cookies
+// included, as curl -c writes them).
+#pragma once
+
+#include <curl/curl.h>
+
+#include <array>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/c_handle.h"
+
+namespace crawl {
+
+class CookieJar {
+ public:
+  // An empty jar. Throws std::runtime_error if curl cannot make the share.
+  CookieJar();
+  CookieJar(const CookieJar&) = delete;
+  CookieJar& operator=(const CookieJar&) = delete;
+  // Every easy handle given share() must be cleaned up (or given another
+  // share) before the jar is destroyed.
+  ~CookieJar() = default;
+
+  // For CURLOPT_SHARE: a handle given it stores and sends the jar's cookies.
+  CURLSH* share() const { return share_.get(); }
+
+  // Adds the cookies of a Netscape-format cookie file (or of Set-Cookie:
+  // header lines) at `path`; returns how many the jar holds after. Throws
+  // std::runtime_error naming the path when it exists but cannot be read.
+  // A file that does not exist adds nothing (the first run of a batch that
+  // loads and saves one file).
+  std::size_t load(const std::string& path);
+
+  // The cookies held, one Netscape-format line each (curl's
+  // CURLINFO_COOKIELIST: domain, subdomains, path, secure, expiry, name,
+  // value, tab-separated; "#HttpOnly_" before an HttpOnly cookie's domain).
+  std::vector<std::string> lines() const;
+
+  // Writes every cookie held to `path` in the Netscape cookie-file format
+  // (a temporary file beside it, flushed, then renamed over it: a crash
+  // leaves the old file or the new one). Throws std::runtime_error naming
+  // the path and the reason when it cannot.
+  void save(const std::string& path) const;
+
+ private:
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* self) noexcept;
+  static void unlock(CURL*, curl_lock_data data, void* self) noexcept;
+
+  std::array<std::mutex, CURL_LOCK_DATA_LAST> mutexes_;  // before share_: outlives its cleanup
+  CHandle<CURLSH, curl_share_cleanup> share_;
+};
+
+}  // namespace crawl
