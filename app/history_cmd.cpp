@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -55,7 +56,8 @@ int changes_main(int argc, const char* const* argv) {
   app.add_option("--run", run, "the run (an id of `crawl runs`); default: the last")->type_name("N")->check(CLI::PositiveNumber);
   app.add_flag("--json", json, "print one JSON object: run, counts and every page");
   app.add_flag("--all", all, "list unchanged pages too");
-  app.footer("\nA page fetched twice in one run (a resumed run) counts once, with its last fetch.\n"
+  app.footer("\nA page fetched twice in one run (a resumed run, a cookie wall) counts once, with its last fetch;\n"
+             "one first stored by that run is new.\n"
              "Exit codes: 0 listed, 2 bad option, no such file or no such run, 3 the file cannot be read.");
   if (auto exit = parse_subcommand(app, "changes", argc, argv)) return *exit;
   if (!db_exists_or_say("changes", db)) return 2;
@@ -124,6 +126,14 @@ int history_main(int argc, const char* const* argv) {
   app.add_flag("--json", json, "print a JSON array of the fetches");
   app.footer("\nExit codes: 0 listed, 2 bad option, no such file or URL never fetched, 3 the file cannot be read.");
   if (auto exit = parse_subcommand(app, "history", argc, argv)) return *exit;
+  {
+    // `crawl history crawl.db URL`: the two the other way round.
+    std::error_code ec;
+    if (!std::filesystem::exists(db, ec) && std::filesystem::is_regular_file(url, ec) && normalize_url(db)) {
+      std::cerr << "crawl history: the URL comes first, then the file: crawl history " << db << " " << url << "\n";
+      return 2;
+    }
+  }
   if (!db_exists_or_say("history", db)) return 2;
   std::vector<PageVersion> versions;
   try {

@@ -77,7 +77,13 @@ class SeedParser {
     if (!url) return warn(why_not_a_seed(fields[0]), line);
     const std::optional<double> priority =
         fields.size() == 2 ? parse_priority(fields[1]) : std::optional(0.0);
-    if (!priority) return warn("priority is not a number", line);
+    if (!priority) {
+      // "http://h/a b.html": the rest of a URL with a space in it, not a priority.
+      const bool url_rest = fields[1].find_first_of("/.?=&#") != std::string_view::npos;
+      return warn(url_rest ? "priority is not a number (a space inside a URL must be written %20)"
+                           : "priority is not a number",
+                  line);
+    }
     if (const auto [it, inserted] = first_line_.try_emplace(*url, number_); !inserted) {
       return warn("duplicate of line " + std::to_string(it->second), line);
     }

@@ -758,6 +758,14 @@ int SqliteSink::write_state(const T& op, std::string& error) {
   }
 }
 
+bool SqliteSink::new_in_run(std::int64_t page_id, std::int64_t run_id) {
+  // Rare (a URL fetched twice in one run): prepared when asked.
+  SqliteStmt stmt = prepare(db_.get(), path_, "SELECT change FROM fetches WHERE page_id = ?1 AND run_id = ?2 ORDER BY id LIMIT 1");
+  sqlite3_bind_int64(stmt.get(), 1, page_id);
+  sqlite3_bind_int64(stmt.get(), 2, run_id);
+  return sqlite3_step(stmt.get()) == SQLITE_ROW && column_text(stmt.get(), 0) == "new";
+}
+
 int SqliteSink::write_page(const FetchResult& r, std::string& error) {
   const std::int64_t run_id = current_run_id_.load();
   const std::string fetched_at = iso8601_utc(r.fetched_at);
@@ -766,6 +774,7 @@ int SqliteSink::write_page(const FetchResult& r, std::string& error) {
     std::int64_t id = 0;
     std::optional<std::int64_t> body_id, status, failing_since, gone_since;
     std::string digest, changed_at;
+    std::optional<std::int64_t> run_id;
     double revisit_s = 0;
     bool good() const { return body_id && status && *status < 400; }
   };
@@ -784,7 +793,8 @@ int SqliteSink::write_page(const FetchResult& r, std::string& error) {
       o.failing_since = column_int_or_null(stmt, 4);
       o.gone_since = column_int_or_null(stmt, 5);
       o.revisit_s = sqlite3_column_double(stmt, 6);
-      o.changed_at = column_text(stmt, 7);
+      o.changed_at = column_text(stmt, 17);  // l.changed_at (7 is l.etag)
+      o.run_id = column_int_or_null(stmt, 18);
       old = std::move(o);
     } else if (rc != SQLITE_DONE) {
       error = error_text(rc);
@@ -820,7 +830,9 @@ int SqliteSink::write_page(const FetchResult& r, std::string& error) {
         if (const int rc = store_body(digest, r.body, body_id, error); rc != SQLITE_OK) return rc;
       }
     }
-    const bool is_new = !old_good;
+    // A page first stored by this very run (fetched again in it: a cookie
+    // wall's second request, a resumed run) is still new to it.
+    const bool is_new = !old_good || (run && old->run_id == run && new_in_run(old->id, *run));
     const bool changed = !is_new && digest != old->digest;
     const bool was_failing = old && (old->failing_since || old->gone_since);
     fetch.change = is_new ? "new" : changed ? "changed" : was_failing ? "recovered" : "unchanged";

@@ -185,6 +185,8 @@ class SqliteSink final : public QueuedSink {
   // Executes one item; returns SQLITE_OK or the (extended) error code with
   // `error` set.
   int write_item(const Item& item, std::string& error);
+  // Whether the first fetch of page `page_id` in run `run_id` found it new.
+  bool new_in_run(std::int64_t page_id, std::int64_t run_id);
   int write_page(const FetchResult& r, std::string& error);
   // A URL's latest row, replaced as a whole (a good response; a failure
   // or skip of a URL without a good copy). Unset optionals bind NULL.

@@ -159,6 +159,25 @@ TEST_P(ModeBatchTest, UnchangedSiteCostsNoBodiesAndEveryPageStaysCurrent) {
             std::to_string(stored.size()));
 }
 
+// A server without validators answers every batch with the whole page: an
+// unchanged one is reported unchanged and keeps the time it last changed
+// (changed_at), whether or not it is requested conditionally.
+TEST_P(ModeBatchTest, AnUnchangedPageKeepsTheTimeItLastChanged) {
+  mode_ = GetParam();
+  SiteOptions o = site(1, 5);
+  o.validators = false;
+  TestServer server(o);
+  seeds(server.root_urls());
+  ASSERT_EQ(batch().code, 0);
+  const std::string sql = "SELECT url, changed_at FROM latest WHERE status = 200 ORDER BY url";
+  const auto first = query(db(), sql);
+  ASSERT_EQ(first.size(), server.site_urls().size());
+  for (const auto& row : first) EXPECT_EQ(row[1].size(), 24u) << row[0] << ": not an ISO 8601 time: " << row[1];
+  ASSERT_EQ(batch().code, 0);
+  EXPECT_EQ(count(changes(), "unchanged"), static_cast<std::int64_t>(first.size()));
+  EXPECT_EQ(query(db(), sql), first);
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, ModeBatchTest, ::testing::Values("threads", "fibers"));
 
 // Pages that change between batches are exactly the ones reported changed;
@@ -304,6 +323,11 @@ TEST_F(BatchTest, SiteDownKeepsEveryCopyThenRecovers) {
   ASSERT_EQ(history.code, 0) << history.err;
   for (const char* change : {" new ", " failing ", " recovered "})
     EXPECT_NE(history.out.find(change), std::string::npos) << change << history.out;
+  const auto swapped = testing::run_crawl({"history", db().string(), root}, dir_.path());
+  EXPECT_EQ(swapped.code, 2);
+  EXPECT_NE(swapped.err.find("the URL comes first, then the file: crawl history " + root + " " + db().string()),
+            std::string::npos)
+      << swapped.err;
   EXPECT_EQ(query(db(), "SELECT count(*) FROM pages WHERE failing_since IS NULL AND error IS NULL")[0][0],
             std::to_string(all.size()));
 }

@@ -54,6 +54,11 @@ TEST_P(CookieTest, ACookieWallIsPassedWithTheCookieItSets) {
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0], (std::vector<std::string>{"200", "1"}));
   EXPECT_EQ(server.stats(0).requests_by_target["/cookie-gate"], 2);
+  EXPECT_EQ(query(dir_ / "crawl.db", "SELECT f.status, f.change FROM fetches f JOIN latest l ON l.id = f.page_id "
+                                     "WHERE l.url = '" + root + "cookie-gate' ORDER BY f.id"),
+            (std::vector<std::vector<std::string>>{{"302", "new"}, {"200", "new"}}))
+      << "both fetches are of a page new to this run";
+  EXPECT_NE(r.out.find("run 1: 2 new, 0 changed"), std::string::npos) << r.out;
   EXPECT_EQ(query(dir_ / "crawl.db", "SELECT status FROM pages WHERE url = '" + server.page_url(0, 0) + "'"),
             (std::vector<std::vector<std::string>>{{"200"}}))
       << "the page behind the wall is read for links";

@@ -57,7 +57,7 @@ TEST(ParseSeedList, BadUrlIsWarnedWithFileAndLineAndSkipped) {
   EXPECT_EQ(list.warnings[0], "s.txt:2: invalid URL: 'example.com'");
   EXPECT_EQ(list.warnings[1], "s.txt:3: invalid URL: 'http://'");
   EXPECT_EQ(list.warnings[2], "s.txt:4: invalid URL: '/relative'");
-  EXPECT_EQ(list.warnings[3], "s.txt:5: priority is not a number: 'http://a b/'");
+  EXPECT_EQ(list.warnings[3], "s.txt:5: priority is not a number (a space inside a URL must be written %20): 'http://a b/'");
 }
 
 TEST(ParseSeedList, NonHttpSchemeIsWarnedAndSkipped) {

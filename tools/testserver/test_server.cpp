@@ -37,6 +37,8 @@ using Request = http::request<http::string_body>;
 using HttpResponse = http::response<http::string_body>;
 
 constexpr auto kIdleTimeout = std::chrono::seconds(60);
+// The longest a ?together=N response waits for the others (then it goes anyway).
+constexpr auto kTogetherTimeout = std::chrono::seconds(30);
 constexpr auto kAcceptRetry = std::chrono::milliseconds(50);
 constexpr std::size_t kChunkSize = 64 * 1024;
 constexpr std::uint64_t kDefaultBigBytes = 1024 * 1024;
@@ -342,6 +344,7 @@ struct Reply {
   bool chunked = false;         // Kind::big: chunked instead of Content-Length
   std::string raw;              // Kind::raw: these bytes as they are, then the connection closes
   std::chrono::milliseconds extra_delay{0};
+  std::uint64_t together = 0;  // held until this many such requests arrived (Router::arrived_together)
 };
 
 // A set_response() response; `failing` for one of its first fail_first
@@ -406,6 +409,21 @@ class Router {
   const SiteOptions& options() const { return options_; }
   const std::string& authority(int host) const { return authorities_.at(host); }
   bool random_delays() const { return options_.delay_max > options_.delay; }
+  // ?together=N: `go` is called (on any thread) once N requests have
+  // joined, at once for those that join later.
+  void join_together(std::uint64_t n, std::function<void()> go) const {
+    std::vector<std::function<void()>> ready;
+    {
+      std::lock_guard lock(together_mutex_);
+      if (++together_arrived_ < n) {
+        together_waiting_.push_back(std::move(go));
+        return;
+      }
+      ready.swap(together_waiting_);
+    }
+    for (auto& f : ready) f();
+    go();
+  }
 
   // The delay before the n-th response (arrival order) of a host.
   std::chrono::milliseconds delay(int host, std::uint64_t n) const {
@@ -672,6 +690,7 @@ class Router {
       res = make(http::status::ok, compressed_zeros(encoding, bytes), "text/plain; charset=utf-8");
       res.set(http::field::content_encoding, encoding);
     } else if (path == "/endless") {
+      if (const auto together = query_uint(query, "together")) reply.together = *together;
       reply.kind = Reply::Kind::big;
       reply.big_bytes = std::numeric_limits<std::uint64_t>::max();  // 2^64 bytes: not in this test's lifetime
       reply.chunked = true;
@@ -741,6 +760,9 @@ class Router {
   std::vector<std::string> authorities_;  // "127.0.1.1:PORT" per host
   fs::path static_root_;                  // canonical; empty = generated site
   std::vector<bool> reachable_;           // [host * P + page]; empty = all (no error pages)
+  mutable std::mutex together_mutex_;
+  mutable std::uint64_t together_arrived_ = 0;
+  mutable std::vector<std::function<void()>> together_waiting_;
 };
 
 // Identifies a request read by a Host until it is finished.
@@ -883,12 +905,34 @@ class Session : public std::enable_shared_from_this<Session> {
     if (reply_.kind == Reply::Kind::raw) return send_raw();
     const auto delay = router_.delay(host_.index, ticket_.sequence);
     if (router_.random_delays()) reply_.response.set("X-Test-Delay-Ms", std::to_string(delay.count()));
+    if (reply_.together > 0) return wait_together();
     const auto wait = delay + reply_.extra_delay;
     if (wait <= std::chrono::milliseconds::zero()) return send();
     timer_.expires_after(wait);
     timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
       if (!wait_ec) self->send();
     });
+  }
+
+  // ?together=N: the response waits until N such requests have arrived
+  // (all its transfers are then in flight at once), or kTogetherTimeout.
+  void wait_together() {
+    auto self = shared_from_this();
+    timer_.expires_after(kTogetherTimeout);
+    timer_.async_wait([self](beast::error_code wait_ec) {
+      if (!wait_ec) self->release_together();
+    });
+    router_.join_together(reply_.together, [self] {
+      asio::post(self->timer_.get_executor(), [self] { self->release_together(); });
+    });
+  }
+
+  // On the session's strand: the first of the barrier and the timeout sends.
+  void release_together() {
+    if (reply_.together == 0) return;
+    reply_.together = 0;
+    timer_.cancel();
+    send();
   }
 
   void send() {

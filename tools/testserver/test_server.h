@@ -32,7 +32,9 @@
 //                          256 MiB, at most 4 GiB; about N/1000 bytes sent)
 //   /deflate-bomb?bytes=N  the same as deflate (zlib), /br-bomb as br
 //                          (brotli), /zstd-bomb as zstd
-//   /endless               text/plain, chunked, a body that never ends
+//   /endless               text/plain, chunked, a body that never ends; ?together=N: held
+//                          until N requests with together= arrived (at most 30 s), so that N
+//                          such bodies are all in flight at once
 //   /reset                 connection closed (RST) right after the request
 //   /cut                   a 200 with Content-Length 1000 whose body ends after 21 bytes (connection closed)
 //   /http09                an HTTP/0.9 answer: a page with no status line or headers, then close
