@@ -1,6 +1,7 @@
 #include "fetch/cookie_jar.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +64,36 @@ std::size_t CookieJar::load(const std::string& path) {
   if (rc == CURLE_OK) rc = curl_easy_setopt(easy.get(), CURLOPT_COOKIELIST, "RELOAD");
   if (rc != CURLE_OK) throw std::runtime_error(path + ": cannot load: " + curl_easy_strerror(rc));
   return lines().size();
+}
+
+void CookieJar::saw_set_cookie(std::string_view host, std::string_view set_cookie) {
+  // The name: what comes before '=' (or ';'), blanks trimmed (RFC 6265 5.2).
+  std::string_view name = set_cookie.substr(0, set_cookie.find_first_of("=;"));
+  while (!name.empty() && (name.front() == ' ' || name.front() == '\t')) name.remove_prefix(1);
+  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+  const std::uint64_t hash = std::hash<std::string_view>{}(name);
+  bool closed_now = false;
+  {
+    std::lock_guard lock(hosts_mutex_);
+    auto it = hosts_.find(host);
+    if (it == hosts_.end()) it = hosts_.emplace(std::string(host), HostNames{}).first;
+    HostNames& h = it->second;
+    if (h.closed) return;
+    h.names.insert(hash);
+    if (h.names.size() > kMaxNamesPerHost) {
+      h.closed = closed_now = true;
+      h.names = {};  // not needed any more
+    }
+  }
+  if (closed_now)
+    spdlog::warn("{}: more than {} distinct cookies set; its cookies are no longer kept or sent", host,
+                 kMaxNamesPerHost);
+}
+
+bool CookieJar::admits(std::string_view host) const {
+  std::lock_guard lock(hosts_mutex_);
+  const auto it = hosts_.find(host);
+  return it == hosts_.end() || !it->second.closed;
 }
 
 std::vector<std::string> CookieJar::lines() const {

@@ -18,7 +18,12 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/c_handle.h"
@@ -56,12 +61,33 @@ class CookieJar {
   // the path and the reason when it cannot.
   void save(const std::string& path) const;
 
+  // The jar's bound against a host that floods it (curl caps cookies per
+  // response and per request, not per jar): past kMaxNamesPerHost distinct
+  // cookie names set by one host's responses, the host is closed — its
+  // later transfers neither keep nor send cookies (the ones it set stay).
+  // Browsers keep 150-180 per domain. Thread-safe.
+  static constexpr std::size_t kMaxNamesPerHost = 300;
+  // A Set-Cookie field of a response from `host` (its value as sent).
+  void saw_set_cookie(std::string_view host, std::string_view set_cookie);
+  // Whether transfers to `host` use the jar (not closed by the bound).
+  bool admits(std::string_view host) const;
+
  private:
   static void lock(CURL*, curl_lock_data data, curl_lock_access, void* self) noexcept;
   static void unlock(CURL*, curl_lock_data data, void* self) noexcept;
 
   std::array<std::mutex, CURL_LOCK_DATA_LAST> mutexes_;  // before share_: outlives its cleanup
   CHandle<CURLSH, curl_share_cleanup> share_;
+  struct HostNames {
+    std::unordered_set<std::uint64_t> names;  // hashes of the cookie names it set
+    bool closed = false;
+  };
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  mutable std::mutex hosts_mutex_;
+  std::unordered_map<std::string, HostNames, StringHash, std::equal_to<>> hosts_;  // hosts that set a cookie
 };
 
 }  // namespace crawl

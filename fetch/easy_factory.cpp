@@ -80,11 +80,15 @@ CURLcode Transfer::attach(CURL* easy) {
   if (result_.request.kind != RequestKind::robots && !options_.archive)
     set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_size));
   set(CURLOPT_USERAGENT, options_.user_agent.c_str());
-  if (options_.cookies) {
+  if (options_.cookies && options_.cookies->admits(url_host(result_.request.url))) {
     // The shared jar; "" turns the engine on for this handle (curl reads
     // Set-Cookie and sends Cookie only then) without a file to read.
     set(CURLOPT_SHARE, options_.cookies->share());
     set(CURLOPT_COOKIEFILE, "");
+  } else if (options_.cookies) {
+    // A host closed by the jar's bound: off the share (curl_easy_reset
+    // keeps it), so the handle neither keeps nor sends cookies.
+    set(CURLOPT_SHARE, static_cast<CURLSH*>(nullptr));
   }
   if (!result_.request.referrer.empty()) set(CURLOPT_REFERER, result_.request.referrer.c_str());
   // A copy stored by an earlier batch: ask only for a newer one (RFC 9110
@@ -335,6 +339,8 @@ size_t Transfer::on_header(char* data, size_t size, size_t n, void* self) noexce
       t->last_status_ = line.status;
     } else if (line.kind == HeaderLine::Kind::field) {
       t->result_.headers.emplace_back(std::string(line.name), std::string(line.value));
+      if (t->options_.cookies && ascii_iequals(line.name, "Set-Cookie"))
+        t->options_.cookies->saw_set_cookie(url_host(t->result_.request.url), line.value);
     }
   } catch (...) {
     return 0;

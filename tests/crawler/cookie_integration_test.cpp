@@ -4,6 +4,7 @@
 // and --no-cookies turns all of it off.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -100,6 +101,37 @@ TEST_P(CookieTest, TheJarIsSharedSavedAndLoaded) {
       crawl({root + "cookies"}, {"--max-depth", "0", "--load-cookies", (dir_ / "none.txt").string()}, "fresh.db");
   ASSERT_EQ(fresh.code, 0) << fresh.err;
   EXPECT_EQ(query(dir_ / "fresh.db", "SELECT CAST(body AS TEXT) FROM pages")[0][0], "Cookie: (none)\n");
+}
+
+// A host that sets cookie after cookie of new names (curl caps them per
+// response, not per jar) is closed past CookieJar's 300 names: said once,
+// its later transfers keep and send none, and the jar stops growing; the
+// other hosts' cookies are untouched.
+TEST_P(CookieTest, AHostFloodingTheJarIsCutOff) {
+  SiteOptions o = one_host();
+  o.hosts = 2;
+  TestServer server(o);
+  const std::string flood = server.root_url(0);
+  const std::string calm = server.root_url(1);
+  std::vector<std::string> urls = {calm + "cookie-gate"};
+  for (int n = 0; n < 10; ++n) urls.push_back(flood + "cookie-flood?n=" + std::to_string(n));  // 500 names
+  urls.push_back(flood + "cookies");
+  const fs::path jar = dir_ / "jar.txt";
+  const auto r = crawl(urls, {"--max-depth", "0", "--per-host", "1", "--save-cookies", jar.string()});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const std::string flood_host = flood.substr(7, flood.find(':', 7) - 7);  // http://127.0.1.1:PORT/
+  EXPECT_NE(r.err.find(flood_host + ": more than 300 distinct cookies set; its cookies are no longer kept or sent"),
+            std::string::npos)
+      << r.err;
+  const std::string saved = testing::read_file(jar);
+  const auto flood_cookies = static_cast<std::size_t>(std::count(saved.begin(), saved.end(), '\n')) - 3;
+  EXPECT_GE(flood_cookies, 300u) << saved.substr(0, 500);
+  EXPECT_LE(flood_cookies, 351u) << "300 names and the response that went past them, and calm's one";
+  EXPECT_NE(saved.find("\tgate\topen\n"), std::string::npos);
+
+  EXPECT_EQ(query(dir_ / "crawl.db", "SELECT CAST(body AS TEXT) FROM pages WHERE url = '" + flood + "cookies'"),
+            (std::vector<std::vector<std::string>>{{"Cookie: (none)\n"}}))
+      << "requested after the flood (--per-host 1, seed order): no cookie sent";
 }
 
 // Bad cookie options are refused before any request: --no-cookies with a

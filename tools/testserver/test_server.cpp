@@ -464,6 +464,14 @@ class Router {
         reply.response.set(http::field::location, "/cookie-gate");
         reply.response.set(http::field::set_cookie, "gate=open; Path=/");
       }
+    } else if (path == "/cookie-flood") {
+      // A page that sets `count` cookies of names it never used before (n= tells pages apart).
+      const auto n = query_uint(query, "n").value_or(0);
+      const auto count = std::min<std::uint64_t>(query_uint(query, "count").value_or(50), 1000);
+      reply.response = make(http::status::ok, small_page("Cookie flood", std::to_string(count) + " cookies"));
+      for (std::uint64_t i = 0; i < count; ++i)
+        reply.response.insert(http::field::set_cookie,
+                              "f" + std::to_string(n) + "_" + std::to_string(i) + "=x; Path=/");
     } else if (path == "/cookies") {
       const std::string_view cookie = req[http::field::cookie];
       reply.response = make(http::status::ok, "Cookie: " + std::string(cookie.empty() ? "(none)" : cookie) + "\n",

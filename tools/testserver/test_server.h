@@ -42,6 +42,7 @@
 //   /cookie-gate           with a Cookie holding gate=open: a page ("cookie-ok", a link to /page/0.html);
 //                          without: 302 to itself with Set-Cookie: gate=open; Path=/
 //   /cookies               text/plain "Cookie: <the request's Cookie field>" ("(none)" without one)
+//   /cookie-flood?n=N&count=C  a page with C (50; at most 1000) Set-Cookie fields, names fN_0 … fN_{C-1}
 //   /links?n=N             N distinct hrefs "/page/{i mod P}.html#l{i}"
 //   anything else          404 HTML (including /robots.txt)
 // The special routes are not linked from generated pages. GET and HEAD are
