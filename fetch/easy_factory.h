@@ -96,6 +96,8 @@ class Transfer {
   // still in, in libcurl 7.88 and later).
   static int on_debug(CURL* easy, curl_infotype type, char* data, size_t size, void* self) noexcept;
   void capture(curl_infotype type, std::string_view bytes);
+  // Frees curl's list of cookie files set by attach() (see the .cpp).
+  void drop_cookie_files() noexcept;
 
   const TransferOptions& options_;
   const std::atomic<bool>* cancel_;
@@ -116,6 +118,7 @@ class Transfer {
   char errbuf_[CURL_ERROR_SIZE] = {};
   std::vector<WireExchange> wire_;  // options_.archive: the exchanges so far
   bool wire_failed_ = false;        // out of memory while capturing: nothing is kept
+  bool cookie_files_ = false;       // attach() set CURLOPT_COOKIEFILE (drop_cookie_files() undoes it)
 };
 
 
