@@ -3,6 +3,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@
 #include "crawler/seeds.h"
 #include "fetch/fetcher.h"
 #include "storage/disk_sink.h"
+#include "storage/file_system.h"
 #include "storage/sqlite_sink.h"
 #include "storage/warc_sink.h"
 
@@ -397,6 +399,22 @@ std::optional<std::optional<PidFileLock>> take_lock(const Config& config, int* e
   return lock;
 }
 
+// Writes `text` to `path` through a temporary file beside it, flushed, then
+// renamed over it (a crash leaves the old file or the new one); "" on
+// success, else why not.
+std::string write_file_atomically(const std::string& path, std::string_view text, mode_t mode) {
+  FileSystem& fs = posix_file_system();
+  const std::string tmp = path + ".tmp";
+  int fd = -1;
+  if (auto ec = fs.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode, fd)) return ec.message();
+  std::error_code ec = write_all(fs, fd, text);
+  if (!ec && ::fsync(fd) != 0) ec = std::error_code(errno, std::generic_category());
+  if (auto closed = fs.close(fd); !ec) ec = closed;
+  if (!ec) ec = fs.rename(tmp, path);
+  if (ec) (void)fs.unlink(tmp);
+  return ec ? ec.message() : std::string();
+}
+
 // Runs one crawl (a batch); the report, or nullopt with *exit set when it
 // cannot start.
 std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& seeds, FetcherFigures* figures,
@@ -429,11 +447,10 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
     try {
       cookies = std::make_shared<CookieJar>();
       if (!config.load_cookies.empty()) {
-        const std::size_t n = cookies->load(config.load_cookies);
-        if (n == 0 && !std::filesystem::exists(config.load_cookies))
-          spdlog::info("--load-cookies {}: no such file yet: starting without cookies", config.load_cookies);
+        if (const auto n = cookies->load(config.load_cookies))
+          spdlog::info("--load-cookies {}: {}", config.load_cookies, counted(static_cast<std::int64_t>(*n), "cookie", "cookies"));
         else
-          spdlog::info("--load-cookies {}: {}", config.load_cookies, counted(static_cast<std::int64_t>(n), "cookie", "cookies"));
+          spdlog::info("--load-cookies {}: no such file yet: starting without cookies", config.load_cookies);
       }
     } catch (const std::exception& e) {
       std::cerr << "crawl: --load-cookies " << e.what() << "\n";
@@ -465,10 +482,14 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
   fetcher.reset();
   sink.reset();  // closes the database / joins writers before the summary claims it's stored
   if (cookies && !config.save_cookies.empty()) {
+    std::string why;
     try {
-      cookies->save(config.save_cookies);
+      why = write_file_atomically(config.save_cookies, cookies->file_text(), 0600);  // cookies are credentials
     } catch (const std::exception& e) {
-      std::cerr << "crawl: --save-cookies " << e.what() << "\n";
+      why = e.what();
+    }
+    if (!why.empty()) {
+      std::cerr << "crawl: --save-cookies " << config.save_cookies << ": cannot write: " << why << "\n";
       *exit = 3;  // the crawl is stored; its cookies are not
     }
   }

@@ -47,12 +47,12 @@ void CookieJar::unlock(CURL*, curl_lock_data data, void* self) noexcept {
   static_cast<CookieJar*>(self)->mutexes_[static_cast<std::size_t>(data) % CURL_LOCK_DATA_LAST].unlock();
 }
 
-std::size_t CookieJar::load(const std::string& path) {
+std::optional<std::size_t> CookieJar::load(const std::string& path) {
   // curl skips a file it cannot open without a word: say why first.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     const int e = errno;
-    if (e == ENOENT) return lines().size();
+    if (e == ENOENT) return std::nullopt;
     throw std::runtime_error(path + ": cannot open: " + errno_text(e));
   }
   struct stat st {};
@@ -107,32 +107,12 @@ std::vector<std::string> CookieJar::lines() const {
   return out;
 }
 
-void CookieJar::save(const std::string& path) const {
+std::string CookieJar::file_text() const {
   std::string text =
       "# Netscape HTTP Cookie File\n"
       "# Written by crawl (--save-cookies); read by crawl --load-cookies, curl -b, wget --load-cookies.\n\n";
   for (const auto& line : lines()) text += line + "\n";
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);  // cookies are credentials
-  if (fd < 0) throw std::runtime_error(tmp + ": cannot create: " + errno_text(errno));
-  std::size_t done = 0;
-  int error = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      error = n < 0 ? errno : EIO;
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (error == 0 && ::fsync(fd) != 0) error = errno;
-  if (::close(fd) != 0 && error == 0) error = errno;
-  if (error == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) error = errno;
-  if (error != 0) {
-    ::unlink(tmp.c_str());
-    throw std::runtime_error(path + ": cannot write: " + errno_text(error));
-  }
+  return text;
 }
 
 }  // namespace crawl

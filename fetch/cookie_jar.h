@@ -8,8 +8,8 @@
 //
 // curl parses, matches and stores; the jar only owns the share, loads a
 // cookie file (--load-cookies: Netscape format, as curl -b and wget read)
-// and writes one (--save-cookies: every cookie held, session cookies
-// included, as curl -c writes them).
+// and renders one (--save-cookies, written by app/cli.cpp: every cookie
+// held, session cookies included, as curl -c writes them).
 #pragma once
 
 #include <curl/curl.h>
@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -44,22 +45,20 @@ class CookieJar {
   CURLSH* share() const { return share_.get(); }
 
   // Adds the cookies of a Netscape-format cookie file (or of Set-Cookie:
-  // header lines) at `path`; returns how many the jar holds after. Throws
-  // std::runtime_error naming the path when it exists but cannot be read.
-  // A file that does not exist adds nothing (the first run of a batch that
-  // loads and saves one file).
-  std::size_t load(const std::string& path);
+  // header lines) at `path`; returns how many the jar holds after, or
+  // nullopt when there is no such file (the first run of batches that load
+  // and save one file). Throws std::runtime_error naming the path when it
+  // exists but cannot be read.
+  std::optional<std::size_t> load(const std::string& path);
 
   // The cookies held, one Netscape-format line each (curl's
   // CURLINFO_COOKIELIST: domain, subdomains, path, secure, expiry, name,
   // value, tab-separated; "#HttpOnly_" before an HttpOnly cookie's domain).
   std::vector<std::string> lines() const;
 
-  // Writes every cookie held to `path` in the Netscape cookie-file format
-  // (a temporary file beside it, flushed, then renamed over it: a crash
-  // leaves the old file or the new one). Throws std::runtime_error naming
-  // the path and the reason when it cannot.
-  void save(const std::string& path) const;
+  // Every cookie held as a Netscape cookie file (what --save-cookies
+  // writes; curl -b and wget --load-cookies read it).
+  std::string file_text() const;
 
   // The jar's bound against a host that floods it (curl caps cookies per
   // response and per request, not per jar): past kMaxNamesPerHost distinct

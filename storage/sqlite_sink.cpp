@@ -168,6 +168,10 @@ constexpr const char* kInsertBodySql =
     "INSERT INTO bodies(digest, size, body) VALUES(?1, ?2, ?3) ON CONFLICT(digest) DO NOTHING";
 constexpr const char* kSelectBodySql = "SELECT id FROM bodies WHERE digest = ?1";
 
+// What the first fetch of page ?1 in run ?2 found (a page fetched twice in one run).
+constexpr const char* kSelectFirstChangeSql =
+    "SELECT change FROM fetches WHERE page_id = ?1 AND run_id = ?2 ORDER BY id LIMIT 1";
+
 constexpr const char* kUpsertLatestSql = R"sql(
 INSERT INTO latest(url, final_url, status, content_type, body_id, fetched_at, elapsed_ms, depth, error,
                    redirects, headers, referrer, run_id, etag, last_modified, checked_at, changed_at,
@@ -508,6 +512,7 @@ SqliteSink::SqliteSink(const std::string& path, SqliteSinkOptions options)
   }
 
   select_latest_ = prepare(db, path_, kSelectLatestSql);
+  select_first_change_ = prepare(db, path_, kSelectFirstChangeSql);
   insert_body_ = prepare(db, path_, kInsertBodySql);
   select_body_ = prepare(db, path_, kSelectBodySql);
   upsert_latest_ = prepare(db, path_, kUpsertLatestSql);
@@ -758,12 +763,18 @@ int SqliteSink::write_state(const T& op, std::string& error) {
   }
 }
 
-bool SqliteSink::new_in_run(std::int64_t page_id, std::int64_t run_id) {
-  // Rare (a URL fetched twice in one run): prepared when asked.
-  SqliteStmt stmt = prepare(db_.get(), path_, "SELECT change FROM fetches WHERE page_id = ?1 AND run_id = ?2 ORDER BY id LIMIT 1");
-  sqlite3_bind_int64(stmt.get(), 1, page_id);
-  sqlite3_bind_int64(stmt.get(), 2, run_id);
-  return sqlite3_step(stmt.get()) == SQLITE_ROW && column_text(stmt.get(), 0) == "new";
+int SqliteSink::new_in_run(std::int64_t page_id, std::int64_t run_id, bool& is_new, std::string& error) {
+  sqlite3_stmt* stmt = select_first_change_.get();
+  StmtScope scope(stmt);
+  sqlite3_bind_int64(stmt, 1, page_id);
+  sqlite3_bind_int64(stmt, 2, run_id);
+  const int rc = sqlite3_step(stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    error = error_text(rc);
+    return rc;
+  }
+  is_new = rc == SQLITE_ROW && column_text(stmt, 0) == "new";
+  return SQLITE_OK;
 }
 
 int SqliteSink::write_page(const FetchResult& r, std::string& error) {
@@ -832,7 +843,11 @@ int SqliteSink::write_page(const FetchResult& r, std::string& error) {
     }
     // A page first stored by this very run (fetched again in it: a cookie
     // wall's second request, a resumed run) is still new to it.
-    const bool is_new = !old_good || (run && old->run_id == run && new_in_run(old->id, *run));
+    bool new_this_run = false;
+    if (old_good && run && old->run_id == run) {
+      if (const int rc = new_in_run(old->id, *run, new_this_run, error); rc != SQLITE_OK) return rc;
+    }
+    const bool is_new = !old_good || new_this_run;
     const bool changed = !is_new && digest != old->digest;
     const bool was_failing = old && (old->failing_since || old->gone_since);
     fetch.change = is_new ? "new" : changed ? "changed" : was_failing ? "recovered" : "unchanged";

@@ -185,8 +185,9 @@ class SqliteSink final : public QueuedSink {
   // Executes one item; returns SQLITE_OK or the (extended) error code with
   // `error` set.
   int write_item(const Item& item, std::string& error);
-  // Whether the first fetch of page `page_id` in run `run_id` found it new.
-  bool new_in_run(std::int64_t page_id, std::int64_t run_id);
+  // Sets `is_new`: whether the first fetch of page `page_id` in run
+  // `run_id` found it new. SQLITE_OK, or the error with `error` set.
+  int new_in_run(std::int64_t page_id, std::int64_t run_id, bool& is_new, std::string& error);
   int write_page(const FetchResult& r, std::string& error);
   // A URL's latest row, replaced as a whole (a good response; a failure
   // or skip of a URL without a good copy). Unset optionals bind NULL.
@@ -269,6 +270,7 @@ class SqliteSink final : public QueuedSink {
   // Declared before the statements so they are finalized first.
   SqliteDb db_;
   SqliteStmt select_latest_;
+  SqliteStmt select_first_change_;
   SqliteStmt insert_body_;
   SqliteStmt select_body_;
   SqliteStmt upsert_latest_;
