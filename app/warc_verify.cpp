@@ -157,8 +157,8 @@ class FileCheck {
     if (fields.contains("warc-payload-digest")) {
       seen.payload_digest = fields["warc-payload-digest"];
       // A revisit record holds no payload (its digest is the original's).
-      const std::size_t http_end = block.find("\r\n\r\n");
-      const std::string_view payload = http_end == std::string_view::npos ? std::string_view() : block.substr(http_end + 4);
+      const std::size_t head_size = http_head_size(block);
+      const std::string_view payload = head_size == std::string_view::npos ? std::string_view() : block.substr(head_size);
       if (seen.type != "revisit")
         if (const std::string computed = sha1_digest(payload); computed != seen.payload_digest)
           error(what + ": WARC-Payload-Digest " + seen.payload_digest + ", the payload's is " + computed);

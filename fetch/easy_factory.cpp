@@ -213,8 +213,12 @@ void Transfer::capture(curl_infotype type, std::string_view bytes) {
     case CURLINFO_HEADER_IN: {
       if (wire_.empty()) break;
       WireExchange& x = wire_.back();
-      // A final response after an interim one (1xx): the final one is kept.
-      if (bytes.starts_with("HTTP/") && x.response.ends_with("\r\n\r\n") && x.body.empty()) x.response.clear();
+      // A status line after another one, before any body: a final response
+      // after an interim one (1xx: 100 Continue, 103 Early Hints), and the
+      // final one is the response archived. (A field name cannot hold '/',
+      // so no header line starts "HTTP/"; curl does not show the interim
+      // response's empty line here, so its end cannot be waited for.)
+      if (bytes.starts_with("HTTP/") && !x.response.empty() && x.body.empty() && !x.payload_from_curl) x.response.clear();
       if (x.response.empty()) x.response.reserve(1024);  // a header section comes a line at a time
       x.response.append(bytes);
       break;

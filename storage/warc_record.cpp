@@ -309,6 +309,14 @@ std::string warc_record_id() {
   return text;
 }
 
+std::size_t http_head_size(std::string_view message) {
+  for (std::size_t lf = message.find('\n'); lf != std::string_view::npos; lf = message.find('\n', lf + 1)) {
+    if (lf + 1 < message.size() && message[lf + 1] == '\n') return lf + 2;
+    if (lf + 2 < message.size() && message[lf + 1] == '\r' && message[lf + 2] == '\n') return lf + 3;
+  }
+  return std::string_view::npos;
+}
+
 int http_status(std::string_view head) {
   if (!head.starts_with("HTTP/")) return 0;
   const std::size_t sp = head.find(' ');

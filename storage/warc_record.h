@@ -61,6 +61,11 @@ struct HttpMessage {
 // WireExchange::payload_from_curl): only the field is renamed.
 HttpMessage http_message(std::string_view head, std::string_view body, bool decoded = false);
 
+// The size of an HTTP message's header section through the empty line that
+// ends it ("\r\n\r\n", or lines ended by LF alone, which RFC 9112 lets a
+// recipient accept), std::string_view::npos when it has none.
+std::size_t http_head_size(std::string_view message);
+
 // The status code of an HTTP status line ("HTTP/1.1 200 OK" → 200), 0 if none.
 int http_status(std::string_view head);
 // The value of the first header field `name` (any case) of a header

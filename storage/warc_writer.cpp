@@ -23,9 +23,7 @@ namespace crawl {
 
 namespace {
 
-bool has_header_section(const std::string& response) {
-  return response.find("\r\n\r\n") != std::string::npos || response.find("\n\n") != std::string::npos;
-}
+bool has_header_section(const std::string& response) { return http_head_size(response) != std::string_view::npos; }
 
 std::string mime_of(std::string_view content_type) {
   std::string mime(content_type.substr(0, content_type.find(';')));

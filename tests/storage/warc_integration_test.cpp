@@ -311,6 +311,52 @@ TEST_P(WarcTest, A304ToAnUnconditionalRequestIsAResponseRecord) {
   EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
 }
 
+// What servers send besides the textbook: an interim response (103 Early
+// Hints) before the final one, and header lines ended by LF alone. The
+// record holds the final response (status 200, its own fields, not the
+// 103's Link), its payload found after the header section however its
+// lines end; warcio.js (tools/warcio/check.mjs) and crawl warc-verify
+// both read it back.
+TEST_P(WarcTest, AnInterimResponseIsLeftOutAndBareLineFeedsAreKept) {
+  SiteOptions o;
+  o.hosts = 1;
+  TestServer server(o);
+  const std::string root = server.root_url(0);
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  const auto r = crawl({root + "early-hints", root + "bare-lf"}, {"--warc", (arc / "c").string(), "--max-depth", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const json::object all = warcio_read({arc / "c-00000.warc.gz"}, dir_.path());
+  std::set<std::string> urls;
+  for (const auto& v : all.begin()->value().as_array()) {
+    const json::object& rec = v.as_object();
+    if (str(rec.at("type")) != "response") continue;
+    const std::string url = header(rec, "warc-target-uri");
+    urls.insert(url);
+    if (url != root + "early-hints" && url != root + "bare-lf") continue;
+    SCOPED_TRACE(url);
+    EXPECT_EQ(rec.at("http_status").to_number<int>(), 200);
+    const json::object& fields = rec.at("http_headers").as_object();
+    EXPECT_FALSE(fields.contains("link")) << "the 103's field is not the final response's";
+    EXPECT_EQ(str(fields.at("content-type")), "text/html");
+    EXPECT_EQ(std::to_string(rec.at("payload_size").to_number<std::int64_t>()), str(fields.at("content-length")));
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    EXPECT_EQ(header(rec, "warc-payload-digest"), str(rec.at("payload_digest")));
+    // warcio.js finds the end of an HTTP header section by CRLF CRLF only
+    // (its readToDoubleCRLF): its own reading of the bare-LF payload is not
+    // compared (Python's warcio and jwarc take LF line ends, as RFC 9112 allows).
+    if (url == root + "early-hints") {
+      EXPECT_EQ(rec.at("payload_sha1_hex"), rec.at("content_sha1_hex")) << "no content coding: warcio reads the same payload";
+    }
+  }
+  EXPECT_TRUE(urls.contains(root + "early-hints"));
+  EXPECT_TRUE(urls.contains(root + "bare-lf"));
+  EXPECT_TRUE(urls.contains(root + "page/1.html")) << "the early-hints page's link was followed";
+  EXPECT_TRUE(urls.contains(root + "page/2.html")) << "the bare-LF page's link was followed";
+  const auto verify = testing::run_crawl({"warc-verify", (arc / "c-00000.warc.gz").string()}, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
 // A second batch over the same database asks conditionally; each 304 is a
 // revisit record of the server-not-modified profile, in a new file (the
 // first batch's is never overwritten), indexed as warc/revisit.

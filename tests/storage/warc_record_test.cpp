@@ -192,6 +192,15 @@ TEST(WarcHttp, ChunkedFramingIsRemovedAndTheFieldRenamed) {
   EXPECT_EQ(http_field(m.head, "content-type"), "text/plain");
 }
 
+TEST(WarcHttp, TheHeaderSectionEndsAtItsEmptyLineWhateverItsLineEnds) {
+  EXPECT_EQ(http_head_size("HTTP/1.1 200 OK\r\nA: b\r\n\r\nbody"), 25u);
+  EXPECT_EQ(http_head_size("HTTP/1.1 200 OK\nA: b\n\nbody"), 22u);
+  EXPECT_EQ(http_head_size("HTTP/1.1 200 OK\nA: b\n\r\nbody"), 23u);  // mixed, as lenient parsers take it
+  EXPECT_EQ(http_head_size("HTTP/1.1 200 OK\r\nA: b\r\n"), std::string_view::npos);
+  EXPECT_EQ(http_head_size(""), std::string_view::npos);
+  EXPECT_EQ(http_head_size("HTTP/1.1 204 No Content\r\n\r\n"), 27u);
+}
+
 TEST(WarcHttp, ACutChunkedBodyKeepsWhatArrivedAndSaysIncomplete) {
   const HttpMessage m = http_message("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "a\r\n01234");
   EXPECT_FALSE(m.complete);

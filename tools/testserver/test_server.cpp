@@ -709,6 +709,18 @@ class Router {
       // A response whose body is cut short: Content-Length 1000, 21 bytes, then close.
       reply.kind = Reply::Kind::raw;
       reply.raw = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 1000\r\n\r\n<html><body>cut short";
+    } else if (path == "/early-hints") {
+      // A 103 Early Hints (an interim response) before the final 200.
+      const std::string body = small_page("Early hints", "early-ok") + "<a href=\"/page/1.html\">one</a>";
+      reply.kind = Reply::Kind::raw;
+      reply.raw = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\n"
+                  "Content-Type: text/html\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    } else if (path == "/bare-lf") {
+      // A header section whose lines end in LF alone (RFC 9112 lets a recipient accept it).
+      const std::string body = small_page("Bare LF", "bare-lf-ok") + "<a href=\"/page/2.html\">two</a>";
+      reply.kind = Reply::Kind::raw;
+      reply.raw = "HTTP/1.1 200 OK\nContent-Type: text/html\nContent-Length: " + std::to_string(body.size()) +
+                  "\n\n" + body;
     } else if (path == "/http09") {
       // An HTTP/0.9 answer: the body alone, no status line or headers.
       reply.kind = Reply::Kind::raw;

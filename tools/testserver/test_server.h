@@ -38,6 +38,8 @@
 //   /reset                 connection closed (RST) right after the request
 //   /cut                   a 200 with Content-Length 1000 whose body ends after 21 bytes (connection closed)
 //   /http09                an HTTP/0.9 answer: a page with no status line or headers, then close
+//   /early-hints           a 103 Early Hints, then the 200 (a page linking /page/1.html), then close
+//   /bare-lf               a 200 whose status and header lines end in LF alone (links /page/2.html), then close
 //   /slow?ms=N             waits N ms, then a small HTML page
 //   /cookie-gate           with a Cookie holding gate=open: a page ("cookie-ok", a link to /page/0.html);
 //                          without: 302 to itself with Set-Cookie: gate=open; Path=/

@@ -29,9 +29,14 @@ function base32(bytes) {
 const sha1 = (bytes) => "sha1:" + base32(createHash("sha1").update(bytes).digest());
 const sha1hex = (bytes) => createHash("sha1").update(bytes).digest("hex");
 
-function indexOfCrlfCrlf(bytes) {
-  for (let i = 0; i + 3 < bytes.length; i++)
-    if (bytes[i] === 13 && bytes[i + 1] === 10 && bytes[i + 2] === 13 && bytes[i + 3] === 10) return i;
+// Where an HTTP message's payload starts: after the empty line that ends its
+// header section, its lines ended by CRLF or by LF alone; -1 if none.
+function payloadStart(bytes) {
+  for (let i = 0; i + 1 < bytes.length; i++) {
+    if (bytes[i] !== 10) continue;
+    if (bytes[i + 1] === 10) return i + 2;
+    if (bytes[i + 1] === 13 && i + 2 < bytes.length && bytes[i + 2] === 10) return i + 3;
+  }
   return -1;
 }
 
@@ -50,8 +55,8 @@ async function readFile(path) {
       block_digest: sha1(block),
     };
     if (record.warcType === "response" || record.warcType === "request") {
-      const end = indexOfCrlfCrlf(block);
-      const payload = end < 0 ? new Uint8Array() : block.subarray(end + 4);
+      const start = payloadStart(block);
+      const payload = start < 0 ? new Uint8Array() : block.subarray(start);
       entry.payload_digest = sha1(payload);
       entry.payload_size = payload.length;
       entry.payload_sha1_hex = sha1hex(payload);
