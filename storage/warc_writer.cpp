@@ -281,6 +281,11 @@ std::optional<std::string> WarcWriter::write(const FetchResult& r) {
     if (not_modified) {
       response.fields.emplace_back("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/server-not-modified");
       response.fields.emplace_back("WARC-Refers-To-Target-URI", field_value(x.url));
+      // The capture it confirms: the payload archived last for this URL
+      // under this prefix (its first capture, when later ones were
+      // identical-payload revisits), where replay finds the body.
+      if (const auto it = originals_.find(url_key); it != originals_.end())
+        response.fields.emplace_back("WARC-Refers-To-Date", it->second.date);
     } else if (original) {
       response.fields.emplace_back("WARC-Profile", "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest");
       response.fields.emplace_back("WARC-Refers-To-Target-URI", field_value(x.url));

@@ -372,6 +372,11 @@ TEST_P(WarcTest, A304IsARevisitRecordOfTheServerNotModifiedProfile) {
   const auto r = crawl(server.root_urls(), {"--warc", (arc / "c").string(), "--max-depth", "100"});
   ASSERT_EQ(r.code, 0) << r.err;
   ASSERT_TRUE(fs::exists(arc / "c-00001.warc.gz")) << "batch 2 writes a file of its own";
+  std::map<std::string, std::string> captured_at;  // batch 1: URL → its response's WARC-Date
+  const json::object first = warcio_read({arc / "c-00000.warc.gz"}, dir_.path());
+  for (const auto& v : first.begin()->value().as_array())
+    if (str(v.as_object().at("type")) == "response")
+      captured_at[header(v.as_object(), "warc-target-uri")] = header(v.as_object(), "warc-date");
   const json::object all = warcio_read({arc / "c-00001.warc.gz"}, dir_.path());
   const json::array& records = all.begin()->value().as_array();
   std::set<std::string> revisited;
@@ -381,6 +386,8 @@ TEST_P(WarcTest, A304IsARevisitRecordOfTheServerNotModifiedProfile) {
     if (str(rec.at("type")) != "revisit") continue;
     EXPECT_EQ(header(rec, "warc-profile"), "http://netpreserve.org/warc/1.1/revisit/server-not-modified");
     EXPECT_EQ(header(rec, "warc-refers-to-target-uri"), header(rec, "warc-target-uri"));
+    ASSERT_TRUE(captured_at.contains(header(rec, "warc-target-uri")));
+    EXPECT_EQ(header(rec, "warc-refers-to-date"), captured_at[header(rec, "warc-target-uri")]) << "the capture it confirms";
     EXPECT_EQ(rec.at("http_status").to_number<int>(), 304);
     revisited.insert(header(rec, "warc-target-uri"));
   }
