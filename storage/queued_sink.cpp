@@ -188,11 +188,12 @@ std::string QueuedSink::describe(const Item& item) {
   return "cannot resume the crawl state";
 }
 
-std::string QueuedSink::describe_batch(const Batch& batch) {
-  if (batch.size() == 1) return describe(batch.front().item);
-  std::string out = "cannot store a batch of " + std::to_string(batch.size()) + " items";
-  for (const auto& e : batch) {
-    if (const auto* url = url_of(e.item)) return out + " (" + *url + " …)";
+std::string QueuedSink::describe_batch(const Batch& batch, std::size_t begin) {
+  const std::size_t count = batch.size() - begin;
+  if (count == 1) return describe(batch[begin].item);
+  std::string out = "cannot store a batch of " + std::to_string(count) + " items";
+  for (std::size_t i = begin; i < batch.size(); ++i) {
+    if (const auto* url = url_of(batch[i].item)) return out + " (" + *url + " …)";
   }
   return out;
 }

@@ -138,8 +138,8 @@ class QueuedSink : public Sink {
   // "cannot store URL", "cannot record the start of the run", "… end of the run".
   static std::string describe(const Item& item);
   // describe() of a one-item batch, else "cannot store a batch of N items
-  // (URL …)" naming the first URL.
-  static std::string describe_batch(const Batch& batch);
+  // (URL …)" naming the first URL; of the items from `begin` on.
+  static std::string describe_batch(const Batch& batch, std::size_t begin = 0);
   // The URL of a Page item, or nullptr.
   static const std::string* url_of(const Item& item);
   // Writer thread: `count` results were written.

@@ -672,22 +672,39 @@ std::optional<std::int64_t> SqliteSink::current_run_id() const {
   return id;
 }
 
-// One transaction per batch. A row-level refusal (is_row_refusal) leaves
-// the transaction alive: the rows before it are committed, the rest dropped
-// (the sink has failed). Any other error ends the batch: rollback, nothing
-// of it written. Once failed, the batch holds only EndRun items, written
-// without waiting for a lock.
+// One transaction per batch, or per max_transaction_bytes of it when the
+// writer fell behind: a failed transaction (a full disk) loses only its own
+// items, the ones committed before it stay. A row-level refusal
+// (is_row_refusal) leaves the transaction alive: the rows before it are
+// committed, the rest dropped (the sink has failed). Any other error ends
+// the transaction: rollback, nothing of it written, and the rest of the
+// batch lost with it. Once failed, the batch holds only EndRun items,
+// written without waiting for a lock.
 void SqliteSink::write_batch(const Batch& batch) {
+  std::size_t begin = 0;
+  while (begin < batch.size()) {
+    std::size_t end = begin;
+    std::size_t bytes = 0;
+    while (end < batch.size() && (end == begin || bytes < options_.max_transaction_bytes))
+      bytes += batch[end++].bytes;
+    if (!write_transaction(batch, begin, end)) return;
+    begin = end;
+  }
+}
+
+bool SqliteSink::write_transaction(const Batch& batch, std::size_t begin, std::size_t end) {
   const bool patient = !failed();
   const std::int64_t run_at_start = current_run_id_.load();
+  const std::size_t rest = batch.size() - begin;  // lost with a failed transaction
   std::string error;
   if (exec_waiting("BEGIN IMMEDIATE", patient, error) != SQLITE_OK) {
-    lose_batch(batch, 0, run_at_start, describe_batch(batch) + ": " + error);
-    return;
+    lose_transaction(rest, run_at_start, describe_batch(batch, begin) + ": " + error);
+    return false;
   }
   std::int64_t pages = 0;
   std::size_t refused = 0;
-  for (const auto& entry : batch) {
+  for (std::size_t i = begin; i < end; ++i) {
+    const auto& entry = batch[i];
     if (!should_write(entry.item)) continue;
     const int rc = write_item(entry.item, error);
     if (rc == SQLITE_OK) {
@@ -699,26 +716,26 @@ void SqliteSink::write_batch(const Batch& batch) {
       fail(path_, describe(entry.item) + ": " + error);
       continue;
     }
-    lose_batch(batch, refused, run_at_start, describe(entry.item) + ": " + error);
-    return;
+    lose_transaction(rest - refused, run_at_start, describe(entry.item) + ": " + error);
+    return false;
   }
   if (exec_waiting("COMMIT", patient, error) != SQLITE_OK) {
-    lose_batch(batch, refused, run_at_start, describe_batch(batch) + ": " + error);
-    return;
+    lose_transaction(rest - refused, run_at_start, describe_batch(batch, begin) + ": " + error);
+    return false;
   }
   count_written(pages);
   if (has_downstream())
-    for (const auto& entry : batch) forward(entry.item);
+    for (std::size_t i = begin; i < end; ++i) forward(batch[i].item);
+  return true;
 }
 
-void SqliteSink::lose_batch(const Batch& batch, std::size_t already_failed,
-                            std::int64_t run_at_start, const std::string& message) {
+void SqliteSink::lose_transaction(std::size_t count, std::int64_t run_at_start, const std::string& message) {
   if (!sqlite3_get_autocommit(db_.get())) {
     std::string ignored;
     exec("ROLLBACK", ignored);
   }
-  current_run_id_ = run_at_start;  // a BeginRun of the batch was rolled back too
-  fail(path_, message, static_cast<std::int64_t>(batch.size() - already_failed));
+  current_run_id_ = run_at_start;  // a BeginRun of the transaction was rolled back too
+  fail(path_, message, static_cast<std::int64_t>(count));
 }
 
 int SqliteSink::write_item(const Item& item, std::string& error) {

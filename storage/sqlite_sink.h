@@ -109,6 +109,7 @@ struct SqliteSinkOptions {
   static constexpr std::chrono::milliseconds kMaxLockWait = std::chrono::minutes(10);
   static constexpr std::chrono::milliseconds kLockWarningInterval = std::chrono::seconds(5);
   static constexpr std::chrono::milliseconds kGroupCommit{25};
+  static constexpr std::size_t kMaxTransactionBytes = std::size_t{4} << 20;  // 4 MiB
 
   std::size_t max_queued_bytes = kDefaultMaxQueuedBytes;
   // Longest wait for another connection's write lock, per transaction.
@@ -130,6 +131,12 @@ struct SqliteSinkOptions {
   // database several times over; a crash loses at most this much, which a
   // resumed crawl fetches again.
   std::chrono::milliseconds group_commit = kGroupCommit;
+  // A batch larger than this (by QueuedSink::item_bytes: bodies, mostly;
+  // the writer fell behind) is committed in transactions of about this
+  // size, so a failed one (a full disk) loses at most this much of what
+  // was fetched and the ones before it stay; each costs a WAL sync and
+  // the B-tree pages it touches once more.
+  std::size_t max_transaction_bytes = kMaxTransactionBytes;
 };
 
 class SqliteSink final : public QueuedSink {
@@ -179,9 +186,11 @@ class SqliteSink final : public QueuedSink {
   // A completed run: pages it did not reach are gone; old versions pruned.
   int write_batch_end(std::int64_t run_id, const std::string& now, std::string& error);
   void write_batch(const Batch& batch) override;
-  // Loses the open transaction and the batch: rollback, count, fail().
-  void lose_batch(const Batch& batch, std::size_t already_failed, std::int64_t run_at_start,
-                  const std::string& message);
+  // Items [begin, end) of `batch` in one transaction; false when it failed
+  // (the items from `begin` to the batch's end are counted lost).
+  bool write_transaction(const Batch& batch, std::size_t begin, std::size_t end);
+  // Loses the open transaction and `count` items: rollback, count, fail().
+  void lose_transaction(std::size_t count, std::int64_t run_at_start, const std::string& message);
   // Executes one item; returns SQLITE_OK or the (extended) error code with
   // `error` set.
   int write_item(const Item& item, std::string& error);

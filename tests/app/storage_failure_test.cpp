@@ -2,10 +2,12 @@
 // fills up. The crawl must stop early, say which file failed and why, exit 3
 // (issue #9, item 4), and leave what it stored intact.
 //
-// The small filesystem is a 4 MB tmpfs mounted by the test when mount(8)
+// The small filesystem is a 16 MB tmpfs mounted by the test when mount(8)
 // works (root, as here and in CI); otherwise the child runs with
-// RLIMIT_FSIZE = 4 MB (writes past it fail with EFBIG). The test prints
-// which one it used.
+// RLIMIT_FSIZE = 16 MB (writes past it fail with EFBIG). The test prints
+// which one it used. 16 MB: room for more than one SQLite transaction
+// (at most 4 MiB of items each, about twice that in the WAL), so the
+// first ones are committed before the disk fills however fast the crawl.
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -30,9 +32,9 @@ using testserver::SiteOptions;
 using testserver::TestServer;
 
 constexpr std::size_t kPageSize = 16 * 1024;
-constexpr std::uint64_t kLimitBytes = 4 * 1024 * 1024;
+constexpr std::uint64_t kLimitBytes = 16 * 1024 * 1024;
 
-// A directory that holds about 4 MB (room for the first transactions of
+// A directory that holds about 16 MB (room for the first transactions of
 // 16 KiB bodies, each on three 8 KiB pages, in the WAL and the database):
 // a tmpfs mounted on it, or (fallback) a plain directory with the
 // file-size limit applied to the child crawl.
@@ -43,8 +45,8 @@ class SmallFilesystem {
     const std::string cmd = "mount -t tmpfs -o size=" + std::to_string(kLimitBytes) + " tmpfs '" +
                             dir_.string() + "' 2>/dev/null";
     mounted_ = std::system(cmd.c_str()) == 0;
-    std::cout << "[ small fs ] " << (mounted_ ? "4 MB tmpfs at " + dir_.string()
-                                               : "RLIMIT_FSIZE 4 MB on the child (mount failed)")
+    std::cout << "[ small fs ] " << (mounted_ ? "16 MB tmpfs at " + dir_.string()
+                                               : "RLIMIT_FSIZE 16 MB on the child (mount failed)")
               << std::endl;
   }
   ~SmallFilesystem() {
@@ -84,7 +86,7 @@ class SmallFilesystem {
 SiteOptions big_site() {
   SiteOptions o;
   o.hosts = 4;
-  o.pages_per_host = 800;
+  o.pages_per_host = 1600;  // 25 MB a host: the 16 MB filesystem fills well before half of it
   o.page_size = kPageSize;
   o.threads = 2;
   return o;

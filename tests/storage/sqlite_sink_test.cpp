@@ -883,6 +883,54 @@ TEST(SqliteSinkFaults, FailingTheNthWriteOrSyncLosesNothingCommittedAndIsReporte
   }
 }
 
+// A writer that fell behind takes a large batch; it is committed in
+// transactions of about max_transaction_bytes, so a full disk part-way
+// loses only the transaction it hit: what is stored is always the batch's
+// first pages, and for some fault some of them are (one transaction for
+// the whole batch stored none of it).
+TEST(SqliteSinkFaults, ALargeBatchIsCommittedInPiecesSoAFullDiskKeepsTheFirstOnes) {
+  FaultVfs::install();
+  constexpr int kPages = 24;
+  const auto url = [](int i) { return "http://127.0.0.1/p" + std::to_string(i); };
+  const auto body = [](int i) { return std::string(6000 + i, static_cast<char>('a' + i % 26)); };
+  bool some_kept = false, reached_the_end = false;
+  for (int n = 1; n < 400 && !reached_the_end; ++n) {
+    SCOPED_TRACE("SQLITE_FULL at write/sync " + std::to_string(n));
+    TempDir dir(testing::memory_temp_base());
+    const fs::path db_path = dir.path() / "crawl.db";
+    std::int64_t written = 0;
+    bool failed = false;
+    {
+      SqliteSinkOptions options;
+      options.vfs = FaultVfs::kName;
+      options.group_commit = std::chrono::hours(1);  // one batch: what flush() finds queued
+      options.max_transaction_bytes = 4 * 6000;       // about 4 pages a transaction
+      SqliteSink sink(db_path.string(), options);
+      sink.begin_run(sample_run_info());
+      ASSERT_EQ(sink.flush(), std::nullopt);
+      FaultVfs::arm(n, SQLITE_FULL);
+      for (int i = 0; i < kPages; ++i) sink.store(ok_page(url(i), body(i)));
+      failed = sink.flush().has_value();
+      reached_the_end = !FaultVfs::hit();
+      FaultVfs::disarm();
+      written = sink.written();
+    }
+    EXPECT_EQ(failed, !reached_the_end);
+    Db db(db_path);
+    const auto rows = db.query("SELECT url, body FROM pages");
+    ASSERT_EQ(static_cast<std::int64_t>(rows.size()), written);
+    std::set<std::string> present;
+    for (const auto& row : rows) present.insert(row[0].bytes);
+    for (int i = 0; i < written; ++i) EXPECT_TRUE(present.count(url(i))) << "stored pages are the first ones";
+    if (failed && written > 0) some_kept = true;
+    if (reached_the_end) {
+      EXPECT_EQ(written, kPages);
+    }
+  }
+  EXPECT_TRUE(reached_the_end) << "the workload has fewer writes than the loop's bound";
+  EXPECT_TRUE(some_kept) << "no fault left the batch's first transactions stored";
+}
+
 TEST(SqliteSinkOpen, MissingDirectoryThrowsNamingThePath) {
   TempDir dir;
   const fs::path db_path = dir.path() / "no" / "such" / "dir" / "crawl.db";
