@@ -170,6 +170,7 @@ class RunFiguresSink final : public Sink {
   std::optional<StorageFailure> flush() override { return inner_->flush(); }
   bool failed() const noexcept override { return inner_->failed(); }
   std::optional<StorageFailure> failure() const override { return inner_->failure(); }
+  std::optional<RunChangeCounts> run_changes() const override { return inner_->run_changes(); }
   std::optional<StorageFailure> end_run(const RunSummary& summary) override {
     RunSummary s = summary;
     const auto usage = process_usage();
@@ -238,7 +239,8 @@ std::string counted(std::int64_t n, std::string_view one, std::string_view many)
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
-void print_summary(const Config& config, const CrawlReport& r, const FetcherFigures& figures) {
+void print_summary(const Config& config, const CrawlReport& r, const FetcherFigures& figures,
+                   const std::optional<RunChangeCounts>& run_changes) {
   const auto& s = r.summary;
   if (r.resumed_from)
     std::cout << fmt::format("crawl: resumed the unfinished crawl of run {} ({} queued, {} re-queued)\n",
@@ -263,7 +265,17 @@ void print_summary(const Config& config, const CrawlReport& r, const FetcherFigu
                              r.not_modified, r.not_due);
   if (config.store == StoreKind::sqlite && !r.storage_failure) {
     try {
-      if (const auto changes = read_changes(config.out_path(), 0, /*pages=*/false)) {
+      // Counted by the sink as it wrote them; read back from the file (what
+      // `crawl changes` reads) only when it could not count them.
+      std::optional<RunChanges> changes;
+      if (run_changes) {
+        changes.emplace();
+        changes->run = run_changes->run;
+        changes->counts = run_changes->counts;
+      } else {
+        changes = read_changes(config.out_path(), 0, /*pages=*/false);
+      }
+      if (changes) {
         const auto counts = count_changes(*changes);
         std::cout << fmt::format("crawl: run {}: {} (crawl changes {})\n", changes->run,
                                  changes_line(counts), config.out_path());
@@ -418,7 +430,7 @@ std::string write_file_atomically(const std::string& path, std::string_view text
 // Runs one crawl (a batch); the report, or nullopt with *exit set when it
 // cannot start.
 std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& seeds, FetcherFigures* figures,
-                                 int* exit) {
+                                 std::optional<RunChangeCounts>* changes, int* exit) {
   std::unique_ptr<RunFiguresSink> sink;
   try {
     if (auto inner = make_sink(config)) sink = std::make_unique<RunFiguresSink>(std::move(inner));
@@ -480,6 +492,7 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
   figures->stall_ms = fetcher->longest_stall_ms();
   figures->spilled_bodies = fetcher->spilled_bodies();
   fetcher.reset();
+  if (sink) *changes = sink->run_changes();
   sink.reset();  // closes the database / joins writers before the summary claims it's stored
   if (cookies && !config.save_cookies.empty()) {
     std::string why;
@@ -509,10 +522,11 @@ int run_batch(const Config& config, const std::vector<Seed>& seeds, CrawlReport*
   }
   int exit = 0;
   FetcherFigures figures;
-  const auto report = crawl(config, seeds, &figures, &exit);
+  std::optional<RunChangeCounts> changes;
+  const auto report = crawl(config, seeds, &figures, &changes, &exit);
   if (!report) return exit;
   if (out) *out = *report;
-  print_summary(config, *report, figures);
+  print_summary(config, *report, figures, changes);
   if (stats_out.is_open()) {
     stats_out << stats_json(config, *report, figures, process_usage());
     stats_out.close();

@@ -72,6 +72,16 @@ struct StorageFailure {
   bool operator==(const StorageFailure&) const = default;
 };
 
+// What a run did to the pages of a store that keeps their history (SQLite):
+// pages per change kind (new, changed, unchanged, recovered, failing, gone;
+// kinds with none absent), each page counted once, by its last fetch in the
+// run — what `crawl changes` reads back from the file.
+struct RunChangeCounts {
+  std::int64_t run = 0;
+  std::map<std::string, std::int64_t> counts;
+  bool operator==(const RunChangeCounts&) const = default;
+};
+
 // Figures of a finished crawl; handed to end_run() after the last store().
 struct RunSummary {
   std::chrono::system_clock::time_point finished_at{};
@@ -158,6 +168,10 @@ class Sink {
   // Records the end of a run after every page stored before it. Returns the
   // failure, if there is one.
   virtual std::optional<StorageFailure> end_run(const RunSummary&) { return failure(); }
+  // After a successful end_run(): what the run did to the stored pages, as
+  // counted while they were written; nullopt when the sink keeps no history
+  // or the run's end was not recorded.
+  virtual std::optional<RunChangeCounts> run_changes() const { return std::nullopt; }
   // Whether a write has failed. Cheap (an atomic load): polled by the crawl.
   // Once true, stays true.
   virtual bool failed() const noexcept = 0;

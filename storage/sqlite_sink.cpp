@@ -696,6 +696,9 @@ bool SqliteSink::write_transaction(const Batch& batch, std::size_t begin, std::s
   const bool patient = !failed();
   const std::int64_t run_at_start = current_run_id_.load();
   const std::size_t rest = batch.size() - begin;  // lost with a failed transaction
+  staged_changes_.clear();
+  staged_gone_ = 0;
+  ending_run_ = 0;
   std::string error;
   if (exec_waiting("BEGIN IMMEDIATE", patient, error) != SQLITE_OK) {
     lose_transaction(rest, run_at_start, describe_batch(batch, begin) + ": " + error);
@@ -724,9 +727,32 @@ bool SqliteSink::write_transaction(const Batch& batch, std::size_t begin, std::s
     return false;
   }
   count_written(pages);
+  commit_changes();
   if (has_downstream())
     for (std::size_t i = begin; i < end; ++i) forward(batch[i].item);
   return true;
+}
+
+void SqliteSink::commit_changes() {
+  for (const auto& [page, change] : staged_changes_) run_changes_[page] = change;
+  gone_ += staged_gone_;
+  staged_changes_.clear();
+  staged_gone_ = 0;
+  if (ending_run_ == 0 || failed()) return;
+  RunChangeCounts ended;
+  ended.run = ending_run_;
+  for (const auto& [page, change] : run_changes_) ++ended.counts[change];
+  if (gone_ > 0) ended.counts["gone"] += gone_;
+  run_changes_.clear();
+  gone_ = 0;
+  ending_run_ = 0;
+  std::lock_guard lock(changes_mutex_);
+  ended_changes_ = std::move(ended);
+}
+
+std::optional<RunChangeCounts> SqliteSink::run_changes() const {
+  std::lock_guard lock(changes_mutex_);
+  return ended_changes_;
 }
 
 void SqliteSink::lose_transaction(std::size_t count, std::int64_t run_at_start, const std::string& message) {
@@ -735,6 +761,9 @@ void SqliteSink::lose_transaction(std::size_t count, std::int64_t run_at_start, 
     exec("ROLLBACK", ignored);
   }
   current_run_id_ = run_at_start;  // a BeginRun of the transaction was rolled back too
+  staged_changes_.clear();
+  staged_gone_ = 0;
+  ending_run_ = 0;
   fail(path_, message, static_cast<std::int64_t>(count));
 }
 
@@ -1077,7 +1106,9 @@ int SqliteSink::insert_fetch(const FetchRow& f, std::string& error) {
   bind(bind_text_or_null(stmt, 8, f.last_modified));
   bind(bind_text_or_null(stmt, 9, f.error));
   if (const int rc = bind.check(error); rc != SQLITE_OK) return rc;
-  return step_done(stmt, error);
+  if (const int rc = step_done(stmt, error); rc != SQLITE_OK) return rc;
+  if (f.run_id && *f.run_id == current_run_id_.load()) staged_changes_.emplace_back(f.page_id, f.change);
+  return SQLITE_OK;
 }
 
 int SqliteSink::write_url(sqlite3_stmt* stmt, const StateUrl& u, UrlState state, std::string& error) {
@@ -1258,6 +1289,12 @@ int SqliteSink::read_known(ResumePoint& point, std::string& error) {
 
 int SqliteSink::write_begin_run(const RunInfo& info, std::string& error) {
   current_run_id_ = 0;
+  run_changes_.clear();
+  gone_ = 0;
+  {
+    std::lock_guard lock(changes_mutex_);
+    ended_changes_.reset();
+  }
   run_ = info;
   batch_time_ = iso8601_utc(info.started_at);
   sqlite3_stmt* stmt = insert_run_.get();
@@ -1312,6 +1349,7 @@ int SqliteSink::write_end_run(const RunSummary& s, std::string& error) {
   if (s.outcome == RunOutcome::completed && options_.pages) {
     if (const int rc = write_batch_end(run_id, finished_at, error); rc != SQLITE_OK) return rc;
   }
+  ending_run_ = run_id;  // its changes are published when this commits
   current_run_id_ = 0;
   batch_time_.clear();
   return SQLITE_OK;
@@ -1411,6 +1449,7 @@ int SqliteSink::write_batch_end(std::int64_t run_id, const std::string& now, std
                     run_id, now, kUnreachedSql);
     if (const int rc = exec(insert.c_str(), error); rc != SQLITE_OK) return rc;
     if (const auto gone = sqlite3_changes64(db_.get()); gone > 0) {
+      staged_gone_ += gone;
       const std::string update = fmt::format(
           "UPDATE latest SET gone_since = {}, next_due = NULL WHERE id IN (SELECT l.id {})", run_id, kUnreachedSql);
       if (const int rc = exec(update.c_str(), error); rc != SQLITE_OK) return rc;

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -174,6 +175,7 @@ class SqliteSink final : public QueuedSink {
 
   // Id of the runs row of the current run, between begin_run and end_run.
   std::optional<std::int64_t> current_run_id() const;
+  std::optional<RunChangeCounts> run_changes() const override;
 
   // From latest and bodies, on a read connection of its own (opened on
   // first use, shared under a mutex): never waits for the writer.
@@ -191,6 +193,8 @@ class SqliteSink final : public QueuedSink {
   bool write_transaction(const Batch& batch, std::size_t begin, std::size_t end);
   // Loses the open transaction and `count` items: rollback, count, fail().
   void lose_transaction(std::size_t count, std::int64_t run_at_start, const std::string& message);
+  // After a commit: the staged changes count; a committed run's end publishes them.
+  void commit_changes();
   // Executes one item; returns SQLITE_OK or the (extended) error code with
   // `error` set.
   int write_item(const Item& item, std::string& error);
@@ -299,6 +303,16 @@ class SqliteSink final : public QueuedSink {
   // hence atomic (0 = no run).
   std::atomic<std::int64_t> current_run_id_{0};
   RunInfo run_;  // the current run's begin_run() (writer thread)
+  // The run's changes, counted as its fetch rows are committed (writer
+  // thread): each page's last change in the run; the rows of the open
+  // transaction wait in staged_changes_ (a rollback drops them); `gone`
+  // rows of the run's end are counted apart (pages it did not fetch).
+  std::unordered_map<std::int64_t, const char*> run_changes_;
+  std::vector<std::pair<std::int64_t, const char*>> staged_changes_;
+  std::int64_t gone_ = 0, staged_gone_ = 0;
+  std::int64_t ending_run_ = 0;  // the run whose end the open transaction records
+  mutable std::mutex changes_mutex_;  // guards ended_changes_
+  std::optional<RunChangeCounts> ended_changes_;  // published when the run's end is committed
   std::string batch_time_;  // run_.started_at as stored (ISO 8601), "" outside a run
 
   std::mutex read_mutex_;  // guards reader_, read_copy_ and read_known_

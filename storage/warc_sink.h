@@ -53,6 +53,9 @@ class WarcSink final : public Sink {
   std::optional<KnownCopy> known_copy(const std::string& url, const std::string& due_before) override {
     return inner_ ? inner_->known_copy(url, due_before) : std::nullopt;
   }
+  std::optional<RunChangeCounts> run_changes() const override {
+    return inner_ ? inner_->run_changes() : std::nullopt;
+  }
   std::optional<StorageFailure> flush() override;
   std::optional<StorageFailure> end_run(const RunSummary& summary) override;
   bool failed() const noexcept override {

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <map>
+#include <regex>
 #include <set>
 #include <string>
 #include <thread>
@@ -55,7 +56,22 @@ class BatchTest : public ::testing::Test {
     const fs::path logs = dir_ / ("batch" + std::to_string(++batches_));
     fs::create_directories(logs);
     const auto r = testing::run_crawl(args, logs, std::move(env));
+    expect_summary_matches_the_file(r.out);
     return {r.code, r.out, r.err};
+  }
+
+  // The crawl's summary line "run N: A new, B changed, …" (counted by the
+  // sink as it wrote) says what `crawl changes` reads back from the file.
+  void expect_summary_matches_the_file(const std::string& out) {
+    static const std::regex line(R"(crawl: run (\d+): (.*) \(crawl changes )");
+    std::smatch m;
+    if (!std::regex_search(out, m, line)) return;  // e.g. a storage failure: no such line
+    ++summaries_checked_;
+    const auto c = changes(std::stoi(m[1]));
+    std::string expected;
+    for (const char* kind : {"new", "changed", "unchanged", "recovered", "failing", "gone"})
+      expected += (expected.empty() ? "" : ", ") + std::to_string(count(c, kind)) + " " + kind;
+    EXPECT_EQ(m[2].str(), expected) << out;
   }
 
   // `crawl changes --json` of the last run (or `run`).
@@ -95,6 +111,7 @@ class BatchTest : public ::testing::Test {
   TempDir dir_;
   std::string mode_ = "fibers";
   int batches_ = 0;
+  int summaries_checked_ = 0;
 };
 
 // Requests of generated pages (/ and /page/N.html) in a host's log.
@@ -347,6 +364,7 @@ TEST_F(BatchTest, GonePagesKeepTheirLastCopy) {
   const BatchRun second = batch();
   const auto c = changes();
   EXPECT_EQ(with_change(c, "gone"), (std::set<std::string>{root + "extra", server.page_url(0, 9)})) << second.log();
+  EXPECT_EQ(summaries_checked_, 2) << "each batch printed its changes, as the file has them";
   const auto text = testing::run_crawl({"changes", db().string(), "--all"}, dir_.path());
   EXPECT_NE(text.out.find("gone       " + root + "extra  no longer linked"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("gone       " + server.page_url(0, 9) + "  HTTP 410"), std::string::npos) << text.out;

@@ -931,6 +931,45 @@ TEST(SqliteSinkFaults, ALargeBatchIsCommittedInPiecesSoAFullDiskKeepsTheFirstOne
   EXPECT_TRUE(some_kept) << "no fault left the batch's first transactions stored";
 }
 
+// The changes the sink counts as it writes (the crawl's summary line) are
+// what read_changes() reads back from the file (`crawl changes`): new,
+// changed, unchanged, recovered, failing, and a page fetched twice in a run
+// counted once, by its last fetch.
+TEST(SqliteSinkChanges, CountedWhileWritingAsTheFileHasThem) {
+  TempDir dir;
+  const fs::path db_path = dir.path() / "crawl.db";
+  const auto url = [](const char* name) { return std::string("http://127.0.0.1/") + name; };
+  SqliteSink sink(db_path.string());
+  RunSummary done;
+  done.outcome = RunOutcome::completed;
+  ASSERT_EQ(sink.begin_run(sample_run_info()), std::nullopt);
+  for (const char* name : {"same", "edited", "breaks", "heals", "twice"}) sink.store(ok_page(url(name), name));
+  sink.store(error_result(url("heals")));  // a good copy, then a failure: failing
+  ASSERT_EQ(sink.end_run(done), std::nullopt);
+  ASSERT_TRUE(sink.run_changes().has_value());
+  EXPECT_EQ(sink.run_changes()->counts, (std::map<std::string, std::int64_t>{{"failing", 1}, {"new", 4}}));
+
+  ASSERT_EQ(sink.begin_run(sample_run_info()), std::nullopt);
+  EXPECT_EQ(sink.run_changes(), std::nullopt) << "a new run has counted nothing yet";
+  sink.store(ok_page(url("same"), "same"));
+  sink.store(ok_page(url("edited"), "edited again"));
+  sink.store(error_result(url("breaks")));
+  sink.store(ok_page(url("heals"), "heals"));
+  sink.store(ok_page(url("twice"), "twice"));
+  ASSERT_EQ(sink.flush(), std::nullopt);
+  sink.store(ok_page(url("twice"), "twice, edited"));  // a later transaction: its last fetch counts
+  sink.store(ok_page(url("fresh"), "fresh"));
+  ASSERT_EQ(sink.end_run(done), std::nullopt);
+  const auto counted = sink.run_changes();
+  ASSERT_TRUE(counted.has_value());
+  const auto read = read_changes(db_path.string(), 0, false);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(counted->run, read->run);
+  EXPECT_EQ(counted->counts, read->counts);
+  EXPECT_EQ(counted->counts, (std::map<std::string, std::int64_t>{
+                                 {"changed", 2}, {"failing", 1}, {"new", 1}, {"recovered", 1}, {"unchanged", 1}}));
+}
+
 TEST(SqliteSinkOpen, MissingDirectoryThrowsNamingThePath) {
   TempDir dir;
   const fs::path db_path = dir.path() / "no" / "such" / "dir" / "crawl.db";
