@@ -16,6 +16,7 @@
 #include <iostream>
 #include <optional>
 #include <string_view>
+#include <system_error>
 #include <thread>
 
 #include "config/config.h"
@@ -491,9 +492,22 @@ std::optional<CrawlReport> crawl(const Config& config, const std::vector<Seed>& 
   }
   figures->stall_ms = fetcher->longest_stall_ms();
   figures->spilled_bodies = fetcher->spilled_bodies();
-  fetcher.reset();
+  // The fetcher's teardown (its loops stopped, their connections closed)
+  // runs beside the store's close (the last checkpoint and its syncs): once
+  // the run has drained they share nothing, and each is a few ms of every
+  // crawl's wall time (farm: 3.4 and 8.8 ms).
+  std::thread teardown;
+  try {
+    teardown = std::thread([&fetcher] {
+      name_this_thread("crawl-close");
+      fetcher.reset();
+    });
+  } catch (const std::system_error&) {
+    fetcher.reset();  // no thread to spare: one after the other
+  }
   if (sink) *changes = sink->run_changes();
   sink.reset();  // closes the database / joins writers before the summary claims it's stored
+  if (teardown.joinable()) teardown.join();
   if (cookies && !config.save_cookies.empty()) {
     std::string why;
     try {
