@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string_view>
@@ -281,7 +284,26 @@ SqliteDb open_connection(const std::string& path, int flags, const std::string& 
   return db;
 }
 
-SqliteDb open_read_only(const std::string& path) { return open_connection(path, SQLITE_OPEN_READONLY); }
+// For the commands that only read (`crawl runs`, `changes`, `history`).
+// Opening a WAL database creates its -wal and -shm files, and only a
+// connection that may write removes them when it closes last: so a
+// read-write connection whose statements cannot write (query_only), as the
+// sqlite3 shell leaves nothing behind, and read-only where the file or its
+// directory is not writable.
+SqliteDb open_read_only(const std::string& path) {
+  const std::filesystem::path file(path);
+  const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+  if (::access(path.c_str(), R_OK | W_OK) == 0 && ::access(dir.c_str(), W_OK) == 0) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+    SqliteDb db(raw);
+    if (rc == SQLITE_OK && sqlite3_exec(db.get(), "PRAGMA query_only = 1", nullptr, nullptr, nullptr) == SQLITE_OK) {
+      sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+      return db;
+    }
+  }
+  return open_connection(path, SQLITE_OPEN_READONLY);
+}
 
 // Resets a statement and drops its bindings when leaving scope, so the
 // SQLITE_STATIC pointers bound below never outlive the data they point to.

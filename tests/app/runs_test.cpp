@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ namespace crawl {
 namespace {
 
 namespace json = boost::json;
+namespace fs = std::filesystem;
 using testing::query;
 using testing::read_file;
 using testing::run_crawl;
@@ -138,6 +140,10 @@ TEST(RunsCommand, ListsTwoCrawlsSideBySideWithTheirFigures) {
                 .code,
             0);
 
+  // A finished crawl leaves its database whole: no -wal or -shm beside it.
+  EXPECT_FALSE(fs::exists(db + "-wal"));
+  EXPECT_FALSE(fs::exists(db + "-shm"));
+
   // The runs rows hold the new figures.
   const auto rows = query(dir / "crawl.db",
                           "SELECT mode, pages, cpu_s > 0, peak_rss_bytes > 1048576, latency_p50_ms > 0, "
@@ -186,6 +192,10 @@ TEST(RunsCommand, ListsTwoCrawlsSideBySideWithTheirFigures) {
   ASSERT_EQ(last.code, 0);
   EXPECT_FALSE(contains(last.out, "threads")) << last.out;
   EXPECT_TRUE(contains(last.out, "fibers")) << last.out;
+  // Reading leaves nothing behind either (the read-only query() above left
+  // the -wal and -shm that opening creates; `crawl runs` closes last).
+  EXPECT_FALSE(fs::exists(db + "-wal"));
+  EXPECT_FALSE(fs::exists(db + "-shm"));
 }
 
 // The schema of the first release (user_version 1), before the figures.
