@@ -268,14 +268,8 @@ void print_summary(const Config& config, const CrawlReport& r, const FetcherFigu
     try {
       // Counted by the sink as it wrote them; read back from the file (what
       // `crawl changes` reads) only when it could not count them.
-      std::optional<RunChanges> changes;
-      if (run_changes) {
-        changes.emplace();
-        changes->run = run_changes->run;
-        changes->counts = run_changes->counts;
-      } else {
-        changes = read_changes(config.out_path(), 0, /*pages=*/false);
-      }
+      std::optional<RunChangeCounts> changes = run_changes;
+      if (!changes) changes = read_changes(config.out_path(), 0, /*pages=*/false);
       if (changes) {
         const auto counts = count_changes(*changes);
         std::cout << fmt::format("crawl: run {}: {} (crawl changes {})\n", changes->run,

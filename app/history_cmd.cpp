@@ -28,7 +28,7 @@ boost::json::value or_null(const std::optional<T>& v) {
 
 }  // namespace
 
-std::map<std::string, std::int64_t> count_changes(const RunChanges& changes) {
+std::map<std::string, std::int64_t> count_changes(const RunChangeCounts& changes) {
   std::map<std::string, std::int64_t> counts;
   for (const char* kind : kKinds) counts[kind] = 0;
   for (const auto& [kind, n] : changes.counts) counts[kind] = n;

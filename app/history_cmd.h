@@ -24,9 +24,9 @@
 
 namespace crawl {
 
-// Pages per change kind (RunChanges::counts), every kind present (0 when
-// none).
-std::map<std::string, std::int64_t> count_changes(const RunChanges& changes);
+// Pages per change kind (RunChangeCounts::counts), every kind present (0
+// when none).
+std::map<std::string, std::int64_t> count_changes(const RunChangeCounts& changes);
 // "3 new, 1 changed, 96 unchanged, 0 recovered, 0 failing, 0 gone".
 std::string changes_line(const std::map<std::string, std::int64_t>& counts);
 

@@ -783,9 +783,6 @@ void SqliteSink::lose_transaction(std::size_t count, std::int64_t run_at_start, 
     exec("ROLLBACK", ignored);
   }
   current_run_id_ = run_at_start;  // a BeginRun of the transaction was rolled back too
-  staged_changes_.clear();
-  staged_gone_ = 0;
-  ending_run_ = 0;
   fail(path_, message, static_cast<std::int64_t>(count));
 }
 

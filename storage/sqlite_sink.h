@@ -335,11 +335,10 @@ struct PageChange {
   std::optional<std::int64_t> status;
   std::optional<std::string> digest, previous_digest, error;
 };
-struct RunChanges {
-  std::int64_t run = 0;
+// The run and its counts (RunChangeCounts), with what `crawl changes` shows.
+struct RunChanges : RunChangeCounts {
   std::string started_at;
   std::optional<std::string> outcome;
-  std::map<std::string, std::int64_t> counts;  // change → pages (kinds with none absent)
   std::vector<PageChange> pages;  // ordered by change, then URL; empty unless asked for
 };
 // The changes of run `run` (0: the last run) of the SQLite file at `path`,
