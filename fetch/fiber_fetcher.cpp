@@ -92,12 +92,30 @@ class FiberFetcher::Loop {
     });
   }
 
-  // Any thread.
+  // Any thread. The request waits in incoming_ for the loop, which takes it
+  // at the first of: the handler posted here, the end of the socket event or
+  // timeout it is handling (so a burst of responses does not hold the next
+  // requests back: a posted handler queues behind every event of the burst),
+  // its heartbeat.
   void enqueue(FetchRequest request) {
-    asio::post(ioc_, [this, request = std::move(request)]() mutable {
-      queue_.push_back(std::move(request));
-      pump();
-    });
+    bool post = false;
+    {
+      std::lock_guard lock(incoming_mu_);
+      incoming_.push_back(std::move(request));
+      post = !incoming_posted_;
+      incoming_posted_ = true;
+    }
+    incoming_waiting_.store(true, std::memory_order_release);
+    if (!post) return;
+    try {
+      asio::post(ioc_, [this] { take_incoming(); });
+    } catch (const std::exception& e) {
+      // Out of memory: the request is queued all the same, and the loop's
+      // heartbeat takes it within kHeartbeat.
+      std::lock_guard lock(incoming_mu_);
+      incoming_posted_ = false;
+      spdlog::error("fibers: cannot wake the event loop: {}", e.what());
+    }
   }
 
   // Any thread. Coalesced: at most one pump waits in the loop's queue.
@@ -187,6 +205,35 @@ class FiberFetcher::Loop {
 
   // ---- queue and slots -----------------------------------------------------
 
+  // On the loop thread, never inside curl: moves what enqueue() left into
+  // queue_, starts what the slots allow and lets curl send it now. A
+  // transfer it starts may end at once (curl runs it with its timer) and
+  // its listener submit more: the outer call takes those too.
+  void take_incoming() {
+    if (taking_) return;
+    taking_ = true;
+    struct Done {
+      bool& taking;
+      ~Done() { taking = false; }
+    } done{taking_};
+    do {
+      {
+        std::lock_guard lock(incoming_mu_);
+        incoming_posted_ = false;
+        incoming_waiting_.store(false, std::memory_order_relaxed);
+        for (auto& request : incoming_) queue_.push_back(std::move(request));
+        incoming_.clear();
+      }
+      if (stopping_) return;
+      pump();
+      run_due_timeout();
+    } while (incoming_waiting_.load(std::memory_order_acquire));
+  }
+
+  void take_waiting_incoming() {
+    if (incoming_waiting_.load(std::memory_order_acquire)) take_incoming();
+  }
+
   void pump() {
     while (!queue_.empty()) {
       if (owner_.cancelled_.load()) {
@@ -246,8 +293,10 @@ class FiberFetcher::Loop {
       spdlog::error("fibers: transfer failed internally: {}", e.what());
       failed = true;
     }
-    if (failed) result = transfer.fail(make_error_code(FetchErrc::other), "internal error in the fibers fetcher");
-    owner_.deliver(std::move(result));
+    // complete() or finish_early() told the listener the transfer ended;
+    // a failure to start it never reached them.
+    if (failed) owner_.deliver(transfer.fail(make_error_code(FetchErrc::other), "internal error in the fibers fetcher"));
+    else owner_.queue_result(std::move(result));
   }
 
   // Called with a slot taken; every path gives it back exactly once.
@@ -286,6 +335,7 @@ class FiberFetcher::Loop {
   void finish_early(Active a, FetchResult result) noexcept {
     if (a.easy) recycle(std::move(a.easy));
     owner_.release_slot();
+    owner_.listener_.transfer_ended(result);
     resume(std::move(a), std::move(result));
   }
 
@@ -309,6 +359,10 @@ class FiberFetcher::Loop {
     recycle(std::move(a.easy));
     transfers_.fetch_add(1, std::memory_order_relaxed);
     owner_.release_slot();
+    // Now, not when the coroutine resumes: the resumption queues behind
+    // every event the loop has ready, and the host's next request waits for
+    // this (its lease).
+    owner_.listener_.transfer_ended(result);
     resume(std::move(a), std::move(result));
   }
 
@@ -328,6 +382,13 @@ class FiberFetcher::Loop {
       CURL* easy = msg->easy_handle;
       const CURLcode code = msg->data.result;
       complete(easy, code);
+      // The listener may have submitted the host's next request (its lease
+      // is free): out before the other transfers curl finished in this call.
+      try {
+        take_waiting_incoming();
+      } catch (const std::exception& e) {  // out of memory: the heartbeat starts them
+        spdlog::error("fibers: cannot start a queued transfer: {}", e.what());
+      }
     }
   }
 
@@ -467,6 +528,7 @@ class FiberFetcher::Loop {
     curl_multi_socket_action(multi_.get(), s->fd, flags, &running);
     check_multi_info();
     if (!ec) arm(s);  // while curl still wants this direction (arm checks)
+    take_waiting_incoming();
   }
 
   // ---- curl's timer -------------------------------------------------------------
@@ -489,8 +551,12 @@ class FiberFetcher::Loop {
     timer_.cancel();
     if (timeout_ms < 0 || stopping_) return;
     if (timeout_ms == 0) {
+      // Run by whichever comes first: this handler, or the caller that
+      // added a transfer (run_due_timeout), so a new request goes out
+      // without waiting behind every event already queued on the loop.
+      timeout_due_ = true;
       asio::post(ioc_, [this, generation] {
-        if (generation == timer_generation_ && !stopping_) on_timeout();
+        if (generation == timer_generation_ && timeout_due_ && !stopping_) on_timeout();
       });
       return;
     }
@@ -500,7 +566,13 @@ class FiberFetcher::Loop {
     });
   }
 
+  // Never inside curl.
+  void run_due_timeout() {
+    if (timeout_due_ && !stopping_) on_timeout();
+  }
+
   void on_timeout() {
+    timeout_due_ = false;
     const std::uint64_t generation = timer_generation_;
     int running = 0;
     curl_multi_socket_action(multi_.get(), CURL_SOCKET_TIMEOUT, 0, &running);
@@ -523,6 +595,8 @@ class FiberFetcher::Loop {
       const std::chrono::duration<double, std::milli> late = std::chrono::steady_clock::now() - heartbeat_.expiry();
       if (late.count() > longest_stall_ms_.load(std::memory_order_relaxed))
         longest_stall_ms_.store(late.count(), std::memory_order_relaxed);
+      take_waiting_incoming();
+      if (!queue_.empty()) pump();
       arm_heartbeat();
     });
   }
@@ -542,6 +616,10 @@ class FiberFetcher::Loop {
     for (const auto& [easy, a] : active_) curl_multi_remove_handle(multi_.get(), easy);
     active_.clear();
     queue_.clear();
+    {
+      std::lock_guard lock(incoming_mu_);
+      incoming_.clear();
+    }
     multi_.reset();
     for (const auto& [fd, s] : sockets_) {
       s->removed = true;
@@ -565,7 +643,13 @@ class FiberFetcher::Loop {
   std::vector<EasyHandle> free_;  // reusable easy handles
   std::deque<FetchRequest> queue_;  // waiting for a slot
   std::uint64_t timer_generation_ = 0;
+  bool timeout_due_ = false;  // curl asked for a timeout of 0 that has not run yet
+  bool taking_ = false;       // in take_incoming()
   bool stopping_ = false;
+  std::mutex incoming_mu_;  // guards incoming_ and incoming_posted_
+  std::vector<FetchRequest> incoming_;  // enqueue()d, not yet in queue_
+  bool incoming_posted_ = false;        // a take_incoming() handler is queued
+  std::atomic<bool> incoming_waiting_{false};  // incoming_ may be non-empty
   std::atomic<bool> pump_scheduled_{false};
   std::atomic<double> longest_stall_ms_{0};
   std::atomic<std::uint64_t> transfers_{0};
@@ -660,6 +744,10 @@ void FiberFetcher::release_slot() noexcept {
 
 void FiberFetcher::deliver(FetchResult result) noexcept {
   listener_.transfer_ended(result);  // on the loop, before the result queues for the callback pool
+  queue_result(std::move(result));
+}
+
+void FiberFetcher::queue_result(FetchResult result) noexcept {
   try {
     asio::post(*callbacks_, [this, result = std::move(result)]() mutable {
       static thread_local const bool named = (name_this_thread("crawl-result"), true);

@@ -49,7 +49,9 @@ class FiberFetcher final : public Fetcher {
   FiberFetcher& operator=(const FiberFetcher&) = delete;
 
   // Fetcher contract (see fetch/fetcher.h). submit() only hands the request to
-  // its loop (a post), never blocks on I/O. result_ready() runs on a
+  // its loop (a short lock, and a post unless one is pending), never blocks
+  // on I/O; the loop also takes it after the transfer or socket event in
+  // hand, so it does not wait behind a burst of queued responses. result_ready() runs on a
   // callback-pool thread; calls for different requests may run concurrently
   // (up to callback_threads at once).
   void submit(FetchRequest request) override;
@@ -80,6 +82,9 @@ class FiberFetcher final : public Fetcher {
   // Tells the listener the transfer ended (on the calling loop), then hands
   // `result` to the callback pool for result_ready(); then pending_ drops.
   void deliver(FetchResult result) noexcept;
+  // The second half of deliver(), for a transfer whose end the loop already
+  // told the listener of.
+  void queue_result(FetchResult result) noexcept;
   void callback_returned() noexcept;
 
   const TransferOptions transfer_options_;  // Transfers keep a reference: lives as long as the fetcher

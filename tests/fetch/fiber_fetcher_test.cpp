@@ -466,6 +466,76 @@ TEST(FiberFetcher, TheListenerMaySubmitMore) {
   EXPECT_EQ(done.load(), 11);
 }
 
+// The crawler submits a host's next request from transfer_ended() (its
+// lease is free). A loop with a burst of responses to work through must send
+// that request at once, not after the whole burst: a handler the loop queues
+// goes behind everything already queued, and on a latency-bound crawl every
+// round would pay that wait. Here the burst's 30 responses are all waiting
+// when the loop gets to them (a blocker holds the loop until the server has
+// answered them all), and each costs the loop 10 ms (the listener sleeps on
+// the loop's thread).
+TEST(FiberFetcher, ARequestSubmittedDuringABurstGoesOutBeforeTheBurstIsWorkedThrough) {
+  SiteOptions site;
+  site.hosts = 2;
+  site.pages_per_host = 1;
+  site.first_address = "127.0.18.1";
+  site.threads = 2;
+  TestServer server(site);
+  constexpr int kBurst = 30;
+
+  class Listener final : public crawl::FetchListener {
+   public:
+    std::function<void(const FetchResult&)> on_ended;
+    std::atomic<int> results{0};
+    void transfer_ended(const FetchResult& r) noexcept override { on_ended(r); }
+    void result_ready(FetchResult&&) noexcept override { ++results; }
+  } listener;
+  std::mutex mu;
+  std::vector<Clock::time_point> burst_ended;  // when the loop got to each response of the burst
+  FiberFetcher* fetcher = nullptr;
+  const auto answered = [&] {
+    int n = 0;
+    for (const auto& r : server.stats(0).log) n += r.target.starts_with("/slow") && r.status == 200;
+    return n;
+  };
+  listener.on_ended = [&](const FetchResult& r) {
+    if (r.request.url.find("blocker") != std::string::npos) {
+      const auto deadline = Clock::now() + std::chrono::seconds(20);
+      while (answered() < kBurst && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));  // the responses are in the loop's sockets
+      return;
+    }
+    if (r.request.url.find("/slow") == std::string::npos) return;
+    bool first = false;
+    {
+      std::lock_guard lock(mu);
+      first = burst_ended.empty();
+      burst_ended.push_back(Clock::now());
+    }
+    if (first) fetcher->submit(req(server.page_url(1, 0)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  };
+  FiberFetcher f({.loops = 1, .max_in_flight = 64, .callback_threads = 1}, test_options(), listener);
+  fetcher = &f;
+  f.submit(req(server.root_url(1) + "slow?ms=100&blocker"));
+  for (int i = 0; i < kBurst; ++i) f.submit(req(server.root_url(0) + "slow?ms=300&i=" + std::to_string(i)));
+  f.drain();
+
+  ASSERT_EQ(answered(), kBurst);
+  EXPECT_EQ(listener.results.load(), kBurst + 2);
+  ASSERT_EQ(burst_ended.size(), std::size_t{kBurst});
+  const auto log = server.stats(1).log;
+  const auto late = std::find_if(log.begin(), log.end(), [](const auto& r) { return r.target == "/page/0.html"; });
+  ASSERT_NE(late, log.end());
+  // Sent right after the response in hand, well before the loop reached the
+  // burst's last response (kBurst - 1 responses of 10 ms later).
+  EXPECT_LT(late->received, burst_ended.back())
+      << "the request reached the server "
+      << std::chrono::duration<double, std::milli>(late->received - burst_ended.front()).count()
+      << " ms after the loop got to the burst's first response, and its last "
+      << std::chrono::duration<double, std::milli>(burst_ended.back() - burst_ended.front()).count() << " ms after it";
+}
+
 // A connection's socket stays registered with the loop between transfers,
 // until curl closes it. Closed by either side — the server's reset, a
 // `Connection: close` answer, curl's pool — the next socket very likely gets

@@ -908,6 +908,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec, std::size_t) {
     if (ec) return close();  // EOF, timeout, malformed request: just hang up
+    // The delay counts from here, the request's arrival, not from after the
+    // response is built: a server that is "50 ms late" answers 50 ms after
+    // the request, whatever its own work costs.
+    const auto arrived = std::chrono::steady_clock::now();
     in_request_ = true;
     ticket_ = host_.request_started(req_);
     try {
@@ -928,7 +932,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (reply_.together > 0) return wait_together();
     const auto wait = delay + reply_.extra_delay;
     if (wait <= std::chrono::milliseconds::zero()) return send();
-    timer_.expires_after(wait);
+    timer_.expires_at(arrived + wait);
     timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
       if (!wait_ec) self->send();
     });
