@@ -549,6 +549,7 @@ class FiberFetcher::Loop {
   void on_timer(long timeout_ms) {
     const std::uint64_t generation = ++timer_generation_;
     timer_.cancel();
+    timeout_due_ = false;  // a later call replaces an earlier one
     if (timeout_ms < 0 || stopping_) return;
     if (timeout_ms == 0) {
       // Run by whichever comes first: this handler, or the caller that
