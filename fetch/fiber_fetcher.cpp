@@ -93,38 +93,28 @@ class FiberFetcher::Loop {
   }
 
   // Any thread. The request waits in incoming_ for the loop, which takes it
-  // at the first of: the handler posted here, the end of the socket event or
-  // timeout it is handling (so a burst of responses does not hold the next
-  // requests back: a posted handler queues behind every event of the burst),
-  // its heartbeat.
+  // at the first of: the handler schedule_pump() posts, the end of the
+  // socket event or timeout it is handling (so a burst of responses does not
+  // hold the next requests back: a posted handler queues behind every event
+  // of the burst), its heartbeat.
   void enqueue(FetchRequest request) {
-    bool post = false;
     {
       std::lock_guard lock(incoming_mu_);
       incoming_.push_back(std::move(request));
-      post = !incoming_posted_;
-      incoming_posted_ = true;
     }
     incoming_waiting_.store(true, std::memory_order_release);
-    if (!post) return;
-    try {
-      asio::post(ioc_, [this] { take_incoming(); });
-    } catch (const std::exception& e) {
-      // Out of memory: the request is queued all the same, and the loop's
-      // heartbeat takes it within kHeartbeat.
-      std::lock_guard lock(incoming_mu_);
-      incoming_posted_ = false;
-      spdlog::error("fibers: cannot wake the event loop: {}", e.what());
-    }
+    schedule_pump();
   }
 
-  // Any thread. Coalesced: at most one pump waits in the loop's queue.
+  // Any thread. Coalesced: at most one pump waits in the loop's queue. It
+  // takes the submitted requests too; if it cannot be posted (out of
+  // memory), the loop's heartbeat does.
   void schedule_pump() noexcept {
     if (pump_scheduled_.exchange(true)) return;
     try {
       asio::post(ioc_, [this] {
         pump_scheduled_.store(false);
-        if (!stopping_) pump();
+        if (!stopping_) take_incoming();
       });
     } catch (...) {
       pump_scheduled_.store(false);
@@ -219,7 +209,6 @@ class FiberFetcher::Loop {
     do {
       {
         std::lock_guard lock(incoming_mu_);
-        incoming_posted_ = false;
         incoming_waiting_.store(false, std::memory_order_relaxed);
         for (auto& request : incoming_) queue_.push_back(std::move(request));
         incoming_.clear();
@@ -647,9 +636,8 @@ class FiberFetcher::Loop {
   bool timeout_due_ = false;  // curl asked for a timeout of 0 that has not run yet
   bool taking_ = false;       // in take_incoming()
   bool stopping_ = false;
-  std::mutex incoming_mu_;  // guards incoming_ and incoming_posted_
+  std::mutex incoming_mu_;  // guards incoming_
   std::vector<FetchRequest> incoming_;  // enqueue()d, not yet in queue_
-  bool incoming_posted_ = false;        // a take_incoming() handler is queued
   std::atomic<bool> incoming_waiting_{false};  // incoming_ may be non-empty
   std::atomic<bool> pump_scheduled_{false};
   std::atomic<double> longest_stall_ms_{0};
