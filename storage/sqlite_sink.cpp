@@ -294,12 +294,11 @@ SqliteDb open_read_only(const std::string& path) {
   const std::filesystem::path file(path);
   const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
   if (::access(path.c_str(), R_OK | W_OK) == 0 && ::access(dir.c_str(), W_OK) == 0) {
-    sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    SqliteDb db(raw);
-    if (rc == SQLITE_OK && sqlite3_exec(db.get(), "PRAGMA query_only = 1", nullptr, nullptr, nullptr) == SQLITE_OK) {
-      sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
-      return db;
+    try {
+      SqliteDb db = open_connection(path, SQLITE_OPEN_READWRITE);
+      if (sqlite3_exec(db.get(), "PRAGMA query_only = 1", nullptr, nullptr, nullptr) == SQLITE_OK) return db;
+    } catch (const std::runtime_error&) {
+      // read-only below, which names the failure if it fails too
     }
   }
   return open_connection(path, SQLITE_OPEN_READONLY);

@@ -790,6 +790,7 @@ struct RequestTicket {
   std::uint64_t epoch = 0;     // Host::epoch when read; log_index is stale once it changes
   std::size_t log_index = 0;   // its entry in HostStats::log
   std::uint64_t sequence = 0;  // arrival order on the host since start, never reset
+  std::chrono::steady_clock::time_point received;  // as logged (LoggedRequest::received)
 };
 
 // One listening address, its counters and its set_response() responses.
@@ -826,7 +827,8 @@ struct Host {
   }
   RequestTicket request_started(const Request& req) {
     const std::string target(req.target());
-    LoggedRequest entry{target, std::chrono::steady_clock::now(), {}, 0,
+    const auto received = std::chrono::steady_clock::now();
+    LoggedRequest entry{target, received, {}, 0,
                         field_values(req, http::field::if_none_match),
                         field_values(req, http::field::if_modified_since)};
     std::lock_guard lock(mutex);
@@ -834,7 +836,7 @@ struct Host {
     ++stats.requests_by_target[target];
     stats.peak_concurrent_requests = std::max(stats.peak_concurrent_requests, ++in_flight);
     stats.log.push_back(std::move(entry));
-    return {epoch, stats.log.size() - 1, sequence++};
+    return {epoch, stats.log.size() - 1, sequence++, received};
   }
   // status 0: ended without a response.
   void request_finished(const RequestTicket& ticket, int status, std::uint64_t body_bytes = 0) {
@@ -908,10 +910,6 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(beast::error_code ec, std::size_t) {
     if (ec) return close();  // EOF, timeout, malformed request: just hang up
-    // The delay counts from here, the request's arrival, not from after the
-    // response is built: a server that is "50 ms late" answers 50 ms after
-    // the request, whatever its own work costs.
-    const auto arrived = std::chrono::steady_clock::now();
     in_request_ = true;
     ticket_ = host_.request_started(req_);
     try {
@@ -932,7 +930,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (reply_.together > 0) return wait_together();
     const auto wait = delay + reply_.extra_delay;
     if (wait <= std::chrono::milliseconds::zero()) return send();
-    timer_.expires_at(arrived + wait);
+    // From the request's arrival (as logged), not from after the response
+    // was built: a server "50 ms late" answers 50 ms after the request,
+    // whatever its own work costs.
+    timer_.expires_at(ticket_.received + wait);
     timer_.async_wait([self = shared_from_this()](beast::error_code wait_ec) {
       if (!wait_ec) self->send();
     });
