@@ -4,22 +4,22 @@
 // the thread that calls run() or by a result thread that posted an event and
 // found the owner free. Everybody else only posts events (crawler/events.h):
 //
-//   event loops:    transfer_ended() → TransferEnded, then serve() if the
-//                   owner is free (try-lock: a loop never waits for it), so
-//                   the host's next request starts without waiting for this
-//                   page's parsing. A step on a loop does nothing that can
-//                   block: what it would store (skipped URLs) is left for
-//                   the next step on another thread.
+//   event loops:    transfer_ended() → TransferEnded, and a wake of run()'s
+//                   thread, which steps: the host's next request starts
+//                   without waiting for this page's parsing. A loop never
+//                   steps (a step matches URLs against robots.txt rules and
+//                   walks the frontier; a loop that did would stall its
+//                   transfers).
 //   result threads: result_ready() → read the result (links, robots rules),
 //                   record it (storage, stats, log, added callbacks), post
 //                   ResultDone, and serve() if the owner is free.
-//   run()'s thread: seeds; a step whenever woken (a host's delay has passed,
-//                   a signal, the crawl may be over); the end of the run.
+//   run()'s thread: seeds; a step whenever woken (a transfer ended, a host's
+//                   delay has passed, a signal, the crawl may be over); the
+//                   end of the run.
 //
 // So nobody waits for parsing while holding the frontier, no event loop ever
-// waits for a lock beyond the inbox's push, "in flight" is counted in one
-// place, and a finished transfer is followed by its host's next request
-// without a wake-up of another thread.
+// waits for a lock beyond the inbox's push, and "in flight" is counted in
+// one place.
 #pragma once
 
 #include <atomic>

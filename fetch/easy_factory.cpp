@@ -346,6 +346,22 @@ size_t Transfer::on_header(char* data, size_t size, size_t n, void* self) noexce
       t->result_.headers.emplace_back(std::string(line.name), std::string(line.value));
       if (t->options_.cookies && ascii_iequals(line.name, "Set-Cookie"))
         t->options_.cookies->saw_set_cookie(url_host(t->result_.request.url), line.value);
+    } else if (std::string_view(data, bytes).find_first_not_of("\r\n") == std::string_view::npos) {
+      // The section's end (a chunked body's trailer section ends so too;
+      // its Transfer-Encoding makes the check pass): a body framed by a
+      // Content-Length that cannot frame it is not read.
+      if (auto problem = content_length_problem(t->last_status_, t->result_.headers)) {
+        t->framing_error_ = std::move(*problem);
+        // --warc: the header as it came, its end included (curl shows the
+        // debug callback that line after this callback), and no body.
+        if (t->options_.archive && !t->wire_failed_ && !t->wire_.empty()) {
+          WireExchange& x = t->wire_.back();
+          if (!x.response.empty() && !x.response.ends_with("\n\n") && !x.response.ends_with("\n\r\n"))
+            x.response.append(data, bytes);
+          x.truncated = "unspecified";  // WARC 1.1: "other/unknown reason" (the crawler's refusal)
+        }
+        return 0;  // ends the transfer: finish() says why
+      }
     }
   } catch (...) {
     return 0;
@@ -465,6 +481,7 @@ FetchResult Transfer::finish(CURLcode code) {
   // connect): our decision, recorded as a skip, not a connection failure.
   if (code == CURLE_COULDNT_CONNECT && !refused_.empty())
     return fail(make_error_code(CrawlDecision::private_address), refused_);
+  if (!framing_error_.empty()) return fail(make_error_code(FetchErrc::protocol), framing_error_);
   if (header_flood_)
     return fail(make_error_code(FetchErrc::protocol),
                 "response headers over " + std::to_string(kMaxHeaderBytes / 1024) + " KiB or " +

@@ -1,5 +1,7 @@
 #include "fetch/header_line.h"
 
+#include <cstdint>
+
 namespace crawl {
 namespace {
 
@@ -38,6 +40,76 @@ HeaderLine parse_header_line(std::string_view line) {
 
 bool header_section_over_limits(std::size_t section_bytes, std::size_t fields) {
   return section_bytes > kMaxHeaderBytes || fields >= kMaxHeaderFields;
+}
+
+namespace {
+
+bool name_is(std::string_view name, std::string_view wanted) {
+  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+  if (name.size() != wanted.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i] >= 'A' && name[i] <= 'Z' ? static_cast<char>(name[i] - 'A' + 'a') : name[i];
+    if (c != wanted[i]) return false;
+  }
+  return true;
+}
+
+std::string_view trim_blanks(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
+
+// 1*DIGIT within int64 (leading zeros allowed); nullopt otherwise.
+std::optional<std::int64_t> content_length_value(std::string_view v) {
+  if (v.empty()) return std::nullopt;
+  std::int64_t n = 0;
+  for (const char c : v) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (n > (INT64_MAX - (c - '0')) / 10) return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+// At most 40 bytes of a value, for a message.
+std::string shown(std::string_view v) {
+  std::string out = "\"";
+  for (const char c : v.substr(0, 40)) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  return out + (v.size() > 40 ? "...\"" : "\"");
+}
+
+}  // namespace
+
+std::optional<std::string> content_length_problem(long status,
+                                                  const std::vector<std::pair<std::string, std::string>>& fields) {
+  if ((status >= 100 && status < 200) || status == 204 || status == 304) return std::nullopt;
+  for (const auto& field : fields)
+    if (name_is(field.first, "transfer-encoding")) return std::nullopt;
+  std::optional<std::int64_t> length;
+  std::string values;  // as sent, for the message
+  for (const auto& [name, value] : fields) {
+    if (!name_is(name, "content-length")) continue;
+    const std::string_view field = trim_blanks(value);
+    values += values.empty() ? "" : ", ";
+    values += field;
+    bool any = false;
+    for (std::string_view rest = field;;) {
+      const std::size_t comma = rest.find(',');
+      const std::string_view element = trim_blanks(rest.substr(0, comma));
+      if (!element.empty()) {  // empty list elements are ignored (RFC 9110 5.6.1)
+        any = true;
+        const auto n = content_length_value(element);
+        if (!n) return "invalid Content-Length " + shown(field);
+        if (length && *length != *n) return "conflicting Content-Length values " + shown(values);
+        length = n;
+      }
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    if (!any) return "invalid Content-Length " + shown(field);
+  }
+  return std::nullopt;
 }
 
 }  // namespace crawl

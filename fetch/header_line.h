@@ -6,7 +6,11 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace crawl {
 
@@ -44,5 +48,17 @@ HeaderLine parse_header_line(std::string_view line);
 // so far, the arriving one included (reset at its status line); `fields` is
 // the number of fields kept before the arriving line.
 bool header_section_over_limits(std::size_t section_bytes, std::size_t fields);
+
+// Whether a response's Content-Length cannot frame its body (RFC 9112 6.3
+// rule 5), from its fields (name, value as parse_header_line() gives them)
+// once the header section has ended: why not, or nullopt when it can or
+// none frames the body (no Content-Length; a Transfer-Encoding, which
+// overrides it; a 1xx, 204 or 304, which have no body). Content-Length is
+// 1*DIGIT; several fields, or a list in one, must all carry the same value
+// (RFC 9110 8.6: "42, 42" is 42). curl takes the last of differing values
+// and reads "5x" as 5; a browser refuses both, and so does the crawler:
+// the response is a protocol error of its URL, not a page cut at a guess.
+std::optional<std::string> content_length_problem(long status,
+                                                  const std::vector<std::pair<std::string, std::string>>& fields);
 
 }  // namespace crawl

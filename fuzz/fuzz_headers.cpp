@@ -4,7 +4,8 @@
 // are passed. Invariants: a field's name holds no ':', its value neither starts
 // with a blank nor ends in CR/LF; a status is what three characters can
 // give; no response keeps more than kMaxHeaderFields fields, nor takes more
-// than kMaxHeaderBytes.
+// than kMaxHeaderBytes; at each section's end the Content-Length check
+// (content_length_problem) answers with one of its two messages or none.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -46,6 +47,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         break;
       case crawl::HeaderLine::Kind::other:
         FUZZ_CHECK(!raw.starts_with("HTTP/"));
+        if (raw.find_first_not_of("\r\n") == std::string_view::npos) {
+          // The section's end: the framing check reads every field.
+          const auto problem = crawl::content_length_problem(200, headers);
+          FUZZ_CHECK(!problem || problem->starts_with("invalid Content-Length \"") ||
+                     problem->starts_with("conflicting Content-Length values \""));
+        }
         break;
     }
   }

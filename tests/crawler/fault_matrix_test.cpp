@@ -250,6 +250,33 @@ TEST_F(FaultMatrix, AnHttp09AnswerIsAProtocolErrorOfItsUrlOnly) {
   EXPECT_NE(c.run.out.find(", 1 error (protocol 1)"), std::string::npos) << c.run.out;  // one error, not "1 errors"
 }
 
+// Content-Length fields that cannot frame the body (RFC 9112 6.3): two
+// differing values, or a value that is not digits. curl would take the last
+// value, or the digits before the junk, and hand over a page cut or padded
+// at its guess; the crawler records a protocol error for that URL, and its
+// host's other pages are fetched. Identical values are one value (RFC 9110
+// 8.6): that page is stored and its link followed.
+TEST_F(FaultMatrix, AContentLengthThatCannotFrameTheBodyIsAProtocolErrorOfItsUrlOnly) {
+  SiteOptions o;
+  o.hosts = 1;
+  TestServer server(o);
+  const std::string root = server.root_url(0);
+  const auto c = crawl("conflicting or invalid Content-Length",
+                       {root + "content-length/conflict", root + "content-length/junk", root + "content-length/same"},
+                       {"--max-depth", "1"}, "protocol errors (2), the valid one stored");
+  EXPECT_EQ(c.run.code, 4) << c.run.err;
+  const auto rows = query(c.db, "SELECT url, status, error FROM latest WHERE url LIKE '%content-length%' ORDER BY url");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0][1], "<null>");
+  EXPECT_TRUE(rows[0][2].starts_with("protocol: conflicting Content-Length values \"5, ")) << rows[0][2];
+  EXPECT_EQ(rows[1][1], "<null>");
+  EXPECT_TRUE(rows[1][2].starts_with("protocol: invalid Content-Length \"")) << rows[1][2];
+  EXPECT_EQ(rows[2][1], "200");
+  EXPECT_EQ(rows[2][2], "<null>");
+  EXPECT_TRUE(targets(server.stats(0)).contains("/page/3.html")) << "the valid page's link was followed";
+  EXPECT_EQ(c.stats.at("errors_by_kind").as_object().at("protocol").to_number<std::int64_t>(), 2);
+}
+
 // A windows-1252 page that names its charset only in <meta> (iso-8859-1 is read as
 // windows-1252): its é and € links are requested as UTF-8, percent-encoded.
 TEST_F(FaultMatrix, CharsetInTheMetaOnly) {

@@ -220,6 +220,8 @@ TEST(FiberFetcher, ErrorsAreResultsOfTheRightKind) {
       root + "reset",         "http://127.0.0.1:1/", root + "big?bytes=500000", root + "big-chunked?bytes=500000",
       root + "loop",          root + "gzip",         root + "bad-gzip",          root + "redirect/2",
       root + "status/404",    root + "big?bytes=1000",   root + "http09",
+      root + "content-length/conflict", root + "content-length/list", root + "content-length/junk",
+      root + "content-length/same",
   };
   FetchRequest robots = req(root + "redirect/3?robots");  // a robots.txt's redirects are followed (at most 5)
   robots.kind = crawl::RequestKind::robots;
@@ -240,6 +242,21 @@ TEST(FiberFetcher, ErrorsAreResultsOfTheRightKind) {
   // server broke the protocol, the URL's scheme is fine.
   EXPECT_EQ(error_of(root + "http09"), FetchErrc::protocol);
   EXPECT_NE(c.for_url(root + "http09").error_detail.find("HTTP/0.9"), std::string::npos);
+
+  // A Content-Length that cannot frame the body (RFC 9112 6.3): not a page
+  // cut at curl's guess (the last value; the digits before "x").
+  for (const char* kind : {"conflict", "list", "junk"}) {
+    const auto r = c.for_url(root + "content-length/" + kind);
+    EXPECT_EQ(r.error, FetchErrc::protocol) << kind;
+    EXPECT_TRUE(r.body.empty()) << kind;
+  }
+  EXPECT_NE(c.for_url(root + "content-length/conflict").error_detail.find("conflicting Content-Length values \"5, "),
+            std::string::npos)
+      << c.for_url(root + "content-length/conflict").error_detail;
+  EXPECT_NE(c.for_url(root + "content-length/junk").error_detail.find("invalid Content-Length"), std::string::npos);
+  const auto same = c.for_url(root + "content-length/same");  // identical values are one value
+  EXPECT_TRUE(same.ok()) << same.error_string();
+  EXPECT_NE(same.body.find("cl-ok"), std::string::npos);
 
   const auto gz = c.for_url(root + "gzip");
   EXPECT_TRUE(gz.ok()) << gz.error_string();

@@ -1,11 +1,14 @@
 // The header-line reader of curl's header callback (fetch/header_line.h):
-// status lines and field lines of RFC 9112 §4 and §5, and the section bounds.
+// status lines and field lines of RFC 9112 §4 and §5, the section bounds, and
+// whether Content-Length frames the body (RFC 9112 §6.3).
 #include "fetch/header_line.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace crawl {
 namespace {
@@ -77,6 +80,49 @@ TEST(HeaderSectionLimits, BytesAndFieldsBounded) {
   EXPECT_FALSE(header_section_over_limits(kMaxHeaderBytes, kMaxHeaderFields - 1));
   EXPECT_TRUE(header_section_over_limits(kMaxHeaderBytes + 1, 0));
   EXPECT_TRUE(header_section_over_limits(10, kMaxHeaderFields));
+}
+
+using Fields = std::vector<std::pair<std::string, std::string>>;
+
+TEST(ContentLengthRfc9112Sec6, OneValidValueOrNoneFrames) {
+  EXPECT_EQ(content_length_problem(200, {}), std::nullopt);
+  EXPECT_EQ(content_length_problem(200, Fields{{"Content-Type", "text/html"}, {"Content-Length", "1234"}}), std::nullopt);
+  EXPECT_EQ(content_length_problem(200, Fields{{"content-length", "0"}}), std::nullopt);
+  EXPECT_EQ(content_length_problem(200, Fields{{"Content-Length", "0042 "}}), std::nullopt);  // trailing blank: OWS
+  EXPECT_EQ(content_length_problem(200, Fields{{"Content-Length", "9223372036854775807"}}), std::nullopt);
+}
+
+TEST(ContentLengthRfc9110Sec8_6, IdenticalValuesAreOneValue) {
+  EXPECT_EQ(content_length_problem(200, Fields{{"Content-Length", "42, 42"}}), std::nullopt);
+  EXPECT_EQ(content_length_problem(200, Fields{{"Content-Length", "42"}, {"CONTENT-LENGTH", "42"}}), std::nullopt);
+  EXPECT_EQ(content_length_problem(200, Fields{{"Content-Length", "42,,42,"}}), std::nullopt);  // empty elements ignored
+  EXPECT_EQ(content_length_problem(200, Fields{{"Content-Length", "42"}, {"Content-Length", "042"}}), std::nullopt);
+}
+
+TEST(ContentLengthRfc9112Sec6, DifferingValuesAreAProblem) {
+  EXPECT_EQ(content_length_problem(200, Fields{{"Content-Length", "5"}, {"Content-Length", "30"}}),
+            "conflicting Content-Length values \"5, 30\"");
+  EXPECT_EQ(content_length_problem(302, Fields{{"Content-Length", "5, 30"}}),
+            "conflicting Content-Length values \"5, 30\"");
+}
+
+TEST(ContentLengthRfc9112Sec6, AValueThatIsNotDigitsIsAProblem) {
+  for (const char* bad : {"5x", "-5", "+5", "abc", "", " ", ",", "5 5", "0x10", "1e3", "99999999999999999999"})
+    EXPECT_NE(content_length_problem(200, Fields{{"Content-Length", bad}}), std::nullopt) << '"' << bad << '"';
+  EXPECT_EQ(content_length_problem(200, Fields{{"Content-Length", "5x"}}), "invalid Content-Length \"5x\"");
+  // Shown cut and with its control bytes replaced.
+  EXPECT_EQ(content_length_problem(200, Fields{{"Content-Length", std::string(50, '7') + "\x01"}}),
+            "invalid Content-Length \"" + std::string(40, '7') + "...\"");
+}
+
+TEST(ContentLengthRfc9112Sec6, TransferEncodingOrNoBodyMeansContentLengthFramesNothing) {
+  // Transfer-Encoding overrides it (rule 3), wherever it comes.
+  EXPECT_EQ(content_length_problem(200, Fields{{"Content-Length", "5"}, {"Content-Length", "30"}, {"Transfer-Encoding", "chunked"}}),
+            std::nullopt);
+  EXPECT_EQ(content_length_problem(200, Fields{{"transfer-encoding", "chunked"}, {"Content-Length", "x"}}), std::nullopt);
+  // 1xx, 204 and 304 have no body (rule 1).
+  for (const long status : {100L, 103L, 204L, 304L})
+    EXPECT_EQ(content_length_problem(status, Fields{{"Content-Length", "5, 30"}}), std::nullopt) << status;
 }
 
 }  // namespace

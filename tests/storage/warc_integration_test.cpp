@@ -432,6 +432,37 @@ TEST_P(WarcTest, ARetriedAnswerIsArchivedWithTheBodyItCameWith) {
   EXPECT_EQ(str(by_status[200]->at("payload_digest")), sha1_digest(flaky.body));
 }
 
+// A response whose Content-Length cannot frame its body (two differing
+// values) is refused at the end of its header: a protocol error of its URL.
+// The archive keeps what came, its header section, with no payload and
+// WARC-Truncated: unspecified (the crawler's refusal, not a size, a time or
+// a disconnect); warcio.js and crawl warc-verify read it back.
+TEST_P(WarcTest, AResponseRefusedForItsContentLengthIsArchivedAsItsHeader) {
+  SiteOptions o;
+  o.hosts = 1;
+  TestServer server(o);
+  const std::string url = server.root_url(0) + "content-length/conflict";
+  const fs::path arc = dir_ / "arc";
+  fs::create_directories(arc);
+  const auto r = crawl({url}, {"--warc", (arc / "c").string(), "--max-depth", "0"});
+  ASSERT_EQ(r.code, 4) << r.err;  // the URL's error
+  const json::object all = warcio_read({arc / "c-00000.warc.gz"}, dir_.path());
+  int responses = 0;
+  for (const auto& v : all.begin()->value().as_array()) {
+    const json::object& rec = v.as_object();
+    if (str(rec.at("type")) != "response" || header(rec, "warc-target-uri") != url) continue;
+    ++responses;
+    EXPECT_EQ(rec.at("http_status").to_number<int>(), 200);
+    EXPECT_EQ(header(rec, "warc-truncated"), "unspecified");
+    EXPECT_EQ(rec.at("payload_size").to_number<int>(), 0);
+    EXPECT_EQ(header(rec, "warc-block-digest"), str(rec.at("block_digest")));
+    EXPECT_EQ(header(rec, "warc-payload-digest"), str(rec.at("payload_digest")));
+  }
+  EXPECT_EQ(responses, 1);
+  const auto verify = testing::run_crawl({"warc-verify", (arc / "c-00000.warc.gz").string()}, dir_.path());
+  EXPECT_EQ(verify.code, 0) << verify.out << verify.err;
+}
+
 // --warc-gzip-level 0: every record still one gzip member (a reader seeks
 // to it), stored rather than compressed: the file holds every payload whole.
 TEST_P(WarcTest, LevelZeroStoresEachRecordInItsOwnMember) {

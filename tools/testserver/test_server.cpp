@@ -721,6 +721,22 @@ class Router {
       reply.kind = Reply::Kind::raw;
       reply.raw = "HTTP/1.1 200 OK\nContent-Type: text/html\nContent-Length: " + std::to_string(body.size()) +
                   "\n\n" + body;
+    } else if (path.starts_with("/content-length/")) {
+      // Content-Length fields as named, N the body's length (then the
+      // connection closes): /content-length/conflict: "5" then "N" (curl
+      // would take the last); /content-length/list: one field "5, N";
+      // /content-length/junk: "Nx" (curl would read N); /content-length/same:
+      // "N" twice, which frames the body (RFC 9110 8.6).
+      const std::string body = small_page("Content-Length", "cl-ok") + "<a href=\"/page/3.html\">three</a>";
+      const std::string length = std::to_string(body.size());
+      const std::string kind = std::string(path.substr(16));
+      std::string fields;
+      if (kind == "conflict") fields = "Content-Length: 5\r\nContent-Length: " + length + "\r\n";
+      else if (kind == "list") fields = "Content-Length: 5, " + length + "\r\n";
+      else if (kind == "junk") fields = "Content-Length: " + length + "x\r\n";
+      else fields = "Content-Length: " + length + "\r\nContent-Length: " + length + "\r\n";
+      reply.kind = Reply::Kind::raw;
+      reply.raw = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + fields + "\r\n" + body;
     } else if (path == "/http09") {
       // An HTTP/0.9 answer: the body alone, no status line or headers.
       reply.kind = Reply::Kind::raw;

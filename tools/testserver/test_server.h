@@ -38,6 +38,9 @@
 //   /reset                 connection closed (RST) right after the request
 //   /cut                   a 200 with Content-Length 1000 whose body ends after 21 bytes (connection closed)
 //   /http09                an HTTP/0.9 answer: a page with no status line or headers, then close
+//   /content-length/KIND   a 200 (links /page/3.html) framed by Content-Length fields, then close:
+//                          conflict ("5", then the right length), list ("5, N"), junk ("Nx"),
+//                          same (the right length twice, which is valid)
 //   /early-hints           a 103 Early Hints, then the 200 (a page linking /page/1.html), then close
 //   /bare-lf               a 200 whose status and header lines end in LF alone (links /page/2.html), then close
 //   /slow?ms=N             waits N ms, then a small HTML page
