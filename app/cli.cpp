@@ -406,19 +406,20 @@ std::optional<std::optional<PidFileLock>> take_lock(const Config& config, int* e
   return lock;
 }
 
-// Writes `text` to `path` through a temporary file beside it, flushed, then
-// renamed over it (a crash leaves the old file or the new one); "" on
-// success, else why not.
+// Writes `text` to `path` through a temporary file beside it, synced, then
+// renamed over it and the directory synced (a crash, a power failure
+// included, leaves the old file or the new one); "" on success, else why not.
 std::string write_file_atomically(const std::string& path, std::string_view text, mode_t mode) {
   FileSystem& fs = posix_file_system();
   const std::string tmp = path + ".tmp";
   int fd = -1;
   if (auto ec = fs.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode, fd)) return ec.message();
   std::error_code ec = write_all(fs, fd, text);
-  if (!ec && ::fsync(fd) != 0) ec = std::error_code(errno, std::generic_category());
+  if (!ec) ec = fs.sync(fd);
   if (auto closed = fs.close(fd); !ec) ec = closed;
   if (!ec) ec = fs.rename(tmp, path);
   if (ec) (void)fs.unlink(tmp);
+  if (!ec) ec = sync_parent_directory(fs, path);
   return ec ? ec.message() : std::string();
 }
 

@@ -51,6 +51,9 @@ class PosixFileSystem final : public FileSystem {
     return retry_eintr([&] { return ::ftruncate(fd, length); }) == 0 ? std::error_code()
                                                                       : last_error();
   }
+  std::error_code sync(int fd) override {
+    return retry_eintr([&] { return ::fsync(fd); }) == 0 ? std::error_code() : last_error();
+  }
   std::error_code rename(const std::filesystem::path& from,
                          const std::filesystem::path& to) override {
     return std::rename(from.c_str(), to.c_str()) == 0 ? std::error_code() : last_error();
@@ -76,6 +79,16 @@ std::error_code write_all(FileSystem& fs, int fd, std::string_view data) {
     data.remove_prefix(written);
   }
   return {};
+}
+
+std::error_code sync_parent_directory(FileSystem& fs, const std::filesystem::path& path) {
+  std::filesystem::path dir = path.parent_path();
+  if (dir.empty()) dir = ".";
+  int fd = -1;
+  if (auto err = fs.open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0, fd)) return err;
+  const std::error_code synced = fs.sync(fd);
+  const std::error_code closed = fs.close(fd);
+  return synced ? synced : closed;
 }
 
 FileSystem& posix_file_system() {

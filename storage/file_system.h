@@ -37,6 +37,8 @@ class FileSystem {
   // fstat(2)'s st_size.
   virtual std::error_code size(int fd, off_t& size) = 0;
   virtual std::error_code ftruncate(int fd, off_t length) = 0;
+  // fsync(2): the file's data and metadata on the disk.
+  virtual std::error_code sync(int fd) = 0;
   virtual std::error_code rename(const std::filesystem::path& from,
                                  const std::filesystem::path& to) = 0;
   virtual std::error_code mkdir(const std::filesystem::path& path, mode_t mode) = 0;
@@ -47,6 +49,11 @@ class FileSystem {
 // The real thing: plain POSIX calls. One instance for the process, never
 // destroyed; thread-safe.
 FileSystem& posix_file_system();
+
+// Syncs the directory that holds `path` (open, sync, close through `fs`), so
+// that the names created or renamed in it outlive a power failure (rename(2)
+// is atomic, not durable). What failed, if anything.
+std::error_code sync_parent_directory(FileSystem& fs, const std::filesystem::path& path);
 
 // Writes all of `data` to `fd` through `fs`, write after write (short writes
 // continue where they stopped). The first error, or EIO for a write that

@@ -373,8 +373,7 @@ std::optional<std::string> WarcWriter::close(bool keep_open) {
     cdxj_.clear();
     return failure_;  // the file keeps its .open name (and its .cdxj.open)
   }
-  if (::fsync(fd) != 0) {
-    const std::error_code err(errno, std::generic_category());
+  if (auto err = fs_.sync(fd)) {
     fs_.close(fd);
     return failed("cannot sync " + open_path + ": " + err.message());
   }
@@ -392,10 +391,18 @@ std::optional<std::string> WarcWriter::close(bool keep_open) {
     fs_.close(cfd);
     return failed("cannot write " + cdxj_tmp + ": " + err.message());
   }
+  if (auto err = fs_.sync(cfd)) {
+    fs_.close(cfd);
+    return failed("cannot sync " + cdxj_tmp + ": " + err.message());
+  }
   if (auto err = fs_.close(cfd)) return failed("cannot close " + cdxj_tmp + ": " + err.message());
   if (auto err = fs_.rename(cdxj_tmp, cdxj_path)) return failed("cannot rename " + cdxj_tmp + ": " + err.message());
   const std::string path = file_name(index_, ".warc.gz");
   if (auto err = fs_.rename(open_path, path)) return failed("cannot rename " + open_path + ": " + err.message());
+  // Both names on the disk: a closed file stays closed, with its index,
+  // through a power failure (resume() finds a file under either name).
+  if (auto err = sync_parent_directory(fs_, path))
+    return failed("cannot sync the directory of " + path + ": " + err.message());
   fs_.unlink(index_open_path);  // a leftover would only be ignored
   closed_.push_back(path);
   cdxj_.clear();

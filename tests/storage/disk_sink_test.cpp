@@ -553,6 +553,10 @@ class FaultyFileSystem final : public FileSystem {
     if (auto ec = tick(path_of(fd))) return ec;
     return real_.ftruncate(fd, length);
   }
+  std::error_code sync(int fd) override {
+    if (auto ec = tick(path_of(fd))) return ec;
+    return real_.sync(fd);
+  }
   std::error_code rename(const fs::path& from, const fs::path& to) override {
     if (auto ec = tick(to)) return ec;
     return real_.rename(from, to);

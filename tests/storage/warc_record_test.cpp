@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -495,6 +496,7 @@ class FullDisk final : public FileSystem {
   std::error_code close(int fd) override { return posix_file_system().close(fd); }
   std::error_code size(int fd, off_t& size) override { return posix_file_system().size(fd, size); }
   std::error_code ftruncate(int fd, off_t length) override { return posix_file_system().ftruncate(fd, length); }
+  std::error_code sync(int fd) override { return posix_file_system().sync(fd); }
   std::error_code rename(const std::filesystem::path& a, const std::filesystem::path& b) override {
     return posix_file_system().rename(a, b);
   }
@@ -506,6 +508,83 @@ class FullDisk final : public FileSystem {
   std::size_t room_;
   std::size_t used_ = 0;  // the writer thread's only
 };
+
+// The real file system; records which paths were synced (a directory by
+// its own path) and fails the sync of paths ending in `fail_suffix`.
+class SyncLog final : public FileSystem {
+ public:
+  std::string fail_suffix = "\x01";  // none by default
+  std::vector<std::string> synced;
+
+  std::error_code open(const std::filesystem::path& p, int flags, mode_t mode, int& fd) override {
+    auto err = posix_file_system().open(p, flags, mode, fd);
+    if (!err) paths_[fd] = p.string();
+    return err;
+  }
+  std::error_code write(int fd, const void* data, std::size_t size, std::size_t& written) override {
+    return posix_file_system().write(fd, data, size, written);
+  }
+  std::error_code close(int fd) override {
+    paths_.erase(fd);
+    return posix_file_system().close(fd);
+  }
+  std::error_code size(int fd, off_t& size) override { return posix_file_system().size(fd, size); }
+  std::error_code ftruncate(int fd, off_t length) override { return posix_file_system().ftruncate(fd, length); }
+  std::error_code sync(int fd) override {
+    const std::string path = paths_.count(fd) ? paths_[fd] : "?";
+    if (path.ends_with(fail_suffix)) return std::error_code(EIO, std::generic_category());
+    synced.push_back(path);
+    return posix_file_system().sync(fd);
+  }
+  std::error_code rename(const std::filesystem::path& a, const std::filesystem::path& b) override {
+    return posix_file_system().rename(a, b);
+  }
+  std::error_code mkdir(const std::filesystem::path& p, mode_t mode) override { return posix_file_system().mkdir(p, mode); }
+  std::error_code rmdir(const std::filesystem::path& p) override { return posix_file_system().rmdir(p); }
+  std::error_code unlink(const std::filesystem::path& p) override { return posix_file_system().unlink(p); }
+
+ private:
+  std::map<int, std::string> paths_;  // the writer thread's only
+};
+
+// Closing a file makes it closed for good: its data, its index's data, and
+// both names (the rename of .open, the index's) synced to the disk before
+// close() reports success, so a power failure after it cannot leave a
+// .warc.gz without its .cdxj, or an empty .cdxj.
+TEST(WarcWriter, ClosingSyncsTheFileItsIndexAndTheirDirectory) {
+  testing::TempDir dir;
+  SyncLog log;
+  WarcWriterOptions o;
+  o.prefix = (dir / "c").string();
+  o.fs = &log;
+  WarcWriter w(o);
+  ASSERT_FALSE(w.write(page("http://127.0.0.1/", "<html>hello</html>")));
+  ASSERT_FALSE(w.close());
+  const std::string d = dir.path().string();
+  EXPECT_EQ(log.synced, (std::vector<std::string>{d + "/c-00000.warc.gz.open", d + "/c-00000.cdxj.tmp", d}));
+  EXPECT_TRUE(std::filesystem::exists(dir / "c-00000.cdxj"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "c-00000.warc.gz"));
+}
+
+// An index that cannot be synced is a failure naming it; the file keeps its
+// .open name (a resumed crawl continues it), no .cdxj claims to index it.
+TEST(WarcWriter, AnIndexThatCannotBeSyncedIsAFailureAndTheFileStaysOpen) {
+  testing::TempDir dir;
+  SyncLog log;
+  log.fail_suffix = ".cdxj.tmp";
+  WarcWriterOptions o;
+  o.prefix = (dir / "c").string();
+  o.fs = &log;
+  WarcWriter w(o);
+  ASSERT_FALSE(w.write(page("http://127.0.0.1/", "<html>hello</html>")));
+  const auto failure = w.close();
+  ASSERT_TRUE(failure);
+  EXPECT_NE(failure->find("cannot sync"), std::string::npos) << *failure;
+  EXPECT_NE(failure->find("c-00000.cdxj.tmp"), std::string::npos) << *failure;
+  EXPECT_NE(failure->find("Input/output error"), std::string::npos) << *failure;
+  EXPECT_TRUE(std::filesystem::exists(dir / "c-00000.warc.gz.open"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "c-00000.cdxj"));
+}
 
 TEST(WarcSink, ADiskThatFillsUpMidFileIsAStorageFailureNamingTheFile) {
   testing::TempDir dir;
