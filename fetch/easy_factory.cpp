@@ -325,7 +325,10 @@ size_t Transfer::on_header(char* data, size_t size, size_t n, void* self) noexce
   const size_t bytes = size * n;
   const HeaderLine line = parse_header_line(std::string_view(data, bytes));
   const bool status_line = line.kind == HeaderLine::Kind::status;
-  if (status_line) t->header_bytes_ = 0;
+  // A new response's section is bounded on its own; interim responses
+  // (1xx) count with the final one they precede, or endless 103s would
+  // pass (curl stops them at 300 KiB in all, as a receive error).
+  if (status_line && !(t->last_status_ >= 100 && t->last_status_ < 200)) t->header_bytes_ = 0;
   t->header_bytes_ += bytes;
   if (header_section_over_limits(t->header_bytes_, t->result_.headers.size())) {
     t->header_flood_ = true;

@@ -349,9 +349,10 @@ TEST_F(FaultMatrix, CompressionBombsAreCutWhileDecoding) {
   EXPECT_EQ(query(c.db, "SELECT status FROM pages WHERE url = '" + root + "page/0.html'")[0][0], "200");
 }
 
-// Headers of 300 KiB or of 1,500 fields: a protocol error for their URL,
-// not a connection failure towards --max-host-failures; the host's pages
-// are crawled.
+// Headers of 300 KiB or of 1,500 fields, or 8,000 interim responses (500 KB
+// of small header sections) before the final one: a protocol error for
+// their URL, not a connection failure towards --max-host-failures; the
+// host's pages are crawled.
 TEST_F(FaultMatrix, HeaderFloodCostsItsUrlOnly) {
   SiteOptions o;
   o.hosts = 1;
@@ -370,12 +371,13 @@ TEST_F(FaultMatrix, HeaderFloodCostsItsUrlOnly) {
     server.set_response(0, "/flood" + std::to_string(i), flood);
     seeds.push_back(root + "giant" + std::to_string(i));
     seeds.push_back(root + "flood" + std::to_string(i));
+    seeds.push_back(root + "interim-flood?" + std::to_string(i));
   }
-  const auto c = crawl("header flood (300 KiB, 1,500 fields) x 8", seeds,
-                       {"--max-depth", "100", "--max-host-failures", "2", "--per-host", "1"}, "protocol errors (8), host kept");
+  const auto c = crawl("header flood (300 KiB, 1,500 fields, 8,000 x 103) x 12", seeds,
+                       {"--max-depth", "100", "--max-host-failures", "2", "--per-host", "1"}, "protocol errors (12), host kept");
   EXPECT_EQ(c.run.code, 4) << c.run.out << c.run.err;
   const auto errors = query(c.db, "SELECT url, error FROM pages WHERE error IS NOT NULL ORDER BY url");
-  ASSERT_EQ(errors.size(), 8u) << c.run.err;
+  ASSERT_EQ(errors.size(), 12u) << c.run.err;
   for (const auto& row : errors) EXPECT_EQ(row[1], "protocol: response headers over 256 KiB or 1000 fields") << row[0];
   EXPECT_EQ(query(c.db, "SELECT count(*) FROM pages WHERE status = 200")[0][0], "11") << "the host was not given up";
 }

@@ -715,6 +715,16 @@ class Router {
       reply.kind = Reply::Kind::raw;
       reply.raw = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\n"
                   "Content-Type: text/html\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    } else if (path == "/interim-flood") {
+      // 8,000 interim responses (103 Early Hints, 500 KB of header lines)
+      // before a final 200: each section is small, together they flood.
+      constexpr std::string_view kInterim = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
+      const std::string body = small_page("Interim flood", "flood-ok");
+      reply.kind = Reply::Kind::raw;
+      reply.raw.reserve(8000 * kInterim.size() + body.size() + 100);
+      for (int i = 0; i < 8000; ++i) reply.raw += kInterim;
+      reply.raw += "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " + std::to_string(body.size()) +
+                   "\r\n\r\n" + body;
     } else if (path == "/bare-lf") {
       // A header section whose lines end in LF alone (RFC 9112 lets a recipient accept it).
       const std::string body = small_page("Bare LF", "bare-lf-ok") + "<a href=\"/page/2.html\">two</a>";
