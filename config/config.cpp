@@ -82,10 +82,11 @@ std::string Config::summary() const {
   if (max_sitemap_urls != 50000) s << " max-sitemap-urls=" << max_sitemap_urls;
   if (max_urls_per_host != 1000000) s << " max-urls-per-host=" << max_urls_per_host;
   if (sitemaps) s << " sitemaps=on";
-  if (revisit_adaptive) s << " revisit=adaptive revisit-min=" << revisit_min_s << "s revisit-max=" << revisit_max_s << "s";
-  if (every_s > 0) s << " every=" << every_s << "s";
+  if (revisit_adaptive)
+    s << " revisit=adaptive revisit-min=" << duration_text(revisit_min_s) << " revisit-max=" << duration_text(revisit_max_s);
+  if (every_s > 0) s << " every=" << duration_text(every_s);
   if (keep_versions > 0) s << " keep-versions=" << keep_versions;
-  if (keep_newer_than_s > 0) s << " keep-newer-than=" << keep_newer_than_s << "s";
+  if (keep_newer_than_s > 0) s << " keep-newer-than=" << duration_text(keep_newer_than_s);
   if (ignore_nofollow) s << " nofollow=ignored";
   if (html_parser != HtmlParser::html5) s << " html-parser=" << to_string(html_parser);
   if (allow_private) s << " allow-private";
@@ -132,6 +133,17 @@ double parse_duration(const std::string& text) {
   const double value = parse_number(number);
   if (value < 0) throw std::invalid_argument(text);
   return value * unit;
+}
+
+std::string duration_text(double seconds) {
+  for (const auto& [unit, suffix] : {std::pair{86400.0, 'd'}, std::pair{3600.0, 'h'}, std::pair{60.0, 'm'}}) {
+    const double n = seconds / unit;
+    if (seconds >= unit && n == std::floor(n) && n < 1e15) return std::to_string(static_cast<long long>(n)) + suffix;
+  }
+  std::ostringstream s;
+  s.precision(15);
+  s << seconds << 's';
+  return s.str();
 }
 
 long long parse_integer(const std::string& v) {
@@ -278,16 +290,16 @@ std::vector<OptionSpec> option_specs() {
                }});
   o.push_back({"revisit-min", "a duration from 1s to 3650d: a number with s, m, h, d or w",
                "--revisit adaptive: shortest interval between two fetches of a page (also a new page's)", "DURATION",
-               [=](const Config& c) { return num(c.revisit_min_s) + "s"; },
+               [](const Config& c) { return duration_text(c.revisit_min_s); },
                duration_in(&Config::revisit_min_s, 1, 3650 * 86400.0)});
   o.push_back({"revisit-max", "a duration from 1s to 3650d: a number with s, m, h, d or w",
                "--revisit adaptive: longest interval between two fetches of a page", "DURATION",
-               [=](const Config& c) { return num(c.revisit_max_s) + "s"; },
+               [](const Config& c) { return duration_text(c.revisit_max_s); },
                duration_in(&Config::revisit_max_s, 1, 3650 * 86400.0)});
   o.push_back({"every", "a duration from 1s to 3650d: a number with s, m, h, d or w",
                "keep running and start a batch every DURATION (from the start of the previous one; a batch that "
                "overruns delays the next); SIGTERM or Ctrl-C stops", "DURATION",
-               [=](const Config& c) { return c.every_s > 0 ? num(c.every_s) + "s" : std::string("none: one batch"); },
+               [](const Config& c) { return c.every_s > 0 ? duration_text(c.every_s) : std::string("none: one batch"); },
                duration_in(&Config::every_s, 1, 3650 * 86400.0)});
   o.push_back({"keep-versions", "an integer from 1 to 1000000000",
                "history: keep the newest N versions of each page (older bodies are pruned after each completed "
@@ -297,7 +309,7 @@ std::vector<OptionSpec> option_specs() {
   o.push_back({"keep-newer-than", "a duration from 1s to 36500d: a number with s, m, h, d or w",
                "history: keep the versions fetched within DURATION (with --keep-versions: either keeps a version)",
                "DURATION",
-               [=](const Config& c) { return c.keep_newer_than_s > 0 ? num(c.keep_newer_than_s) + "s" : std::string("all"); },
+               [](const Config& c) { return c.keep_newer_than_s > 0 ? duration_text(c.keep_newer_than_s) : std::string("all"); },
                duration_in(&Config::keep_newer_than_s, 1, 36500 * 86400.0)});
   o.push_back({"max-url-length", "an integer from 16 to 1000000",
                "longer URLs are not followed (links, sitemap entries) nor crawled (seeds: reported by line); "

@@ -146,4 +146,9 @@ std::int64_t parse_size(const std::string& text);
 // std::invalid_argument on anything else (negative included).
 double parse_duration(const std::string& text);
 
+// A duration as parse_duration() reads it back, in the largest unit that
+// holds it whole (d, h, m, else s; weeks are left as days): 2592000 ->
+// "30d", 5400 -> "90m", 1.5 -> "1.5s".
+std::string duration_text(double seconds);
+
 }  // namespace crawl

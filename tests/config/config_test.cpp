@@ -274,6 +274,23 @@ TEST(ConfigBatches, DurationsTakeUnits) {
   for (const char* bad : {"", "h", "-1h", "6x", "6 h", "nanh"}) EXPECT_THROW(parse_duration(bad), std::invalid_argument) << bad;
 }
 
+// What --help shows as a default and a run's settings record: the unit a
+// user would type, read back to the same value.
+TEST(ConfigBatches, DurationsPrintInTheirLargestWholeUnit) {
+  EXPECT_EQ(duration_text(30 * 86400.0), "30d");
+  EXPECT_EQ(duration_text(3600), "1h");
+  EXPECT_EQ(duration_text(5400), "90m");
+  EXPECT_EQ(duration_text(90), "90s");
+  EXPECT_EQ(duration_text(1.5), "1.5s");
+  EXPECT_EQ(duration_text(129600), "36h");
+  for (const double s : {1.0, 59.0, 60.0, 61.5, 86399.0, 1209600.0, 3650 * 86400.0, 0.25})
+    EXPECT_EQ(parse_duration(duration_text(s)), s) << duration_text(s);
+  const auto c = *parse({"u", "--revisit", "adaptive", "--every", "6h", "--keep-newer-than", "30d"}).config;
+  EXPECT_NE(c.summary().find("revisit-min=1h revisit-max=30d"), std::string::npos) << c.summary();
+  EXPECT_NE(c.summary().find("every=6h"), std::string::npos) << c.summary();
+  EXPECT_NE(c.summary().find("keep-newer-than=30d"), std::string::npos) << c.summary();
+}
+
 TEST(ConfigBatches, RevisitAndScheduleOptions) {
   const auto c = *parse({"u", "--revisit", "adaptive", "--revisit-min", "2h", "--revisit-max", "7d", "--every", "6h",
                          "--keep-versions", "3", "--keep-newer-than", "30d"})
