@@ -476,21 +476,13 @@ TEST(WarcWriter, ADirectoryThatIsNotThereThrowsAtOnce) {
   EXPECT_THROW(WarcWriter w(o), std::runtime_error);
 }
 
-// The disk fills up after `room` bytes: every write past it fails with ENOSPC.
-class FullDisk final : public FileSystem {
+// The real file system, every call passed on; a fake overrides the calls it changes.
+class PassThrough : public FileSystem {
  public:
-  explicit FullDisk(std::size_t room) : room_(room) {}
   std::error_code open(const std::filesystem::path& p, int flags, mode_t mode, int& fd) override {
     return posix_file_system().open(p, flags, mode, fd);
   }
-  // As a disk that fills up: what fits is written, then ENOSPC.
   std::error_code write(int fd, const void* data, std::size_t size, std::size_t& written) override {
-    if (used_ >= room_) {
-      written = 0;
-      return std::error_code(ENOSPC, std::generic_category());
-    }
-    size = std::min(size, room_ - used_);
-    used_ += size;
     return posix_file_system().write(fd, data, size, written);
   }
   std::error_code close(int fd) override { return posix_file_system().close(fd); }
@@ -503,45 +495,50 @@ class FullDisk final : public FileSystem {
   std::error_code mkdir(const std::filesystem::path& p, mode_t mode) override { return posix_file_system().mkdir(p, mode); }
   std::error_code rmdir(const std::filesystem::path& p) override { return posix_file_system().rmdir(p); }
   std::error_code unlink(const std::filesystem::path& p) override { return posix_file_system().unlink(p); }
+};
+
+// The disk fills up after `room` bytes: every write past it fails with ENOSPC.
+class FullDisk final : public PassThrough {
+ public:
+  explicit FullDisk(std::size_t room) : room_(room) {}
+  // As a disk that fills up: what fits is written, then ENOSPC.
+  std::error_code write(int fd, const void* data, std::size_t size, std::size_t& written) override {
+    if (used_ >= room_) {
+      written = 0;
+      return std::error_code(ENOSPC, std::generic_category());
+    }
+    size = std::min(size, room_ - used_);
+    used_ += size;
+    return PassThrough::write(fd, data, size, written);
+  }
 
  private:
   std::size_t room_;
   std::size_t used_ = 0;  // the writer thread's only
 };
 
-// The real file system; records which paths were synced (a directory by
-// its own path) and fails the sync of paths ending in `fail_suffix`.
-class SyncLog final : public FileSystem {
+// Records which paths were synced (a directory by its own path) and fails
+// the sync of paths ending in `fail_suffix`.
+class SyncLog final : public PassThrough {
  public:
   std::string fail_suffix = "\x01";  // none by default
   std::vector<std::string> synced;
 
   std::error_code open(const std::filesystem::path& p, int flags, mode_t mode, int& fd) override {
-    auto err = posix_file_system().open(p, flags, mode, fd);
+    auto err = PassThrough::open(p, flags, mode, fd);
     if (!err) paths_[fd] = p.string();
     return err;
   }
-  std::error_code write(int fd, const void* data, std::size_t size, std::size_t& written) override {
-    return posix_file_system().write(fd, data, size, written);
-  }
   std::error_code close(int fd) override {
     paths_.erase(fd);
-    return posix_file_system().close(fd);
+    return PassThrough::close(fd);
   }
-  std::error_code size(int fd, off_t& size) override { return posix_file_system().size(fd, size); }
-  std::error_code ftruncate(int fd, off_t length) override { return posix_file_system().ftruncate(fd, length); }
   std::error_code sync(int fd) override {
     const std::string path = paths_.count(fd) ? paths_[fd] : "?";
     if (path.ends_with(fail_suffix)) return std::error_code(EIO, std::generic_category());
     synced.push_back(path);
-    return posix_file_system().sync(fd);
+    return PassThrough::sync(fd);
   }
-  std::error_code rename(const std::filesystem::path& a, const std::filesystem::path& b) override {
-    return posix_file_system().rename(a, b);
-  }
-  std::error_code mkdir(const std::filesystem::path& p, mode_t mode) override { return posix_file_system().mkdir(p, mode); }
-  std::error_code rmdir(const std::filesystem::path& p) override { return posix_file_system().rmdir(p); }
-  std::error_code unlink(const std::filesystem::path& p) override { return posix_file_system().unlink(p); }
 
  private:
   std::map<int, std::string> paths_;  // the writer thread's only
