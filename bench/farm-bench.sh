@@ -2,7 +2,7 @@
 # The latency-bound farm (issue 13's goal 2): crawl-testserver, a separate
 # process, serves 100 hosts (127.0.5.1 …) of 100 pages each, every response
 # 50 ms late; crawl takes them 2 at a time per host with no delay, so the
-# ideal is 100 / 2 × 50 ms = 2.5 s. Runs alternated, REPEAT (5) of each
+# ideal is 100 / 2 × 50 ms = 2.5 s. Runs alternated, REPEAT (9) of each
 # store (STORES: "none sqlite"); prints each run's wall (bash's
 # EPOCHREALTIME, to the ms) and CPU seconds (GNU time) and the run's own
 # elapsed_s (--stats-json), then medians and the
@@ -27,7 +27,7 @@ for b in "$@"; do
 done
 server=$(dirname "${bins[0]}")/crawl-testserver
 [ -x "$server" ] || server=$repo/build/crawl-testserver
-repeat=${REPEAT:-5}
+repeat=${REPEAT:-9}
 read -r -a stores <<< "${STORES:-none sqlite}"
 [ -x /usr/bin/time ] || { echo "farm-bench: needs GNU time (apt-get install time)" >&2; exit 2; }
 

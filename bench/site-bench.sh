@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # crawl against wget2 on a real site: a Debian package's HTML documentation
 # served by nginx on loopback, `crawl` into SQLite and `wget2 -r` (which
-# writes files), runs alternated, REPEAT (3) of each. Prints each run's wall
+# writes files), runs alternated, REPEAT (7) of each. Prints each run's wall
 # and CPU seconds (user + system, from GNU time) and CPU ms per page, then the
 # medians and crawl's ratios to wget2 (issue 13's goal: CPU per page <= 1x,
 # wall <= 0.8x).
@@ -23,7 +23,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 crawl=$(realpath "${1:-$repo/build/crawl}")
 [ -x "$crawl" ] || { echo "site-bench: no executable $crawl (build it with ./setup.sh)" >&2; exit 2; }
 doc=${DOC:-/usr/share/doc/python3.11/html}
-repeat=${REPEAT:-3}
+repeat=${REPEAT:-7}
 read -r -a crawl_opts <<< "${CRAWL_OPTS:-}"
 
 . "$repo/bench/doc-site.sh"
