@@ -352,8 +352,11 @@ size_t Transfer::on_header(char* data, size_t size, size_t n, void* self) noexce
     } else if (std::string_view(data, bytes).find_first_not_of("\r\n") == std::string_view::npos) {
       // The section's end (a chunked body's trailer section ends so too;
       // its Transfer-Encoding makes the check pass): a body framed by a
-      // Content-Length that cannot frame it is not read.
-      if (auto problem = content_length_problem(t->last_status_, t->result_.headers)) {
+      // Content-Length that cannot frame it is not read, nor a redirect to
+      // two places.
+      auto problem = content_length_problem(t->last_status_, t->result_.headers);
+      if (!problem) problem = location_problem(t->last_status_, t->result_.headers);
+      if (problem) {
         t->framing_error_ = std::move(*problem);
         // --warc: the header as it came, its end included (curl shows the
         // debug callback that line after this callback), and no body.

@@ -115,7 +115,7 @@ class Transfer {
   bool robots_cut_ = false;  // a robots.txt past kRobotsParseLimit: the rest is not read
   std::size_t header_bytes_ = 0;   // of the response being read
   bool header_flood_ = false;      // past kMaxHeaderBytes / kMaxHeaderFields: aborted
-  std::string framing_error_;      // a Content-Length that cannot frame the body: aborted, and why
+  std::string framing_error_;      // a Content-Length that cannot frame the body, or two Locations: aborted, and why
   char errbuf_[CURL_ERROR_SIZE] = {};
   std::vector<WireExchange> wire_;  // options_.archive: the exchanges so far
   bool wire_failed_ = false;        // out of memory while capturing: nothing is kept

@@ -112,4 +112,17 @@ std::optional<std::string> content_length_problem(long status,
   return std::nullopt;
 }
 
+std::optional<std::string> location_problem(long status,
+                                            const std::vector<std::pair<std::string, std::string>>& fields) {
+  if (status < 300 || status >= 400) return std::nullopt;
+  std::optional<std::string_view> first;
+  for (const auto& [name, value] : fields) {
+    if (!name_is(name, "location")) continue;
+    const std::string_view target = trim_blanks(value);
+    if (!first) first = target;
+    else if (*first != target) return "conflicting Location values " + shown(*first) + " and " + shown(target);
+  }
+  return std::nullopt;
+}
+
 }  // namespace crawl

@@ -61,4 +61,12 @@ bool header_section_over_limits(std::size_t section_bytes, std::size_t fields);
 std::optional<std::string> content_length_problem(long status,
                                                   const std::vector<std::pair<std::string, std::string>>& fields);
 
+// Whether a redirect (3xx) names more than one target: Location fields with
+// differing values (compared without surrounding blanks). Browsers refuse
+// such a response (Chrome: ERR_RESPONSE_HEADERS_MULTIPLE_LOCATION) rather
+// than pick one; so does the crawler. nullopt for any other response or a
+// repeated identical value.
+std::optional<std::string> location_problem(long status,
+                                            const std::vector<std::pair<std::string, std::string>>& fields);
+
 }  // namespace crawl

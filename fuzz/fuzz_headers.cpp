@@ -4,8 +4,8 @@
 // are passed. Invariants: a field's name holds no ':', its value neither starts
 // with a blank nor ends in CR/LF; a status is what three characters can
 // give; no response keeps more than kMaxHeaderFields fields, nor takes more
-// than kMaxHeaderBytes; at each section's end the Content-Length check
-// (content_length_problem) answers with one of its two messages or none.
+// than kMaxHeaderBytes; at each section's end the Content-Length and
+// Location checks answer with one of their messages or none.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -52,6 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           const auto problem = crawl::content_length_problem(200, headers);
           FUZZ_CHECK(!problem || problem->starts_with("invalid Content-Length \"") ||
                      problem->starts_with("conflicting Content-Length values \""));
+          const auto location = crawl::location_problem(302, headers);
+          FUZZ_CHECK(!location || location->starts_with("conflicting Location values \""));
         }
         break;
     }

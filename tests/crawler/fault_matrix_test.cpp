@@ -277,6 +277,26 @@ TEST_F(FaultMatrix, AContentLengthThatCannotFrameTheBodyIsAProtocolErrorOfItsUrl
   EXPECT_EQ(c.stats.at("errors_by_kind").as_object().at("protocol").to_number<std::int64_t>(), 2);
 }
 
+// A redirect with two differing Location fields goes to two places at once:
+// a protocol error of its URL (as a browser refuses it), neither target
+// fetched from it. The same target twice is one target: followed.
+TEST_F(FaultMatrix, ARedirectToTwoPlacesIsAProtocolErrorOfItsUrlOnly) {
+  SiteOptions o;
+  o.hosts = 1;
+  TestServer server(o);
+  const std::string root = server.root_url(0);
+  const auto c = crawl("a redirect with two Location fields", {root + "redirect-twice", root + "redirect-same"},
+                       {"--max-depth", "0"}, "protocol error (1), the other redirect followed");
+  EXPECT_EQ(c.run.code, 4) << c.run.err;
+  EXPECT_EQ(query(c.db, "SELECT status, error FROM latest WHERE url = '" + root + "redirect-twice'"),
+            (std::vector<std::vector<std::string>>{
+                {"<null>", "protocol: conflicting Location values \"/page/1.html\" and \"/page/2.html\""}}));
+  EXPECT_EQ(query(c.db, "SELECT status FROM latest WHERE url = '" + root + "redirect-same'")[0][0], "302");
+  const auto fetched = targets(server.stats(0));
+  EXPECT_TRUE(fetched.contains("/page/1.html")) << "the same target twice is followed";
+  EXPECT_FALSE(fetched.contains("/page/2.html"));
+}
+
 // A windows-1252 page that names its charset only in <meta> (iso-8859-1 is read as
 // windows-1252): its é and € links are requested as UTF-8, percent-encoded.
 TEST_F(FaultMatrix, CharsetInTheMetaOnly) {

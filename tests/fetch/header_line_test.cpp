@@ -125,5 +125,20 @@ TEST(ContentLengthRfc9112Sec6, TransferEncodingOrNoBodyMeansContentLengthFramesN
     EXPECT_EQ(content_length_problem(status, Fields{{"Content-Length", "5, 30"}}), std::nullopt) << status;
 }
 
+TEST(LocationRfc9110Sec10_2_2, ARedirectToTwoPlacesIsAProblem) {
+  EXPECT_EQ(location_problem(302, Fields{{"Location", "/a"}, {"location", "/b"}}),
+            "conflicting Location values \"/a\" and \"/b\"");
+  EXPECT_NE(location_problem(301, Fields{{"Location", "/a"}, {"Content-Type", "text/html"}, {"LOCATION", "http://x/a"}}),
+            std::nullopt);
+}
+
+TEST(LocationRfc9110Sec10_2_2, OneTargetOrNoRedirectIsNot) {
+  EXPECT_EQ(location_problem(302, Fields{{"Location", "/a"}}), std::nullopt);
+  EXPECT_EQ(location_problem(302, Fields{{"Location", "/a"}, {"Location", " /a "}}), std::nullopt);  // the same, blanks aside
+  EXPECT_EQ(location_problem(302, {}), std::nullopt);  // a redirect without a target: a response like any other
+  EXPECT_EQ(location_problem(201, Fields{{"Location", "/a"}, {"Location", "/b"}}), std::nullopt);  // not a redirect
+  EXPECT_EQ(location_problem(200, Fields{{"Location", "/a"}, {"Location", "/b"}}), std::nullopt);
+}
+
 }  // namespace
 }  // namespace crawl

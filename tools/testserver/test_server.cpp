@@ -715,6 +715,12 @@ class Router {
       reply.kind = Reply::Kind::raw;
       reply.raw = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\n"
                   "Content-Type: text/html\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    } else if (path == "/redirect-twice" || path == "/redirect-same") {
+      // A 302 with two Location fields: /page/1.html and /page/2.html, or
+      // /page/1.html twice (then close).
+      reply.kind = Reply::Kind::raw;
+      reply.raw = std::string("HTTP/1.1 302 Found\r\nLocation: /page/1.html\r\nLocation: ") +
+                  (path == "/redirect-twice" ? "/page/2.html" : "/page/1.html") + "\r\nContent-Length: 0\r\n\r\n";
     } else if (path == "/interim-flood") {
       // 8,000 interim responses (103 Early Hints, 500 KB of header lines)
       // before a final 200: each section is small, together they flood.

@@ -42,6 +42,8 @@
 //                          conflict ("5", then the right length), list ("5, N"), junk ("Nx"),
 //                          same (the right length twice, which is valid)
 //   /early-hints           a 103 Early Hints, then the 200 (a page linking /page/1.html), then close
+//   /redirect-twice        a 302 with two Location fields (/page/1.html, /page/2.html), then close
+//   /redirect-same         a 302 with Location /page/1.html twice, then close
 //   /interim-flood         8,000 interim responses (103, 500 KB in all) before a 200, then close
 //   /bare-lf               a 200 whose status and header lines end in LF alone (links /page/2.html), then close
 //   /slow?ms=N             waits N ms, then a small HTML page
