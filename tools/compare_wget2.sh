@@ -5,13 +5,18 @@
 #   tools/compare_wget2.sh [DOC_DIR] [MODE]
 #
 # DOC_DIR defaults to the SQLite documentation (Debian package sqlite3-doc,
-# ~760 pages); MODE to threads. Needs wget2. Exits 1 if the sets differ.
+# ~760 pages; installed if missing, as is wget2); MODE to threads. Exits 1
+# if the sets differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/doc-site.sh  # apt_install
 doc="${1:-/usr/share/doc/sqlite3}"
 mode="${2:-threads}"
-[ -d "$doc" ] || { echo "no $doc: apt-get install -y sqlite3-doc" >&2; exit 2; }
-command -v wget2 >/dev/null || { echo "no wget2: apt-get install -y wget2" >&2; exit 2; }
+# /usr/share/doc/sqlite3 exists without the documentation (the sqlite3
+# package's changelog): look for its index.
+if [ ! -f "$doc/index.html" ] && [ "$doc" = /usr/share/doc/sqlite3 ]; then apt_install sqlite3-doc; fi
+[ -f "$doc/index.html" ] || { echo "compare_wget2: no $doc/index.html" >&2; exit 2; }
+command -v wget2 >/dev/null || apt_install wget2
 work=$(mktemp -d); trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 build/crawl-testserver --root "$doc" --address 127.0.3.1 > "$work/roots.txt" 2>/dev/null & server=$!
 for _ in $(seq 50); do [ -s "$work/roots.txt" ] && break; sleep 0.1; done
