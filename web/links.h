@@ -24,7 +24,15 @@ struct PageLinks {
   // The caller decides what to do; the links are reported either way.
   bool meta_nofollow = false;
   bool meta_noindex = false;
+  // extract_page_links_gumbo() only: the page nests deeper than a browser builds its tree
+  // (kMaxTreeDepth), and its links were read by extract_page_links_html5() instead.
+  bool read_without_tree = false;
 };
+
+// The deepest tree a browser's parser builds (Chromium's kMaximumHTMLParserDOMTreeDepth):
+// past it elements are added as siblings, so a tree built to the letter is no longer the one
+// a browser shows, and gumbo's time grows with depth x tags.
+inline constexpr std::size_t kMaxTreeDepth = 512;
 
 // Links of an HTML document fetched from `page_url` (normalized): the href of <a> and <area>
 // and the src of <frame> and <iframe>, in document order. They are resolved against the
@@ -53,7 +61,10 @@ PageLinks extract_page_links(std::string_view html, std::string_view page_url,
 // contents, foreign content: <a href> of SVG counts, not of MathML; <base>, <meta>, <area> and
 // frames only in HTML's namespace). Attributes of foreign elements with a namespace
 // (xlink:href) are not href. Unlike the others, it builds the whole tree: memory grows with
-// the page, and time with nesting depth × tags (gumbo looks through the open elements).
+// the page, and time with nesting depth × tags (gumbo looks through the open elements, and
+// took minutes on a few MB of nested or unclosed tags). So a page whose markup, read by a
+// cheap scan, nests deeper than kMaxTreeDepth is read by extract_page_links_html5() instead
+// (read_without_tree set): time stays linear.
 PageLinks extract_page_links_gumbo(std::string_view html, std::string_view page_url,
                                    std::string_view robots_token = "", std::string_view charset = "");
 

@@ -15,7 +15,10 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <new>
 #include <optional>
 #include <vector>
@@ -115,12 +118,102 @@ std::string_view link_element_name(const GumboElement& e) {
   }
 }
 
+char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+bool is_one_of(std::string_view name, std::initializer_list<std::string_view> names) {
+  for (const auto n : names)
+    if (name == n) return true;
+  return false;
+}
+
+// Whether `html` nests deeper than `limit` open elements, by a scan that reads tags as a
+// browser roughly would: comments and the text of script, style, textarea, title, xmp,
+// noembed, noframes and iframe skipped; void elements never open; an end tag closes back to
+// its start tag when that is among the open ones; a p, li, dt, dd, option, tr, td or th
+// closes one of its kind (or its row's cells) on top. Self-closing syntax does not close an
+// HTML element ("<div/>" opens a div), so it is ignored. Not the tree construction: an
+// estimate that rises with the nesting of real markup and with any pile of unclosed tags,
+// the inputs that make gumbo slow. Linear: it stops once past `limit`.
+bool nests_deeper_than(std::string_view html, std::size_t limit) {
+  std::vector<std::string> open;
+  open.reserve(64);
+  std::size_t pos = 0;
+  const auto name_at = [&](std::size_t at) {
+    std::string name;
+    while (at < html.size() && name.size() < 32) {
+      const char c = html[at];
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '/' || c == '>') break;
+      name += lower_ascii(c);
+      ++at;
+    }
+    return name;
+  };
+  const auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  while ((pos = html.find('<', pos)) != std::string_view::npos) {
+    ++pos;
+    if (pos >= html.size()) break;
+    if (html.compare(pos, 3, "!--") == 0) {  // a comment
+      const std::size_t end = html.find("-->", pos + 3);
+      if (end == std::string_view::npos) break;
+      pos = end + 3;
+      continue;
+    }
+    const bool end_tag = html[pos] == '/';
+    if (end_tag) ++pos;
+    if (pos >= html.size() || !is_letter(html[pos])) continue;
+    const std::string name = name_at(pos);
+    if (end_tag) {
+      for (std::size_t i = open.size(); i-- > 0;) {
+        if (open[i] != name) continue;
+        open.resize(i);
+        break;
+      }
+      continue;
+    }
+    if (is_one_of(name, {"area", "base", "br", "col", "embed", "hr", "img", "input", "keygen", "link", "meta",
+                         "param", "source", "track", "wbr", "basefont", "bgsound", "frame"}))
+      continue;
+    if (is_one_of(name, {"script", "style", "textarea", "title", "xmp", "noembed", "noframes", "iframe"})) {
+      // Raw text or RCDATA up to its end tag (ASCII case-insensitively).
+      std::size_t at = pos + name.size();
+      for (;;) {
+        at = html.find("</", at);
+        if (at == std::string_view::npos) return false;  // the rest is text
+        at += 2;
+        if (name_at(at) == name) break;
+      }
+      pos = at;
+      continue;
+    }
+    if (name == "plaintext") return open.size() + 1 > limit;  // the rest is text
+    if (!open.empty()) {
+      const std::string& top = open.back();
+      const bool sibling = (top == name && is_one_of(name, {"p", "li", "dt", "dd", "option", "tr"})) ||
+                           (is_one_of(name, {"dt", "dd"}) && is_one_of(top, {"dt", "dd"})) ||
+                           (is_one_of(name, {"td", "th"}) && is_one_of(top, {"td", "th"}));
+      if (sibling) open.pop_back();
+      if (name == "tr" && !open.empty() && is_one_of(open.back(), {"td", "th"})) {
+        open.pop_back();
+        if (!open.empty() && open.back() == "tr") open.pop_back();
+      }
+    }
+    open.push_back(name);
+    if (open.size() > limit) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 PageLinks extract_page_links_gumbo(std::string_view html, std::string_view page_url,
                                    std::string_view robots_token, std::string_view charset) {
   std::string storage;
   const std::string_view text = detail::decode_page(html, charset, storage);
+  if (nests_deeper_than(text, kMaxTreeDepth)) {
+    PageLinks read = extract_page_links_html5(html, page_url, robots_token, charset);
+    read.read_without_tree = true;
+    return read;
+  }
   detail::LinkCollector links(robots_token);
   try {
     Arena arena;

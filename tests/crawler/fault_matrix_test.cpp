@@ -297,6 +297,27 @@ TEST_F(FaultMatrix, ARedirectToTwoPlacesIsAProtocolErrorOfItsUrlOnly) {
   EXPECT_FALSE(fetched.contains("/page/2.html"));
 }
 
+// --html-parser gumbo on a hostile page: 1,000,000 nested <div> (5 MB), on which gumbo's tree
+// construction ran for more than 20 minutes. The page nests deeper than a browser builds: its
+// links are read by the html5 extractor in linear time, the crawl goes on and says so.
+TEST_F(FaultMatrix, GumboIsSparedAPageNestedPastWhatABrowserBuilds) {
+  SiteOptions o;
+  o.hosts = 1;
+  TestServer server(o);
+  Response deep;
+  deep.body = "<html><body>";
+  deep.body.reserve(5'000'100);
+  for (int i = 0; i < 1'000'000; ++i) deep.body += "<div>";
+  deep.body += "<a href=\"/page/2.html\">deep</a></body></html>";
+  deep.content_type = "text/html";
+  server.set_response(0, "/deep", deep);
+  const auto c = crawl("1,000,000 nested <div>, --html-parser gumbo", {server.root_url(0) + "deep"},
+                       {"--max-depth", "1", "--html-parser", "gumbo"}, "read without a tree, its link followed");
+  ASSERT_EQ(c.run.code, 0) << c.run.err;
+  EXPECT_TRUE(targets(server.stats(0)).contains("/page/2.html"));
+  EXPECT_NE((c.run.out + c.run.err).find("nested deeper than 512 elements"), std::string::npos) << c.run.err;
+}
+
 // A windows-1252 page that names its charset only in <meta> (iso-8859-1 is read as
 // windows-1252): its é and € links are requested as UTF-8, percent-encoded.
 TEST_F(FaultMatrix, CharsetInTheMetaOnly) {
