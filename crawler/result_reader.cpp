@@ -119,8 +119,9 @@ Discoveries ResultReader::read_html(const FetchResult& r, const std::string& bas
   PageLinks page =
       cached ? std::move(*cached) : extract(r.body, base, robots_token_, content_type_charset(r.content_type));
   if (page.read_without_tree)
-    spdlog::info("{}: nested deeper than {} elements (what a browser builds): its links were read by the html5 "
-                 "extractor, not gumbo, whose time grows with depth x tags",
+    spdlog::info("{}: nested deeper than {} elements (what a browser builds) or with hundreds of formatting "
+                 "elements left open: its links were read by the html5 extractor, not gumbo, whose time grows "
+                 "with depth x tags",
                  r.request.url, kMaxTreeDepth);
   // The first --max-links-per-page links (in document order: the followed
   // ones first, then the nofollow ones).

@@ -15,7 +15,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -118,6 +120,10 @@ std::string_view link_element_name(const GumboElement& e) {
   }
 }
 
+// More formatting elements open at once than any real page leaves (cells, captions and
+// templates start the list anew; alike ones count up to 3).
+constexpr std::size_t kMaxOpenFormatting = 256;
+
 char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
 
 bool is_one_of(std::string_view name, std::initializer_list<std::string_view> names) {
@@ -126,17 +132,41 @@ bool is_one_of(std::string_view name, std::initializer_list<std::string_view> na
   return false;
 }
 
-// Whether `html` nests deeper than `limit` open elements, by a scan that reads tags as a
-// browser roughly would: comments and the text of script, style, textarea, title, xmp,
-// noembed, noframes and iframe skipped; void elements never open; an end tag closes back to
-// its start tag when that is among the open ones; a p, li, dt, dd, option, tr, td or th
-// closes one of its kind (or its row's cells) on top. Self-closing syntax does not close an
-// HTML element ("<div/>" opens a div), so it is ignored. Not the tree construction: an
-// estimate that rises with the nesting of real markup and with any pile of unclosed tags,
-// the inputs that make gumbo slow. Linear: it stops once past `limit`.
-bool nests_deeper_than(std::string_view html, std::size_t limit) {
+// Whether gumbo's tree of `html` would cost more than a browser's: by a scan that reads tags
+// as a browser roughly would, whether it nests deeper than kMaxTreeDepth open elements, or
+// leaves more than kMaxOpenFormatting formatting elements (b, i, font, …) open at once. The
+// latter is the list of active formatting elements, which tree construction reopens in full
+// before each text or element (a 112 KB page of "<p><b id=N>x</p>" took gumbo 36 s and
+// 6.7 GB). The scan: comments and the text of script, style, textarea, title, xmp, noembed,
+// noframes and iframe skipped; void elements never open; an end tag closes back to its start
+// tag when that is among the open ones; a p, li, dt/dd, option, tr or td/th closes back to
+// an open one of its kind among the 16 on top. Self-closing syntax does not close an HTML element
+// ("<div/>" opens a div), so it is ignored. Formatting elements are told apart by their whole
+// tag, at most 3 alike count (the "Noah's Ark" clause), a new <a> drops the earlier ones (the
+// adoption agency), a table cell, caption, object, marquee or template starts the list anew.
+// Not the tree construction: an estimate that rises with the nesting of real markup and with
+// any pile of unclosed tags, the inputs that make gumbo slow. Linear: it stops at a limit.
+bool tree_too_costly(std::string_view html) {
+  const std::size_t limit = kMaxTreeDepth;
   std::vector<std::string> open;
   open.reserve(64);
+  std::map<std::string, int, std::less<>> alike;           // open formatting elements by whole tag
+  std::map<std::string, std::vector<std::string>> by_name;  // their tags by name, latest last
+  std::size_t formatting = 0;                                // sum of min(alike, 3)
+  const auto forget_formatting = [&] {
+    alike.clear();
+    by_name.clear();
+    formatting = 0;
+  };
+  const auto close_formatting = [&](const std::string& name) {
+    auto tags = by_name.find(name);
+    if (tags == by_name.end() || tags->second.empty()) return;
+    auto it = alike.find(tags->second.back());
+    tags->second.pop_back();
+    if (it == alike.end()) return;
+    if (it->second <= 3) --formatting;
+    if (--it->second == 0) alike.erase(it);
+  };
   std::size_t pos = 0;
   const auto name_at = [&](std::size_t at) {
     std::string name;
@@ -163,6 +193,7 @@ bool nests_deeper_than(std::string_view html, std::size_t limit) {
     if (pos >= html.size() || !is_letter(html[pos])) continue;
     const std::string name = name_at(pos);
     if (end_tag) {
+      close_formatting(name);
       for (std::size_t i = open.size(); i-- > 0;) {
         if (open[i] != name) continue;
         open.resize(i);
@@ -186,16 +217,30 @@ bool nests_deeper_than(std::string_view html, std::size_t limit) {
       continue;
     }
     if (name == "plaintext") return open.size() + 1 > limit;  // the rest is text
-    if (!open.empty()) {
-      const std::string& top = open.back();
-      const bool sibling = (top == name && is_one_of(name, {"p", "li", "dt", "dd", "option", "tr"})) ||
-                           (is_one_of(name, {"dt", "dd"}) && is_one_of(top, {"dt", "dd"})) ||
-                           (is_one_of(name, {"td", "th"}) && is_one_of(top, {"td", "th"}));
-      if (sibling) open.pop_back();
-      if (name == "tr" && !open.empty() && is_one_of(open.back(), {"td", "th"})) {
-        open.pop_back();
-        if (!open.empty() && open.back() == "tr") open.pop_back();
-      }
+    if (is_one_of(name, {"td", "th", "caption", "object", "marquee", "applet", "template"})) forget_formatting();
+    if (name == "a") {
+      while (by_name.count("a") && !by_name["a"].empty()) close_formatting("a");
+    }
+    if (is_one_of(name, {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt",
+                         "u"})) {
+      const std::size_t end = html.find('>', pos);
+      std::string tag(html.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
+      by_name[name].push_back(tag);
+      if (++alike[tag] <= 3 && ++formatting > kMaxOpenFormatting) return true;
+    }
+    // A sibling closes its open predecessor and what was opened inside it: looked for among
+    // the 16 open elements on top (a bounded look, so the scan stays linear).
+    const auto same_group = [&name](const std::string& other) {
+      if (is_one_of(name, {"dt", "dd"})) return is_one_of(other, {"dt", "dd"});
+      if (is_one_of(name, {"td", "th"})) return is_one_of(other, {"td", "th"});
+      return other == name && is_one_of(name, {"p", "li", "option", "tr"});
+    };
+    const bool in_table = is_one_of(name, {"td", "th", "tr"});
+    for (std::size_t i = open.size(), looked = 0; i-- > 0 && looked < 16; ++looked) {
+      if (in_table && open[i] == "table") break;  // a cell of a table in a cell closes nothing outside
+      if (!same_group(open[i])) continue;
+      open.resize(i);
+      break;
     }
     open.push_back(name);
     if (open.size() > limit) return true;
@@ -209,7 +254,7 @@ PageLinks extract_page_links_gumbo(std::string_view html, std::string_view page_
                                    std::string_view robots_token, std::string_view charset) {
   std::string storage;
   const std::string_view text = detail::decode_page(html, charset, storage);
-  if (nests_deeper_than(text, kMaxTreeDepth)) {
+  if (tree_too_costly(text)) {
     PageLinks read = extract_page_links_html5(html, page_url, robots_token, charset);
     read.read_without_tree = true;
     return read;

@@ -481,14 +481,19 @@ TEST(ExtractPageLinksGumbo, DeepNestingDoesNotOverflowTheStack) {
 }
 
 // gumbo's time grows with depth x tags: 20,000 nested <div> took it 1 s, 1,000,000 (5 MB)
-// more than 20 minutes, as did 200,000 unclosed <a href><b><i><font>. A page nesting deeper
-// than a browser builds (kMaxTreeDepth) is read by the html5 extractor instead, in linear
-// time, with the same links.
+// more than 20 minutes, as did 200,000 unclosed <a href><b><i><font>; 6,000 "<p><b id=N>x</p>"
+// (112 KB: each </p> leaves its <b> among the active formatting elements, reopened in full
+// before each text) 36 s and 6.7 GB. A page nesting deeper than a browser builds
+// (kMaxTreeDepth) or leaving hundreds of formatting elements open is read by the html5
+// extractor instead, in linear time, with the same links.
 TEST(ExtractPageLinksGumbo, APageNestedPastWhatABrowserBuildsIsReadWithoutATree) {
   const std::string divs = "<body>" + repeat("<div>", 1'000'000) + "<a href=/div>d</a>";
   std::string formatting = "<body>";
   for (int i = 0; i < 200'000; ++i) formatting += "<a href=\"/f" + std::to_string(i % 3) + "\"><b><i><font>";
-  for (const std::string* html : std::vector<const std::string*>{&divs, &formatting}) {
+  std::string reopened = "<body>";
+  for (int i = 0; i < 6'000; ++i) reopened += "<p><b id=" + std::to_string(i) + ">x</p>";
+  reopened += "<a href=/r>r</a>";
+  for (const std::string* html : std::vector<const std::string*>{&divs, &formatting, &reopened}) {
     const PageLinks gumbo = extract_page_links_gumbo(*html, kGumboPage);
     EXPECT_TRUE(gumbo.read_without_tree);
     const PageLinks html5 = extract_page_links_html5(*html, kGumboPage);
@@ -506,7 +511,11 @@ TEST(ExtractPageLinksGumbo, RealMarkupKeepsItsTree) {
   html += "<ul>" + repeat("<li>x<br><img src=i.png><input/>", 5000) + "</ul>";
   html += "<dl>" + repeat("<dt>t<dd>d", 5000) + "</dl><select>" + repeat("<option>o", 5000) + "</select>";
   html += repeat("<p>para <b>bold</b> <!-- <div><div> --><script>if (a<b && c<d) x();</script>", 5000);
-  html += repeat("<div><span><i>x</i></span></div>", 5000) + "<a href=/end>e</a></body></html>";
+  html += repeat("<div><span><i>x</i></span></div>", 5000);
+  html += repeat("<b>unclosed, alike: 3 kept", 300) + "</p>";  // the Noah's Ark clause (300 deep)
+  html += "<table><tr>";
+  for (int i = 0; i < 1000; ++i) html += "<td><font size=" + std::to_string(i) + ">cell";  // a cell starts anew
+  html += "</table><a href=/end>e</a></body></html>";
   const PageLinks gumbo = extract_page_links_gumbo(html, kGumboPage);
   EXPECT_FALSE(gumbo.read_without_tree);
   EXPECT_EQ(gumbo.links, Links{"http://127.0.0.1:8080/end"});
