@@ -168,14 +168,9 @@ bool is_http_url(std::string_view url) {
 // coding other than chunked (kept as it came; the raw bytes are what the
 // archive needs either way).
 bool curl_decodes(const std::vector<std::pair<std::string, std::string>>& fields) {
-  const auto trim = [](std::string_view v) {
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    return v;
-  };
   for (const auto& [raw_name, raw_value] : fields) {
-    const std::string_view name = trim(raw_name);
-    const std::string_view value = trim(raw_value);
+    const std::string_view name = trim_blanks(raw_name);
+    const std::string_view value = trim_blanks(raw_value);
     if (ascii_iequals(name, "Content-Encoding") && !value.empty() && !ascii_iequals(value, "identity")) return true;
     if (ascii_iequals(name, "Transfer-Encoding") && !ascii_iequals(value, "chunked")) return true;
   }

@@ -1,6 +1,10 @@
 #include "fetch/header_line.h"
 
+#include <charconv>
 #include <cstdint>
+#include <system_error>
+
+#include "core/fetch_types.h"  // ascii_iequals
 
 namespace crawl {
 namespace {
@@ -42,33 +46,23 @@ bool header_section_over_limits(std::size_t section_bytes, std::size_t fields) {
   return section_bytes > kMaxHeaderBytes || fields >= kMaxHeaderFields;
 }
 
-namespace {
-
-bool name_is(std::string_view name, std::string_view wanted) {
-  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
-  if (name.size() != wanted.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i] >= 'A' && name[i] <= 'Z' ? static_cast<char>(name[i] - 'A' + 'a') : name[i];
-    if (c != wanted[i]) return false;
-  }
-  return true;
-}
-
 std::string_view trim_blanks(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
   while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
   return v;
 }
 
+namespace {
+
+// A field's name as parse_header_line() gives it (blanks before the colon kept) is `wanted`.
+bool name_is(std::string_view name, std::string_view wanted) { return ascii_iequals(trim_blanks(name), wanted); }
+
 // 1*DIGIT within int64 (leading zeros allowed); nullopt otherwise.
 std::optional<std::int64_t> content_length_value(std::string_view v) {
-  if (v.empty()) return std::nullopt;
+  if (v.empty() || v.front() < '0' || v.front() > '9') return std::nullopt;  // from_chars takes a '-'
   std::int64_t n = 0;
-  for (const char c : v) {
-    if (c < '0' || c > '9') return std::nullopt;
-    if (n > (INT64_MAX - (c - '0')) / 10) return std::nullopt;
-    n = n * 10 + (c - '0');
-  }
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc() || end != v.data() + v.size()) return std::nullopt;
   return n;
 }
 

@@ -49,6 +49,9 @@ HeaderLine parse_header_line(std::string_view line);
 // the number of fields kept before the arriving line.
 bool header_section_over_limits(std::size_t section_bytes, std::size_t fields);
 
+// `v` without the SP and HTAB at its ends (a field value's OWS, RFC 9110 5.6.3).
+std::string_view trim_blanks(std::string_view v);
+
 // Whether a response's Content-Length cannot frame its body (RFC 9112 6.3
 // rule 5), from its fields (name, value as parse_header_line() gives them)
 // once the header section has ended: why not, or nullopt when it can or

@@ -15,7 +15,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
@@ -150,7 +149,7 @@ bool tree_too_costly(std::string_view html) {
   const std::size_t limit = kMaxTreeDepth;
   std::vector<std::string> open;
   open.reserve(64);
-  std::map<std::string, int, std::less<>> alike;           // open formatting elements by whole tag
+  std::map<std::string, int> alike;                         // open formatting elements by whole tag
   std::map<std::string, std::vector<std::string>> by_name;  // their tags by name, latest last
   std::size_t formatting = 0;                                // sum of min(alike, 3)
   const auto forget_formatting = [&] {
@@ -218,9 +217,9 @@ bool tree_too_costly(std::string_view html) {
     }
     if (name == "plaintext") return open.size() + 1 > limit;  // the rest is text
     if (is_one_of(name, {"td", "th", "caption", "object", "marquee", "applet", "template"})) forget_formatting();
-    if (name == "a") {
-      while (by_name.count("a") && !by_name["a"].empty()) close_formatting("a");
-    }
+    if (name == "a")
+      if (const auto a = by_name.find("a"); a != by_name.end())
+        while (!a->second.empty()) close_formatting("a");
     if (is_one_of(name, {"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt",
                          "u"})) {
       const std::size_t end = html.find('>', pos);
