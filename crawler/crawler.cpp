@@ -126,6 +126,7 @@ void Crawler::add_done_callback(Callback callback) { callbacks_.push_back(std::m
 
 void Crawler::transfer_ended(const FetchResult& result) noexcept {
   try {
+    if (end_in_place(result)) return;
     FetchRequest request;
     request.url = result.request.url;
     request.kind = result.request.kind;
@@ -133,6 +134,36 @@ void Crawler::transfer_ended(const FetchResult& result) noexcept {
   } catch (const std::exception& e) {  // out of memory: the host keeps its lease
     spdlog::error("{}: cannot report the end of its transfer: {}", result.request.url, e.what());
   }
+}
+
+bool Crawler::end_in_place(const FetchResult& result) {
+  if (t_serving) return false;  // inside a step: a fetcher that answered in submit()
+  const auto outcome = outcome_of(result);
+  if (outcome != Frontier::Outcome::ok || (stop_ && stop_->count.load() > 0)) return false;
+  std::unique_lock lock(owner_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  const InStep in_step;
+  const auto now = clock_->now();
+  frontier_.done(result.request, outcome, 0, now);
+  std::optional<FetchRequest> next;
+  if (!stopping_ && !limit_reached() && in_flight_ < config_.concurrency)
+    next = frontier_.next_of(std::string(url_origin(result.request.url)), now);
+  if (next) {
+    try {
+      hand_out(std::move(*next));
+    } catch (...) {
+      std::terminate();  // its lease is taken and nobody would end it: better dead than hung
+    }
+    publish_counts();
+  }
+  // Nothing handed out here (the host waits for its delay, or its next URL
+  // is not one to hand out here), or a host to wake for sooner than run()'s
+  // thread planned: that thread steps.
+  const auto wake_at = frontier_.next_wake();
+  const bool wake_run = !next || (wake_at && *wake_at < planned_wake_);
+  lock.unlock();
+  if (wake_run) inbox_.notify();
+  return true;
 }
 
 void Crawler::result_ready(FetchResult&& result) noexcept {
@@ -648,15 +679,23 @@ std::optional<Clock::time_point> Crawler::dispatch() {
       wake_at = next.wake_at;
       break;
     }
-    // --max-pages counts pages: not robots.txt, not a retry of a page.
-    if (next.request->kind != RequestKind::robots && next.request->attempt == 0) ++dispatched_;
-    if (state_ && next.request->kind != RequestKind::robots) state_->started(next.request->url);
-    ++in_flight_;
-    fetcher_->submit(std::move(*next.request));
+    hand_out(std::move(*next.request));
   }
+  publish_counts();
+  return wake_at;
+}
+
+void Crawler::hand_out(FetchRequest request) {
+  // --max-pages counts pages: not robots.txt, not a retry of a page.
+  if (request.kind != RequestKind::robots && request.attempt == 0) ++dispatched_;
+  if (state_ && request.kind != RequestKind::robots) state_->started(request.url);
+  ++in_flight_;
+  fetcher_->submit(std::move(request));
+}
+
+void Crawler::publish_counts() {
   queued_published_.store(frontier_.queued(), std::memory_order_relaxed);
   in_flight_published_.store(static_cast<std::size_t>(in_flight_), std::memory_order_relaxed);
-  return wake_at;
 }
 
 void Crawler::record_skipped(std::vector<Frontier::Skipped>&& skipped) {

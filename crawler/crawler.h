@@ -4,8 +4,12 @@
 // the thread that calls run() or by a result thread that posted an event and
 // found the owner free. Everybody else only posts events (crawler/events.h):
 //
-//   event loops:    transfer_ended() → TransferEnded, and a wake of run()'s
-//                   thread, which steps: the host's next request starts
+//   event loops:    transfer_ended(): when the transfer ended well and the
+//                   owner is free, its lease ends there and its host's next
+//                   URL, if it may go now, is submitted there
+//                   (end_in_place: one host, no walk of the frontier);
+//                   otherwise → TransferEnded, and a wake of run()'s thread,
+//                   which steps. Either way the host's next request starts
 //                   without waiting for this page's parsing. A loop never
 //                   steps (a step matches URLs against robots.txt rules and
 //                   walks the frontier; a loop that did would stall its
@@ -108,6 +112,15 @@ class Crawler final : private FetchListener {
   // FetchListener, on the fetcher's threads.
   void transfer_ended(const FetchResult& result) noexcept override;
   void result_ready(FetchResult&& result) noexcept override;
+  // Where a transfer ended well, when the owner is free: its lease ends
+  // here and its host's next URL, if it may go now (Frontier::next_of), is
+  // handed to the fetcher from this thread, without an event, a wake of
+  // run()'s thread or a step between a response and the host's next
+  // request (on a latency-bound crawl, one crawl-thread wake-up per
+  // response). Anything else (a failure, a delay, rules to fetch, URLs to
+  // skip, a stop, a limit) goes the usual way. Returns whether the lease
+  // was ended here.
+  bool end_in_place(const FetchResult& result);
   // What `result` tells the frontier; records it when final. Moves the
   // request out of `result` only once nothing can throw any more, so after an
   // exception result.request is intact.
@@ -188,6 +201,10 @@ class Crawler final : private FetchListener {
   void apply(CrawlEvent& event);
   void apply_done(ResultDone& done);
   std::optional<Clock::time_point> dispatch();
+  // Counts `request` handed out and submits it.
+  void hand_out(FetchRequest request);
+  // The frontier's size and the transfers in flight, for progress().
+  void publish_counts();
   void record_skipped(std::vector<Frontier::Skipped>&& skipped);
   bool limit_reached() const { return config_.max_pages > 0 && dispatched_ >= config_.max_pages; }
   void finish(CrawlReport& report, Clock::time_point started);

@@ -253,17 +253,41 @@ Frontier::Next Frontier::next(Clock::time_point now) {
       refile(name, host);  // its next URL, if any, competes again
       continue;
     }
-    if (item.kind == RequestKind::page) ++host.dispatched;
-    ++host.in_flight;
-    ++in_flight_;
-    host.last_start = now;
-    host.next_start = now + delay_of(host);
-    refile(name, host);
-    return Next{to_request(name, std::move(item)), std::nullopt};
+    return Next{lease(name, host, std::move(item), now), std::nullopt};
   }
   Next none;
   if (!waiting_.empty()) none.wake_at = waiting_.begin()->first;
   return none;
+}
+
+std::optional<FetchRequest> Frontier::next_of(const std::string& origin, Clock::time_point now) {
+  const auto it = hosts_.find(origin);
+  if (it == hosts_.end()) return std::nullopt;
+  Host& host = it->second;
+  if (host.given_up || host.queue.empty() || host.in_flight >= options_.per_host || now < host.next_start)
+    return std::nullopt;
+  if (host.robots_state != RobotsState::not_needed &&
+      (host.robots_state != RobotsState::known || now >= host.robots_expires))
+    return std::nullopt;  // next() fetches (or waits for) the rules first
+  if (host.on_disk > 0 && host.queue.size() <= 1) return std::nullopt;  // next() asks for a refill too
+  const Item& best = host.queue.top();
+  if (best.kind == RequestKind::page) {
+    if (options_.max_pages_per_host > 0 && host.dispatched >= options_.max_pages_per_host) return std::nullopt;
+    if (host.robots && !host.robots->allowed(best.path.empty() ? "/" : best.path)) return std::nullopt;
+  }
+  Item item = best;
+  pop(host);
+  return lease(origin, host, std::move(item), now);
+}
+
+FetchRequest Frontier::lease(const std::string& name, Host& host, Item&& item, Clock::time_point now) {
+  if (item.kind == RequestKind::page) ++host.dispatched;
+  ++host.in_flight;
+  ++in_flight_;
+  host.last_start = now;
+  host.next_start = now + delay_of(host);
+  refile(name, host);
+  return to_request(name, std::move(item));
 }
 
 

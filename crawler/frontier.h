@@ -117,6 +117,15 @@ class Frontier {
   };
   // The best request whose host lease is free at `now`.
   Next next(Clock::time_point now);
+  // The next request of `origin` alone, when next() would hand that host
+  // one now and its best URL goes out as it is: the host has a free slot,
+  // its delay has passed, its robots.txt rules are known and current, and
+  // the URL is allowed and within --max-pages-per-host (and is not the last
+  // in memory of a host whose other URLs wait on disk). Its lease is taken
+  // as next() takes it. Otherwise nullopt, and nothing has changed: next()
+  // decides. A host's successor without a walk of the frontier (the crawler
+  // starts it where the host's previous transfer ended).
+  std::optional<FetchRequest> next_of(const std::string& origin, Clock::time_point now);
 
   // What became of a transfer, for the host's back-off.
   enum class Outcome {
@@ -149,6 +158,12 @@ class Frontier {
   // their delay, or waiting for their robots.txt.
   bool has_pending() const {
     return !ready_.empty() || !waiting_.empty() || robots_in_flight_ > 0 || on_disk_ > 0 || refills_pending_ > 0;
+  }
+
+  // When the first host waiting for its delay may start, if any waits.
+  std::optional<Clock::time_point> next_wake() const {
+    if (waiting_.empty()) return std::nullopt;
+    return waiting_.begin()->first;
   }
 
   // Queued URLs, in memory and waiting on disk.
@@ -228,6 +243,8 @@ class Frontier {
   void want_refill(const std::string& name, Host& host);
   void drop_on_disk(Host& host);
   static FetchRequest to_request(const std::string& origin, Item&& item);
+  // Hands out `host`'s best item (popped by the caller): its lease taken.
+  FetchRequest lease(const std::string& name, Host& host, Item&& item, Clock::time_point now);
 
   Options options_;
   std::unordered_map<std::string, Host> hosts_;

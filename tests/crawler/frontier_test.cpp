@@ -460,5 +460,99 @@ TEST(Frontier, AUrlAddedWhileAReadIsPendingIsReadLater) {
   EXPECT_EQ(third.request->url, "http://a/2");
 }
 
+// next_of: a host's successor, handed out where its previous transfer
+// ended, only when next() would hand that host that very URL now; in every
+// other case nothing changes and next() decides.
+TEST(Frontier, AHostsSuccessorIsItsBestUrlWhenItsLeaseIsFree) {
+  Frontier f({.per_host = 1, .delay = 0ms});
+  f.add(req("http://a/1", 1));
+  f.add(req("http://a/0", 0));
+  f.add(req("http://b/0", 0));
+  const auto now = Clock::now();
+  EXPECT_FALSE(f.next_of("http://c", now)) << "a host the frontier does not know";
+  auto first = f.next_of("http://a", now);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->url, "http://a/0");
+  EXPECT_FALSE(f.next_of("http://a", now)) << "its one slot is taken";
+  EXPECT_EQ(f.in_flight(), 1u);
+  ok(f, *first, now);
+  auto second = f.next_of("http://a", now);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->url, "http://a/1");
+  EXPECT_FALSE(f.next_of("http://a", now)) << "nothing left of a";
+  ok(f, *second, now);
+  EXPECT_EQ(f.next(now).request->url, "http://b/0") << "the other host is untouched";
+  EXPECT_FALSE(f.next(now).request);
+}
+
+TEST(Frontier, AHostsSuccessorWaitsForItsDelay) {
+  Frontier f({.per_host = 2, .delay = 100ms});
+  f.add(req("http://a/0"));
+  f.add(req("http://a/1"));
+  const auto t0 = Clock::now();
+  auto first = f.next(t0).request;
+  ASSERT_TRUE(first);
+  ok(f, *first, t0 + 10ms);
+  EXPECT_FALSE(f.next_of("http://a", t0 + 10ms)) << "100 ms between starts";
+  EXPECT_EQ(f.next_wake(), t0 + 100ms);
+  auto woken = f.next(t0 + 10ms);
+  EXPECT_FALSE(woken.request);
+  ASSERT_TRUE(woken.wake_at) << "the host still waits in the frontier";
+  EXPECT_EQ(*woken.wake_at, t0 + 100ms);
+  auto second = f.next_of("http://a", t0 + 100ms);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->url, "http://a/1");
+  EXPECT_FALSE(f.next_wake()) << "nothing left to wait for";
+}
+
+TEST(Frontier, AHostsSuccessorLeavesRobotsTxtSkipsAndQuotasToNext) {
+  const auto now = Clock::now();
+  {
+    Frontier f(with_robots());
+    f.add(req("http://a/1"));
+    EXPECT_FALSE(f.next_of("http://a", now)) << "its robots.txt goes first";
+    auto robots = f.next(now).request;
+    ASSERT_TRUE(robots);
+    EXPECT_EQ(robots->kind, RequestKind::robots);
+    f.done(*robots, Frontier::Outcome::ok, 0, now);
+    EXPECT_FALSE(f.next_of("http://a", now)) << "its rules are not known yet";
+    f.set_robots(*robots, parse_robots("User-agent: *\nDisallow: /2\n", "crawl"), now);
+    f.add(req("http://a/2"));
+    f.add(req("http://a/3"));
+    auto page = f.next_of("http://a", now);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->url, "http://a/1");
+    ok(f, *page, now);
+    EXPECT_FALSE(f.next_of("http://a", now)) << "a/2 is disallowed: next() records the skip";
+    EXPECT_TRUE(f.take_skipped().empty());
+    EXPECT_EQ(f.next(now).request->url, "http://a/3");
+    ASSERT_EQ(f.take_skipped().size(), 1u);
+  }
+  {
+    Frontier f({.per_host = 2, .delay = 0ms, .max_pages_per_host = 1});
+    f.add(req("http://a/0"));
+    f.add(req("http://a/1"));
+    ASSERT_TRUE(f.next_of("http://a", now));
+    EXPECT_FALSE(f.next_of("http://a", now)) << "over --max-pages-per-host";
+    EXPECT_EQ(f.queued(), 1u) << "next() drops it";
+    EXPECT_FALSE(f.next(now).request);
+    EXPECT_EQ(f.queued(), 0u);
+  }
+  {
+    Frontier f({.per_host = 2, .delay = 0ms, .memory_queue = 10});  // reads 8 at a time
+    for (int i = 0; i < 10; ++i) EXPECT_TRUE(f.add_new("http://a/" + std::to_string(i), 1, i, nullptr));
+    for (int i = 0; i < 7; ++i) {
+      auto n = f.next_of("http://a", now);
+      ASSERT_TRUE(n);
+      ok(f, *n, now);
+    }
+    EXPECT_FALSE(f.next_of("http://a", now)) << "its last URL in memory: next() asks for the others on disk";
+    auto last = f.next(now).request;
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->url, "http://a/7");
+    EXPECT_EQ(f.take_refills(), std::vector<std::string>{"http://a"});
+  }
+}
+
 }  // namespace
 }  // namespace crawl
