@@ -139,7 +139,9 @@ void Crawler::transfer_ended(const FetchResult& result) noexcept {
 bool Crawler::end_in_place(const FetchResult& result) {
   if (t_serving) return false;  // inside a step: a fetcher that answered in submit()
   const auto outcome = outcome_of(result);
-  if (outcome != Frontier::Outcome::ok || (stop_ && stop_->count.load() > 0)) return false;
+  // A signal or a storage failure is the next step's to act on (check_stop).
+  if (outcome != Frontier::Outcome::ok || (stop_ && stop_->count.load() > 0) || (sink_ && sink_->failed()))
+    return false;
   std::unique_lock lock(owner_, std::try_to_lock);
   if (!lock.owns_lock()) return false;
   const InStep in_step;
