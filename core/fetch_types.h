@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/ascii.h"
+
 namespace crawl {
 
 class BodyHold;  // fetch/body_budget.h
@@ -108,12 +110,6 @@ inline std::error_code make_error_code(CrawlDecision d) noexcept {
 // Short, stable name of an error's kind ("timeout", "dns",
 // "robots_disallowed", …): the message of its default error condition.
 std::string error_kind_name(const std::error_code& ec);
-
-// ASCII case-insensitive equality, as header field names compare.
-inline bool ascii_iequals(std::string_view a, std::string_view b) noexcept {
-  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
-}
 
 // One HTTP exchange as it went over the wire, kept for archiving (--warc):
 // the bytes curl sent and received, before any decoding. Filled by the

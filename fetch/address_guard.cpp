@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/ascii.h"
 #include "core/fetch_types.h"
 #include "core/url_parts.h"
 
@@ -127,9 +128,7 @@ AddressGuard::AddressGuard(const std::vector<std::string>& seed_urls) {
   for (const auto& url : seed_urls) {
     const std::string_view host = bare_host(url_host(url));
     if (host.empty()) continue;
-    std::string lower(host);
-    std::transform(lower.begin(), lower.end(), lower.begin(),
-                   [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+    std::string lower = ascii_lowercase(host);
     // RFC 6761 6.3: "localhost" and the names under it are loopback by
     // definition (curl resolves them so itself): a seed there is a seed on
     // loopback, as 127.0.0.1 would be.

@@ -35,6 +35,7 @@
 #include <unordered_set>
 #include <spdlog/spdlog.h>
 
+#include "core/ascii.h"
 #include "core/process.h"
 #include "core/hash.h"
 #include "core/url_parts.h"
@@ -714,7 +715,7 @@ std::size_t FiberFetcher::loop_for(const std::string& url) const {
   const std::string_view host = url_host(url);
   char lower[256];
   if (host.size() > sizeof lower) return static_cast<std::size_t>(stable_hash64(host) % loops_.size());
-  std::transform(host.begin(), host.end(), lower, [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; });
+  std::transform(host.begin(), host.end(), lower, ascii_lower);
   return static_cast<std::size_t>(stable_hash64({lower, host.size()}) % loops_.size());
 }
 

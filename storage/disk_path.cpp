@@ -1,5 +1,6 @@
 #include "storage/disk_path.h"
 
+#include "core/ascii.h"
 #include "core/hash.h"
 
 #include <boost/url/parse.hpp>
@@ -109,18 +110,11 @@ std::string shorten(std::string name) {
   return name;
 }
 
-std::string ascii_lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
 std::optional<std::string> host_component(const boost::urls::url_view& u) {
   std::string host;
   switch (u.host_type()) {
     case boost::urls::host_type::name:
-      host = escape_name(ascii_lower(pct_decode(u.encoded_host_name())));
+      host = escape_name(ascii_lowercase(pct_decode(u.encoded_host_name())));
       break;
     case boost::urls::host_type::ipv4:
       host = u.host_ipv4_address().to_string();
@@ -132,7 +126,7 @@ std::optional<std::string> host_component(const boost::urls::url_view& u) {
       }
       break;
     case boost::urls::host_type::ipvfuture: {
-      std::string future = ascii_lower(std::string(u.host_ipvfuture()));
+      std::string future = ascii_lowercase(u.host_ipvfuture());
       for (char& c : future) {
         if (c == ':') c = '_';
       }

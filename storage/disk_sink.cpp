@@ -11,6 +11,7 @@
 #include <variant>
 #include <utility>
 
+#include "core/ascii.h"
 #include "core/hash.h"
 #include "storage/disk_path.h"
 #include "storage/sink_util.h"
@@ -32,11 +33,7 @@ constexpr char kHexDigits[] = "0123456789ABCDEF";
 // differing only in case count as one (they are one file on macOS's and
 // Windows' file systems, and a mirror must survive being copied there).
 std::uint64_t path_key(std::string_view rel) {
-  std::string folded(rel);
-  for (char& c : folded) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return stable_hash64(folded);
+  return stable_hash64(ascii_lowercase(rel));
 }
 
 // The owner a URL is recorded as: the URL as its index line spells it.

@@ -18,6 +18,7 @@
 #include <boost/url/parse.hpp>
 
 #include "core/fetch_types.h"  // ascii_iequals
+#include "core/ascii.h"
 #include "core/json_text.h"
 
 namespace crawl {
@@ -195,8 +196,6 @@ class FastCompressor {
   Compressor fallback_;
 };
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
-
 // The header lines of `head` after its status line: (line start, line end without CRLF).
 template <typename F>
 void for_each_field_line(std::string_view head, F&& f) {
@@ -347,7 +346,7 @@ HttpMessage http_message(std::string_view head, std::string_view body, bool deco
   m.head = std::string(head);
   const std::string_view te = http_field(head, "Transfer-Encoding");
   std::string te_lower(te);
-  std::transform(te_lower.begin(), te_lower.end(), te_lower.begin(), lower);
+  std::transform(te_lower.begin(), te_lower.end(), te_lower.begin(), ascii_lower);
   m.chunked = te_lower.find("chunked") != std::string::npos;
   m.body = body;
   if (!m.chunked) return m;
@@ -370,7 +369,7 @@ std::string surt(std::string_view url) {
   if (!parsed) return std::string(url);
   const auto& u = *parsed;
   std::string host(u.encoded_host());
-  std::transform(host.begin(), host.end(), host.begin(), lower);
+  std::transform(host.begin(), host.end(), host.begin(), ascii_lower);
   if (host.starts_with("www.")) host.erase(0, 4);
   std::string out;
   if (!host.empty() && host.front() == '[') {
@@ -398,11 +397,11 @@ std::string surt(std::string_view url) {
   }
   out += ')';
   std::string path(u.encoded_path());
-  std::transform(path.begin(), path.end(), path.begin(), lower);
+  std::transform(path.begin(), path.end(), path.begin(), ascii_lower);
   out += path.empty() ? "/" : path;
   if (u.has_query()) {
     std::string query(u.encoded_query());
-    std::transform(query.begin(), query.end(), query.begin(), lower);
+    std::transform(query.begin(), query.end(), query.begin(), ascii_lower);
     std::vector<std::string> args;
     std::size_t pos = 0;
     for (;;) {

@@ -14,6 +14,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "core/ascii.h"
 #include "core/digest.h"
 #include "core/hash.h"
 #include "core/time_text.h"
@@ -28,9 +29,7 @@ bool has_header_section(const std::string& response) { return http_head_size(res
 std::string mime_of(std::string_view content_type) {
   std::string mime(content_type.substr(0, content_type.find(';')));
   while (!mime.empty() && (mime.back() == ' ' || mime.back() == '\t')) mime.pop_back();
-  std::transform(mime.begin(), mime.end(), mime.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
-  return mime;
+  return ascii_lowercase(mime);
 }
 
 // Whether a response's payload is compressed already: a Content-Encoding

@@ -12,6 +12,8 @@
 #include <memory>
 #include <utility>
 
+#include "core/ascii.h"
+
 namespace crawl {
 namespace {
 
@@ -103,7 +105,6 @@ constexpr std::pair<std::string_view, std::string_view> kLabels[] = {
 constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 
 bool is_ascii_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {

@@ -4,10 +4,11 @@
 
 #include <algorithm>
 
+#include "core/ascii.h"
+
 namespace crawl {
 namespace {
 
-char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // WHATWG URL "ends in a number": the last label (ignoring one trailing dot) is all digits or
@@ -42,8 +43,7 @@ const psl_ctx_t* suffix_list() {
 }  // namespace
 
 std::string registrable_domain(std::string_view host) {
-  std::string lower(host);
-  for (char& c : lower) c = to_lower(c);
+  std::string lower = ascii_lowercase(host);
   // "example.com." names the same site as "example.com"; the list has no trailing dots.
   if (lower.ends_with('.')) lower.pop_back();
   // psl_registrable_domain takes a C string: a NUL would end it early.

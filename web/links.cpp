@@ -25,6 +25,7 @@
 #include <optional>
 #include <unordered_set>
 
+#include "core/ascii.h"
 #include "web/charset.h"
 #include "web/link_collector.h"
 #include "web/url.h"
@@ -37,15 +38,6 @@ struct ParserDeleter {
   void operator()(htmlParserCtxtPtr ctxt) const noexcept { htmlFreeParserCtxt(ctxt); }
 };
 using Parser = std::unique_ptr<htmlParserCtxt, ParserDeleter>;
-
-char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (to_lower(a[i]) != to_lower(b[i])) return false;
-  return true;
-}
 
 // HTML's "ASCII whitespace".
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
@@ -172,7 +164,7 @@ bool LinkCollector::has_nofollow(std::string_view rel) {
     while (!rel.empty() && is_space(rel.front())) rel.remove_prefix(1);
     std::size_t end = 0;
     while (end < rel.size() && !is_space(rel[end])) ++end;
-    if (iequals(rel.substr(0, end), "nofollow")) return true;
+    if (ascii_iequals(rel.substr(0, end), "nofollow")) return true;
     rel.remove_prefix(end);
   }
   return false;
@@ -182,11 +174,11 @@ void LinkCollector::link(std::string_view value, bool nofollow) { hrefs_.push_ba
 
 void LinkCollector::meta(std::string_view name, std::string_view content) {
   const std::string_view n = trim(name);
-  if (iequals(n, "robots") || (!robots_token_.empty() && iequals(n, robots_token_)))
+  if (ascii_iequals(n, "robots") || (!robots_token_.empty() && ascii_iequals(n, robots_token_)))
     apply_robots_directives(content, robots_token_, meta_nofollow_, meta_noindex_);
 }
 
-bool LinkCollector::is_refresh(std::string_view http_equiv) { return iequals(http_equiv, "refresh"); }
+bool LinkCollector::is_refresh(std::string_view http_equiv) { return ascii_iequals(http_equiv, "refresh"); }
 
 void LinkCollector::refresh(std::string_view content) {
   if (const auto url = refresh_url(content)) link(*url, false);
@@ -272,7 +264,7 @@ namespace {
 // is a crawler's product token.
 bool is_valued_directive(std::string_view word) {
   for (std::string_view d : {"max-snippet", "max-image-preview", "max-video-preview", "unavailable_after"})
-    if (iequals(word, d)) return true;
+    if (ascii_iequals(word, d)) return true;
   return false;
 }
 
@@ -280,7 +272,7 @@ bool is_valued_directive(std::string_view word) {
 bool is_product_token(std::string_view word) {
   if (word.empty()) return false;
   for (char c : word) {
-    const char l = to_lower(c);
+    const char l = ascii_lower(c);
     if (!((l >= 'a' && l <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
   }
   return true;
@@ -297,7 +289,7 @@ void apply_robots_directives(std::string_view value, std::string_view robots_tok
     if (const std::size_t colon = item.find(':'); colon != std::string_view::npos) {
       const std::string_view word = trim(item.substr(0, colon));
       if (is_product_token(word) && !is_valued_directive(word)) {
-        applies = !robots_token.empty() && iequals(word, robots_token);
+        applies = !robots_token.empty() && ascii_iequals(word, robots_token);
         item = trim(item.substr(colon + 1));
       }
       // Otherwise a valued directive, or a fragment of one cut at a comma inside its value
@@ -305,8 +297,8 @@ void apply_robots_directives(std::string_view value, std::string_view robots_tok
       // nothing below.
     }
     if (applies) {
-      if (iequals(item, "nofollow") || iequals(item, "none")) nofollow = true;
-      if (iequals(item, "noindex") || iequals(item, "none")) noindex = true;
+      if (ascii_iequals(item, "nofollow") || ascii_iequals(item, "none")) nofollow = true;
+      if (ascii_iequals(item, "noindex") || ascii_iequals(item, "none")) noindex = true;
     }
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);

@@ -9,6 +9,7 @@
 // the tree is walked with an explicit stack, each element's children are unlinked as they are
 // taken, and gumbo_destroy_output then only visits the document's direct children; the arena
 // returns everything at once.
+#include "core/ascii.h"
 #include "web/links.h"
 
 #include <gumbo.h>
@@ -123,8 +124,6 @@ std::string_view link_element_name(const GumboElement& e) {
 // templates start the list anew; alike ones count up to 3).
 constexpr std::size_t kMaxOpenFormatting = 256;
 
-char lower_ascii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
-
 bool is_one_of(std::string_view name, std::initializer_list<std::string_view> names) {
   for (const auto n : names)
     if (name == n) return true;
@@ -172,7 +171,7 @@ bool tree_too_costly(std::string_view html) {
     while (at < html.size() && name.size() < 32) {
       const char c = html[at];
       if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '/' || c == '>') break;
-      name += lower_ascii(c);
+      name += ascii_lower(c);
       ++at;
     }
     return name;

@@ -22,6 +22,7 @@
 // not do — foster parenting, the adoption agency, the table insertion modes beyond the open
 // elements — changes where elements go in the tree, rarely whether they exist: the
 // differential test names those cases (tests/web/links_differential_test.cpp).
+#include "core/ascii.h"
 #include "web/links.h"
 
 #include <algorithm>
@@ -49,20 +50,12 @@ constexpr Entity kEntities[] = {
 };
 constexpr std::size_t kLongestEntity = 32;
 
-constexpr char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 constexpr bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
-constexpr bool is_hex(char c) { return is_digit(c) || (lower(c) >= 'a' && lower(c) <= 'f'); }
+constexpr bool is_hex(char c) { return is_digit(c) || (ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f'); }
 // The tokenizer's whitespace: tab, LF, FF, space, and CR (input preprocessing makes it LF).
 constexpr bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r'; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (lower(a[i]) != lower(b[i])) return false;
-  return true;
-}
 
 // HTML "numeric character reference end state": 0x80–0x9F read as windows-1252 did.
 constexpr std::array<std::uint16_t, 32> kC1 = {
@@ -87,7 +80,7 @@ std::size_t char_ref_in_attribute(std::string_view s, std::string& out) {
     const std::size_t digits = i;
     std::uint32_t value = 0;
     for (; i < s.size() && (hex ? is_hex(s[i]) : is_digit(s[i])); ++i) {
-      const char c = lower(s[i]);
+      const char c = ascii_lower(s[i]);
       const std::uint32_t d = is_digit(c) ? static_cast<std::uint32_t>(c - '0') : static_cast<std::uint32_t>(c - 'a' + 10);
       value = std::min<std::uint32_t>(value * (hex ? 16 : 10) + d, 0x110000);
     }
@@ -303,7 +296,7 @@ class Extractor {
 
   std::size_t declaration(std::size_t p) {
     if (s_.compare(p, 2, "--") == 0) return comment(p + 2);
-    if (s_.size() - p >= 7 && iequals(s_.substr(p, 7), "doctype")) {
+    if (s_.size() - p >= 7 && ascii_iequals(s_.substr(p, 7), "doctype")) {
       const std::size_t end = bogus_comment(p + 7);
       if (!doctype_seen_) doctype(s_.substr(p + 7, end - (p + 7)));
       return end;
@@ -322,7 +315,7 @@ class Extractor {
   void doctype(std::string_view d) {
     doctype_seen_ = true;
     std::string lower_d;
-    for (const char c : d) lower_d += lower(c);
+    for (const char c : d) lower_d += ascii_lower(c);
     std::size_t i = 0;
     while (i < lower_d.size() && is_space(lower_d[i])) ++i;
     std::size_t name_end = i;
@@ -385,7 +378,7 @@ class Extractor {
       if (c == '\0')
         name_ += "\xEF\xBF\xBD";
       else
-        name_ += lower(c);
+        name_ += ascii_lower(c);
     }
     bool self_closing = false;
     tag_ = tag_of(name_);
@@ -437,7 +430,7 @@ class Extractor {
         if (c == '\0')
           buf_ += "\xEF\xBF\xBD";
         else
-          buf_ += lower(c);
+          buf_ += ascii_lower(c);
       }
       const std::size_t name_size = buf_.size() - name_at;
       // Only the attributes something reads are kept, the first of each name: at most ten, so
@@ -550,7 +543,7 @@ class Extractor {
           tag_ == Tag::mi || tag_ == Tag::mo || tag_ == Tag::mn || tag_ == Tag::ms || tag_ == Tag::mtext;
       if (tag_ == Tag::annotation_xml)
         if (const auto enc = attribute("encoding"))
-          o.html_integration = iequals(*enc, "text/html") || iequals(*enc, "application/xhtml+xml");
+          o.html_integration = ascii_iequals(*enc, "text/html") || ascii_iequals(*enc, "application/xhtml+xml");
     }
   }
 
@@ -672,7 +665,7 @@ class Extractor {
       if (has(t, kNotOk)) frameset_ok_ = false;
       if (t == Tag::input) {
         const auto type = attribute("type");
-        if (!type || !iequals(*type, "hidden")) frameset_ok_ = false;
+        if (!type || !ascii_iequals(*type, "hidden")) frameset_ok_ = false;
       }
     }
     element(t);
@@ -864,7 +857,7 @@ class Extractor {
     const std::size_t k = raw_name_.size();
     if (p + 2 + k >= s_.size() || s_[p + 1] != '/') return false;
     for (std::size_t i = 0; i < k; ++i)
-      if (lower(s_[p + 2 + i]) != raw_name_[i]) return false;
+      if (ascii_lower(s_[p + 2 + i]) != raw_name_[i]) return false;
     const char c = s_[p + 2 + k];
     return is_space(c) || c == '/' || c == '>';
   }
@@ -922,7 +915,7 @@ class Extractor {
       if (state == escaped) {
         if (appropriate_end_tag(p)) return tag(p + 2, true);
         // script data double escape start: "<script" + space, '/' or '>'
-        if (p + 7 < n && iequals(s_.substr(p + 1, 6), "script") &&
+        if (p + 7 < n && ascii_iequals(s_.substr(p + 1, 6), "script") &&
             (is_space(s_[p + 7]) || s_[p + 7] == '/' || s_[p + 7] == '>')) {
           state = double_escaped;
           p += 8;
@@ -932,7 +925,7 @@ class Extractor {
         continue;
       }
       // double escaped: "</script" + space, '/' or '>' goes back to escaped
-      if (p + 8 < n && s_[p + 1] == '/' && iequals(s_.substr(p + 2, 6), "script") &&
+      if (p + 8 < n && s_[p + 1] == '/' && ascii_iequals(s_.substr(p + 2, 6), "script") &&
           (is_space(s_[p + 8]) || s_[p + 8] == '/' || s_[p + 8] == '>')) {
         state = escaped;
         p += 9;

@@ -1,5 +1,6 @@
 #include "web/robots.h"
 
+#include "core/ascii.h"
 #include "web/url.h"
 
 #include <algorithm>
@@ -15,8 +16,6 @@ constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 bool is_token_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
 }
-
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string_view trim(std::string_view s) {
   auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\v' || c == '\f'; };
@@ -146,7 +145,7 @@ bool missing_colon(std::string_view line, std::string& key, std::string_view& va
   const auto blank = line.find_first_of(" \t");
   if (blank == std::string_view::npos) return false;
   std::string k(line.substr(0, blank));
-  std::transform(k.begin(), k.end(), k.begin(), lower);
+  std::transform(k.begin(), k.end(), k.begin(), ascii_lower);
   const std::string_view v = trim(line.substr(blank));
   if (v.empty() || v.find_first_of(" \t") != std::string_view::npos) return false;
   if (k != "user-agent" && k != "allow" && k != "disallow" && k != "crawl-delay" && k != "sitemap") return false;
@@ -179,7 +178,7 @@ RobotsRules parse_robots(std::string_view text, std::string_view user_agent_toke
     if (const auto colon = line.find(':'); colon != std::string_view::npos) {
       key = trim(line.substr(0, colon));
       value = trim(line.substr(colon + 1));
-      std::transform(key.begin(), key.end(), key.begin(), lower);
+      std::transform(key.begin(), key.end(), key.begin(), ascii_lower);
     } else if (!missing_colon(line, key, value)) {
       continue;
     }
@@ -226,7 +225,7 @@ std::string product_token(std::string_view user_agent) {
   std::string token;
   for (char c : user_agent) {
     if (!is_token_char(c)) break;
-    token += lower(c);
+    token += ascii_lower(c);
   }
   return token;
 }

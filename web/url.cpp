@@ -12,6 +12,8 @@
 #include <string_view>
 #include <utility>
 
+#include "core/ascii.h"
+
 namespace crawl {
 namespace {
 
@@ -19,16 +21,9 @@ namespace urls = boost::urls;
 
 constexpr char kHexDigits[] = "0123456789ABCDEF";
 
-char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_hex(char c) { return is_digit(c) || (to_lower(c) >= 'a' && to_lower(c) <= 'f'); }
-
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = to_lower(c);
-  return out;
-}
+bool is_hex(char c) { return is_digit(c) || (ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f'); }
 
 bool is_http_scheme(std::string_view lower_scheme) {
   return lower_scheme == "http" || lower_scheme == "https";
@@ -42,7 +37,7 @@ std::string scheme_of(std::string_view s) {
   for (char c : s.substr(0, colon)) {
     if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') return {};
   }
-  return lowercase(s.substr(0, colon));
+  return ascii_lowercase(s.substr(0, colon));
 }
 
 // An href (or URL) read the way the WHATWG URL parser reads it, split into RFC 3986's parts.
@@ -115,7 +110,7 @@ bool is_unreserved(char c) {
 
 int hex_value(char c) {
   if (is_digit(c)) return c - '0';
-  const char l = to_lower(c);
+  const char l = ascii_lower(c);
   return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
 }
 
@@ -183,7 +178,7 @@ std::string remove_dot_segments(std::string_view in) {
 
 // Every %XX decoded; a '%' that starts no escape stays.
 std::string percent_decode(std::string_view s) {
-  const auto hex_value = [](char c) { return is_digit(c) ? c - '0' : to_lower(c) - 'a' + 10; };
+  const auto hex_value = [](char c) { return is_digit(c) ? c - '0' : ascii_lower(c) - 'a' + 10; };
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -238,8 +233,8 @@ std::optional<std::string> canonical_host(std::string_view encoded_host) {
     const std::string_view label = std::string_view(decoded).substr(start, dot - start);
     const bool ascii = std::all_of(label.begin(), label.end(),
                                    [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-    if (ascii && !lowercase(label.substr(0, 4)).starts_with("xn--")) {
-      out += lowercase(label);
+    if (ascii && !ascii_lowercase(label.substr(0, 4)).starts_with("xn--")) {
+      out += ascii_lowercase(label);
     } else {
       // libidn2 takes C strings: a NUL ("%00") would cut the label short unseen.
       if (label.find('\0') != std::string_view::npos) return std::nullopt;
@@ -447,7 +442,7 @@ std::optional<std::string> canonical(std::string_view lower_scheme, std::string_
 std::string normalize_percent_encoding(std::string_view s) {
   const auto hex_value = [](char c) {
     if (is_digit(c)) return c - '0';
-    const char l = to_lower(c);
+    const char l = ascii_lower(c);
     return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
   };
   const auto append_percent = [](std::string& out, unsigned char c) {
