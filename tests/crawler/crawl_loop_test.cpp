@@ -401,11 +401,18 @@ class WorkerFetcher final : public Fetcher {
 // and without run()'s thread: on a latency-bound crawl a response is
 // followed by the host's next request at once, not after a wake-up and a
 // step. Leases, order and limits are the frontier's as before.
-TEST(CrawlLoop, AHostsNextRequestStartsWhereItsPreviousTransferEnded) {
+// One transfer at a time per host, as the WorkerFetcher tests crawl.
+Config one_at_a_time(std::int64_t max_pages = 0) {
   Config config;
   config.concurrency = 8;
   config.per_host = 1;
   config.max_depth = 10;
+  config.max_pages = max_pages;
+  return config;
+}
+
+TEST(CrawlLoop, AHostsNextRequestStartsWhereItsPreviousTransferEnded) {
+  const Config config = one_at_a_time();
   MemorySink sink;
   Crawler crawler(config, &sink);
   WorkerFetcher web(crawler.listener(), 40);
@@ -431,11 +438,7 @@ TEST(CrawlLoop, AHostsNextRequestStartsWhereItsPreviousTransferEnded) {
 }
 
 TEST(CrawlLoop, AHostsNextRequestStartedWhereTheLastEndedStillCountsTowardsMaxPages) {
-  Config config;
-  config.concurrency = 8;
-  config.per_host = 1;
-  config.max_depth = 10;
-  config.max_pages = 6;
+  const Config config = one_at_a_time(6);
   MemorySink sink;
   Crawler crawler(config, &sink);
   WorkerFetcher web(crawler.listener(), 40);
