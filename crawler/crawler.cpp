@@ -164,7 +164,10 @@ bool Crawler::end_in_place(const FetchResult& result) {
   const auto wake_at = frontier_.next_wake();
   const bool wake_run = !next || (wake_at && *wake_at < planned_wake_);
   lock.unlock();
-  if (wake_run) inbox_.notify();
+  // And an event posted meanwhile: its poster found the owner busy and left
+  // it to the owner, which must look at the inbox once it lets go (serve()'s
+  // rule); a loop does not step, run()'s thread does.
+  if (wake_run || !inbox_.empty()) inbox_.notify();
   return true;
 }
 

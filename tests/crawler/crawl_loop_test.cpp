@@ -8,6 +8,7 @@
 #include <map>
 #include <condition_variable>
 #include <deque>
+#include <optional>
 #include <mutex>
 #include <thread>
 
@@ -445,6 +446,156 @@ TEST(CrawlLoop, AHostsNextRequestStartedWhereTheLastEndedStillCountsTowardsMaxPa
   const auto report = crawler.run({Seed{"http://a.test/", 0, 0}}, web);
   EXPECT_EQ(report.stats.pages, 6);
   EXPECT_EQ(report.summary.outcome, RunOutcome::max_pages);
+}
+
+// The real clock, but run()'s thread waits only for a wake-up (or 20 s):
+// no 100 ms poll hides a wake-up that was never sent.
+class WakeOnlyClock final : public Clock {
+ public:
+  time_point now() override { return std::chrono::steady_clock::now(); }
+  void wait_until(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, time_point) override {
+    cv.wait_for(lock, std::chrono::seconds(20));
+  }
+};
+
+// Ends transfers on one thread (as an event loop does) and reads results on
+// another (as the callback pool does), for seeds a.test/0, /1, /2 (one at a
+// time): the result of /0 is held back and read while the end of /1 hands
+// out /2 — while that end holds the frontier — and the loop then looks
+// whether the crawl applies it.
+class RacingFetcher final : public Fetcher {
+ public:
+  RacingFetcher(FetchListener& listener, const Crawler& crawler) : listener_(listener), crawler_(crawler) {
+    reader_ = std::thread([this] { read_results(); });
+    loop_ = std::thread([this] { end_transfers(); });
+  }
+  ~RacingFetcher() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    loop_.join();
+    reader_.join();
+  }
+  void submit(FetchRequest request) override {
+    std::unique_lock lock(mu_);
+    if (held_) {
+      raced_ = std::this_thread::get_id() == loop_.get_id() && ending_;
+      to_read_.push_back(std::move(*held_));
+      held_.reset();
+      cv_.notify_all();
+      cv_.wait(lock, [this] { return to_read_.empty() && !reading_; });  // its result_ready() has returned
+    }
+    requests_.push_back(std::move(request));
+    cv_.notify_all();
+  }
+  void drain() override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return requests_.empty() && to_read_.empty() && !busy_ && !reading_ && !held_; });
+  }
+  void cancel() override {}
+
+  bool raced() const {
+    std::lock_guard lock(mu_);
+    return raced_;
+  }
+  std::optional<bool> applied() const {
+    std::lock_guard lock(mu_);
+    return applied_;
+  }
+
+ private:
+  void end_transfers() {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // run()'s thread ends its first step and waits
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return stopping_ || !requests_.empty() || held_; });
+      if (requests_.empty()) {
+        if (stopping_) return;
+        to_read_.push_back(std::move(*held_));  // nothing more to race with
+        held_.reset();
+        cv_.notify_all();
+        continue;
+      }
+      FetchResult r;
+      r.request = std::move(requests_.front());
+      requests_.pop_front();
+      busy_ = true;
+      r.final_url = r.request.url;
+      r.fetched_at = std::chrono::system_clock::now();
+      r.status = 200;
+      r.content_type = "text/plain";
+      ending_ = true;
+      lock.unlock();
+      listener_.transfer_ended(r);
+      lock.lock();
+      ending_ = false;
+      if (raced_ && !applied_) {
+        // /0's ResultDone waits in the inbox; /0, /1 and /2 count in flight
+        // until somebody steps.
+        lock.unlock();
+        bool seen = false;
+        for (int i = 0; i < 5000 && !seen; ++i) {
+          seen = crawler_.progress().in_flight <= 2;
+          if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        lock.lock();
+        applied_ = seen;
+      }
+      if (r.request.url.ends_with("/0"))
+        held_ = std::move(r);
+      else
+        to_read_.push_back(std::move(r));
+      busy_ = false;
+      cv_.notify_all();
+    }
+  }
+  void read_results() {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      cv_.wait(lock, [this] { return stopping_ || !to_read_.empty(); });
+      if (to_read_.empty()) return;
+      FetchResult r = std::move(to_read_.front());
+      to_read_.pop_front();
+      reading_ = true;
+      lock.unlock();
+      listener_.result_ready(std::move(r));
+      lock.lock();
+      reading_ = false;
+      cv_.notify_all();
+    }
+  }
+
+  FetchListener& listener_;
+  const Crawler& crawler_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<FetchRequest> requests_;
+  std::deque<FetchResult> to_read_;
+  std::optional<FetchResult> held_;
+  bool ending_ = false, busy_ = false, reading_ = false, stopping_ = false, raced_ = false;
+  std::optional<bool> applied_;
+  std::thread reader_, loop_;
+};
+
+// serve()'s rule holds where a transfer ends too: a result posted while the
+// end of another held the frontier (its poster found the owner busy and
+// left the event to it) is applied once the owner lets go, not at the next
+// event or poll.
+TEST(CrawlLoop, AResultPostedWhileATransfersEndHoldsTheFrontierIsApplied) {
+  Config config = one_at_a_time();
+  config.ignore_robots = true;
+  MemorySink sink;
+  WakeOnlyClock clock;
+  Crawler crawler(config, &sink, nullptr, &clock);
+  RacingFetcher web(crawler.listener(), crawler);
+  const auto report = crawler.run({Seed{"http://a.test/0", 0, 0}, Seed{"http://a.test/1", 0, 0},
+                                   Seed{"http://a.test/2", 0, 0}}, web);
+  EXPECT_EQ(report.stats.pages, 3);
+  ASSERT_TRUE(web.raced()) << "the end of /1 did not hand out /2 (the owner was busy): nothing tested";
+  ASSERT_TRUE(web.applied().has_value());
+  EXPECT_TRUE(*web.applied()) << "the result of /0 waited in the inbox for 5 s";
 }
 
 }  // namespace
