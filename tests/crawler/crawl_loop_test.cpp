@@ -4,13 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <csignal>
-#include <map>
 #include <condition_variable>
+#include <csignal>
 #include <deque>
-#include <optional>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "crawler/crawler.h"
 #include "tests/crawler/crawl_loop_fakes.h"
@@ -480,14 +481,15 @@ class RacingFetcher final : public Fetcher {
   }
   void submit(FetchRequest request) override {
     std::unique_lock lock(mu_);
-    if (held_) {
-      raced_ = std::this_thread::get_id() == loop_.get_id() && ending_;
+    const bool from_an_end = std::this_thread::get_id() == loop_.get_id() && ending_;
+    if (held_ && from_an_end) {
+      raced_ = true;
       to_read_.push_back(std::move(*held_));
       held_.reset();
       cv_.notify_all();
       cv_.wait(lock, [this] { return to_read_.empty() && !reading_; });  // its result_ready() has returned
     }
-    requests_.push_back(std::move(request));
+    requests_.emplace_back(std::move(request), from_an_end);
     cv_.notify_all();
   }
   void drain() override {
@@ -507,7 +509,6 @@ class RacingFetcher final : public Fetcher {
 
  private:
   void end_transfers() {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // run()'s thread ends its first step and waits
     std::unique_lock lock(mu_);
     for (;;) {
       cv_.wait(lock, [this] { return stopping_ || !requests_.empty() || held_; });
@@ -519,9 +520,17 @@ class RacingFetcher final : public Fetcher {
         continue;
       }
       FetchResult r;
-      r.request = std::move(requests_.front());
+      auto [request, from_an_end] = std::move(requests_.front());
+      r.request = std::move(request);
       requests_.pop_front();
       busy_ = true;
+      if (!from_an_end) {
+        // Handed out by a step: the stepping thread lets the frontier go
+        // before this transfer ends (the test is about ends that find it free).
+        lock.unlock();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        lock.lock();
+      }
       r.final_url = r.request.url;
       r.fetched_at = std::chrono::system_clock::now();
       r.status = 200;
@@ -571,7 +580,7 @@ class RacingFetcher final : public Fetcher {
   const Crawler& crawler_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<FetchRequest> requests_;
+  std::deque<std::pair<FetchRequest, bool>> requests_;  // and whether submitted where a transfer ended
   std::deque<FetchResult> to_read_;
   std::optional<FetchResult> held_;
   bool ending_ = false, busy_ = false, reading_ = false, stopping_ = false, raced_ = false;
