@@ -10,6 +10,7 @@
 namespace crawl {
 
 constexpr char ascii_lower(char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+constexpr bool ascii_is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // `s` with A-Z mapped to a-z.
 inline std::string ascii_lowercase(std::string_view s) {

@@ -38,7 +38,16 @@ bool Frontier::add(FetchRequest request) {
 bool Frontier::over_quota(const std::string& origin, RequestKind kind) const {
   if (options_.max_pages_per_host <= 0 || kind != RequestKind::page) return false;
   auto it = hosts_.find(origin);
-  return it != hosts_.end() && it->second.dispatched >= options_.max_pages_per_host;
+  return it != hosts_.end() && over_quota(it->second, kind);
+}
+
+bool Frontier::over_quota(const Host& host, RequestKind kind) const {
+  return kind == RequestKind::page && options_.max_pages_per_host > 0 &&
+         host.dispatched >= options_.max_pages_per_host;
+}
+
+bool Frontier::disallowed(const Host& host, const Item& item) {
+  return item.kind == RequestKind::page && host.robots && !host.robots->allowed(item.path.empty() ? "/" : item.path);
 }
 
 bool Frontier::add(std::string url, int depth, double priority, Referrer referrer, RequestKind kind) {
@@ -241,14 +250,13 @@ Frontier::Next Frontier::next(Clock::time_point now) {
     }
     Item item = host.queue.top();  // priority_queue::top is const; copy then pop
     pop(host);
-    if (item.kind == RequestKind::page && options_.max_pages_per_host > 0 &&
-        host.dispatched >= options_.max_pages_per_host) {
+    if (over_quota(host, item.kind)) {
       drop_on_disk(host);  // nor are those on disk read back
       refile(name, host);  // over its quota: dropped, like the URLs add() refuses
       continue;
     }
     want_refill(name, host);
-    if (item.kind == RequestKind::page && host.robots && !host.robots->allowed(item.path.empty() ? "/" : item.path)) {
+    if (disallowed(host, item)) {
       skip(to_request(name, std::move(item)), CrawlDecision::robots_disallowed, "disallowed by robots.txt");
       refile(name, host);  // its next URL, if any, competes again
       continue;
@@ -271,10 +279,7 @@ std::optional<FetchRequest> Frontier::next_of(const std::string& origin, Clock::
     return std::nullopt;  // next() fetches (or waits for) the rules first
   if (host.on_disk > 0 && host.queue.size() <= 1) return std::nullopt;  // next() asks for a refill too
   const Item& best = host.queue.top();
-  if (best.kind == RequestKind::page) {
-    if (options_.max_pages_per_host > 0 && host.dispatched >= options_.max_pages_per_host) return std::nullopt;
-    if (host.robots && !host.robots->allowed(best.path.empty() ? "/" : best.path)) return std::nullopt;
-  }
+  if (over_quota(host, best.kind) || disallowed(host, best)) return std::nullopt;  // next() drops or skips it
   Item item = best;
   pop(host);
   return lease(origin, host, std::move(item), now);

@@ -225,8 +225,11 @@ class Frontier {
 
   bool add_new(FetchRequest&& request, Referrer referrer);
   Host& host_for(const std::string& origin);
-  // Whether a page of `origin` would exceed --max-pages-per-host.
+  // Whether a page of `origin` (of `host`) would exceed --max-pages-per-host.
   bool over_quota(const std::string& origin, RequestKind kind) const;
+  bool over_quota(const Host& host, RequestKind kind) const;
+  // Whether `host`'s robots.txt rules forbid `item` (a page).
+  static bool disallowed(const Host& host, const Item& item);
   void promote(Clock::time_point now);
   // Queues `item` for `host`, or records it skipped if the host was given up.
   bool enqueue(const std::string& origin, Host& host, Item item);

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <system_error>
 
-#include "core/fetch_types.h"  // ascii_iequals
+#include "core/ascii.h"
 
 namespace crawl {
 namespace {

@@ -105,7 +105,6 @@ constexpr std::pair<std::string_view, std::string_view> kLabels[] = {
 constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
 
 bool is_ascii_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r'; }
-bool is_ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 bool starts_with_ci(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -416,8 +415,8 @@ std::optional<std::string_view> prescan_meta_charset(std::string_view bytes) {
       if (auto e = meta_encoding(s, at)) return e;
       if (at >= s.size()) return std::nullopt;
       // "next byte": the loop's ++at steps past the byte the attributes ended on.
-    } else if ((rest.size() > 1 && is_ascii_alpha(rest[1])) ||
-               (rest.size() > 2 && rest[1] == '/' && is_ascii_alpha(rest[2]))) {
+    } else if ((rest.size() > 1 && ascii_is_alpha(rest[1])) ||
+               (rest.size() > 2 && rest[1] == '/' && ascii_is_alpha(rest[2]))) {
       // Another tag: skip its name and attributes, which may hold a '>' in quotes.
       while (at < s.size() && !is_ascii_whitespace(s[at]) && s[at] != '>') ++at;
       while (get_attribute(s, at)) {

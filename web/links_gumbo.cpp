@@ -9,7 +9,6 @@
 // the tree is walked with an explicit stack, each element's children are unlinked as they are
 // taken, and gumbo_destroy_output then only visits the document's direct children; the arena
 // returns everything at once.
-#include "core/ascii.h"
 #include "web/links.h"
 
 #include <gumbo.h>
@@ -19,12 +18,13 @@
 #include <initializer_list>
 #include <map>
 #include <memory>
-#include <string>
-#include <string_view>
 #include <new>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/ascii.h"
 #include "web/link_collector.h"
 
 namespace crawl {
@@ -176,7 +176,6 @@ bool tree_too_costly(std::string_view html) {
     }
     return name;
   };
-  const auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
   while ((pos = html.find('<', pos)) != std::string_view::npos) {
     ++pos;
     if (pos >= html.size()) break;
@@ -188,7 +187,7 @@ bool tree_too_costly(std::string_view html) {
     }
     const bool end_tag = html[pos] == '/';
     if (end_tag) ++pos;
-    if (pos >= html.size() || !is_letter(html[pos])) continue;
+    if (pos >= html.size() || !ascii_is_alpha(html[pos])) continue;
     const std::string name = name_at(pos);
     if (end_tag) {
       close_formatting(name);

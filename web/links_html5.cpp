@@ -50,9 +50,8 @@ constexpr Entity kEntities[] = {
 };
 constexpr std::size_t kLongestEntity = 32;
 
-constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
-constexpr bool is_alnum(char c) { return is_alpha(c) || is_digit(c); }
+constexpr bool is_alnum(char c) { return ascii_is_alpha(c) || is_digit(c); }
 constexpr bool is_hex(char c) { return is_digit(c) || (ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f'); }
 // The tokenizer's whitespace: tab, LF, FF, space, and CR (input preprocessing makes it LF).
 constexpr bool is_space(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\f' || c == '\r'; }
@@ -276,10 +275,10 @@ class Extractor {
   // Markup at s_[at] == '<' (not its last byte); returns where the data state resumes.
   std::size_t markup(std::size_t at) {
     const char c = s_[at + 1];
-    if (is_alpha(c)) return tag(at + 1, false);
+    if (ascii_is_alpha(c)) return tag(at + 1, false);
     if (c == '/') {
       if (at + 2 >= s_.size()) return s_.size();  // "</" at EOF: text
-      if (is_alpha(s_[at + 2])) return tag(at + 2, true);
+      if (ascii_is_alpha(s_[at + 2])) return tag(at + 2, true);
       if (s_[at + 2] == '>') return at + 3;
       return bogus_comment(at + 2);
     }

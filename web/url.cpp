@@ -21,7 +21,6 @@ namespace urls = boost::urls;
 
 constexpr char kHexDigits[] = "0123456789ABCDEF";
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_hex(char c) { return is_digit(c) || (ascii_lower(c) >= 'a' && ascii_lower(c) <= 'f'); }
 
@@ -33,9 +32,9 @@ bool is_http_scheme(std::string_view lower_scheme) {
 // before the first ':'), lowercased; "" for a relative reference.
 std::string scheme_of(std::string_view s) {
   const std::size_t colon = s.find(':');
-  if (colon == std::string_view::npos || colon == 0 || !is_alpha(s[0])) return {};
+  if (colon == std::string_view::npos || colon == 0 || !ascii_is_alpha(s[0])) return {};
   for (char c : s.substr(0, colon)) {
-    if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') return {};
+    if (!ascii_is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') return {};
   }
   return ascii_lowercase(s.substr(0, colon));
 }
@@ -105,7 +104,7 @@ bool is_sub_delim_or_colon_at_slash(char c) {
 }
 
 bool is_unreserved(char c) {
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+  return ascii_is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
 }
 
 int hex_value(char c) {
@@ -462,7 +461,7 @@ std::string normalize_percent_encoding(std::string_view s) {
         continue;
       }
       const auto octet = static_cast<char>(hi * 16 + lo);
-      if (is_alpha(octet) || is_digit(octet) || octet == '-' || octet == '.' || octet == '_' || octet == '~')
+      if (ascii_is_alpha(octet) || is_digit(octet) || octet == '-' || octet == '.' || octet == '_' || octet == '~')
         out += octet;
       else
         append_percent(out, static_cast<unsigned char>(octet));

@@ -23,6 +23,14 @@ TEST(Ascii, OnlyAsciiLettersChangeCase) {
   EXPECT_EQ(ascii_lowercase(""), "");
 }
 
+TEST(Ascii, LettersAreAToZInEitherCase) {
+  for (int c = -128; c < 128; ++c) {
+    const char ch = static_cast<char>(c);
+    EXPECT_EQ(ascii_is_alpha(ch), (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')) << c;
+  }
+  static_assert(!ascii_is_alpha('@') && !ascii_is_alpha('[') && !ascii_is_alpha('`') && !ascii_is_alpha('{'));
+}
+
 TEST(Ascii, IEqualsComparesLengthAndLettersOnly) {
   static_assert(ascii_iequals("Content-Length", "content-LENGTH"));
   EXPECT_TRUE(ascii_iequals("", ""));
