@@ -17,7 +17,6 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
-#include "core/fetch_types.h"  // ascii_iequals
 #include "core/ascii.h"
 #include "core/json_text.h"
 
@@ -345,9 +344,7 @@ HttpMessage http_message(std::string_view head, std::string_view body, bool deco
   HttpMessage m;
   m.head = std::string(head);
   const std::string_view te = http_field(head, "Transfer-Encoding");
-  std::string te_lower(te);
-  std::transform(te_lower.begin(), te_lower.end(), te_lower.begin(), ascii_lower);
-  m.chunked = te_lower.find("chunked") != std::string::npos;
+  m.chunked = ascii_lowercase(te).find("chunked") != std::string::npos;
   m.body = body;
   if (!m.chunked) return m;
   m.decoded = decoded;
@@ -368,8 +365,7 @@ std::string surt(std::string_view url) {
   const auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return std::string(url);
   const auto& u = *parsed;
-  std::string host(u.encoded_host());
-  std::transform(host.begin(), host.end(), host.begin(), ascii_lower);
+  std::string host = ascii_lowercase(u.encoded_host());
   if (host.starts_with("www.")) host.erase(0, 4);
   std::string out;
   if (!host.empty() && host.front() == '[') {
@@ -396,12 +392,10 @@ std::string surt(std::string_view url) {
     }
   }
   out += ')';
-  std::string path(u.encoded_path());
-  std::transform(path.begin(), path.end(), path.begin(), ascii_lower);
+  const std::string path = ascii_lowercase(u.encoded_path());
   out += path.empty() ? "/" : path;
   if (u.has_query()) {
-    std::string query(u.encoded_query());
-    std::transform(query.begin(), query.end(), query.begin(), ascii_lower);
+    const std::string query = ascii_lowercase(u.encoded_query());
     std::vector<std::string> args;
     std::size_t pos = 0;
     for (;;) {
